@@ -1,1 +1,1 @@
-export {};
+export type * from "./location-router-api.js";
