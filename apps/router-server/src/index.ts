@@ -1,1 +1,28 @@
-export {};
+// The router server: one port serving LocationRouterService over gRPC, gRPC-Web and Connect.
+export { createRouterServer } from "./router-server.js";
+export type { ListenAddress, RouterServer, RouterServerDeps } from "./router-server.js";
+export { startRouterServer } from "./start-router-server.js";
+export type { StartedRouterServer, StartRouterServerOptions } from "./start-router-server.js";
+export {
+  defaultServerSettings,
+  DEFAULT_HOST,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  grantableRpcs,
+  validateServerSettings,
+} from "./server-settings.js";
+export type { ApiKeyGrant, ServerSettings, ServerTlsSettings } from "./server-settings.js";
+export { createCallerAuth, hashApiKey } from "./caller-auth.js";
+export type { Caller, CallerAuth } from "./caller-auth.js";
+export { connectCodeFor, connectErrorFor, toConnectError } from "./errors.js";
+export type { ErrorScope } from "./errors.js";
+export { createRouterMetrics } from "./metrics.js";
+export type { RouterMetrics, RpcMetrics } from "./metrics.js";
+export { logRedactCensor, logRedactPaths, logRedaction } from "./log-redaction.js";
+export { createServerLogger } from "./server-logger.js";
+export type { ServerLoggerOptions } from "./server-logger.js";
+export { createHostedServices, createRoutes } from "./routes.js";
+export type { HostedService, HostedServicesDeps } from "./routes.js";
+export { createLocationRouterService } from "./location-router-service.js";
+export type { LocationRouterServiceDeps } from "./location-router-service.js";

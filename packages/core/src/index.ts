@@ -1,1 +1,67 @@
 export type * from "./location-router-api.js";
+export type { CredentialStore, LocationRecord, LocationRecordPatch } from "./credential-store.js";
+export { createFileCredentialStore, DEFAULT_CREDENTIALS_PATH } from "./file-credential-store.js";
+export type { FileCredentialStoreOptions } from "./file-credential-store.js";
+export { parseSecretRef, resolveSecretRef } from "./secret-ref.js";
+export type { SecretRef, SecretRefContext } from "./secret-ref.js";
+export { writeFileAtomic } from "./atomic-file.js";
+export type { WriteFileAtomicOptions } from "./atomic-file.js";
+export { createUpstreamClient } from "./upstream-client.js";
+export type { UpstreamClient, UpstreamClientOptions, UpstreamRequest, UpstreamResponse, UpstreamRetryOptions, TokenRequestOptions } from "./upstream-client.js";
+export { upstreamErrorFrom, isRetryableUpstreamError, upstreamFailureByCode } from "./upstream-errors.js";
+export type { UpstreamErrorContext } from "./upstream-errors.js";
+export { createLocationAuth, withAuthRetry, DEFAULT_ACCESS_TOKEN_TTL_SECONDS } from "./location-auth.js";
+export type { LocationAuth, LocationAuthOptions, LocationAuthState } from "./location-auth.js";
+export { createLocationVerifier, NEGATIVE_TTL_MS } from "./location-verifier.js";
+export type { LocationVerifier, LocationVerifierOptions, VerifyTarget, VerifyOutcome, VerifierState } from "./location-verifier.js";
+export { listAllLocations, getLocationStatus, LOCATIONS_PAGE_LIMIT, MAX_LOCATION_PAGES } from "./location-listing.js";
+export type { ListedLocation, ListingCredential } from "./location-listing.js";
+export {
+  BadRequestError,
+  BudgetUnavailableError,
+  CoreError,
+  coreErrorFromCode,
+  CredentialError,
+  DeadlineExceededError,
+  errorCatalog,
+  errorClasses,
+  InternalError,
+  InvalidConfigError,
+  isCoreError,
+  isCoreErrorCode,
+  LocationAuthError,
+  LocationDeletedError,
+  LocationMismatchError,
+  LocationNotInScopeError,
+  LocationRateLimitedError,
+  OnboardingPartialError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  UnknownLocationError,
+  UpstreamUnavailableError,
+} from "./errors.js";
+export type { CoreErrorCode, CoreErrorContext, CoreErrorInfo, CoreErrorJson } from "./errors.js";
+export { defaultSettings, DEFAULT_SETTINGS_PATH, loadSettings, validateSettings } from "./settings.js";
+export type {
+  BudgetRate,
+  BudgetSettings,
+  CredentialBackend,
+  FsyncPolicy,
+  LoadedSettings,
+  LoadSettingsOptions,
+  QuotaGroupBy,
+  RetrySettings,
+  Settings,
+  SettingsExtras,
+  UpstreamSettings,
+} from "./settings.js";
+export { ENV_PREFIX, SETTINGS_PATH_ENV, settingsPathFromEnv } from "./settings-env.js";
+export { matchRoute, podiumRoutes } from "./podium-routes.js";
+export type { LocationFill, PodiumMethod, PodiumRoute, RouteMatch } from "./podium-routes.js";
+export { guardRequest, MAX_PATH_LENGTH } from "./location-guard.js";
+export type { GuardCall, GuardedRequest, GuardLocation, GuardOptions } from "./location-guard.js";
+export { MAX_REQUEST_ID_LENGTH, newRequestId, validateRequestId } from "./request-id.js";
+export { createRateBudgets, DEFAULT_BUDGET_IDLE_MS } from "./rate-budget.js";
+export type { AcquireOptions, BucketOptions, RateBudgetDeps, RateBudgetOptions, RateBudgets } from "./rate-budget.js";
+export { createAuditLog, DEFAULT_AUDIT_MAX_BUFFERED_BYTES } from "./audit-log.js";
+export type { AuditFsyncPolicy, AuditLog, AuditLogOptions } from "./audit-log.js";

@@ -138,6 +138,18 @@ export interface AuditQuery {
   limit?: number | undefined;
 }
 
+/** A call refused at the edge, before the core saw it. */
+export interface Refusal {
+  locationUid: string;
+  /** The RPC or HTTP method, e.g. "POST" or "RemoveLocation". */
+  method: string;
+  /** The Podium path if the RPC was Call, else the RPC name; reduced to a route template before writing. */
+  path: string;
+  caller?: string | undefined;
+  errorCode: string;
+  requestId: string;
+}
+
 /** The routing core. One instance per process. */
 export interface LocationRouter {
   /** Route one call. Throws a CoreError subclass on refusal; upstream 4xx/5xx are returned, not thrown. */
@@ -149,6 +161,11 @@ export interface LocationRouter {
   /** Yields one result per location as each finishes. */
   onboardLocations(inputs: OnboardingInput[], opts?: OnboardingOptions): AsyncIterable<OnboardingResult>;
   queryAudit(query: AuditQuery, ctx?: CallContext): AsyncIterable<AuditRecord>;
+  /**
+   * Audit a call the server refused before it reached the core (e.g. the caller's grant lacks the
+   * location), so every refusal leaves a line with the caller's name and the error code.
+   */
+  recordRefusal(refusal: Refusal): void;
   /** Stop accepting calls, wait for in-flight ones, flush the audit log, close upstream pools. */
   close(): Promise<void>;
 }

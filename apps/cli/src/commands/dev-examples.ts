@@ -1,0 +1,57 @@
+/** What the dev banner describes. */
+export interface DevExamplesInput {
+  routerUrl: string;
+  sandboxUrl: string;
+  apiKey: string;
+  /** Where the key came from, e.g. "kept in .podium-router-dev/dev-api-key". */
+  apiKeyOrigin: string;
+  stateDir: string;
+  locations: { name: string; locationUid: string; outcome: string }[];
+}
+
+const SERVICE = "podium.router.v1.LocationRouterService";
+
+/**
+ * The text `podium-router dev` prints: addresses, the API key, and commands that work when pasted into
+ * a POSIX shell. Each command is one line, so it can be copied (and a test can run it) as is.
+ */
+export function devExamples(d: DevExamplesInput): string {
+  const sydney = d.locations[0]?.locationUid ?? "";
+  const contact = { name: "Ada Lovelace", phoneNumber: "+61400000001", locations: [sydney] };
+  const callJson = JSON.stringify({ locationUid: sydney, method: "POST", path: "/v4/contacts", body: JSON.stringify(contact) });
+  const listJson = JSON.stringify({ locationUid: sydney, method: "GET", path: "/v4/contacts?limit=10" });
+  const auth = `-H ${shellQuote(`authorization: Bearer ${d.apiKey}`)}`;
+  const lines = [
+    `podium-router dev is running.`,
+    ``,
+    `  router   ${d.routerUrl}   (gRPC, gRPC-Web and Connect on one port)`,
+    `  sandbox  ${d.sandboxUrl}   (the Podium API simulator)`,
+    `  API key  ${d.apiKey}   (${d.apiKeyOrigin})`,
+    `  state    ${d.stateDir}`,
+    ``,
+    `Locations (organization coastal-smiles):`,
+    ...d.locations.map((l) => `  ${l.name.padEnd(15)} ${l.locationUid}  ${l.outcome}`),
+    ``,
+    `Create a contact for Sydney with curl (Connect JSON):`,
+    `  curl -sS ${auth} -H 'content-type: application/json' -d ${shellQuote(callJson)} ${d.routerUrl}/${SERVICE}/Call`,
+    ``,
+    `List Sydney's contacts with buf curl over gRPC (the schema comes from server reflection):`,
+    `  npx buf curl --protocol grpc --http2-prior-knowledge ${auth} -d ${shellQuote(listJson)} ${d.routerUrl}/${SERVICE}/Call`,
+    ``,
+    `Or with the CLI:`,
+    `  export PODIUM_ROUTER_URL=${d.routerUrl} PODIUM_ROUTER_API_KEY=${d.apiKey}`,
+    `  npx podium-router locations list`,
+    `  npx podium-router verify --location-uid ${sydney}`,
+    `  npx podium-router call GET '/v4/contacts?limit=10' --location-uid ${sydney}`,
+    `  npx podium-router audit --location-uid ${sydney} --output table`,
+    ``,
+    `Press Ctrl-C to stop.`,
+    ``,
+  ];
+  return lines.join("\n");
+}
+
+/** Quotes a value for a POSIX shell: single quotes, with embedded ones closed, escaped and reopened. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

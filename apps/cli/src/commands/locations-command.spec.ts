@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { createFakeRouter } from "@podium-router/client/testing";
+import { runWithFakeRouter } from "../testing/run-with-fake-router.js";
+
+const locations = [
+  { locationUid: "loc-sydney", orgSlug: "coastal-smiles" },
+  { locationUid: "loc-fremantle", orgSlug: "harbour-auto" },
+];
+
+describe("locationsCommand()", () => {
+  it("lists the registered locations as a table", async () => {
+    const run = await runWithFakeRouter(["locations", "list"], { router: { locations } });
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n")[0]).toMatch(/^LOCATION_UID\s+ORG_SLUG\s+STATE\s+VERIFIED_AT$/);
+    expect(run.stdout).toMatch(/\nloc-fremantle\s+harbour-auto\s+active\s+2026-01-01T00:00:00\.000Z\nloc-sydney\s+coastal-smiles\s+active/);
+  });
+
+  it("lists one organization as JSON", async () => {
+    const run = await runWithFakeRouter(["locations", "list", "--org-slug", "harbour-auto", "--output", "json"], { router: { locations } });
+    expect(JSON.parse(run.stdout)).toEqual([{ location_uid: "loc-fremantle", org_slug: "harbour-auto", state: "active", verified_at: "2026-01-01T00:00:00.000Z" }]);
+  });
+
+  it("shows one location's status", async () => {
+    const run = await runWithFakeRouter(["locations", "status", "--location-uid", "loc-sydney", "--output", "json"], { router: { locations } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      location_uid: "loc-sydney",
+      state: "active",
+      verification_state: "verified",
+      auth_state: "valid",
+      budget_capacity: 20,
+      quota_group: "credential:coastal-smiles",
+    });
+  });
+
+  it("removes a location", async () => {
+    const fake = createFakeRouter({ locations });
+    const run = await runWithFakeRouter(["locations", "remove", "--location-uid", "loc-sydney"], { router: fake });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("removed loc-sydney\n");
+    expect([...fake.locations.keys()]).toEqual(["loc-fremantle"]);
+  });
+
+  it("exits 1 for the status of an unknown location", async () => {
+    const run = await runWithFakeRouter(["locations", "status", "--location-uid", "loc-nope"], { router: { locations } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^podium-router: .*\(ERR_LOC_UNKNOWN\)\n$/);
+  });
+});

@@ -1,0 +1,60 @@
+import { AuthState, LocationState, VerificationState } from "@podium-router/client";
+import type { GetLocationStatusResponse } from "@podium-router/client";
+import { println } from "../cli-io.js";
+import { RPC_TIMEOUT_MS } from "../command-context.js";
+import type { CommandContext } from "../command-context.js";
+import { exitCodes } from "../exit-codes.js";
+import { formatTable } from "../format/format-table.js";
+import { enumName, formatTimestamp } from "../format/format-values.js";
+import type { LocationsFlags } from "../parse-args.js";
+
+/** `podium-router locations list|status|remove`. */
+export async function locationsCommand(ctx: CommandContext, flags: LocationsFlags): Promise<number> {
+  const out = ctx.io.stdout;
+  switch (flags.action) {
+    case "list": {
+      const { locations } = await ctx.client.listLocations({ orgSlug: flags.orgSlug ?? "" }, { timeoutMs: RPC_TIMEOUT_MS });
+      const rows = locations
+        .filter((l) => flags.locationUid === undefined || l.locationUid === flags.locationUid)
+        .map((l) => ({ location_uid: l.locationUid, org_slug: l.orgSlug, state: enumName(LocationState, l.state), verified_at: formatTimestamp(l.verifiedAt) }));
+      if (flags.output === "json") println(out, JSON.stringify(rows, null, 2));
+      else if (rows.length === 0) println(ctx.io.stderr, "no locations registered");
+      else out.write(formatTable(["LOCATION_UID", "ORG_SLUG", "STATE", "VERIFIED_AT"], rows.map((r) => [r.location_uid, r.org_slug, r.state, r.verified_at])));
+      return exitCodes.ok;
+    }
+    case "status": {
+      const status = statusFields(await ctx.client.location(flags.locationUid!).status({ timeoutMs: RPC_TIMEOUT_MS }));
+      if (flags.output === "json") println(out, JSON.stringify(status, null, 2));
+      else out.write(formatTable(["FIELD", "VALUE"], Object.entries(status).map(([k, v]) => [k, v])));
+      return exitCodes.ok;
+    }
+    case "remove": {
+      const res = await ctx.client.location(flags.locationUid!).remove({ timeoutMs: RPC_TIMEOUT_MS });
+      println(out, `removed ${res.locationUid || flags.locationUid!}`);
+      return exitCodes.ok;
+    }
+  }
+}
+
+/** The status as flat snake_case fields; unset times are left out. */
+function statusFields(s: GetLocationStatusResponse): Record<string, string | number> {
+  const fields: Record<string, string | number> = {
+    location_uid: s.locationUid,
+    org_slug: s.orgSlug,
+    state: enumName(LocationState, s.state),
+    verification_state: enumName(VerificationState, s.verificationState),
+    verified_at: formatTimestamp(s.verifiedAt),
+    verification_expires_at: formatTimestamp(s.verificationExpiresAt),
+    auth_state: enumName(AuthState, s.authState),
+    access_token_expires_at: formatTimestamp(s.accessTokenExpiresAt),
+  };
+  if (s.budget !== undefined) {
+    fields.budget_available = s.budget.available;
+    fields.budget_capacity = s.budget.capacity;
+    fields.budget_refill_per_second = s.budget.refillPerSecond;
+    fields.budget_paused_until = formatTimestamp(s.budget.pausedUntil);
+    fields.quota_group = s.budget.quotaGroup;
+  }
+  for (const [k, v] of Object.entries(fields)) if (v === "") delete fields[k];
+  return fields;
+}

@@ -1,0 +1,71 @@
+import { OnboardingOutcome } from "@podium-router/client";
+import type { OnboardLocationsResponse } from "@podium-router/client";
+import { println } from "../cli-io.js";
+import type { CommandContext } from "../command-context.js";
+import { exitCodes } from "../exit-codes.js";
+import { formatTable } from "../format/format-table.js";
+import { enumName } from "../format/format-values.js";
+import { readOnboardingFile, resolveEntryPaths } from "../onboarding-file.js";
+import type { OnboardFlags } from "../parse-args.js";
+import { createOnboardProgress } from "./onboard-progress.js";
+
+/** One row of the result table. */
+interface ResultRow {
+  location_uid: string;
+  outcome: string;
+  error_code?: string;
+  message: string;
+}
+
+/**
+ * `podium-router onboard`: sends the locations (one from flags, or a checked bulk file), shows a progress
+ * bar on a terminal, then prints one result per location. Exit 0 when every location is onboarded,
+ * skipped or (dry run) checked; 1 when any failed or got no result.
+ */
+export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): Promise<number> {
+  const entries = flags.fromFile !== undefined ? await readOnboardingFile(flags.fromFile, ctx.io.cwd) : [resolveEntryPaths(flags.entry!, ctx.io.cwd)];
+  const progress = ctx.io.isTTY ? createOnboardProgress(entries.length, ctx.io.stderr) : undefined;
+  const results = new Map<string, OnboardLocationsResponse>();
+  let streamError: unknown;
+  try {
+    const stream = ctx.client.onboardLocations({ locations: entries, dryRun: flags.dryRun, concurrency: flags.concurrency ?? 0 });
+    for await (const r of stream) {
+      results.set(r.locationUid, r);
+      progress?.tick(r.locationUid);
+    }
+  } catch (err) {
+    // Print what finished before the stream broke: those locations are done and a re-run skips them.
+    streamError = err;
+  } finally {
+    progress?.stop();
+  }
+
+  const rows: ResultRow[] = entries.map(({ locationUid }) => {
+    const r = results.get(locationUid);
+    if (r === undefined) return { location_uid: locationUid, outcome: "no_result", message: "the router sent no result; run the command again" };
+    return { location_uid: locationUid, outcome: enumName(OnboardingOutcome, r.outcome), ...(r.errorCode ? { error_code: r.errorCode } : {}), message: r.message };
+  });
+  if (results.size > 0 || streamError === undefined) printResults(ctx, rows, flags.output);
+  if (streamError !== undefined) throw streamError;
+
+  const failed = rows.filter((r) => r.outcome !== "onboarded" && r.outcome !== "skipped_existing" && r.outcome !== "checked");
+  if (failed.length > 0) {
+    println(
+      ctx.io.stderr,
+      `podium-router: ${failed.length} of ${rows.length} locations not onboarded (ERR_LOC_ONBOARDING_PARTIAL); fix them and run the same command again: locations already onboarded are skipped`,
+    );
+    return exitCodes.failed;
+  }
+  return exitCodes.ok;
+}
+
+function printResults(ctx: CommandContext, rows: ResultRow[], output: OnboardFlags["output"]): void {
+  if (output === "json") {
+    println(ctx.io.stdout, JSON.stringify(rows, null, 2));
+    return;
+  }
+  ctx.io.stdout.write(formatTable(["LOCATION_UID", "OUTCOME", "ERROR_CODE", "MESSAGE"], rows.map((r) => [r.location_uid, r.outcome, r.error_code, r.message])));
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  println(ctx.io.stdout, [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(", "));
+}

@@ -1,0 +1,100 @@
+import { execFile, execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandUsage, mainUsage } from "./usage.js";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const bin = join(repoRoot, "apps/cli/bin/podium-router.js");
+const run = promisify(execFile);
+
+/** Starts `podium-router <args>` and resolves once stdout contains `ready`. */
+function start(args: string[], ready: string): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(ready)) resolve({ child, stdout: () => out, stderr: () => err });
+    });
+    child.once("exit", (code) => reject(new Error(`podium-router ${args.join(" ")} exited ${code} before it was ready:\n${out}\n${err}`)));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+describe("bin/podium-router.js", () => {
+  beforeAll(() => {
+    // The bin runs dist/ (built by `npm install`'s prepare script); build it here so the test sees this source.
+    execFileSync(join(repoRoot, "node_modules/.bin/tsc"), ["-b", "apps/cli/tsconfig.lib.json"], { cwd: repoRoot, stdio: "pipe" });
+  }, 120_000);
+
+  it("prints the usage for --help and exits 0", async () => {
+    const { stdout, stderr } = await run(process.execPath, [bin, "--help"], { cwd: repoRoot });
+    expect(stdout).toBe(mainUsage);
+    expect(stderr).toBe("");
+  });
+
+  it("prints a command's usage for <command> --help", async () => {
+    const { stdout } = await run(process.execPath, [bin, "onboard", "--help"], { cwd: repoRoot });
+    expect(stdout).toBe(commandUsage.onboard);
+  });
+
+  it("exits 2 with podium-router: <message> on a usage error", async () => {
+    const err = (await run(process.execPath, [bin, "verify"], { cwd: repoRoot }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/^podium-router: missing --location-uid\n/);
+  });
+
+  describe("dev", () => {
+    let stateDir = "";
+    beforeAll(async () => {
+      stateDir = await mkdtemp(join(tmpdir(), "podium-router-dev-"));
+    });
+    afterAll(async () => {
+      await rm(stateDir, { recursive: true, force: true });
+    });
+
+    it("starts sandbox and router, prints a curl command that works when pasted, and stops on SIGTERM", async () => {
+      const dev = await start(["dev", "--port", "0", "--sandbox-port", "0", "--state-dir", stateDir], "Press Ctrl-C to stop.");
+      try {
+        expect(dev.stdout()).toMatch(/Sydney\s+c0a57a15-5e11-4000-8000-000000000001\s+onboarded/);
+        expect(dev.stdout()).toMatch(/Burleigh Heads\s+c0a57a15-5e11-4000-8000-000000000002\s+onboarded/);
+        const curl = dev.stdout().split("\n").find((l) => l.trimStart().startsWith("curl "))!.trim();
+        const { stdout } = await run("sh", ["-c", curl]);
+        const answer = JSON.parse(stdout) as { status: number; body: string; requestId: string };
+        expect(answer.status).toBe(202);
+        expect(JSON.parse(answer.body)).toMatchObject({ data: { identifier: expect.any(String) } });
+        expect(answer.requestId).not.toBe("");
+      } finally {
+        dev.child.kill("SIGTERM");
+      }
+      expect(await exitOf(dev.child)).toBe(0);
+      // The key was generated once and kept, owner-only.
+      expect(((await stat(join(stateDir, "dev-api-key"))).mode & 0o777).toString(8)).toBe("600");
+      // The audit log was flushed on the way out.
+      expect(await readFile(join(stateDir, "audit", "audit.jsonl"), "utf8")).toContain('"endpoint":"/v4/contacts"');
+    });
+
+    it("onboards idempotently: a second run reports skipped_existing and keeps the key", async () => {
+      const key = (await readFile(join(stateDir, "dev-api-key"), "utf8")).trim();
+      const dev = await start(["dev", "--port", "0", "--sandbox-port", "0", "--state-dir", stateDir], "Press Ctrl-C to stop.");
+      try {
+        expect(dev.stdout()).toMatch(/Sydney\s+\S+\s+skipped_existing/);
+        expect(dev.stdout()).toContain(`API key  ${key}`);
+      } finally {
+        dev.child.kill("SIGINT");
+      }
+      expect(await exitOf(dev.child)).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,30 @@
+// The `podium-router` process: real streams, the environment and signals, handed to main().
+import { main } from "./cli.js";
+import { parseArgs } from "./parse-args.js";
+
+const argv = process.argv.slice(2);
+const parsed = parseArgs(argv);
+// Only these run until told to stop; any other command is simply interrupted by a signal.
+const longRunning = parsed.ok && (parsed.command === "serve" || parsed.command === "sandbox" || parsed.command === "dev");
+const controller = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    // A second signal, or one during a short command, stops at once (128 + SIGINT's number).
+    if (!longRunning || controller.signal.aborted) process.exit(130);
+    controller.abort();
+  });
+}
+
+const code = await main(argv, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  isTTY: process.stderr.isTTY === true,
+  env: process.env,
+  cwd: process.cwd(),
+  shutdown: controller.signal,
+});
+process.exitCode = code;
+if (longRunning) {
+  // Everything was closed; should a stray handle remain, do not hang after a clean stop.
+  setTimeout(() => process.exit(code), 5_000).unref();
+}

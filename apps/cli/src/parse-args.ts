@@ -1,0 +1,314 @@
+import { parseArgs as parseNodeArgs } from "node:util";
+import { routerProtocols } from "@podium-router/client";
+import type { RouterProtocol } from "@podium-router/client";
+import { commandNames, commandOptions, globalOptions } from "./command-options.js";
+import type { CommandName, OptionValues } from "./command-options.js";
+
+export { commandNames };
+export type { CommandName };
+
+/** Flags every command that talks to the router accepts. */
+export interface GlobalFlags {
+  /** --server; the environment (PODIUM_ROUTER_URL) and the default apply later. */
+  server: string | undefined;
+  /** --api-key; else PODIUM_ROUTER_API_KEY. For `dev`, the key the dev router accepts. */
+  apiKey: string | undefined;
+  protocol: RouterProtocol | undefined;
+}
+
+export interface VerifyFlags extends GlobalFlags {
+  locationUid: string;
+  force: boolean;
+}
+
+/** One location to onboard as given on the command line; paths are resolved by the command. */
+export interface OnboardEntry {
+  locationUid: string;
+  orgSlug: string;
+  clientIdRef: string;
+  clientSecretRef: string;
+  refreshTokenFile: string;
+}
+
+export interface OnboardFlags extends GlobalFlags {
+  /** Exactly one of `entry` and `fromFile` is set. */
+  entry: OnboardEntry | undefined;
+  fromFile: string | undefined;
+  dryRun: boolean;
+  concurrency: number | undefined;
+  output: "table" | "json";
+}
+
+export type AuditOutput = "json" | "ndjson" | "csv" | "table";
+
+export interface AuditFlags extends GlobalFlags {
+  locationUid: string | undefined;
+  /** Epoch ms, inclusive. */
+  since: number | undefined;
+  /** Epoch ms, exclusive. */
+  until: number | undefined;
+  method: string | undefined;
+  statusClass: string | undefined;
+  requestId: string | undefined;
+  limit: number | undefined;
+  output: AuditOutput;
+}
+
+export interface LocationsFlags extends GlobalFlags {
+  action: "list" | "status" | "remove";
+  /** Required for status and remove. */
+  locationUid: string | undefined;
+  orgSlug: string | undefined;
+  output: "table" | "json";
+}
+
+export interface CallFlags extends GlobalFlags {
+  method: string;
+  path: string;
+  locationUid: string;
+  /** JSON text, or `@path` of a file holding it. */
+  data: string | undefined;
+  requestId: string | undefined;
+}
+
+export interface ServeFlags extends GlobalFlags {
+  settings: string | undefined;
+  port: number | undefined;
+  host: string | undefined;
+}
+
+export interface SandboxFlags extends GlobalFlags {
+  port: number;
+  host: string;
+}
+
+export interface DevFlags extends GlobalFlags {
+  port: number;
+  sandboxPort: number;
+  stateDir: string;
+}
+
+/** A parsed command line: one variant per command. */
+export type ParsedCommand =
+  | { command: "help"; topic: CommandName | undefined }
+  | { command: "version" }
+  | { command: "verify"; flags: VerifyFlags }
+  | { command: "onboard"; flags: OnboardFlags }
+  | { command: "audit"; flags: AuditFlags }
+  | { command: "locations"; flags: LocationsFlags }
+  | { command: "call"; flags: CallFlags }
+  | { command: "serve"; flags: ServeFlags }
+  | { command: "sandbox"; flags: SandboxFlags }
+  | { command: "dev"; flags: DevFlags };
+
+/** The result of `parseArgs()`; on failure `topic` names the command whose usage to show. */
+export type ParseResult = ({ ok: true } & ParsedCommand) | { ok: false; errorMessage: string; topic?: CommandName };
+
+/** Thrown inside the per-command builders; turned into `{ ok: false }`. */
+class ArgError extends Error {}
+
+const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Parses the arguments after `podium-router` (no environment, no I/O). `--help` and `--version` win over
+ * everything else, so `podium-router verify --help` works without the required flags.
+ */
+export function parseArgs(argv: readonly string[]): ParseResult {
+  const pre = parseNodeArgs({ args: [...argv], options: globalOptions, strict: false, allowPositionals: true, tokens: true });
+  const commandToken = pre.tokens.find((t) => t.kind === "positional");
+  const name = commandToken?.kind === "positional" ? commandToken.value : undefined;
+  const topic = name !== undefined && isCommandName(name) ? name : undefined;
+
+  if (pre.values.version === true) return { ok: true, command: "version" };
+  if (name === "help") {
+    const about = argv.slice(commandToken!.index + 1).find((a) => !a.startsWith("-"));
+    if (about !== undefined && !isCommandName(about)) return { ok: false, errorMessage: `unknown command "${about}"` };
+    return { ok: true, command: "help", topic: about as CommandName | undefined };
+  }
+  if (pre.values.help === true) return { ok: true, command: "help", topic };
+  if (name === undefined) return { ok: false, errorMessage: "no command given" };
+  if (topic === undefined) return { ok: false, errorMessage: `unknown command "${name}"` };
+
+  const rest = [...argv.slice(0, commandToken!.index), ...argv.slice(commandToken!.index + 1)];
+  try {
+    const { values, positionals } = parseNodeArgs({
+      args: rest,
+      options: { ...globalOptions, ...commandOptions[topic] },
+      strict: true,
+      allowPositionals: true,
+    });
+    return { ok: true, ...build(topic, values as OptionValues, positionals) } as ParseResult;
+  } catch (err) {
+    return { ok: false, errorMessage: parseErrorMessage(err), topic };
+  }
+}
+
+function build(command: CommandName, v: OptionValues, positionals: string[]): ParsedCommand {
+  const global: GlobalFlags = {
+    server: optionalString(v, "server"),
+    apiKey: optionalString(v, "api-key"),
+    protocol: oneOf(v, "protocol", routerProtocols),
+  };
+  if (global.server !== undefined && !/^https?:\/\/[^\s]+$/.test(global.server)) {
+    throw new ArgError(`--server must be an http(s) URL; got "${global.server}"`);
+  }
+  const noPositionals = (): void => {
+    if (positionals.length > 0) throw new ArgError(`unexpected argument "${positionals[0]}"`);
+  };
+  switch (command) {
+    case "verify":
+      noPositionals();
+      return { command, flags: { ...global, locationUid: required(v, "location-uid"), force: v.force === true } };
+    case "onboard":
+      noPositionals();
+      return { command, flags: { ...global, ...onboardSource(v), dryRun: v["dry-run"] === true, concurrency: integer(v, "concurrency", 1, 1000), output: oneOf(v, "output", ["table", "json"] as const) ?? "table" } };
+    case "audit": {
+      noPositionals();
+      const since = date(v, "since");
+      const until = date(v, "until");
+      if (since !== undefined && until !== undefined && until <= since) throw new ArgError("--until must be after --since");
+      const statusClass = optionalString(v, "status-class");
+      if (statusClass !== undefined && !/^[2-5]xx$/.test(statusClass)) throw new ArgError(`--status-class must be 2xx, 3xx, 4xx or 5xx; got "${statusClass}"`);
+      return {
+        command,
+        flags: {
+          ...global,
+          locationUid: optionalString(v, "location-uid"),
+          since,
+          until,
+          method: method(optionalString(v, "method"), "--method"),
+          statusClass,
+          requestId: requestId(v),
+          limit: integer(v, "limit", 1, Number.MAX_SAFE_INTEGER),
+          output: oneOf(v, "output", ["json", "ndjson", "csv", "table"] as const) ?? "table",
+        },
+      };
+    }
+    case "locations": {
+      const [action, extra] = positionals;
+      if (action !== "list" && action !== "status" && action !== "remove") {
+        throw new ArgError(action === undefined ? "locations needs an action: list, status or remove" : `unknown locations action "${action}"; use list, status or remove`);
+      }
+      if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
+      const locationUid = action === "list" ? optionalString(v, "location-uid") : required(v, "location-uid");
+      return { command, flags: { ...global, action, locationUid, orgSlug: optionalString(v, "org-slug"), output: oneOf(v, "output", ["table", "json"] as const) ?? "table" } };
+    }
+    case "call": {
+      const [m, path, extra] = positionals;
+      if (m === undefined || path === undefined) throw new ArgError("call needs a METHOD and a PATH, e.g. call GET /v4/contacts");
+      if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
+      if (!path.startsWith("/")) throw new ArgError(`PATH must start with /, e.g. /v4/contacts; got "${path}"`);
+      return { command, flags: { ...global, method: method(m, "METHOD")!, path, locationUid: required(v, "location-uid"), data: optionalString(v, "data"), requestId: requestId(v) } };
+    }
+    case "serve":
+      noPositionals();
+      return { command, flags: { ...global, settings: optionalString(v, "settings"), port: integer(v, "port", 0, 65535), host: optionalString(v, "host") } };
+    case "sandbox":
+      noPositionals();
+      return { command, flags: { ...global, port: integer(v, "port", 0, 65535) ?? 8787, host: optionalString(v, "host") ?? "127.0.0.1" } };
+    case "dev":
+      noPositionals();
+      return {
+        command,
+        flags: {
+          ...global,
+          port: integer(v, "port", 0, 65535) ?? 8080,
+          sandboxPort: integer(v, "sandbox-port", 0, 65535) ?? 8787,
+          stateDir: optionalString(v, "state-dir") ?? ".podium-router-dev",
+        },
+      };
+  }
+}
+
+/** `--from-file` alone, or the five single-location flags (each secret from exactly one of env or file). */
+function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile"> {
+  const fromFile = optionalString(v, "from-file");
+  const single = ["location-uid", "org-slug", "client-id-env", "client-id-file", "client-secret-env", "client-secret-file", "refresh-token-file"].filter((k) => v[k] !== undefined);
+  if (fromFile !== undefined) {
+    if (single.length > 0) throw new ArgError(`--from-file cannot be combined with --${single[0]}`);
+    return { entry: undefined, fromFile };
+  }
+  const ref = (what: "client-id" | "client-secret"): string => {
+    const env = optionalString(v, `${what}-env`);
+    const file = optionalString(v, `${what}-file`);
+    if (env !== undefined && file !== undefined) throw new ArgError(`give one of --${what}-env and --${what}-file, not both`);
+    if (env !== undefined) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new ArgError(`--${what}-env must name an environment variable; got "${env}"`);
+      return `env:${env}`;
+    }
+    if (file !== undefined) return `file:${file}`;
+    throw new ArgError(`missing --${what}-env or --${what}-file (or use --from-file)`);
+  };
+  return {
+    fromFile: undefined,
+    entry: {
+      locationUid: required(v, "location-uid"),
+      orgSlug: required(v, "org-slug"),
+      clientIdRef: ref("client-id"),
+      clientSecretRef: ref("client-secret"),
+      refreshTokenFile: required(v, "refresh-token-file"),
+    },
+  };
+}
+
+function optionalString(v: OptionValues, key: string): string | undefined {
+  const value = v[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") throw new ArgError(`--${key} needs a value`);
+  return value;
+}
+
+function required(v: OptionValues, key: string): string {
+  const value = optionalString(v, key);
+  if (value === undefined) throw new ArgError(`missing --${key}`);
+  return value;
+}
+
+function oneOf<T extends string>(v: OptionValues, key: string, allowed: readonly T[]): T | undefined {
+  const value = optionalString(v, key);
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new ArgError(`--${key} must be one of ${allowed.join(", ")}; got "${value}"`);
+  return value as T;
+}
+
+function integer(v: OptionValues, key: string, min: number, max: number): number | undefined {
+  const value = optionalString(v, key);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new ArgError(`--${key} must be an integer from ${min} to ${max}; got "${value}"`);
+  return n;
+}
+
+function date(v: OptionValues, key: string): number | undefined {
+  const value = optionalString(v, key);
+  if (value === undefined) return undefined;
+  // ISO 8601 only: Date.parse accepts far more ("March 7") and guesses.
+  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new ArgError(`--${key} must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z; got "${value}"`);
+  return ms;
+}
+
+function method(value: string | undefined, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  const upper = value.toUpperCase();
+  if (!methods.includes(upper)) throw new ArgError(`${what} must be one of ${methods.join(", ")}; got "${value}"`);
+  return upper;
+}
+
+function requestId(v: OptionValues): string | undefined {
+  const value = optionalString(v, "request-id");
+  if (value !== undefined && !requestIdPattern.test(value)) throw new ArgError("--request-id must be 1 to 128 characters of [A-Za-z0-9._-]");
+  return value;
+}
+
+function isCommandName(name: string): name is CommandName {
+  return (commandNames as readonly string[]).includes(name);
+}
+
+function parseErrorMessage(err: unknown): string {
+  if (err instanceof ArgError) return err.message;
+  // node:util's messages are long ("... To specify a positional argument ..."); keep the first sentence.
+  const message = err instanceof Error ? err.message : String(err);
+  return (message.split(/\.\s/)[0] ?? message).replace(/'/g, "");
+}

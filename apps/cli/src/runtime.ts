@@ -1,0 +1,53 @@
+// Wiring of the router process: the core's router built from settings, served by the router server.
+// `serve` and `dev` start a router only through this file, so it is the one place that knows both APIs
+// (the same steps as the server's own startRouterServer, minus reading the settings file: dev builds its
+// settings in memory).
+import { createLocationRouter } from "@podium-router/core";
+import type { LocationRouter, Settings } from "@podium-router/core";
+import { createRouterMetrics, createRouterServer, createServerLogger, validateServerSettings } from "@podium-router/server";
+import type { ServerSettings } from "@podium-router/server";
+import type { OutputStream } from "./cli-io.js";
+
+/** A router listening on a port. */
+export interface RunningRouter {
+  /** `http://host:port` (https with TLS). */
+  url: string;
+  port: number;
+  host: string;
+  /** The core router, for in-process work such as dev mode's onboarding. */
+  router: LocationRouter;
+  /** Stops accepting, finishes in-flight calls, closes the router (flushing the audit log). */
+  close(): Promise<void>;
+}
+
+/** Options of `startRouter()`. */
+export interface StartRouterOptions {
+  /** The validated settings; `extras.server` is the raw `server` section the server validates. */
+  settings: Settings;
+  /** Replaces validated server settings, e.g. the CLI's --port and --host. */
+  serverOverrides?: Partial<ServerSettings>;
+  /** Where the JSON log lines go. */
+  logTo: OutputStream;
+  /** @default "info" */
+  logLevel?: string;
+  /** Environment for `env:` credential references. */
+  env: Record<string, string | undefined>;
+}
+
+/** Builds the core router from settings and serves it; if the port cannot be bound, the router is closed again. */
+export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  const logger = createServerLogger({ level: options.logLevel ?? "info", destination: { write: (line: string) => void options.logTo.write(line) } });
+  const serverSettings = { ...validateServerSettings(options.settings.extras.server), ...options.serverOverrides };
+  const metrics = createRouterMetrics();
+  const router = await createLocationRouter({ settings: options.settings, logger, observer: metrics.observer, env: options.env });
+  const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
+  let address: { url: string; port: number; host: string };
+  try {
+    address = await server.listen();
+  } catch (err) {
+    await router.close();
+    throw err;
+  }
+  // The server's close() also closes the router it serves.
+  return { ...address, router, close: () => server.close() };
+}

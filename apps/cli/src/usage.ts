@@ -1,0 +1,134 @@
+import type { CommandName } from "./command-options.js";
+
+const connection = `Connection (every command that talks to a router):
+  --server URL        the router (env PODIUM_ROUTER_URL; default http://127.0.0.1:8080)
+  --api-key KEY       the caller's API key (env PODIUM_ROUTER_API_KEY)
+  --protocol P        connect (default), grpc or grpc-web`;
+
+const exitStatus = `Exit status: 0 success; 1 a definite "no" (not in scope, unknown location, a failed
+onboarding, a non-2xx answer); 2 no answer (bad arguments or input, router unreachable, key refused).`;
+
+/** The top-level usage, printed by `podium-router --help`. */
+export const mainUsage = `Usage: podium-router <command> [options]
+
+Per-location routing, isolation and audit for multi-location Podium integrations.
+
+Commands:
+  verify      check that a location is in its credential's scope
+  onboard     onboard one location, or many from a CSV or JSON file
+  audit       query the audit log of routed and refused calls
+  locations   list, inspect or remove registered locations
+  call        send one Podium API call for one location
+  serve       run the router
+  sandbox     run the Podium API sandbox
+  dev         run the sandbox and a router with two demo locations onboarded
+
+Run "podium-router <command> --help" for a command's options.
+
+${connection}
+  -h, --help          show help
+  -V, --version       print the version
+
+${exitStatus}
+`;
+
+/** The usage of each command, printed by `podium-router <command> --help` and after a usage error. */
+export const commandUsage: Record<CommandName, string> = {
+  verify: `Usage: podium-router verify --location-uid UID [--force]
+
+Checks that the location is registered and in its credential's scope (Podium's GET /v4/locations).
+  --location-uid UID  the location to verify
+  --force             ignore the router's verification cache and ask Podium again
+
+Exit status: 0 in scope; 1 not in scope, unknown or deleted; 2 configuration or network error.
+
+${connection}
+`,
+  onboard: `Usage: podium-router onboard --location-uid UID --org-slug SLUG
+                            (--client-id-env NAME | --client-id-file PATH)
+                            (--client-secret-env NAME | --client-secret-file PATH)
+                            --refresh-token-file PATH [--dry-run]
+       podium-router onboard --from-file locations.csv|locations.json [--dry-run] [--concurrency N]
+
+Onboards locations: each credential is resolved, a token obtained, the location verified in scope, then
+stored and made live. Secrets never travel: the router reads env:NAME and file:PATH references on its own
+host (relative paths are made absolute against the current directory, or the bulk file's directory).
+Re-running is safe: locations already onboarded are reported skipped_existing.
+
+  --from-file FILE    CSV with the header location_uid,org_slug,client_id_ref,client_secret_ref,
+                      refresh_token_file, or a JSON array of objects with those keys; refs are env:NAME
+                      or file:PATH. The file is checked (columns, duplicates) before anything is sent.
+  --dry-run           check every location and change nothing
+  --concurrency N     how many locations at once (default: the router's onboarding.concurrency)
+  --output FORMAT     table (default) or json
+
+Exit status: 0 when every location is onboarded or skipped (or checked, with --dry-run); 1 when any
+failed; 2 for a bad file or an unreachable router.
+
+${connection}
+`,
+  audit: `Usage: podium-router audit [--location-uid UID] [--since DATE] [--until DATE] [--method M]
+                          [--status-class 4xx] [--request-id ID] [--limit N]
+                          [--output json|ndjson|csv|table]
+
+Prints the audit records (one per routed or refused call), oldest first. Never tokens or bodies.
+  --location-uid UID  only this location (required unless your key covers every location)
+  --since DATE        at or after this ISO 8601 date or time (2026-01-31, 2026-01-31T09:00:00Z)
+  --until DATE        before this date or time
+  --method M          only this HTTP method
+  --status-class C    only 2xx, 3xx, 4xx or 5xx
+  --request-id ID     only this request id
+  --limit N           at most N records
+  --output FORMAT     table (default), json, ndjson or csv
+
+${connection}
+`,
+  locations: `Usage: podium-router locations list [--org-slug SLUG] [--output table|json]
+       podium-router locations status --location-uid UID [--output table|json]
+       podium-router locations remove --location-uid UID
+
+  list                the registered locations
+  status              one location's verification, rate budget and token state
+  remove              take the location out of the router's store and live routing at once
+
+${connection}
+`,
+  call: `Usage: podium-router call METHOD PATH --location-uid UID [--data JSON|@FILE] [--request-id ID]
+
+Sends one Podium API call through the router for one location and prints the response body.
+  METHOD              GET, HEAD, POST, PUT, PATCH or DELETE
+  PATH                a /v4 path with an optional query, e.g. /v4/contacts?limit=10
+  --location-uid UID  the location the call is for (there is no default)
+  --data JSON|@FILE   the JSON request body, or @ and a file holding it
+  --request-id ID     your own request id (1-128 of [A-Za-z0-9._-])
+
+Exit status: 0 for a 2xx answer; 1 for any other answer or a refusal about the location or request;
+2 when the router could not be asked.
+
+${connection}
+`,
+  serve: `Usage: podium-router serve [--settings FILE] [--port PORT] [--host HOST]
+
+Runs the router: gRPC, gRPC-Web and Connect on one port. Stops cleanly on SIGINT or SIGTERM.
+  --settings FILE     the settings file (default config/settings.yaml when it exists)
+  --port PORT         the port to listen on (overrides the settings)
+  --host HOST         the address to bind (overrides the settings; default 127.0.0.1)
+`,
+  sandbox: `Usage: podium-router sandbox [--port 8787] [--host 127.0.0.1]
+
+Runs the Podium API sandbox (OAuth, /v4 routes, admin routes under /_sandbox) until SIGINT or SIGTERM.
+  --port PORT         the port to listen on (default 8787; 0 picks a free one)
+  --host HOST         the address to bind (default 127.0.0.1)
+`,
+  dev: `Usage: podium-router dev [--port 8080] [--sandbox-port 8787] [--state-dir .podium-router-dev]
+                        [--api-key KEY]
+
+Runs the Podium sandbox and a router in front of it, with the demo locations Sydney and Burleigh Heads
+(organization coastal-smiles) onboarded, then prints the address, an API key and commands to paste.
+Runs until SIGINT or SIGTERM; running it again reuses the state directory.
+  --port PORT         the router's port (default 8080)
+  --sandbox-port PORT the sandbox's port (default 8787)
+  --state-dir DIR     credentials, refresh tokens, audit log and the dev API key (default .podium-router-dev)
+  --api-key KEY       the API key the router accepts (default: generated once and kept in the state dir)
+`,
+};

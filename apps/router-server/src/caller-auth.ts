@@ -1,0 +1,67 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { ApiKeyGrant } from "./server-settings.js";
+
+/** An authenticated caller: its name (for audit lines) and its grant. */
+export interface Caller {
+  readonly name: string;
+  /** Every location, or only these uids. */
+  readonly locations: "*" | ReadonlySet<string>;
+  /** Every RPC, or only these method names. */
+  readonly rpcs: "*" | ReadonlySet<string>;
+}
+
+/** Turns a bearer header into a caller; see {@link createCallerAuth}. */
+export interface CallerAuth {
+  /** The caller whose key the `authorization` header carries, or undefined for none or an unknown key. */
+  authenticate(authorization: string | null | undefined): Caller | undefined;
+}
+
+interface StoredKey {
+  hash: Buffer;
+  caller: Caller;
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * Builds the API key check from the validated grants. Keys are compared by SHA-256 in constant time,
+ * against every stored hash (no early exit), so timing reveals neither which key matched nor how much.
+ */
+export function createCallerAuth(grants: readonly ApiKeyGrant[]): CallerAuth {
+  const keys: StoredKey[] = grants.map((g) => ({
+    hash: Buffer.from(g.keySha256, "hex"),
+    caller: Object.freeze({
+      name: g.name,
+      locations: g.locations === "*" ? "*" : new Set(g.locations),
+      rpcs: g.rpcs === "*" ? "*" : new Set(g.rpcs),
+    }),
+  }));
+  return {
+    authenticate(authorization) {
+      if (typeof authorization !== "string" || keys.length === 0) return undefined;
+      const m = BEARER.exec(authorization);
+      if (m === null) return undefined;
+      const presented = createHash("sha256").update(m[1] ?? "", "utf8").digest();
+      let found: Caller | undefined;
+      for (const key of keys) {
+        if (timingSafeEqual(key.hash, presented) && found === undefined) found = key.caller;
+      }
+      return found;
+    },
+  };
+}
+
+/** True when the caller's grant covers the RPC. */
+export function mayCallRpc(caller: Caller, rpc: string): boolean {
+  return caller.rpcs === "*" || caller.rpcs.has(rpc);
+}
+
+/** True when the caller's grant covers the location. */
+export function mayUseLocation(caller: Caller, locationUid: string): boolean {
+  return caller.locations === "*" || caller.locations.has(locationUid);
+}
+
+/** The SHA-256 hex of a key, as `server.api_keys[].key_sha256` stores it (used by `dev` and tests). */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}

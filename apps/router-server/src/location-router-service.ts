@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { CallContext, LocationRouter } from "@podium-router/core";
+import { PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/core/errors";
+import type { LocationRouterService } from "@podium-router/proto";
+import type { Logger } from "pino";
+import { mayCallRpc, mayUseLocation, type Caller, type CallerAuth } from "./caller-auth.js";
+import { toConnectError, type ErrorScope } from "./errors.js";
+import type { RpcMetrics } from "./metrics.js";
+import {
+  auditQueryFromProto,
+  auditRecordToProto,
+  callResponseToProto,
+  locationStatusToProto,
+  locationToProto,
+  onboardingInputsFromProto,
+  onboardingResultToProto,
+  verifyResultToProto,
+} from "./proto-mapping.js";
+
+/** What the service implementation needs; see {@link createLocationRouterService}. */
+export interface LocationRouterServiceDeps {
+  router: LocationRouter;
+  auth: CallerAuth;
+  logger: Logger;
+  metrics?: RpcMetrics | undefined;
+}
+
+/** An admitted call: who asked, and the core's view of the call's deadline and signal. */
+interface Admitted {
+  caller: Caller;
+  context: CallContext;
+}
+
+/** What the audit line of a refusal names: the HTTP method and path for Call, the RPC name otherwise. */
+interface RefusalTarget {
+  method: string;
+  path: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+// Only a plausible uid reaches the audit log from an unauthenticated caller; anything else is noise.
+const LOCATION_UID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** How loud a failure is in the server log; the audit log has every call either way. */
+function logLevelFor(code: Code): "debug" | "info" | "warn" | "error" {
+  switch (code) {
+    case Code.Internal:
+    case Code.Unknown:
+    case Code.DataLoss:
+      return "error";
+    case Code.Unavailable:
+    case Code.FailedPrecondition:
+      return "warn";
+    case Code.Unauthenticated:
+    case Code.PermissionDenied:
+      return "info";
+    default:
+      return "debug";
+  }
+}
+
+/**
+ * The LocationRouterService implementation on a LocationRouter. Every RPC authenticates the bearer
+ * key, checks the key's grant (refusing and auditing before the core reads any credential), turns the
+ * caller's deadline and abort signal into the core's CallContext, and converts every failure with
+ * toConnectError. The same object serves connect-node and grpc-js.
+ */
+export function createLocationRouterService(deps: LocationRouterServiceDeps): ServiceImpl<typeof LocationRouterService> {
+  const { router, auth, logger, metrics } = deps;
+
+  function refuse(code: CoreErrorCode, locationUid: string, scope: ErrorScope, target: RefusalTarget, caller: string | undefined): void {
+    if (!LOCATION_UID.test(locationUid)) return;
+    router.recordRefusal({ locationUid, method: target.method, path: target.path, caller, errorCode: code, requestId: scope.requestId ?? "" });
+  }
+
+  /** Authenticates and checks the grant for the RPC and every location it names. */
+  function admit(rpc: string, ctx: HandlerContext, locationUids: readonly string[], scope: ErrorScope, target: RefusalTarget): Admitted {
+    const caller = auth.authenticate(ctx.requestHeader.get("authorization"));
+    if (caller === undefined) {
+      for (const uid of locationUids) refuse("ERR_LOC_UNAUTHENTICATED", uid, scope, target, undefined);
+      throw new UnauthenticatedError(scope, "send a podium-router API key as `authorization: Bearer <key>`");
+    }
+    if (!mayCallRpc(caller, rpc)) {
+      for (const uid of locationUids) refuse("ERR_LOC_PERMISSION_DENIED", uid, scope, target, caller.name);
+      throw new PermissionDeniedError(scope, `the API key of ${caller.name} is not granted ${rpc}`);
+    }
+    const denied = locationUids.filter((uid) => !mayUseLocation(caller, uid));
+    if (denied.length > 0) {
+      for (const uid of denied) refuse("ERR_LOC_PERMISSION_DENIED", uid, scope, target, caller.name);
+      throw new PermissionDeniedError({ ...scope, locationUid: denied[0] }, `the API key of ${caller.name} is not granted location ${denied[0]}`);
+    }
+    const timeoutMs = ctx.timeoutMs();
+    return {
+      caller,
+      context: { caller: caller.name, deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs, signal: ctx.signal },
+    };
+  }
+
+  function finish(rpc: string, scope: ErrorScope, started: number, err: ConnectError | undefined, cause?: unknown): void {
+    const code = err?.code;
+    metrics?.rpcFinished(rpc, code ?? 0, performance.now() - started);
+    const level = code === undefined ? "debug" : logLevelFor(code);
+    if (!logger.isLevelEnabled(level)) return;
+    // The per-request child logger, made only when something is logged: the hot path stays allocation-light.
+    const log = logger.child({ rpc, location_uid: scope.locationUid, request_id: scope.requestId });
+    if (err === undefined) log.debug({ ms: performance.now() - started }, "rpc finished");
+    else if (level === "error") log.error({ code: Code[err.code], err: cause }, "rpc failed");
+    else log[level]({ code: Code[err.code], reason: err.rawMessage }, "rpc failed");
+  }
+
+  async function unary<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const out = await fn(admit(rpc, ctx, uids, scope, target));
+      finish(rpc, scope, started, undefined);
+      return out;
+    } catch (e) {
+      const err = toConnectError(e, scope);
+      finish(rpc, scope, started, err, e);
+      throw err;
+    }
+  }
+
+  async function* stream<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => AsyncIterable<T>): AsyncGenerator<T> {
+    const started = performance.now();
+    try {
+      yield* fn(admit(rpc, ctx, uids, scope, target));
+      finish(rpc, scope, started, undefined);
+    } catch (e) {
+      const err = toConnectError(e, scope);
+      finish(rpc, scope, started, err, e);
+      throw err;
+    }
+  }
+
+  const rpcTarget = (rpc: string): RefusalTarget => ({ method: rpc, path: rpc });
+  const scopeOf = (locationUid: string, requestId = ""): ErrorScope => ({
+    locationUid: locationUid === "" ? undefined : locationUid,
+    requestId: REQUEST_ID.test(requestId) ? requestId : randomUUID(),
+  });
+
+  return {
+    call(req, ctx) {
+      const scope = scopeOf(req.locationUid, req.requestId);
+      // An invalid caller-chosen id goes to the core unchanged, which refuses it as ERR_LOC_BAD_REQUEST.
+      const requestId = req.requestId === "" ? scope.requestId : req.requestId;
+      return unary("Call", ctx, scope, [req.locationUid], { method: req.method, path: req.path }, async ({ context }) =>
+        callResponseToProto(
+          await router.call({ locationUid: req.locationUid, method: req.method, path: req.path, body: req.body, requestId }, context),
+        ),
+      );
+    },
+
+    verifyLocation(req, ctx) {
+      return unary("VerifyLocation", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("VerifyLocation"), async ({ context }) =>
+        verifyResultToProto(await router.verifyLocation(req.locationUid, { force: req.force, ctx: context })),
+      );
+    },
+
+    listLocations(req, ctx) {
+      return unary("ListLocations", ctx, scopeOf(""), [], rpcTarget("ListLocations"), async ({ caller }) => {
+        const all = await router.listLocations(req.orgSlug === "" ? undefined : { orgSlug: req.orgSlug });
+        // A key sees only the locations it is granted; the others stay invisible rather than refused.
+        return { locations: all.filter((l) => mayUseLocation(caller, l.locationUid)).map(locationToProto) };
+      });
+    },
+
+    getLocationStatus(req, ctx) {
+      return unary("GetLocationStatus", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("GetLocationStatus"), async () =>
+        locationStatusToProto(await router.getLocationStatus(req.locationUid)),
+      );
+    },
+
+    removeLocation(req, ctx) {
+      return unary("RemoveLocation", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("RemoveLocation"), async ({ context }) => {
+        await router.removeLocation(req.locationUid, context);
+        return { locationUid: req.locationUid };
+      });
+    },
+
+    onboardLocations(req, ctx) {
+      const uids = req.locations.map((l) => l.locationUid);
+      return stream("OnboardLocations", ctx, scopeOf(uids.length === 1 ? (uids[0] ?? "") : ""), uids, rpcTarget("OnboardLocations"), async function* ({ caller, context }) {
+        const opts = { dryRun: req.dryRun, concurrency: req.concurrency === 0 ? undefined : req.concurrency, caller: caller.name, signal: context.signal };
+        for await (const result of router.onboardLocations(onboardingInputsFromProto(req), opts)) yield onboardingResultToProto(result);
+      });
+    },
+
+    queryAudit(req, ctx) {
+      const scope = scopeOf(req.locationUid);
+      const uids = req.locationUid === "" ? [] : [req.locationUid];
+      return stream("QueryAudit", ctx, scope, uids, rpcTarget("QueryAudit"), async function* ({ caller, context }) {
+        if (req.locationUid === "" && caller.locations !== "*") {
+          throw new PermissionDeniedError(scope, `location_uid is required: the API key of ${caller.name} is not granted every location`);
+        }
+        for await (const record of router.queryAudit(auditQueryFromProto(req), context)) yield { record: auditRecordToProto(record) };
+      });
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { Code } from "@connectrpc/connect";
+import type { RouterObserver } from "@podium-router/core";
+import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+
+/** What the service implementation reports per RPC. */
+export interface RpcMetrics {
+  /** One RPC finished with `code` (0 = OK) after `ms` milliseconds. */
+  rpcFinished(rpc: string, code: Code | 0, ms: number): void;
+}
+
+/**
+ * The server's Prometheus metrics. `observer` is the core's hook object (`RouterObserver`, passed to
+ * `createLocationRouter({ observer })`); none of its hooks carries a location uid, so every label set
+ * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (16 ERR_LOC_* + OK), and
+ * status class (1xx-5xx).
+ */
+export interface RouterMetrics extends RpcMetrics {
+  readonly registry: Registry;
+  readonly observer: Required<RouterObserver>;
+  /** The Prometheus text exposition, for `GET /metrics`. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+// Podium answers in tens to hundreds of milliseconds; the router's own work is well under one.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Budget waits are bounded by budgets.max_wait_ms (2 s by default).
+const WAIT_BUCKETS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
+
+function statusClass(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "other";
+}
+
+/**
+ * Registers the router's metrics in `registry` (a fresh one by default, with the default process
+ * metrics, so two servers in one process never collide).
+ */
+export function createRouterMetrics(registry?: Registry): RouterMetrics {
+  const reg = registry ?? new Registry();
+  if (registry === undefined) collectDefaultMetrics({ register: reg });
+  const registers = [reg];
+  const rpcCalls = new Counter({ name: "podium_router_rpc_calls_total", help: "RPCs served, by method and status code.", labelNames: ["rpc", "code"], registers });
+  const rpcDuration = new Histogram({ name: "podium_router_rpc_duration_seconds", help: "RPC wall time in the server, by method.", labelNames: ["rpc"], buckets: LATENCY_BUCKETS, registers });
+  const routed = new Counter({ name: "podium_router_routed_calls_total", help: "Routed Podium calls, by outcome (OK or the ERR_LOC_* code).", labelNames: ["outcome"], registers });
+  const upstream = new Histogram({ name: "podium_router_upstream_latency_seconds", help: "Time spent waiting for Podium, by status class.", labelNames: ["status_class"], buckets: LATENCY_BUCKETS, registers });
+  const budgetWait = new Histogram({ name: "podium_router_budget_wait_seconds", help: "Time calls waited for their rate budget.", buckets: WAIT_BUCKETS, registers });
+  const budgetRefused = new Counter({ name: "podium_router_budget_refusals_total", help: "Calls refused because the budget wait would exceed the bound.", registers });
+  const verifications = new Counter({ name: "podium_router_verifications_total", help: "Location verifications, by cache result (hit or miss).", labelNames: ["cache"], registers });
+  const refreshes = new Counter({ name: "podium_router_token_refreshes_total", help: "OAuth token refreshes, by outcome.", labelNames: ["outcome"], registers });
+
+  // Label lookups hash the label values on every call; the children are cached instead, which keeps
+  // the per-call cost to an increment. The key sets are bounded (see RouterMetrics).
+  const rpcChildren = new Map<string, { calls: Map<number, Counter.Internal>; duration: Histogram.Internal<string> }>();
+  const rpcChild = (rpc: string) => {
+    let c = rpcChildren.get(rpc);
+    if (c === undefined) rpcChildren.set(rpc, (c = { calls: new Map(), duration: rpcDuration.labels(rpc) }));
+    return c;
+  };
+
+  return {
+    registry: reg,
+    rpcFinished(rpc, code, ms) {
+      const child = rpcChild(rpc);
+      let calls = child.calls.get(code);
+      if (calls === undefined) child.calls.set(code, (calls = rpcCalls.labels(rpc, code === 0 ? "OK" : (Code[code] ?? "Unknown"))));
+      calls.inc();
+      child.duration.observe(ms / 1000);
+    },
+    observer: {
+      callOutcome: (outcome) => routed.labels(outcome).inc(),
+      upstreamLatency: (ms, status) => upstream.labels(statusClass(status)).observe(ms / 1000),
+      budgetWait: (ms) => budgetWait.observe(ms / 1000),
+      budgetRefused: () => budgetRefused.inc(),
+      verification: (cacheHit) => verifications.labels(cacheHit ? "hit" : "miss").inc(),
+      refresh: (outcome) => refreshes.labels(outcome).inc(),
+    },
+    async render() {
+      return { contentType: reg.contentType, body: await reg.metrics() };
+    },
+  };
+}

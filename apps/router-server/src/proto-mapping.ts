@@ -1,0 +1,164 @@
+/**
+ * Plain core objects ↔ protobuf messages. The core never sees generated code; this file is the only
+ * place the two meet, so a field added to the contract shows up here and in nowhere else.
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type {
+  AuditQuery,
+  AuditRecord,
+  AuthState as CoreAuthState,
+  LocationState as CoreLocationState,
+  LocationStatus,
+  LocationSummary,
+  OnboardingInput,
+  OnboardingOutcome as CoreOnboardingOutcome,
+  OnboardingResult,
+  RoutedResponse,
+  VerificationState as CoreVerificationState,
+  VerifyResult,
+} from "@podium-router/core";
+import { BadRequestError } from "@podium-router/core/errors";
+import {
+  AuthState,
+  LocationState,
+  OnboardingOutcome,
+  VerificationState,
+  type AuditRecordSchema,
+  type CallResponseSchema,
+  type GetLocationStatusResponseSchema,
+  type LocationSchema,
+  type OnboardLocationsRequest,
+  type OnboardLocationsResponseSchema,
+  type QueryAuditRequest,
+  type VerifyLocationResponseSchema,
+} from "@podium-router/proto";
+
+const locationStates: Record<CoreLocationState, LocationState> = {
+  active: LocationState.ACTIVE,
+  deleted: LocationState.DELETED,
+};
+const verificationStates: Record<CoreVerificationState, VerificationState> = {
+  unverified: VerificationState.UNVERIFIED,
+  verified: VerificationState.VERIFIED,
+  not_in_scope: VerificationState.NOT_IN_SCOPE,
+  deleted: VerificationState.DELETED,
+};
+const authStates: Record<CoreAuthState, AuthState> = {
+  no_token: AuthState.NO_TOKEN,
+  valid: AuthState.VALID,
+  expired: AuthState.EXPIRED,
+  failed: AuthState.FAILED,
+};
+const onboardingOutcomes: Record<CoreOnboardingOutcome, OnboardingOutcome> = {
+  onboarded: OnboardingOutcome.ONBOARDED,
+  skipped_existing: OnboardingOutcome.SKIPPED_EXISTING,
+  failed: OnboardingOutcome.FAILED,
+  checked: OnboardingOutcome.CHECKED,
+};
+
+function ts(ms: number | undefined): Timestamp | undefined {
+  return ms === undefined || !Number.isFinite(ms) ? undefined : timestampFromMs(ms);
+}
+
+/** RoutedResponse → CallResponse. */
+export function callResponseToProto(r: RoutedResponse): MessageInitShape<typeof CallResponseSchema> {
+  return { status: r.status, body: r.body, headers: r.headers, requestId: r.requestId, latencyMs: r.latencyMs };
+}
+
+/** VerifyResult → VerifyLocationResponse. */
+export function verifyResultToProto(r: VerifyResult): MessageInitShape<typeof VerifyLocationResponseSchema> {
+  return {
+    locationUid: r.locationUid,
+    orgSlug: r.orgSlug,
+    state: verificationStates[r.state] ?? VerificationState.UNSPECIFIED,
+    verifiedAt: ts(r.verifiedAt),
+    cached: r.cached,
+  };
+}
+
+/** LocationSummary → Location. */
+export function locationToProto(l: LocationSummary): MessageInitShape<typeof LocationSchema> {
+  return {
+    locationUid: l.locationUid,
+    orgSlug: l.orgSlug,
+    state: locationStates[l.state] ?? LocationState.UNSPECIFIED,
+    verifiedAt: ts(l.verifiedAt),
+  };
+}
+
+/** LocationStatus → GetLocationStatusResponse. */
+export function locationStatusToProto(s: LocationStatus): MessageInitShape<typeof GetLocationStatusResponseSchema> {
+  return {
+    locationUid: s.locationUid,
+    orgSlug: s.orgSlug,
+    state: locationStates[s.state] ?? LocationState.UNSPECIFIED,
+    verificationState: verificationStates[s.verificationState] ?? VerificationState.UNSPECIFIED,
+    verifiedAt: ts(s.verifiedAt),
+    verificationExpiresAt: ts(s.verificationExpiresAt),
+    budget: {
+      available: s.budget.available,
+      capacity: s.budget.capacity,
+      refillPerSecond: s.budget.refillPerSecond,
+      pausedUntil: ts(s.budget.pausedUntil),
+      quotaGroup: s.budget.quotaGroup,
+    },
+    authState: authStates[s.authState] ?? AuthState.UNSPECIFIED,
+    accessTokenExpiresAt: ts(s.accessTokenExpiresAt),
+  };
+}
+
+/** OnboardLocationsRequest → the core's inputs. References only; secrets never travel in it. */
+export function onboardingInputsFromProto(req: OnboardLocationsRequest): OnboardingInput[] {
+  return req.locations.map((l) => ({
+    locationUid: l.locationUid,
+    orgSlug: l.orgSlug,
+    clientIdRef: l.clientIdRef,
+    clientSecretRef: l.clientSecretRef,
+    refreshTokenFile: l.refreshTokenFile,
+  }));
+}
+
+/** OnboardingResult → OnboardLocationsResponse. */
+export function onboardingResultToProto(r: OnboardingResult): MessageInitShape<typeof OnboardLocationsResponseSchema> {
+  return {
+    locationUid: r.locationUid,
+    outcome: onboardingOutcomes[r.outcome] ?? OnboardingOutcome.UNSPECIFIED,
+    errorCode: r.errorCode ?? "",
+    message: r.message,
+  };
+}
+
+const statusClasses = new Set(["2xx", "3xx", "4xx", "5xx"]);
+
+/** QueryAuditRequest → AuditQuery; empty strings and zeros mean "no filter". */
+export function auditQueryFromProto(req: QueryAuditRequest): AuditQuery {
+  if (req.statusClass !== "" && !statusClasses.has(req.statusClass)) {
+    throw new BadRequestError({ locationUid: req.locationUid || undefined }, 'status_class must be "2xx", "3xx", "4xx" or "5xx"');
+  }
+  return {
+    locationUid: req.locationUid || undefined,
+    since: req.since === undefined ? undefined : timestampMs(req.since),
+    until: req.until === undefined ? undefined : timestampMs(req.until),
+    method: req.method || undefined,
+    statusClass: (req.statusClass || undefined) as AuditQuery["statusClass"],
+    requestId: req.requestId || undefined,
+    limit: req.limit === 0 ? undefined : req.limit,
+  };
+}
+
+/** AuditRecord (a JSONL line) → the proto AuditRecord. */
+export function auditRecordToProto(r: AuditRecord): MessageInitShape<typeof AuditRecordSchema> {
+  return {
+    ts: ts(Date.parse(r.ts)),
+    locationUid: r.location_uid,
+    orgSlug: r.org_slug,
+    endpoint: r.endpoint,
+    method: r.method,
+    status: r.status,
+    requestId: r.request_id,
+    latencyMs: r.latency_ms,
+    caller: r.caller ?? "",
+    errorCode: r.error_code ?? "",
+  };
+}

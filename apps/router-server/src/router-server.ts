@@ -1,0 +1,170 @@
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
+import {
+  createServer as createHttp2Server,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
+import { isIP } from "node:net";
+import type { LocationRouter } from "@podium-router/core";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { createCallerAuth } from "./caller-auth.js";
+import { createGrpcJsEngine, type GrpcJsEngine } from "./grpc-js-engine.js";
+import { createHealthState } from "./health-service.js";
+import { createHttpHandler } from "./http-handler.js";
+import { createRouterMetrics, type RouterMetrics } from "./metrics.js";
+import { createPortListener, type PortListener } from "./port-listener.js";
+import { createHostedServices } from "./routes.js";
+import type { ServerSettings } from "./server-settings.js";
+
+/** What the server is built from. */
+export interface RouterServerDeps {
+  /** The routing core; close() closes it too (which flushes the audit log). */
+  router: LocationRouter;
+  /** The validated `server` section (see validateServerSettings). */
+  settings: ServerSettings;
+  /** The root logger; see createServerLogger for the redaction it must have. */
+  logger: Logger;
+  /**
+   * The metrics; pass the same object whose `observer` went to createLocationRouter so the core's
+   * counters land on this server's /metrics. @default createRouterMetrics(registry)
+   */
+  metrics?: RouterMetrics | undefined;
+  /** The prom-client registry for a default `metrics`. @default a new registry */
+  registry?: Registry | undefined;
+}
+
+/** Where the server listens. */
+export interface ListenAddress {
+  url: string;
+  port: number;
+  host: string;
+}
+
+/** The running server; see {@link createRouterServer}. */
+export interface RouterServer {
+  /** Binds the port (settings.port; 0 picks one) and resolves once it accepts connections. */
+  listen(): Promise<ListenAddress>;
+  /**
+   * Stops accepting, lets in-flight calls finish (up to settings.shutdownGraceMs, then cuts them),
+   * closes the router (flushing the audit log). Idempotent.
+   */
+  close(): Promise<void>;
+  readonly metrics: RouterMetrics;
+}
+
+// A gRPC request for grpc-js; grpc+json and grpc-web stay on connect-node, which understands them.
+function isGrpcProto(contentType: string | undefined): boolean {
+  return contentType === "application/grpc" || contentType === "application/grpc+proto" || (contentType?.startsWith("application/grpc;") ?? false);
+}
+
+function urlHost(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/**
+ * Builds the router's server: one port serving gRPC (HTTP/2), gRPC-Web and Connect (HTTP/1.1 and
+ * HTTP/2), health, reflection and `GET /metrics`. HTTP/2 streams are dispatched one by one: gRPC
+ * (protobuf) to grpc-js, everything else to connect-node, so every protocol works on every
+ * connection. Only main.ts reads the environment; this takes everything as arguments.
+ */
+export function createRouterServer(deps: RouterServerDeps): RouterServer {
+  const { router, settings, logger } = deps;
+  const metrics = deps.metrics ?? createRouterMetrics(deps.registry);
+  const auth = createCallerAuth(settings.apiKeys);
+  const health = createHealthState();
+  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection });
+  const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics });
+  let grpcJs: GrpcJsEngine | undefined;
+  if (settings.grpcEngine === "grpc-js") {
+    grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes);
+    if (grpcJs === undefined) logger.warn("this @grpc/grpc-js has no per-stream entry point; serving gRPC with connect-node");
+  }
+
+  let inflight = 0;
+  let closing: Promise<void> | undefined;
+  let drained: (() => void) | undefined;
+  const done = (): void => {
+    if (--inflight === 0) drained?.();
+  };
+
+  const h1 = createHttpServer((req, res) => {
+    inflight++;
+    res.once("close", done);
+    if (closing !== undefined) res.setHeader("connection", "close");
+    handler(req, res);
+  });
+  const h2 = createHttp2Server();
+  const sessions = new Set<Http2Session>();
+  h2.on("session", (session: Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    if (closing !== undefined) session.close();
+  });
+  h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    inflight++;
+    stream.once("close", done);
+    if (grpcJs !== undefined && isGrpcProto(headers["content-type"]) && grpcJs.serves(headers[":path"] ?? "")) {
+      grpcJs.handleStream(stream, headers);
+      return;
+    }
+    handler(new Http2ServerRequest(stream, headers, {}, rawHeaders), new Http2ServerResponse(stream));
+  });
+
+  let listener: PortListener | undefined;
+
+  async function shutdown(): Promise<void> {
+    health.shutdown();
+    listener?.stopAccepting();
+    // GOAWAY: clients open no new streams; the ones in flight finish.
+    for (const session of sessions) session.close();
+    // Closes idle keep-alive connections and stops the HTTP/1.1 timeout checks; the callback's
+    // ERR_SERVER_NOT_RUNNING is expected, since h1 never listens itself.
+    h1.close(() => {});
+    if (inflight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+        timer = setTimeout(() => {
+          logger.warn({ inflight, grace_ms: settings.shutdownGraceMs }, "shutdown grace period over; cutting in-flight calls");
+          resolve();
+        }, settings.shutdownGraceMs);
+      });
+      clearTimeout(timer);
+    }
+    listener?.destroyConnections();
+    await router.close();
+    logger.info("router server closed");
+  }
+
+  return {
+    metrics,
+    async listen() {
+      if (listener !== undefined) throw new Error("listen() was already called");
+      const tls = settings.tls === undefined ? undefined : { cert: await readFile(settings.tls.certFile), key: await readFile(settings.tls.keyFile) };
+      listener = createPortListener({ h1, h2, tls, onTlsError: (err) => logger.debug({ err: err.message }, "TLS handshake failed") });
+      const address = await listener.listen(settings.port, settings.host);
+      // h1 never listens itself; "listening" starts its connection tracking (header and request
+      // timeouts, closeIdleConnections), which Node sets up on that event.
+      h1.emit("listening");
+      const scheme = tls === undefined ? "http" : "https";
+      const url = `${scheme}://${urlHost(address.address)}:${address.port}`;
+      if (tls !== undefined) logger.info({ url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" }, "listening with TLS (HTTP/2 by ALPN, and HTTP/1.1)");
+      else if (isLoopback(address.address)) logger.info({ url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" }, "listening in cleartext on loopback only (h2c and HTTP/1.1); set server.tls to serve other hosts");
+      else logger.warn({ url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" }, "listening in CLEARTEXT on a non-loopback address: API keys cross the network unencrypted; set server.tls");
+      return { url, port: address.port, host: address.address };
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { createLocationRouter, loadSettings, type Settings } from "@podium-router/core";
+import type { Logger } from "pino";
+import { createRouterMetrics } from "./metrics.js";
+import { createRouterServer, type ListenAddress, type RouterServer } from "./router-server.js";
+import { createServerLogger } from "./server-logger.js";
+import { validateServerSettings, type ServerSettings } from "./server-settings.js";
+
+/** Options of {@link startRouterServer}. */
+export interface StartRouterServerOptions {
+  /** The settings file. @default PODIUM_ROUTER_SETTINGS, else config/settings.yaml (missing = defaults) */
+  settingsPath?: string | undefined;
+  /** Environment for PODIUM_ROUTER_* overrides and `env:` credential references. @default process.env */
+  env?: Record<string, string | undefined> | undefined;
+  /** Directory relative paths resolve against. @default process.cwd() */
+  cwd?: string | undefined;
+  /** The root logger. @default createServerLogger() */
+  logger?: Logger | undefined;
+  /** Replaces validated server settings (the CLI's --port, a dev API key). @default {} */
+  serverOverrides?: Partial<ServerSettings> | undefined;
+}
+
+/** A started router: the server, where it listens, and the settings it was built from. */
+export interface StartedRouterServer {
+  server: RouterServer;
+  address: ListenAddress;
+  settings: Settings;
+  serverSettings: ServerSettings;
+  logger: Logger;
+}
+
+/**
+ * Loads the settings, builds the core (with this server's metrics as its observer) and the server,
+ * and listens. Used by main.ts and the CLI's `serve` and `dev`; the caller owns signals and exit.
+ */
+export async function startRouterServer(opts: StartRouterServerOptions = {}): Promise<StartedRouterServer> {
+  const logger = opts.logger ?? createServerLogger({ level: opts.env?.["LOG_LEVEL"] ?? process.env["LOG_LEVEL"] });
+  const { settings, raw } = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
+  const serverSettings = { ...validateServerSettings(raw["server"]), ...opts.serverOverrides };
+  const metrics = createRouterMetrics();
+  const router = await createLocationRouter({ settings, logger, observer: metrics.observer, env: opts.env });
+  const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
+  try {
+    const address = await server.listen();
+    return { server, address, settings, serverSettings, logger };
+  } catch (err) {
+    await router.close();
+    throw err;
+  }
+}

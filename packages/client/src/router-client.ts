@@ -1,0 +1,102 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import type { CallOptions, Interceptor } from "@connectrpc/connect";
+import { LocationRouterService } from "@podium-router/proto";
+import type {
+  CallRequestSchema,
+  CallResponse,
+  GetLocationStatusRequestSchema,
+  GetLocationStatusResponse,
+  ListLocationsRequestSchema,
+  ListLocationsResponse,
+  OnboardLocationsRequestSchema,
+  OnboardLocationsResponse,
+  QueryAuditRequestSchema,
+  QueryAuditResponse,
+  RemoveLocationRequestSchema,
+  RemoveLocationResponse,
+  VerifyLocationRequestSchema,
+  VerifyLocationResponse,
+} from "@podium-router/proto";
+import { createAuthInterceptor } from "./auth-interceptor.js";
+import { createNodeTransport } from "./create-node-transport.js";
+import { errorFromWire } from "./error-from-wire.js";
+import { createLocationHandle } from "./location-handle.js";
+import type { LocationHandle } from "./location-handle.js";
+import { createRetryInterceptor } from "./retry-interceptor.js";
+import { withDefaults } from "./router-client-options.js";
+import type { RouterClientOptions } from "./router-client-options.js";
+
+/**
+ * A typed client of the router's `LocationRouterService`. Every method throws the core's typed errors,
+ * rebuilt from the wire reason (`err.code === "ERR_LOC_UNKNOWN"`, `err.locationUid`, `err.retryAfterMs`).
+ */
+export interface RouterClient {
+  /** Forwards one Podium API call for one location. Prefer `location(uid).call(...)`. */
+  call(request: MessageInitShape<typeof CallRequestSchema>, options?: CallOptions): Promise<CallResponse>;
+  /** Checks that a location is in its credential's scope. */
+  verifyLocation(request: MessageInitShape<typeof VerifyLocationRequestSchema>, options?: CallOptions): Promise<VerifyLocationResponse>;
+  /** Lists the registered locations, optionally of one organization. */
+  listLocations(request?: MessageInitShape<typeof ListLocationsRequestSchema>, options?: CallOptions): Promise<ListLocationsResponse>;
+  /** Reports one location's verification, budget and auth state. */
+  getLocationStatus(request: MessageInitShape<typeof GetLocationStatusRequestSchema>, options?: CallOptions): Promise<GetLocationStatusResponse>;
+  /** Removes a location from the router's store and live routing. */
+  removeLocation(request: MessageInitShape<typeof RemoveLocationRequestSchema>, options?: CallOptions): Promise<RemoveLocationResponse>;
+  /** Onboards locations; yields one result per location as each finishes. */
+  onboardLocations(request: MessageInitShape<typeof OnboardLocationsRequestSchema>, options?: CallOptions): AsyncIterable<OnboardLocationsResponse>;
+  /** Streams the audit records matching the filters, oldest first. */
+  queryAudit(request: MessageInitShape<typeof QueryAuditRequestSchema>, options?: CallOptions): AsyncIterable<QueryAuditResponse>;
+  /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`. */
+  location(locationUid: string): LocationHandle;
+  /** Closes the client's connections. Calls made afterwards open new ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a client of the router at `baseUrl`, authenticated with `apiKey` and speaking `protocol`.
+ *
+ * ```ts
+ * const client = createRouterClient({ baseUrl: "http://127.0.0.1:8080", apiKey, protocol: "grpc" });
+ * const res = await client.location(uid).call("GET", "/v4/contacts?limit=10");
+ * ```
+ */
+export function createRouterClient(options: RouterClientOptions): RouterClient {
+  const o = withDefaults(options);
+  // The last interceptor wraps the transport first, so the API key is set on every retry attempt.
+  const interceptors: Interceptor[] = [...o.interceptors];
+  if (o.retry !== false) interceptors.push(createRetryInterceptor(o.retry));
+  if (o.apiKey !== undefined) interceptors.push(createAuthInterceptor(o.apiKey));
+  const owned = o.transport === undefined ? createNodeTransport(o, interceptors) : { transport: o.transport(interceptors), close() {} };
+  const rpc = createClient(LocationRouterService, owned.transport);
+
+  const client: RouterClient = {
+    call: (req, opts) => unary(() => rpc.call(req, opts)),
+    verifyLocation: (req, opts) => unary(() => rpc.verifyLocation(req, opts)),
+    listLocations: (req = {}, opts) => unary(() => rpc.listLocations(req, opts)),
+    getLocationStatus: (req, opts) => unary(() => rpc.getLocationStatus(req, opts)),
+    removeLocation: (req, opts) => unary(() => rpc.removeLocation(req, opts)),
+    onboardLocations: (req, opts) => streamed(() => rpc.onboardLocations(req, opts)),
+    queryAudit: (req, opts) => streamed(() => rpc.queryAudit(req, opts)),
+    location: (locationUid) => createLocationHandle(client, locationUid),
+    async close() {
+      owned.close();
+    },
+  };
+  return client;
+}
+
+async function unary<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    throw errorFromWire(err);
+  }
+}
+
+async function* streamed<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* open();
+  } catch (err) {
+    throw errorFromWire(err);
+  }
+}

@@ -1,0 +1,360 @@
+import { performance } from "node:perf_hooks";
+import { createAuditLog, type AuditLog } from "./audit-log.js";
+import { createFileCredentialStore } from "./file-credential-store.js";
+import type { CredentialStore, LocationRecord } from "./credential-store.js";
+import {
+  BadRequestError,
+  InternalError,
+  isCoreError,
+  LocationDeletedError,
+  LocationRateLimitedError,
+  UnknownLocationError,
+  type CoreError,
+} from "./errors.js";
+import { createLiveLocation, type LiveLocation } from "./live-location.js";
+import { withAuthRetry } from "./location-auth.js";
+import { guardRequest } from "./location-guard.js";
+import type {
+  AuditQuery,
+  AuditRecord,
+  CallContext,
+  LocationRouter,
+  LocationStatus,
+  LocationSummary,
+  OnboardingInput,
+  OnboardingOptions,
+  OnboardingResult,
+  Refusal,
+  RoutedCall,
+  RoutedResponse,
+  VerifyResult,
+} from "./location-router-api.js";
+import { createLocationVerifier, type LocationVerifier } from "./location-verifier.js";
+import { noopLogger, type CoreLogger } from "./logger.js";
+import { onboardLocations } from "./onboarding.js";
+import { matchRoute } from "./podium-routes.js";
+import { createRateBudgets, type RateBudgets } from "./rate-budget.js";
+import { newRequestId, validateRequestId } from "./request-id.js";
+import { retryDelayMs } from "./retry-delay.js";
+import type { RouterObserver } from "./router-observer.js";
+import type { Settings } from "./settings.js";
+import { createUpstreamClient, type UpstreamClient, type UpstreamResponse } from "./upstream-client.js";
+
+/** Everything the router needs; each part defaults to the embedded implementation built from settings. */
+export interface LocationRouterDeps {
+  settings: Settings;
+  store?: CredentialStore;
+  audit?: AuditLog;
+  upstream?: UpstreamClient;
+  budgets?: RateBudgets;
+  verifier?: LocationVerifier;
+  logger?: CoreLogger;
+  observer?: RouterObserver;
+  /** Environment for `env:` credential references. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** The live router plus the parts the server and tests reach into. */
+export interface LocationRouterHandle extends LocationRouter {
+  readonly settings: Settings;
+  readonly store: CredentialStore;
+  readonly audit: AuditLog;
+}
+
+/**
+ * Builds the routing core: loads the registered locations (lazily: no secret is resolved and no
+ * token fetched at start-up) and returns the router. One call flows
+ * unknown? → deleted? → guard (path, body, location fields) → budget → verify (cached) → token → send → audit.
+ */
+export async function createLocationRouter(deps: LocationRouterDeps): Promise<LocationRouterHandle> {
+  const { settings } = deps;
+  const env = deps.env ?? process.env;
+  const logger = deps.logger ?? noopLogger;
+  const observer = deps.observer ?? {};
+  const store = deps.store ?? createFileCredentialStore({ path: settings.credentials.path });
+  const audit = deps.audit ?? createAuditLog(settings.audit);
+  const upstream = deps.upstream ?? createUpstreamClient(settings.upstream);
+  const budgets = deps.budgets ?? createRateBudgets(settings.budgets);
+  const verifier = deps.verifier ?? createLocationVerifier({ ttlMs: settings.verification.ttlSeconds * 1000 });
+  const maxBodyBytes = settings.upstream.maxRequestBodyBytes;
+
+  const live = new Map<string, LiveLocation>();
+  const addLive = (record: LocationRecord, auth?: Awaited<ReturnType<LiveLocation["auth"]>>): LiveLocation => {
+    const loc = createLiveLocation(record, { settings, store, upstream, env, auth, onRefresh: observer.refresh });
+    live.set(record.locationUid, loc);
+    return loc;
+  };
+  for (const record of await store.list()) addLive(record);
+
+  let closing = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  const writeAudit = (rec: AuditRecord): void => audit.append(rec);
+
+  /** Podium said 404 for the location itself: mark it deleted, say so once, send nothing more for it. */
+  const markDeleted = async (loc: LiveLocation, requestId: string): Promise<void> => {
+    if (loc.record.state === "deleted") return;
+    const record = await store.update(loc.record.locationUid, { state: "deleted" });
+    addLive(record);
+    budgets.remove(record.locationUid);
+    logger.error(
+      { location_uid: record.locationUid, org_slug: record.orgSlug, request_id: requestId, error_code: "ERR_LOC_DELETED" },
+      "Podium reports this location deleted (404); it is marked deleted and no further calls are sent for it. Remove it with `podium-router locations remove` once confirmed.",
+    );
+  };
+
+  const verify = async (loc: LiveLocation, requestId: string, force: boolean, signal?: AbortSignal) => {
+    try {
+      const result = await verifier.verify(loc.verifyTarget(requestId), { force, signal });
+      observer.verification?.(result.cached);
+      if (result.organizationUid && result.organizationUid !== loc.record.organizationUid) {
+        // Learned once; the guard needs it to check organizationUid fields.
+        addLive(await store.update(loc.record.locationUid, { organizationUid: result.organizationUid }));
+      }
+      return result;
+    } catch (err) {
+      if (isCoreError(err) && err.code === "ERR_LOC_DELETED") await markDeleted(loc, requestId);
+      if (isCoreError(err) && err.code === "ERR_LOC_NOT_IN_SCOPE") {
+        logger.error(
+          { location_uid: loc.record.locationUid, org_slug: loc.record.orgSlug, request_id: requestId, error_code: err.code },
+          "Location is not in its credential's scope; calls for it are refused until it is re-authorized.",
+        );
+      }
+      throw err;
+    }
+  };
+
+  const send = async (loc: LiveLocation, method: string, path: string, body: string | undefined, requestId: string, ctx: CallContext): Promise<UpstreamResponse> => {
+    const auth = await loc.auth();
+    return withAuthRetry(auth, (accessToken: string) =>
+      upstream.request({ method, path, body, accessToken, requestId, deadline: ctx.deadline, signal: ctx.signal }),
+      { signal: ctx.signal, deadline: ctx.deadline },
+    );
+  };
+
+  async function routeCall(call: RoutedCall, ctx: CallContext): Promise<RoutedResponse> {
+    const t0 = performance.now();
+    const ts = new Date().toISOString();
+    let requestId = "";
+    let endpoint = "";
+    let status = 0;
+    let errorCode: string | undefined;
+    let loc: LiveLocation | undefined;
+    try {
+      requestId = call.requestId ? validateRequestId(call.requestId) : newRequestId();
+      if (closing) throw new InternalError({ requestId }, "the router is shutting down; retry against another replica");
+      loc = live.get(call.locationUid);
+      endpoint = endpointOf(call.method, call.path);
+      if (!loc) throw new UnknownLocationError({ locationUid: call.locationUid, requestId });
+      const uid = loc.record.locationUid;
+      if (loc.record.state === "deleted") throw new LocationDeletedError({ locationUid: uid, requestId });
+      const req = guardRequest(call, { locationUid: uid, organizationUid: loc.record.organizationUid }, { maxBodyBytes });
+      endpoint = req.route ?? endpoint;
+
+      const waitStart = performance.now();
+      await budgets.acquire(uid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId });
+      observer.budgetWait?.(performance.now() - waitStart);
+      await verify(loc, requestId, false, ctx.signal);
+
+      const path = req.search ? `${req.pathname}${req.search}` : req.pathname;
+      const upstreamStart = performance.now();
+      const res = await send(loc, req.method, path, req.body, requestId, ctx);
+      status = res.status;
+      observer.upstreamLatency?.(performance.now() - upstreamStart, res.status);
+
+      if (res.status === 429) {
+        // Podium's quota is spent: pause this location and its credential instead of sending more.
+        const delay = retryDelayMs(res.headers, Date.now());
+        budgets.pause(uid, loc.quotaGroup, Date.now() + delay);
+        throw new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs: delay, upstreamStatus: 429 }, "Podium answered 429");
+      }
+      if (res.status === 404 && req.route === "/v4/locations/{uid}") {
+        await markDeleted(loc, requestId);
+        throw new LocationDeletedError({ locationUid: uid, requestId, upstreamStatus: 404 });
+      }
+      if (res.status === 403) {
+        // A 403 may mean the location left the token's scope (failure 5): re-verify now, loudly.
+        await verify(loc, requestId, true, ctx.signal);
+      }
+      return { status: res.status, body: res.body, headers: res.headers, requestId, latencyMs: performance.now() - t0 };
+    } catch (err) {
+      const coreErr = asCoreError(err, call.locationUid, requestId);
+      errorCode = coreErr.code;
+      if (coreErr.upstreamStatus) status = coreErr.upstreamStatus;
+      if (errorCode === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
+      throw coreErr;
+    } finally {
+      const rec: AuditRecord = {
+        ts,
+        location_uid: call.locationUid,
+        org_slug: loc?.record.orgSlug ?? "",
+        endpoint,
+        method: call.method,
+        status,
+        request_id: requestId,
+        latency_ms: round2(performance.now() - t0),
+      };
+      if (ctx.caller) rec.caller = ctx.caller;
+      if (errorCode) rec.error_code = errorCode;
+      writeAudit(rec);
+      observer.callOutcome?.(errorCode ?? "OK");
+    }
+  }
+
+  /** An administrative operation's audit line: endpoint names the RPC; nothing else changes shape. */
+  const auditAdmin = (rpc: string, locationUid: string, requestId: string, t0: number, ctx: CallContext | undefined, errorCode?: string, status = 0): void => {
+    const rec: AuditRecord = {
+      ts: new Date().toISOString(),
+      location_uid: locationUid,
+      org_slug: live.get(locationUid)?.record.orgSlug ?? "",
+      endpoint: `router:${rpc}`,
+      method: "RPC",
+      status,
+      request_id: requestId,
+      latency_ms: round2(performance.now() - t0),
+    };
+    if (ctx?.caller) rec.caller = ctx.caller;
+    if (errorCode) rec.error_code = errorCode;
+    writeAudit(rec);
+  };
+
+  const router: LocationRouterHandle = {
+    settings,
+    store,
+    audit,
+    call(call, ctx = {}) {
+      return track(routeCall(call, ctx));
+    },
+
+    async verifyLocation(locationUid, opts = {}): Promise<VerifyResult> {
+      const requestId = newRequestId();
+      const loc = live.get(locationUid);
+      if (!loc) throw new UnknownLocationError({ locationUid, requestId });
+      if (loc.record.state === "deleted") throw new LocationDeletedError({ locationUid, requestId });
+      const r = await verify(loc, requestId, opts.force ?? false, opts.ctx?.signal);
+      return { locationUid, orgSlug: loc.record.orgSlug, state: "verified", verifiedAt: r.verifiedAt, cached: r.cached };
+    },
+
+    async listLocations(filter = {}): Promise<LocationSummary[]> {
+      const out: LocationSummary[] = [];
+      for (const loc of live.values()) {
+        if (filter.orgSlug && loc.record.orgSlug !== filter.orgSlug) continue;
+        const peek = verifier.peek(loc.record.locationUid);
+        out.push({
+          locationUid: loc.record.locationUid,
+          orgSlug: loc.record.orgSlug,
+          state: loc.record.state,
+          verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
+        });
+      }
+      return out.sort((a, b) => (a.locationUid < b.locationUid ? -1 : a.locationUid > b.locationUid ? 1 : 0));
+    },
+
+    async getLocationStatus(locationUid): Promise<LocationStatus> {
+      const loc = live.get(locationUid);
+      if (!loc) throw new UnknownLocationError({ locationUid });
+      const peek = verifier.peek(locationUid);
+      const auth = loc.peekAuth()?.state() ?? { authState: "no_token" as const };
+      return {
+        locationUid,
+        orgSlug: loc.record.orgSlug,
+        state: loc.record.state,
+        verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
+        verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
+        verificationExpiresAt: peek.expiresAt,
+        budget: budgets.snapshot(locationUid, loc.quotaGroup),
+        authState: auth.authState,
+        accessTokenExpiresAt: auth.expiresAt,
+      };
+    },
+
+    async removeLocation(locationUid, ctx) {
+      const t0 = performance.now();
+      const requestId = newRequestId();
+      if (!live.has(locationUid) && !(await store.get(locationUid))) {
+        auditAdmin("RemoveLocation", locationUid, requestId, t0, ctx, "ERR_LOC_UNKNOWN");
+        throw new UnknownLocationError({ locationUid, requestId });
+      }
+      auditAdmin("RemoveLocation", locationUid, requestId, t0, ctx, undefined, 200);
+      await store.remove(locationUid);
+      live.delete(locationUid);
+      budgets.remove(locationUid);
+      verifier.forget(locationUid);
+    },
+
+    onboardLocations(inputs: OnboardingInput[], opts: OnboardingOptions = {}): AsyncIterable<OnboardingResult> {
+      return onboardLocations(inputs, opts, {
+        settings,
+        store,
+        upstream,
+        env,
+        isLive: (uid) => live.has(uid),
+        addLive: (record, auth) => {
+          addLive(record, auth);
+        },
+        audit: (uid, requestId, t0, errorCode) => auditAdmin("OnboardLocations", uid, requestId, t0, { caller: opts.caller }, errorCode, errorCode ? 0 : 200),
+      });
+    },
+
+    queryAudit(query: AuditQuery, ctx?: CallContext): AsyncIterable<AuditRecord> {
+      // A query of the audit is itself audited: who asked for which location.
+      auditAdmin("QueryAudit", query.locationUid ?? "*", newRequestId(), performance.now(), ctx, undefined, 200);
+      return audit.query(query);
+    },
+
+    recordRefusal(refusal: Refusal) {
+      const rec: AuditRecord = {
+        ts: new Date().toISOString(),
+        location_uid: refusal.locationUid,
+        org_slug: live.get(refusal.locationUid)?.record.orgSlug ?? "",
+        endpoint: refusal.path.startsWith("/") ? endpointOf(refusal.method, refusal.path) : `router:${refusal.path}`,
+        method: refusal.method,
+        status: 0,
+        request_id: refusal.requestId,
+        latency_ms: 0,
+        error_code: refusal.errorCode,
+      };
+      if (refusal.caller) rec.caller = refusal.caller;
+      writeAudit(rec);
+    },
+
+    async close() {
+      closing = true;
+      await Promise.allSettled([...inFlight]);
+      await audit.close();
+      budgets.close();
+      await upstream.close();
+      await store.close();
+    },
+  };
+  return router;
+}
+
+/** The route template for the audit line: never a raw identifier (phone, email) and never a query. */
+function endpointOf(method: string, path: string): string {
+  const q = path.indexOf("?");
+  const pathname = q === -1 ? path : path.slice(0, q);
+  const m = matchRoute(method.toUpperCase(), pathname);
+  if (m) return m.route.template;
+  // Unknown route: keep only the literal prefix so no identifier can leak.
+  return pathname.startsWith("/v4/") ? `/v4/${pathname.split("/")[2] ?? ""}/{unmatched}` : "{invalid}";
+}
+
+function asCoreError(err: unknown, locationUid: string, requestId: string): CoreError {
+  if (isCoreError(err)) {
+    err.locationUid ??= locationUid;
+    if (requestId) err.requestId ??= requestId;
+    return err;
+  }
+  if (err instanceof SyntaxError) return new BadRequestError({ locationUid, requestId, cause: err }, err.message);
+  return new InternalError({ locationUid, requestId, cause: err });
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+const parseTime = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
+

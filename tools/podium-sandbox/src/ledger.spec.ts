@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { call, startSandbox, tokenFor } from "../test/harness.js";
+import { defaultFixtureIds } from "./fixtures/default-fixture.js";
+import { createLedger, type LedgerEntry } from "./ledger.js";
+import type { Sandbox } from "./sandbox.js";
+
+const cs = defaultFixtureIds.coastalSmiles;
+const ha = defaultFixtureIds.harbourAuto;
+const draft = (path: string): Omit<LedgerEntry, "seq"> => ({ ts: "t", method: "GET", path, route: path, status: 200, locationUids: [] });
+
+describe("createLedger()", () => {
+  it("numbers entries from 1 and returns those after a seq", () => {
+    const ledger = createLedger(10);
+    for (let i = 0; i < 5; i++) ledger.append(draft(`/p${i}`));
+    expect(ledger.entries().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(ledger.entries(3).map((e) => e.path)).toEqual(["/p3", "/p4"]);
+    expect(ledger.entries(5)).toEqual([]);
+  });
+
+  it("keeps only the newest entries when full", () => {
+    const ledger = createLedger(3);
+    for (let i = 1; i <= 7; i++) ledger.append(draft(`/p${i}`));
+    expect(ledger.size).toBe(3);
+    expect(ledger.entries().map((e) => e.seq)).toEqual([5, 6, 7]);
+    expect(ledger.entries(1).map((e) => e.seq)).toEqual([5, 6, 7]);
+  });
+
+  it("keeps counting seq after clear()", () => {
+    const ledger = createLedger(3);
+    ledger.append(draft("/a"));
+    ledger.append(draft("/b"));
+    expect(ledger.clear()).toBe(2);
+    expect(ledger.entries()).toEqual([]);
+    ledger.append(draft("/c"));
+    expect(ledger.entries().map((e) => [e.seq, e.path])).toEqual([[3, "/c"]]);
+    expect(ledger.lastSeq).toBe(3);
+  });
+
+  it("refuses a capacity below 1", () => {
+    expect(() => createLedger(0)).toThrow(RangeError);
+  });
+});
+
+describe("Sandbox.ledger()", () => {
+  let sandbox: Sandbox;
+  afterEach(() => sandbox?.close());
+
+  it("records the grant, token, client, named locations, request id and version of each request", async () => {
+    sandbox = await startSandbox();
+    const token = await tokenFor(sandbox, cs.sydneyGrant.grantId);
+    const since = sandbox.ledger().at(-1)?.seq ?? 0;
+    await call(sandbox, "POST", "/v4/messages", {
+      token,
+      headers: { "x-request-id": "req-42", "podium-version": "2021.04.01" },
+      body: { body: "hi", channel: { identifier: "+61400000000", type: "phone" }, locationUid: cs.locations.sydney },
+    });
+    await call(sandbox, "GET", `/v4/conversations?locationUid=${cs.locations.burleighHeads}&cursor=x`, { token, headers: { "x-request-id": "req-43" } });
+    const [sent, refused] = sandbox.ledger(since);
+    expect(sent).toEqual({
+      seq: since + 1,
+      ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      method: "POST",
+      path: "/v4/messages",
+      route: "/v4/messages",
+      status: 200,
+      grantId: cs.sydneyGrant.grantId,
+      accessTokenId: expect.stringMatching(/^at-\d+$/),
+      clientId: cs.app.clientId,
+      locationUids: [cs.locations.sydney],
+      requestId: "req-42",
+      podiumVersion: "2021.04.01",
+    });
+    expect(refused).toMatchObject({ path: "/v4/conversations", status: 403, locationUids: [cs.locations.burleighHeads], requestId: "req-43", errorCode: "unauthorized", grantId: cs.sydneyGrant.grantId });
+  });
+
+  it("records every location a request names in path, query and body, valid or not", async () => {
+    sandbox = await startSandbox();
+    const token = await tokenFor(sandbox, cs.ownerGrant.grantId);
+    await call(sandbox, "PATCH", `/v4/locations/${cs.locations.sydney}?locationUid=${cs.locations.newcastle}`, { token, body: { locationUids: [ha.locations.geelong], locations: [{ uid: cs.locations.byronBay }] } });
+    expect(sandbox.ledger().at(-1)?.locationUids).toEqual([cs.locations.sydney, cs.locations.newcastle, ha.locations.geelong, cs.locations.byronBay]);
+  });
+
+  it("records /oauth/token with the refresh token's grant and the issued token id, never the secrets", async () => {
+    sandbox = await startSandbox();
+    await tokenFor(sandbox, ha.ownerGrant.grantId);
+    await call(sandbox, "POST", "/oauth/token", { body: { grant_type: "refresh_token", refresh_token: ha.ownerGrant.refreshToken, client_id: ha.app.clientId, client_secret: "wrong" } });
+    const [ok, bad] = sandbox.ledger();
+    expect(ok).toMatchObject({ method: "POST", route: "/oauth/token", status: 200, grantId: ha.ownerGrant.grantId, clientId: ha.app.clientId, accessTokenId: expect.any(String), locationUids: [] });
+    expect(bad).toMatchObject({ status: 401, grantId: ha.ownerGrant.grantId, errorCode: "invalid_client" });
+    const text = JSON.stringify(sandbox.ledger());
+    expect(text).not.toContain(ha.ownerGrant.refreshToken);
+    expect(text).not.toContain(ha.app.clientSecret);
+    expect(text).not.toContain("sbx-at-");
+  });
+
+  it("records unauthenticated and unrouted requests without a grant", async () => {
+    sandbox = await startSandbox();
+    await call(sandbox, "GET", "/v4/locations");
+    await call(sandbox, "GET", "/v4/nowhere?locationUid=abc");
+    expect(sandbox.ledger()).toMatchObject([
+      { route: "/v4/locations", status: 401, errorCode: "unauthenticated", locationUids: [] },
+      { route: "/v4/nowhere", status: 404, errorCode: "route_not_found", locationUids: ["abc"] },
+    ]);
+    expect(sandbox.ledger()[0]).not.toHaveProperty("grantId");
+  });
+
+  it("proves that a grant's requests stayed within its locations", async () => {
+    sandbox = await startSandbox();
+    const token = await tokenFor(sandbox, cs.sydneyGrant.grantId);
+    await call(sandbox, "POST", "/v4/reviews/invites", { token, body: { locationUid: cs.locations.sydney } });
+    await call(sandbox, "POST", "/v4/reviews/invites", { token, body: { locationUid: cs.locations.newcastle } });
+    const reach = new Set(sandbox.fixture.grants.find((g) => g.grantId === cs.sydneyGrant.grantId)?.locations.map((l) => l.uid));
+    const crossed = sandbox.ledger().filter((e) => e.grantId === cs.sydneyGrant.grantId && e.locationUids.some((uid) => !reach.has(uid)));
+    expect(crossed).toMatchObject([{ status: 403, locationUids: [cs.locations.newcastle] }]);
+  });
+
+  it("keeps at most ledgerCapacity entries", async () => {
+    sandbox = await startSandbox({ ledgerCapacity: 2 });
+    for (let i = 0; i < 4; i++) await call(sandbox, "GET", "/v4/locations");
+    expect(sandbox.ledger().map((e) => e.seq)).toEqual([3, 4]);
+  });
+});

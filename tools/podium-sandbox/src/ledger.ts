@@ -1,0 +1,81 @@
+/** One request the sandbox answered (or dropped), as `GET /_sandbox/ledger` returns it. */
+export interface LedgerEntry {
+  /** Increases by one per request, starting at 1; never reused, not even after `clear()`. */
+  seq: number;
+  /** ISO 8601 UTC, when the answer was sent. */
+  ts: string;
+  method: string;
+  /** The request path without its query. */
+  path: string;
+  /** The matched template (`/v4/contacts/{identifier}`, `/oauth/token`), or the path when none matched. */
+  route: string;
+  /** HTTP status sent; 0 when the connection was reset on purpose. */
+  status: number;
+  /** The grant whose access token (or, on /oauth/token, refresh token or code) made the request. */
+  grantId?: string;
+  accessTokenId?: string;
+  clientId?: string;
+  /** Every location the request named, in path, query and body, valid or not. */
+  locationUids: string[];
+  /** The `X-Request-ID` header, as sent. */
+  requestId?: string;
+  /** The `podium-version` header, as sent. */
+  podiumVersion?: string;
+  /** Sandbox extension: the error code of an error answer (`unauthorized`, `invalid_grant`, ...). */
+  errorCode?: string;
+  /** Sandbox extension: the injected fault that produced the answer (`error`, `reset`, `storm`). */
+  fault?: string;
+}
+
+/** A bounded, in-memory record of requests. */
+export interface Ledger {
+  /** Append an entry, overwriting its seq with the next one; drops the oldest entry when full. */
+  append(entry: Omit<LedgerEntry, "seq"> & { seq?: number }): LedgerEntry;
+  /** Entries with seq greater than `sinceSeq` (all kept entries when omitted), oldest first. */
+  entries(sinceSeq?: number): LedgerEntry[];
+  /** Forget every entry; seq keeps counting. Returns how many were dropped. */
+  clear(): number;
+  /** How many entries are kept. */
+  readonly size: number;
+  /** The seq of the newest entry, 0 before any. */
+  readonly lastSeq: number;
+}
+
+/** Enough for a benchmark run of a few minutes without growing without bound. */
+export const DEFAULT_LEDGER_CAPACITY = 200_000;
+
+/** Create a ring-buffer ledger that keeps the newest `capacity` entries. */
+export function createLedger(capacity: number = DEFAULT_LEDGER_CAPACITY): Ledger {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("ledgerCapacity must be an integer >= 1");
+  const ring: (LedgerEntry | undefined)[] = [];
+  let lastSeq = 0;
+  let size = 0;
+  return {
+    append(partial) {
+      const entry = partial as LedgerEntry;
+      entry.seq = ++lastSeq;
+      // Slot for seq s is (s - 1) % capacity, so lookups by seq need no search.
+      ring[(entry.seq - 1) % capacity] = entry;
+      if (size < capacity) size++;
+      return entry;
+    },
+    entries(sinceSeq = 0) {
+      const first = Math.max(lastSeq - size + 1, Math.floor(sinceSeq) + 1);
+      const out: LedgerEntry[] = [];
+      for (let s = first; s <= lastSeq; s++) out.push(ring[(s - 1) % capacity] as LedgerEntry);
+      return out;
+    },
+    clear() {
+      const dropped = size;
+      ring.length = 0;
+      size = 0;
+      return dropped;
+    },
+    get size() {
+      return size;
+    },
+    get lastSeq() {
+      return lastSeq;
+    },
+  };
+}

@@ -1,0 +1,216 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import { handleAdmin, type SandboxAdmin, type SandboxStats } from "./admin-api.js";
+import { ContactStore } from "./contact-store.js";
+import { mergeFaults, noFaults, validateFaults, type Faults, type RateLimitConfig, type ResolvedFaults } from "./faults.js";
+import type { SandboxFixture } from "./fixture.js";
+import { buildFixtureView, describeGrant, type SandboxFixtureView } from "./fixture-view.js";
+import { defaultFixture } from "./fixtures/default-fixture.js";
+import { headerValue, isLoopback, readBody, writeReply, type Reply } from "./http-io.js";
+import { createLedger, DEFAULT_LEDGER_CAPACITY, type LedgerEntry } from "./ledger.js";
+import { authorize, handleAuthorize, handleToken, type AuthorizeParams, type AuthorizeResult } from "./oauth-handlers.js";
+import { podiumError } from "./podium-error.js";
+import { createRateLimiter } from "./rate-limiter.js";
+import { SandboxModel, type AddedGrant, type AddGrantInput } from "./sandbox-model.js";
+import type { SandboxState } from "./sandbox-state.js";
+import { TokenStore } from "./token-store.js";
+import { handleV4, type IncomingPodiumRequest, type LedgerDraft } from "./v4-pipeline.js";
+
+/** Options of `createSandbox()`. Fault-like options set the baseline that `resetFaults()` returns to. */
+export interface SandboxOptions {
+  /** @default 0 (an ephemeral port) */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** Seed data. @default defaultFixture */
+  fixture?: SandboxFixture;
+  /** Initial faults (merged over the defaults and the options below). @default none */
+  faults?: Faults;
+  /** Refresh-token rotation (a new refresh token per refresh, the old one refused). @default false */
+  rotateRefreshTokens?: boolean;
+  /** `expires_in` of access tokens. @default 36000 */
+  accessTokenTtlSeconds?: number;
+  /** The rate limit, or false to disable it (tests, benchmarks). @default { perMinute: 300, key: "token", headers: false } */
+  rateLimit?: Partial<RateLimitConfig> | false;
+  /** Status for GET/PATCH /v4/locations/{uid} outside the token's grant. @default 403 */
+  foreignLocationStatus?: 403 | 404;
+  /** Ledger ring-buffer size; the oldest entries are dropped beyond it. @default 200000 */
+  ledgerCapacity?: number;
+  /** Lifetime of authorization codes. @default 60 */
+  authorizationCodeTtlSeconds?: number;
+  /** Clock (epoch ms), so tests can expire tokens or refill buckets without waiting. @default Date.now */
+  now?: () => number;
+}
+
+/** A running sandbox: its address, its admin methods (mirroring `/_sandbox/*`) and `close()`. */
+export interface Sandbox extends SandboxAdmin {
+  /** `http://host:port`, without a trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** The current orgs, grants (client ids, secrets, current refresh tokens) and locations; a fresh copy per read. */
+  readonly fixture: SandboxFixtureView;
+  /** Entries with seq greater than `sinceSeq`, oldest first. */
+  ledger(sinceSeq?: number): LedgerEntry[];
+  /** Forget the ledger (seq keeps counting); returns how many entries were dropped. */
+  clearLedger(): number;
+  /** Merge a patch into the current faults; `expireAllTokens: true` expires every token issued so far. */
+  setFaults(patch: Faults): ResolvedFaults;
+  /** Return to the faults the sandbox started with. */
+  resetFaults(): ResolvedFaults;
+  faults(): ResolvedFaults;
+  /** Create locations and a grant over them (cheap enough for thousands). */
+  addGrant(input: AddGrantInput): AddedGrant;
+  stats(): SandboxStats;
+  /** Consent without a browser: the code and redirect URL GET /oauth/authorize would produce. */
+  authorizeCode(params: AuthorizeParams): AuthorizeResult;
+  /** Mint an access token for a grant without a refresh (not counted in stats, not in the ledger). */
+  issueAccessToken(grantId: string): { accessToken: string; accessTokenId: string; expiresIn: number };
+  /** Stop listening and drop open connections. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_AUTH_CODE_TTL_SECONDS = 60;
+// Longer than undici's default keep-alive (4 s) and the router's 30 s, so pooled sockets are rarely cut.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Start a Podium API simulator on 127.0.0.1 (port 0 unless told) seeded from a fixture. */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const baselinePatch: Faults = { ...(options.faults === undefined ? {} : validateFaults(options.faults)) };
+  if (options.rotateRefreshTokens !== undefined) baselinePatch.rotateRefreshTokens = options.rotateRefreshTokens;
+  if (options.accessTokenTtlSeconds !== undefined) baselinePatch.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
+  if (options.rateLimit !== undefined) baselinePatch.rateLimit = options.rateLimit;
+  if (options.foreignLocationStatus !== undefined) baselinePatch.foreignLocationStatus = options.foreignLocationStatus;
+  const baseline = mergeFaults(noFaults, validateFaults(baselinePatch));
+  const tokens = new TokenStore();
+  const state: SandboxState = {
+    model: new SandboxModel(options.fixture ?? defaultFixture, tokens),
+    tokens,
+    contacts: new ContactStore(),
+    ledger: createLedger(options.ledgerCapacity ?? DEFAULT_LEDGER_CAPACITY),
+    limiter: createRateLimiter(),
+    faults: baseline,
+    deleted: new Set(baseline.deletedLocations),
+    revoked: new Set(baseline.revokedGrants),
+    stats: { requests: 0, tokenRefreshes: new Map() },
+    now: options.now ?? Date.now,
+    baseUrl: "",
+    authorizationCodeTtlMs: (options.authorizationCodeTtlSeconds ?? DEFAULT_AUTH_CODE_TTL_SECONDS) * 1000,
+  };
+  const applyFaults = (next: ResolvedFaults, patch: Faults): ResolvedFaults => {
+    if (patch.expireAllTokens === true) state.tokens.expireAll();
+    if (patch.rateLimit !== undefined) state.limiter.reset();
+    state.faults = next;
+    state.deleted = new Set(next.deletedLocations);
+    state.revoked = new Set(next.revokedGrants);
+    return { ...next };
+  };
+  if (options.faults?.expireAllTokens === true) state.tokens.expireAll();
+
+  let sandbox: Sandbox | undefined;
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true }, (req, res) => {
+    onRequest(state, sandbox as Sandbox, req, res).catch((err: unknown) => {
+      // Only reading the body can fail here (client gone); there is nobody left to answer.
+      if (!res.headersSent) res.destroy(err instanceof Error ? err : undefined);
+    });
+  });
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  state.baseUrl = url;
+
+  let closing: Promise<void> | undefined;
+  sandbox = {
+    url,
+    port,
+    host,
+    get fixture() {
+      return buildFixtureView(state.model, state.deleted);
+    },
+    ledger: (sinceSeq) => state.ledger.entries(sinceSeq),
+    clearLedger: () => state.ledger.clear(),
+    addGrant: (input) => describeGrant(state.model, state.model.createGrant(input).grant),
+    faults: () => ({ ...state.faults }),
+    setFaults: (patch) => applyFaults(mergeFaults(state.faults, validateFaults(patch)), patch),
+    resetFaults: () => {
+      state.limiter.reset();
+      return applyFaults(baseline, {});
+    },
+    stats: () => ({ tokenRefreshes: Object.fromEntries(state.stats.tokenRefreshes), requests: state.stats.requests }),
+    authorizeCode: (params) => authorize(state, params),
+    issueAccessToken: (grantId) => {
+      const grant = state.model.grants.get(grantId);
+      if (grant === undefined) throw new Error(`unknown grant ${grantId}`);
+      const rec = state.tokens.issueAccess(grant, grant.clientId, state.faults.accessTokenTtlSeconds, state.now());
+      return { accessToken: rec.token, accessTokenId: rec.id, expiresIn: state.faults.accessTokenTtlSeconds };
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+  return sandbox;
+}
+
+async function onRequest(state: SandboxState, admin: SandboxAdmin, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const rawUrl = req.url ?? "/";
+  const q = rawUrl.indexOf("?");
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const search = q < 0 ? "" : rawUrl.slice(q + 1);
+  const method = req.method ?? "GET";
+  if (path.startsWith("/_sandbox/")) {
+    const raw = await readBody(req);
+    const reply = isLoopback(req.socket.remoteAddress) ? handleAdmin(admin, method, path, search, raw) : { status: 403, body: { error: "the admin API answers loopback clients only" } };
+    writeReply(res, reply);
+    return;
+  }
+  state.stats.requests++;
+  // Every field in ledger order up front, so entries serialise alike and share one hidden class.
+  const entry: LedgerDraft = { seq: 0, ts: "", method, path, route: path, status: 0, locationUids: [] };
+  const requestId = headerValue(req, "x-request-id");
+  if (requestId !== undefined) entry.requestId = requestId;
+  const podiumVersion = headerValue(req, "podium-version");
+  if (podiumVersion !== undefined) entry.podiumVersion = podiumVersion;
+  const raw = await readBody(req);
+  if (state.faults.latencyMs > 0) await delay(state.faults.latencyMs);
+  const isV4 = path.startsWith("/v4/");
+  const incoming: IncomingPodiumRequest = { req, method, path, search, raw, entry };
+  let reply: Reply;
+  try {
+    if (isV4 && state.faults.resetRate > 0 && Math.random() < state.faults.resetRate) {
+      entry.fault = "reset";
+      // Record first: the point is that the client sees a dropped connection, not that we forget it.
+      record(state, entry, { status: 0 });
+      req.socket.destroy();
+      return;
+    }
+    if (path === "/oauth/token" && method === "POST") reply = handleToken(state, incoming);
+    else if (path === "/oauth/authorize" && method === "GET") reply = handleAuthorize(state, incoming);
+    else if (isV4) reply = handleV4(state, incoming);
+    else reply = { status: 404, body: podiumError("route_not_found", "no Route matched with those values"), errorCode: "route_not_found" };
+  } catch (err) {
+    // A bug in a handler: answer as Podium's 500 so clients exercise that path, and keep serving.
+    reply = { status: 500, body: podiumError("internal_server_error", `sandbox error: ${(err as Error).message}`), errorCode: "internal_server_error" };
+  }
+  record(state, entry, reply);
+  writeReply(res, reply);
+}
+
+function record(state: SandboxState, entry: LedgerDraft, reply: { status: number; errorCode?: string }): void {
+  entry.status = reply.status;
+  if (reply.errorCode !== undefined) entry.errorCode = reply.errorCode;
+  entry.ts = new Date(state.now()).toISOString();
+  state.ledger.append(entry);
+}
