@@ -16,6 +16,7 @@ const allowed = {
   "tools/podium-sandbox": [],
   "packages/client": ["@podium-router/proto", "@podium-router/core/errors"],
   "apps/router-server": ["@podium-router/proto", "@podium-router/core"],
+  "tools/bench": ["@podium-router/core", "@podium-router/server", "@podium-router/client", "@podium-router/podium-sandbox", "@podium-router/proto"],
   "apps/cli": ["@podium-router/client", "@podium-router/server", "@podium-router/core", "@podium-router/podium-sandbox"],
 };
 /** Tests may also import the sandbox (the upstream they run against) and the client SDK. */

@@ -1,6 +1,5 @@
 import { Code, ConnectError, isCoreError } from "@podium-router/client";
 import type { CoreErrorCode } from "@podium-router/client";
-import { UsageError } from "./cli-error.js";
 
 /** The CLI's exit codes: 0 success, 1 a definite "no", 2 no answer could be had. */
 export const exitCodes = {
@@ -28,11 +27,13 @@ const answeredCodes: ReadonlySet<CoreErrorCode> = new Set<CoreErrorCode>([
   "ERR_LOC_ONBOARDING_PARTIAL",
 ]);
 
-/** The exit code for an error a command threw. */
+/**
+ * The exit code for an error a command threw: 1 for the refusals in `answeredCodes`; 2 for every other
+ * refusal, a usage error, a transport error, or anything unexpected (a port in use, a file system error).
+ */
 export function exitCodeFor(err: unknown): number {
   if (isCoreError(err)) return answeredCodes.has(err.code) ? exitCodes.failed : exitCodes.unavailable;
-  if (err instanceof UsageError || err instanceof ConnectError) return exitCodes.unavailable;
-  return exitCodes.failed;
+  return exitCodes.unavailable;
 }
 
 /** The one-line message for an error: the core's message plus its code and request id, never a secret. */

@@ -35,7 +35,11 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 describe("bin/podium-router.js", () => {
   beforeAll(() => {
     // The bin runs dist/ (built by `npm install`'s prepare script); build it here so the test sees this source.
-    execFileSync(join(repoRoot, "node_modules/.bin/tsc"), ["-b", "apps/cli/tsconfig.lib.json"], { cwd: repoRoot, stdio: "pipe" });
+    try {
+      execFileSync(join(repoRoot, "node_modules/.bin/tsc"), ["-b", "apps/cli/tsconfig.lib.json"], { cwd: repoRoot, stdio: "pipe", encoding: "utf8" });
+    } catch (err) {
+      throw new Error(`building apps/cli failed:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
+    }
   }, 120_000);
 
   it("prints the usage for --help and exits 0", async () => {

@@ -1,4 +1,5 @@
 // The `podium-router` process: real streams, the environment and signals, handed to main().
+import { constants } from "node:os";
 import { main } from "./cli.js";
 import { parseArgs } from "./parse-args.js";
 
@@ -9,8 +10,8 @@ const longRunning = parsed.ok && (parsed.command === "serve" || parsed.command =
 const controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    // A second signal, or one during a short command, stops at once (128 + SIGINT's number).
-    if (!longRunning || controller.signal.aborted) process.exit(130);
+    // A second signal, or one during a short command, stops at once, exiting 128 + the signal's number.
+    if (!longRunning || controller.signal.aborted) process.exit(128 + constants.signals[signal]);
     controller.abort();
   });
 }

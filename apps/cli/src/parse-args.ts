@@ -3,6 +3,7 @@ import { routerProtocols } from "@podium-router/client";
 import type { RouterProtocol } from "@podium-router/client";
 import { commandNames, commandOptions, globalOptions } from "./command-options.js";
 import type { CommandName, OptionValues } from "./command-options.js";
+import { ArgError, date, integer, method, oneOf, optionalString, requestId, required } from "./arg-values.js";
 
 export { commandNames };
 export type { CommandName };
@@ -103,12 +104,6 @@ export type ParsedCommand =
 
 /** The result of `parseArgs()`; on failure `topic` names the command whose usage to show. */
 export type ParseResult = ({ ok: true } & ParsedCommand) | { ok: false; errorMessage: string; topic?: CommandName };
-
-/** Thrown inside the per-command builders; turned into `{ ok: false }`. */
-class ArgError extends Error {}
-
-const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
-const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Parses the arguments after `podium-router` (no environment, no I/O). `--help` and `--version` win over
@@ -250,56 +245,6 @@ function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile"
       refreshTokenFile: required(v, "refresh-token-file"),
     },
   };
-}
-
-function optionalString(v: OptionValues, key: string): string | undefined {
-  const value = v[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value === "") throw new ArgError(`--${key} needs a value`);
-  return value;
-}
-
-function required(v: OptionValues, key: string): string {
-  const value = optionalString(v, key);
-  if (value === undefined) throw new ArgError(`missing --${key}`);
-  return value;
-}
-
-function oneOf<T extends string>(v: OptionValues, key: string, allowed: readonly T[]): T | undefined {
-  const value = optionalString(v, key);
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new ArgError(`--${key} must be one of ${allowed.join(", ")}; got "${value}"`);
-  return value as T;
-}
-
-function integer(v: OptionValues, key: string, min: number, max: number): number | undefined {
-  const value = optionalString(v, key);
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new ArgError(`--${key} must be an integer from ${min} to ${max}; got "${value}"`);
-  return n;
-}
-
-function date(v: OptionValues, key: string): number | undefined {
-  const value = optionalString(v, key);
-  if (value === undefined) return undefined;
-  // ISO 8601 only: Date.parse accepts far more ("March 7") and guesses.
-  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ArgError(`--${key} must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T09:00:00Z; got "${value}"`);
-  return ms;
-}
-
-function method(value: string | undefined, what: string): string | undefined {
-  if (value === undefined) return undefined;
-  const upper = value.toUpperCase();
-  if (!methods.includes(upper)) throw new ArgError(`${what} must be one of ${methods.join(", ")}; got "${value}"`);
-  return upper;
-}
-
-function requestId(v: OptionValues): string | undefined {
-  const value = optionalString(v, "request-id");
-  if (value !== undefined && !requestIdPattern.test(value)) throw new ArgError("--request-id must be 1 to 128 characters of [A-Za-z0-9._-]");
-  return value;
 }
 
 function isCommandName(name: string): name is CommandName {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, hash, timingSafeEqual } from "node:crypto";
 import type { ApiKeyGrant } from "./server-settings.js";
 
 /** An authenticated caller: its name (for audit lines) and its grant. */
@@ -41,7 +41,8 @@ export function createCallerAuth(grants: readonly ApiKeyGrant[]): CallerAuth {
       if (typeof authorization !== "string" || keys.length === 0) return undefined;
       const m = BEARER.exec(authorization);
       if (m === null) return undefined;
-      const presented = createHash("sha256").update(m[1] ?? "", "utf8").digest();
+      // One-shot hash (Node >= 20.12): no Hash object per call on the hot path.
+      const presented = hash("sha256", m[1] ?? "", "buffer");
       let found: Caller | undefined;
       for (const key of keys) {
         if (timingSafeEqual(key.hash, presented) && found === undefined) found = key.caller;

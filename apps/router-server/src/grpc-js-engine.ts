@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
@@ -74,19 +74,33 @@ interface AnyCall {
   on(event: "cancelled", listener: () => void): unknown;
 }
 
+/** The abort reason of every cancelled grpc-js call: shared, because grpc-js reports a cancellation
+ * for every stream that closes, finished or not, and a fresh error (with its stack) per call is costly. */
+const CANCELLED = new ConnectError("the call was cancelled", Code.Canceled);
+
+/** A HandlerContext for one grpc-js call, and the switch that marks the call answered. */
+interface CallScope {
+  ctx: HandlerContext;
+  /** Marks the call answered: grpc-js's close-time cancellation then aborts nothing. */
+  finish(): void;
+}
+
 /**
  * A lean HandlerContext for one grpc-js call: the caller's metadata as headers, its deadline as
- * `timeoutMs`, and a signal that aborts when grpc-js cancels the call (the client went away, or the
- * deadline passed: grpc-js enforces it and reports it as a cancellation).
+ * `timeoutMs`, and a signal that aborts when grpc-js cancels the call before it was answered (the
+ * client went away, or the deadline passed: grpc-js enforces it and reports it as a cancellation).
  */
-function contextFor(service: DescService, method: DescMethod, call: AnyCall): HandlerContext {
+function scopeFor(service: DescService, method: DescMethod, call: AnyCall): CallScope {
   const controller = new AbortController();
-  call.on("cancelled", () => controller.abort(new ConnectError("the call was cancelled", Code.Canceled)));
+  let answered = false;
+  call.on("cancelled", () => {
+    if (!answered) controller.abort(CANCELLED);
+  });
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   let responseHeader: Headers | undefined;
   let responseTrailer: Headers | undefined;
-  return {
+  const ctx: HandlerContext = {
     service,
     method,
     signal: controller.signal,
@@ -106,6 +120,7 @@ function contextFor(service: DescService, method: DescMethod, call: AnyCall): Ha
       return `http://${call.getHost()}${call.getPath()}`;
     },
   };
+  return { ctx, finish: () => (answered = true) };
 }
 
 function serializerFor(desc: DescMessage): (value: unknown) => Buffer {
@@ -192,15 +207,20 @@ function register(server: Server, hosted: HostedService): string[] {
       case "unary":
         server.register(path, (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
           if (call.request instanceof UnparsableRequest) return callback(grpcStatusFrom(badRequest(method)));
+          const { ctx, finish } = scopeFor(service, method, call);
           Promise.resolve()
-            .then(() => impl(call.request, contextFor(service, method, call)))
-            .then((res) => callback(null, res), (e: unknown) => callback(grpcStatusFrom(e)));
+            .then(() => impl(call.request, ctx))
+            .then(
+              (res) => (finish(), callback(null, res)),
+              (e: unknown) => (finish(), callback(grpcStatusFrom(e))),
+            );
         }, serialize, deserialize, "unary");
         break;
       case "server_streaming":
         server.register(path, (call: ServerWritableStream<unknown, unknown>) => {
           if (call.request instanceof UnparsableRequest) return void call.emit("error", grpcStatusFrom(badRequest(method)));
-          void pipeResponses(call, impl(call.request, contextFor(service, method, call)) as AsyncIterable<unknown>);
+          const { ctx, finish } = scopeFor(service, method, call);
+          void pipeResponses(call, impl(call.request, ctx) as AsyncIterable<unknown>).finally(finish);
         }, serialize, deserialize, "serverStream");
         break;
       case "bidi_streaming":
@@ -211,7 +231,8 @@ function register(server: Server, hosted: HostedService): string[] {
               yield req;
             }
           })();
-          void pipeResponses(call, impl(requests, contextFor(service, method, call)) as AsyncIterable<unknown>);
+          const { ctx, finish } = scopeFor(service, method, call);
+          void pipeResponses(call, impl(requests, ctx) as AsyncIterable<unknown>).finally(finish);
         }, serialize, deserialize, "bidi");
         break;
       default:
@@ -221,6 +242,42 @@ function register(server: Server, hosted: HostedService): string[] {
     paths.push(path);
   }
   return paths;
+}
+
+/**
+ * Enforces server.max_request_bytes on a gRPC stream before grpc-js reads it, so the refusal carries
+ * the ErrorDetail: grpc-js's own size check answers from inside the call, past every interceptor.
+ * This listener is registered before grpc-js's, so it sees each chunk first; it checks the first
+ * message's declared length (before its body arrives) and the running total (later messages).
+ */
+function limitRequestBytes(stream: ServerHttp2Stream, max: number): void {
+  let total = 0;
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const refuse = (): void => {
+    stream.off("data", onData);
+    if (!stream.headersSent) {
+      const headers: Record<string, string> = { ":status": "200", "content-type": "application/grpc+proto" };
+      const trailer = new Headers();
+      setTrailerStatus(trailer, connectErrorFor(Code.ResourceExhausted, "ERR_LOC_BAD_REQUEST", `request exceeds server.max_request_bytes (${max} bytes)`));
+      trailer.forEach((value, key) => (headers[key] = value));
+      stream.respond(headers, { endStream: true });
+    }
+    // Closed synchronously: grpc-js, reading this same chunk next, sees the stream closed and stops.
+    stream.close(constants.NGHTTP2_NO_ERROR);
+  };
+  const onData = (chunk: Buffer): void => {
+    total += chunk.length;
+    if (head !== undefined) {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (head.length >= 5) {
+        const declared = head.readUInt32BE(1) + 5;
+        head = undefined;
+        if (declared > max) return refuse();
+      }
+    }
+    if (total > max) refuse();
+  };
+  stream.on("data", onData);
 }
 
 type StreamHandler = (extraInterceptors: ServerInterceptor[], stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void;
@@ -244,6 +301,9 @@ export function createGrpcJsEngine(services: readonly HostedService[], maxReques
   const paths = new Set(services.flatMap((s) => register(server, s)));
   return {
     serves: (path) => paths.has(path),
-    handleStream: (stream, headers) => streamHandler.call(server, [], stream, headers),
+    handleStream(stream, headers) {
+      limitRequestBytes(stream, maxRequestBytes);
+      streamHandler.call(server, [], stream, headers);
+    },
   };
 }

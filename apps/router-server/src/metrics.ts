@@ -11,8 +11,8 @@ export interface RpcMetrics {
 /**
  * The server's Prometheus metrics. `observer` is the core's hook object (`RouterObserver`, passed to
  * `createLocationRouter({ observer })`); none of its hooks carries a location uid, so every label set
- * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (16 ERR_LOC_* + OK), and
- * status class (1xx-5xx).
+ * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (16 ERR_LOC_* + OK), status
+ * class (1xx-5xx) and budget backend (3).
  */
 export interface RouterMetrics extends RpcMetrics {
   readonly registry: Registry;
@@ -45,6 +45,7 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
   const budgetWait = new Histogram({ name: "podium_router_budget_wait_seconds", help: "Time calls waited for their rate budget.", buckets: WAIT_BUCKETS, registers });
   const budgetRefused = new Counter({ name: "podium_router_budget_refusals_total", help: "Calls refused because the budget wait would exceed the bound.", registers });
   const verifications = new Counter({ name: "podium_router_verifications_total", help: "Location verifications, by cache result (hit or miss).", labelNames: ["cache"], registers });
+  const budgetBackends = new Counter({ name: "podium_router_budget_decisions_total", help: "Which budget decided a call: the shared one (redis), a local fallback, or none (refused).", labelNames: ["backend"], registers });
   const refreshes = new Counter({ name: "podium_router_token_refreshes_total", help: "OAuth token refreshes, by outcome.", labelNames: ["outcome"], registers });
 
   // Label lookups hash the label values on every call; the children are cached instead, which keeps
@@ -72,6 +73,7 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
       budgetRefused: () => budgetRefused.inc(),
       verification: (cacheHit) => verifications.labels(cacheHit ? "hit" : "miss").inc(),
       refresh: (outcome) => refreshes.labels(outcome).inc(),
+      budgetBackend: (outcome) => budgetBackends.labels(outcome).inc(),
     },
     async render() {
       return { contentType: reg.contentType, body: await reg.metrics() };

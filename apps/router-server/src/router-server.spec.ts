@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ErrorDetailSchema, healthV1, LocationRouterService, reflectionV1, reflectionV1alpha } from "@podium-router/proto";
-import { ADMIN_KEY, startTestServer, SYDNEY, type TestServer } from "../test/test-server.js";
+import { ADMIN_KEY, BURLEIGH, startTestServer, SYDNEY, SYDNEY_KEY, type TestServer } from "../test/test-server.js";
 
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
@@ -75,6 +75,44 @@ for (const engine of ["grpc-js", "connect"] as const) {
           expect((err as ConnectError).findDetails(ErrorDetailSchema)[0]?.reason, name).toBe("ERR_LOC_BAD_REQUEST");
         }
       }
+    });
+
+    it("refuses a missing or invalid key as UNAUTHENTICATED on every protocol", async () => {
+      for (const [name, transport] of Object.entries(transports(t.url))) {
+        const client = createClient(LocationRouterService, transport);
+        for (const headers of [{}, { authorization: "Bearer not-a-key" }]) {
+          const err = await client.verifyLocation({ locationUid: SYDNEY }, { headers }).catch((e: unknown) => ConnectError.from(e));
+          expect((err as ConnectError).code, name).toBe(Code.Unauthenticated);
+          expect((err as ConnectError).findDetails(ErrorDetailSchema)[0]?.reason, name).toBe("ERR_LOC_UNAUTHENTICATED");
+        }
+      }
+    });
+
+    it("refuses an ungranted location as PERMISSION_DENIED and audits the caller's name", async () => {
+      const before = t.router.refusals.length;
+      for (const [name, transport] of Object.entries(transports(t.url))) {
+        const client = createClient(LocationRouterService, transport);
+        const err = await client
+          .call({ locationUid: BURLEIGH, method: "GET", path: "/v4/contacts" }, { headers: { authorization: `Bearer ${SYDNEY_KEY}` } })
+          .catch((e: unknown) => ConnectError.from(e));
+        expect((err as ConnectError).code, name).toBe(Code.PermissionDenied);
+      }
+      const refusals = t.router.refusals.slice(before);
+      expect(refusals).toHaveLength(Object.keys(transports(t.url)).length);
+      expect(new Set(refusals.map((r) => `${r.caller} ${r.locationUid} ${r.errorCode}`))).toEqual(new Set([`sydney-app ${BURLEIGH} ERR_LOC_PERMISSION_DENIED`]));
+      expect(t.router.calls.some((c) => c.call.locationUid === BURLEIGH)).toBe(false);
+    });
+
+    it("answers plain JSON POSTs (curl-style Connect unary) and their errors", async () => {
+      const url = `${t.url}/podium.router.v1.LocationRouterService/Call`;
+      const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ locationUid: SYDNEY, method: "GET", path: "/v4/echo" }) });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ status: 200, requestId: expect.any(String) });
+      const bad = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ locationUid: SYDNEY, method: "GET", path: "/v4/fail/ERR_LOC_RATE_LIMITED" }) });
+      expect(bad.status).toBe(429);
+      const body = (await bad.json()) as { code: string; details: { type: string; debug?: unknown }[] };
+      expect(body.code).toBe("resource_exhausted");
+      expect(body.details.map((d) => d.type)).toEqual(["podium.router.v1.ErrorDetail", "google.rpc.RetryInfo"]);
     });
 
     it("answers grpc.health.v1.Health/Check without a key", async () => {

@@ -92,6 +92,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   let inflight = 0;
   let closing: Promise<void> | undefined;
   let drained: (() => void) | undefined;
+  let sessionsGone: (() => void) | undefined;
   const done = (): void => {
     if (--inflight === 0) drained?.();
   };
@@ -106,7 +107,10 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const sessions = new Set<Http2Session>();
   h2.on("session", (session: Http2Session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    session.once("close", () => {
+      sessions.delete(session);
+      if (sessions.size === 0) sessionsGone?.();
+    });
     if (closing !== undefined) session.close();
   });
   h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
@@ -129,17 +133,23 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     // Closes idle keep-alive connections and stops the HTTP/1.1 timeout checks; the callback's
     // ERR_SERVER_NOT_RUNNING is expected, since h1 never listens itself.
     h1.close(() => {});
-    if (inflight > 0) {
+    const graceEnds = Date.now() + settings.shutdownGraceMs;
+    const until = async (ready: () => boolean, register: (wake: () => void) => void): Promise<boolean> => {
+      if (ready()) return true;
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
-        drained = resolve;
-        timer = setTimeout(() => {
-          logger.warn({ inflight, grace_ms: settings.shutdownGraceMs }, "shutdown grace period over; cutting in-flight calls");
-          resolve();
-        }, settings.shutdownGraceMs);
+        register(resolve);
+        timer = setTimeout(resolve, Math.max(0, graceEnds - Date.now()));
       });
       clearTimeout(timer);
+      return ready();
+    };
+    if (!(await until(() => inflight === 0, (wake) => (drained = wake)))) {
+      logger.warn({ inflight, grace_ms: settings.shutdownGraceMs }, "shutdown grace period over; cutting in-flight calls");
     }
+    // Sessions closed with GOAWAY end on their own once their last frames are written; destroying
+    // the sockets first could drop a final response.
+    await until(() => sessions.size === 0, (wake) => (sessionsGone = wake));
     listener?.destroyConnections();
     await router.close();
     logger.info("router server closed");

@@ -62,7 +62,8 @@ export interface RouterClient {
  */
 export function createRouterClient(options: RouterClientOptions): RouterClient {
   const o = withDefaults(options);
-  // The last interceptor wraps the transport first, so the API key is set on every retry attempt.
+  // Connect applies the last interceptor innermost: the caller's run once per call, the retry loop wraps
+  // the auth interceptor, so every attempt carries the API key.
   const interceptors: Interceptor[] = [...o.interceptors];
   if (o.retry !== false) interceptors.push(createRetryInterceptor(o.retry));
   if (o.apiKey !== undefined) interceptors.push(createAuthInterceptor(o.apiKey));

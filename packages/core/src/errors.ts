@@ -47,7 +47,7 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
   ERR_LOC_DELETED: {
     httpStatus: 404,
     title: "Location was deleted in Podium",
-    action: "Remove it with `podium-router remove`, or onboard it again if Podium restored it.",
+    action: "Remove it with `podium-router locations remove`, or onboard it again if Podium restored it.",
   },
   ERR_LOC_MISMATCH: {
     httpStatus: 400,

@@ -5,8 +5,8 @@
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import lockfile from "proper-lockfile";
 import { writeFileAtomic } from "./atomic-file.js";
+import { tryFileLock, type FileLock } from "./file-lock.js";
 import type { CredentialStore, LocationRecord, LocationRecordPatch } from "./credential-store.js";
 import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "./errors.js";
 import { checkLocationRecord, parseLocationsDocument, serializeLocationsDocument } from "./locations-document.js";
@@ -236,30 +236,26 @@ class FileCredentialStore implements CredentialStore {
     return run;
   }
 
-  /** Takes `<path>.lock` (a directory, so it works across processes and on network file systems). */
-  async #lock(): Promise<{ release: () => Promise<void>; compromised: boolean }> {
+  /**
+   * Takes `<path>.lock` (a directory, so it works across processes and on network file systems), waiting up to
+   * lockWaitMs. A lock left by a crashed process on this host is taken over at once (file-lock.ts).
+   */
+  async #lock(): Promise<FileLock> {
     const { path, lockWaitMs, lockStaleMs } = this.#options;
     const deadline = Date.now() + lockWaitMs;
-    const state = { compromised: false, release: async () => undefined as void };
     for (;;) {
+      let lock: FileLock | undefined;
       try {
-        const release = await lockfile.lock(path, {
-          realpath: false, // the file may not exist yet
-          stale: lockStaleMs,
-          onCompromised: () => {
-            state.compromised = true;
-          },
-        });
-        state.release = () => release().catch(() => undefined);
-        return state;
+        lock = await tryFileLock(path, lockStaleMs);
       } catch (err) {
-        if (codeOf(err) !== "ELOCKED") throw new CredentialError({ cause: err }, `cannot lock ${path} (${codeOf(err)})`);
-        if (Date.now() >= deadline) {
-          throw new CredentialError({}, `${path} stayed locked by another podium-router process for ${lockWaitMs} ms; retry (a lock left by a crashed process expires after ${lockStaleMs} ms)`);
-        }
-        // Jittered short waits: writers hold the lock for milliseconds, and jitter keeps them from retrying in step.
-        await new Promise((r) => setTimeout(r, 5 + Math.random() * 25));
+        throw new CredentialError({ cause: err }, `cannot lock ${path} (${codeOf(err)})`);
       }
+      if (lock) return lock;
+      if (Date.now() >= deadline) {
+        throw new CredentialError({}, `${path} stayed locked by another podium-router process for ${lockWaitMs} ms; retry (a lock left by a process that died on another host expires after ${lockStaleMs} ms)`);
+      }
+      // Jittered short waits: writers hold the lock for milliseconds, and jitter keeps them from retrying in step.
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 25));
     }
   }
 }

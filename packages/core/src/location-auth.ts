@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { waitFor } from "./call-signal.js";
 import { CredentialError, LocationAuthError, UpstreamUnavailableError, isCoreError } from "./errors.js";
 import type { CoreError } from "./errors.js";
+import { isRefreshTokenConflict } from "./refresh-coordination.js";
+import type { RefreshCoordination } from "./refresh-coordination.js";
 import type { UpstreamClient } from "./upstream-client.js";
 
 /** What one location's auth needs. Built from that location's record alone, never from its org's. */
@@ -16,6 +18,13 @@ export interface LocationAuthOptions {
   readRefreshToken: () => Promise<string>;
   /** Persists a rotated refresh token; awaited before the new access token is used. */
   writeRefreshToken: (token: string) => Promise<void>;
+  /**
+   * For stores shared by several router processes (`refreshCoordinationFor(store, record)`): each refresh then
+   * runs under the location's lock, re-reads the token under it (another process may have rotated it while this
+   * one waited), and stores the rotated token with a version check; `readRefreshToken`/`writeRefreshToken` are
+   * not used for refreshes. @default none (this process is the only one refreshing the location)
+   */
+  coordination?: RefreshCoordination | undefined;
   /**
    * Refresh this long before Podium's expiry, so a token never expires in flight. Capped at half the
    * token's lifetime, so a short-lived token is still reused.
@@ -63,6 +72,8 @@ class CachedLocationAuth implements LocationAuth {
   #failure: { refreshToken: string; error: CoreError } | undefined;
   /** A rotated refresh token Podium issued that the store failed to persist: the only one still valid. */
   #unsaved: string | undefined;
+  /** With coordination: the stored version `#unsaved` replaces; once the store moves past it, the store wins. */
+  #unsavedOver: number | undefined;
 
   constructor(options: LocationAuthOptions) {
     this.#o = options;
@@ -95,8 +106,33 @@ class CachedLocationAuth implements LocationAuth {
 
   async #refresh(): Promise<string> {
     const o = this.#o;
+    const c = o.coordination;
+    if (c === undefined) return this.#exchange(this.#unsaved ?? (await o.readRefreshToken()), (token) => o.writeRefreshToken(token));
+    // One process at a time, each starting from the token the last one stored: under rotation a token read
+    // before the lock may already be retired by another replica's refresh.
+    return c.withLock(async () => {
+      const stored = await c.read();
+      const useUnsaved = this.#unsaved !== undefined && this.#unsavedOver === stored.version;
+      if (!useUnsaved) this.#unsaved = undefined;
+      return this.#exchange(this.#unsaved ?? stored.token, async (token) => {
+        try {
+          await c.write(token, stored.version);
+          this.#unsavedOver = undefined;
+        } catch (err) {
+          // Our lock expired and another process stored a newer token: that one is the chain to keep (ours is
+          // not needed), and the access token we just got is valid, so the refresh still succeeds.
+          if (isRefreshTokenConflict(err)) return;
+          this.#unsavedOver = stored.version;
+          throw err;
+        }
+      });
+    });
+  }
+
+  /** Trades `refreshToken` for an access token; a rotated refresh token goes through `persist` before use. */
+  async #exchange(refreshToken: string, persist: (token: string) => Promise<void>): Promise<string> {
+    const o = this.#o;
     const ctx = { locationUid: o.locationUid };
-    const refreshToken = this.#unsaved ?? (await o.readRefreshToken());
     // Podium already refused this exact refresh token: fail fast until the operator stores a new one.
     if (this.#failure !== undefined && this.#failure.refreshToken === refreshToken) throw this.#failure.error;
     const started = this.#now();
@@ -121,7 +157,7 @@ class CachedLocationAuth implements LocationAuth {
       // Persist before use: if we crashed after using the new access token but before saving, the
       // stored (old) refresh token would already be dead under rotation and the location bricked.
       try {
-        await o.writeRefreshToken(rotated);
+        await persist(rotated);
         this.#unsaved = undefined;
       } catch (err) {
         this.#unsaved = rotated; // keep the chain alive in memory; the next refresh tries again

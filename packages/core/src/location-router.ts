@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { createAuditLog, type AuditLog } from "./audit-log.js";
-import { createFileCredentialStore } from "./file-credential-store.js";
+import { createCredentialStore } from "./create-credential-store.js";
 import type { CredentialStore, LocationRecord } from "./credential-store.js";
 import {
   BadRequestError,
@@ -29,11 +29,12 @@ import type {
   RoutedResponse,
   VerifyResult,
 } from "./location-router-api.js";
-import { createLocationVerifier, type LocationVerifier } from "./location-verifier.js";
+import type { LocationVerifier } from "./location-verifier.js";
 import { noopLogger, type CoreLogger } from "./logger.js";
 import { onboardLocations } from "./onboarding.js";
 import { matchRoute } from "./podium-routes.js";
-import { createRateBudgets, type RateBudgets } from "./rate-budget.js";
+import type { RateBudgets } from "./rate-budget.js";
+import { createStateBackend } from "./create-state-backend.js";
 import { newRequestId, validateRequestId } from "./request-id.js";
 import { retryDelayMs } from "./retry-delay.js";
 import type { RouterObserver } from "./router-observer.js";
@@ -71,11 +72,13 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   const env = deps.env ?? process.env;
   const logger = deps.logger ?? noopLogger;
   const observer = deps.observer ?? {};
-  const store = deps.store ?? createFileCredentialStore({ path: settings.credentials.path });
+  // Budgets, verification cache and refresh lock: in memory, or shared with other replicas via Redis.
+  const state = createStateBackend(settings, { observer, logger });
+  const store = state.wrapStore(deps.store ?? (await createCredentialStore(settings.credentials, env)));
   const audit = deps.audit ?? createAuditLog(settings.audit);
   const upstream = deps.upstream ?? createUpstreamClient(settings.upstream);
-  const budgets = deps.budgets ?? createRateBudgets(settings.budgets);
-  const verifier = deps.verifier ?? createLocationVerifier({ ttlMs: settings.verification.ttlSeconds * 1000 });
+  const budgets = deps.budgets ?? state.budgets;
+  const verifier = deps.verifier ?? state.verifier;
   const maxBodyBytes = settings.upstream.maxRequestBodyBytes;
 
   const live = new Map<string, LiveLocation>();
@@ -157,7 +160,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       endpoint = req.route ?? endpoint;
 
       const waitStart = performance.now();
-      await budgets.acquire(uid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId });
+      await budgets.acquire(uid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId, method: req.method });
       observer.budgetWait?.(performance.now() - waitStart);
       await verify(loc, requestId, false, ctx.signal);
 
@@ -328,6 +331,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       await Promise.allSettled([...inFlight]);
       await audit.close();
       budgets.close();
+      await state.close();
       await upstream.close();
       await store.close();
     },

@@ -52,14 +52,16 @@ export class QuotaGroup {
   /**
    * @param capacity the group's burst.
    * @param perMs the group's rate, tokens per millisecond.
+   * @param now the clock the timer reads when it fires; `t` is its reading at creation.
    */
   constructor(
     readonly name: string,
     capacity: number,
     perMs: number,
     now: () => number,
+    t: number,
   ) {
-    this.#shares = new FairShares(capacity, perMs, now());
+    this.#shares = new FairShares(capacity, perMs, t);
     this.#now = now;
   }
 

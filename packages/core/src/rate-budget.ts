@@ -63,6 +63,11 @@ export interface AcquireOptions {
   signal?: AbortSignal | undefined;
   /** Goes into the error's context. */
   requestId?: string | undefined;
+  /**
+   * The call's HTTP method: with the Redis backend, GET/HEAD follow `state.redis_down.reads` and every
+   * other method (or none given) `state.redis_down.writes` while Redis is unreachable. Ignored in memory.
+   */
+  method?: string | undefined;
 }
 
 /** Per-location rate budgets under shared, fairly divided quota-group budgets. */
@@ -127,7 +132,7 @@ export function createRateBudgets(options: RateBudgetOptions, deps: RateBudgetDe
   const groupOf = (name: string, t: number): QuotaGroup => {
     let g = groups.get(name);
     if (g === undefined) {
-      g = new QuotaGroup(name, options.upstream.burst, perMs(options.upstream), now);
+      g = new QuotaGroup(name, options.upstream.burst, perMs(options.upstream), now, t);
       groups.set(name, g);
     }
     return g;

@@ -16,4 +16,12 @@ export interface RouterObserver {
   verification?(cacheHit: boolean): void;
   /** An OAuth refresh finished. */
   refresh?(outcome: "ok" | "failed"): void;
+  /**
+   * Which budget decided a call: the shared one in Redis, a local per-replica one while Redis is
+   * unreachable (state.redis_down: local), or none because the policy refused the call.
+   */
+  budgetBackend?(outcome: BudgetBackendOutcome): void;
 }
+
+/** See `RouterObserver.budgetBackend`. */
+export type BudgetBackendOutcome = "redis" | "local_fallback" | "refused";

@@ -46,7 +46,18 @@ describe("validateSettings()", () => {
       },
       audit: { path: "state/audit/audit.jsonl", fsync: "interval", fsyncIntervalMs: 100 },
       onboarding: { concurrency: 8 },
-      credentials: { backend: "file", path: "state/locations.json" },
+      credentials: {
+        backend: "file",
+        path: "state/locations.json",
+        postgres: { url: "postgres://postgres@127.0.0.1:5432/test", schema: "podium_router", poolMax: 10 },
+        encryption: { keys: {}, activeKeyId: "" },
+      },
+      state: {
+        backend: "memory",
+        redis: { url: "redis://127.0.0.1:6379", keyPrefix: "podium-router:", commandTimeoutMs: 50, connectTimeoutMs: 200, replicas: 1 },
+        redisDown: { reads: "local", writes: "refuse" },
+        breaker: { failureThreshold: 3, resetMs: 1000 },
+      },
       extras: {},
     };
     expect(validateSettings({})).toEqual(expected);
@@ -81,7 +92,12 @@ describe("validateSettings()", () => {
       },
       audit: { path: "/var/log/pr.jsonl", fsync: "always", fsync_interval_ms: 13 },
       onboarding: { concurrency: 14 },
-      credentials: { backend: "postgres", path: "x.json" },
+      credentials: {
+        backend: "postgres",
+        path: "x.json",
+        postgres: { url: "postgresql://router@db.internal:6543/podium", schema: "router_2", pool_max: 15 },
+        encryption: { keys: { "2024-01": "env:KEY_2024_01", "2025.06": "file:/run/secrets/key-2025" }, active_key_id: "2025.06" },
+      },
     });
     expect(s.upstream).toEqual({
       baseUrl: "http://127.0.0.1:8787",
@@ -107,7 +123,12 @@ describe("validateSettings()", () => {
     });
     expect(s.audit).toEqual({ path: "/var/log/pr.jsonl", fsync: "always", fsyncIntervalMs: 13 });
     expect(s.onboarding.concurrency).toBe(14);
-    expect(s.credentials).toEqual({ backend: "postgres", path: "x.json" });
+    expect(s.credentials).toEqual({
+      backend: "postgres",
+      path: "x.json",
+      postgres: { url: "postgresql://router@db.internal:6543/podium", schema: "router_2", poolMax: 15 },
+      encryption: { keys: { "2024-01": "env:KEY_2024_01", "2025.06": "file:/run/secrets/key-2025" }, activeKeyId: "2025.06" },
+    });
   });
 
   it("derives the token URL from base_url when token_url is empty or absent", () => {
@@ -119,12 +140,10 @@ describe("validateSettings()", () => {
     expect(validateSettings({ upstream: null, budgets: { overrides: null, location: { burst: null } } })).toEqual(defaultSettings);
   });
 
-  it("passes server and state through untouched in extras", () => {
+  it("passes server through untouched in extras", () => {
     const server = { port: 8080, api_keys: [{ name: "a", key_sha256: "ab" }], unknown_to_core: true };
-    const state = { redis_url: "redis://x" };
-    const s = validateSettings({ server, state });
+    const s = validateSettings({ server });
     expect(s.extras.server).toBe(server);
-    expect(s.extras.state).toBe(state);
   });
 
   it.each([
@@ -152,6 +171,17 @@ describe("validateSettings()", () => {
     [{ audit: { path: "" } }, "audit.path must be a non-empty string"],
     [{ onboarding: { concurrency: 0 } }, "onboarding.concurrency must be an integer between 1 and 1000"],
     [{ credentials: { backend: "redis" } }, "credentials.backend must be one of file | postgres"],
+    [{ credentials: { backend: "postgres" } }, "credentials.encryption.keys must list at least one key when credentials.backend is postgres"],
+    [{ credentials: { postgres: { url: "mysql://h/db" } } }, "credentials.postgres.url must be a postgres:// or postgresql:// URL"],
+    [{ credentials: { postgres: { url: 5432 } } }, "credentials.postgres.url must be a postgres:// or postgresql:// URL"],
+    [{ credentials: { postgres: { schema: "Router; DROP" } } }, "credentials.postgres.schema must be a lower-case SQL identifier"],
+    [{ credentials: { postgres: { pool_max: 0 } } }, "credentials.postgres.pool_max must be an integer between 1 and 1000"],
+    [{ credentials: { postgres: { pool: 5 } } }, "unknown key credentials.postgres.pool"],
+    [{ credentials: { encryption: { keys: { k1: 42 } } } }, 'credentials.encryption.keys.k1 must be a secret reference, "env:NAME" or "file:PATH"'],
+    [{ credentials: { encryption: { keys: ["env:K"] } } }, "credentials.encryption.keys must be a mapping"],
+    [{ credentials: { encryption: { keys: { "k 1": "env:K" } } } }, "credentials.encryption.keys must be keyed by key ids"],
+    [{ credentials: { encryption: { keys: { k1: "env:K1" }, active_key_id: "k2" } } }, "credentials.encryption.active_key_id must be one of the ids under credentials.encryption.keys (k1)"],
+    [{ credentials: { encryption: { keys: { k1: "env:K1", k2: "env:K2" } } } }, "credentials.encryption.active_key_id must name the key new writes use, one of k1, k2"],
     [{ upstream: "https://api.podium.com" }, "upstream must be a mapping"],
     [["upstream"], "the settings document must be a mapping"],
   ])("rejects %j naming the key and the rule", async (raw, expected) => {
@@ -161,6 +191,23 @@ describe("validateSettings()", () => {
   it("does not echo a URL, which may carry credentials", async () => {
     const msg = await configError(() => validateSettings({ upstream: { base_url: "https://user:hunter2@api.podium.com" } }));
     expect(msg).not.toContain("hunter2");
+    const pgMsg = await configError(() => validateSettings({ credentials: { postgres: { url: "mysql://router:hunter2@db/x" } } }));
+    expect(pgMsg).not.toContain("hunter2");
+  });
+
+  it("refuses an encryption key written inline, without echoing it", async () => {
+    const key = "q3lM0pJ0Wm9bI1f8m9kR2Z5nYk3xQ1c7V0a2B4d6E8g=";
+    const msg = await configError(() => validateSettings({ credentials: { encryption: { keys: { k1: key } } } }));
+    expect(msg).toContain("credentials.encryption.keys.k1 must be a secret reference");
+    expect(msg).toContain("never the key itself");
+    expect(msg).not.toContain(key.slice(0, 12));
+    const idMsg = await configError(() => validateSettings({ credentials: { encryption: { keys: { [key]: "env:K" } } } }));
+    expect(idMsg).not.toContain(key.slice(0, 12));
+  });
+
+  it("takes the only encryption key as the active one when active_key_id is empty", () => {
+    const s = validateSettings({ credentials: { backend: "postgres", encryption: { keys: { k1: "env:K1" } } } });
+    expect(s.credentials.encryption).toEqual({ keys: { k1: "env:K1" }, activeKeyId: "k1" });
   });
 
   it.each([
@@ -288,6 +335,8 @@ describe("loadSettings()", () => {
     [{ PODIUM_ROUTER_UPSTREAM__BASE_URL__HOST: "x" }, "upstream.base_url must be an http:// or https:// URL without credentials, query or fragment (set by PODIUM_ROUTER_UPSTREAM__BASE_URL__HOST)"],
     [{ PODIUM_ROUTER_UPSTREAM____BASE_URL: "x" }, "PODIUM_ROUTER_UPSTREAM____BASE_URL has an empty key"],
     [{ PODIUM_ROUTER_AUDIT__PATH: "[unclosed" }, "PODIUM_ROUTER_AUDIT__PATH is not a valid YAML value"],
+    [{ PODIUM_ROUTER_CREDENTIALS__POSTGRES__URL: "http://h/db" }, "credentials.postgres.url must be a postgres:// or postgresql:// URL like postgres://user@host:5432/database (the value is not shown) (set by PODIUM_ROUTER_CREDENTIALS__POSTGRES__URL)"],
+    [{ PODIUM_ROUTER_CREDENTIALS__ENCRYPTION__KEYS: "{k1: not-a-ref}" }, "credentials.encryption.keys.k1 must be a secret reference"],
   ])("names the variable behind an invalid override %j", async (env, expected) => {
     expect(await configError(() => loadSettings({ cwd: dir, env }))).toContain(expected);
   });

@@ -1,16 +1,19 @@
 /**
  * The router's settings: `config/settings.yaml` (snake_case) → `Settings` (camelCase, fully populated).
  * `validateSettings` checks a parsed document; `loadSettings` reads the file and environment overrides
- * (see settings-env.ts) first. The top-level `server` and `state` sections belong to other components
- * and are passed through untouched in `extras`.
+ * (see settings-env.ts) first. The top-level `server` section belongs to the server and is passed
+ * through untouched in `extras`; `state` is read by state-settings.ts.
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { InvalidConfigError } from "./errors.js";
 import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings-env.js";
+import { readCredentialsSettings } from "./settings-credentials.js";
+import type { CredentialsSettings } from "./settings-credentials.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf } from "./settings-reader.js";
+import { readStateSettings, type StateSettings } from "./state-settings.js";
 
 /** Podium's production API origin. */
 export const DEFAULT_BASE_URL = "https://api.podium.com";
@@ -54,10 +57,8 @@ export const DEFAULT_AUDIT_FSYNC: FsyncPolicy = "interval";
 export const DEFAULT_AUDIT_FSYNC_INTERVAL_MS = 100;
 /** 8 locations onboarded at once: fast for hundreds of locations, gentle on Podium's token endpoint. */
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
-/** A local file needs no other service. */
-export const DEFAULT_CREDENTIALS_BACKEND: CredentialBackend = "file";
-/** Under the git-ignored state/ folder. */
-export const DEFAULT_CREDENTIALS_PATH = "state/locations.json";
+export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH } from "./settings-credentials.js";
+export type { CredentialBackend, CredentialsSettings, EncryptionSettings, PostgresSettings } from "./settings-credentials.js";
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
 export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 
@@ -65,8 +66,6 @@ export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 export type QuotaGroupBy = "credential" | "org" | "location";
 /** When the audit log fsyncs: after every batch, on a timer, or never (the OS decides). */
 export type FsyncPolicy = "always" | "interval" | "never";
-/** Where location credentials are stored. */
-export type CredentialBackend = "file" | "postgres";
 
 /** GET/HEAD retry policy, as data (`upstream.retry`). */
 export interface RetrySettings {
@@ -126,7 +125,6 @@ export interface BudgetSettings {
 export interface SettingsExtras {
   /** Validated by apps/router-server. */
   server?: unknown;
-  state?: unknown;
 }
 
 /** Every setting, camelCase, fully populated. */
@@ -153,12 +151,10 @@ export interface Settings {
     /** Locations onboarded at once. @default 8 */
     concurrency: number;
   };
-  credentials: {
-    /** @default "file" */
-    backend: CredentialBackend;
-    /** The credential file for the file backend. @default "state/locations.json" */
-    path: string;
-  };
+  /** Where onboarded locations are stored (file or PostgreSQL) and, for PostgreSQL, its encryption keys. */
+  credentials: CredentialsSettings;
+  /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
+  state: StateSettings;
   extras: SettingsExtras;
 }
 
@@ -247,20 +243,17 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   const onboarding = { concurrency: ob.int("concurrency", DEFAULT_ONBOARDING_CONCURRENCY, 1, 1000) };
   ob.done();
   const cr = root.section("credentials");
-  const credentials = {
-    backend: cr.oneOf("backend", DEFAULT_CREDENTIALS_BACKEND, ["file", "postgres"]),
-    path: cr.string("path", DEFAULT_CREDENTIALS_PATH),
-  };
+  const credentials = readCredentialsSettings(cr, originOf);
   cr.done();
 
-  // Owned by the server and the state component: kept as parsed, validated by their owners.
+  const state = readStateSettings(root.section("state"));
+
+  // Owned by the server: kept as parsed, validated by its owner.
   const extras: SettingsExtras = {};
   const server = root.raw("server");
-  const state = root.raw("state");
   if (server !== undefined) extras.server = server;
-  if (state !== undefined) extras.state = state;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, extras };
 }
 
 /** Where to read settings from, and the environment to apply. */
@@ -276,7 +269,7 @@ export interface LoadSettingsOptions {
 /** What `loadSettings` read: the validated settings and the merged raw document (file + environment). */
 export interface LoadedSettings {
   settings: Settings;
-  /** The parsed document after environment overrides, snake_case; `server` and `state` for their owners. */
+  /** The parsed document after environment overrides, snake_case; `server` for its owner. */
   raw: Record<string, unknown>;
   /** The file read, or undefined when the default file was absent. */
   path: string | undefined;

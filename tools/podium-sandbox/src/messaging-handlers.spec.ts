@@ -78,6 +78,13 @@ describe("genericOperation()", () => {
     expect(list).toMatchObject({ status: 200, body: { data: [], metadata: { nextCursor: null } } });
   });
 
+  it("accepts a multipart body without parsing it as JSON", async () => {
+    const form = new FormData();
+    form.set("file", new Blob(["hello"]), "a.txt");
+    const res = await fetch(`${sandbox.url}/v4/messages/attachment`, { method: "POST", headers: { authorization: `Bearer ${owner}` }, body: form });
+    expect(res.status).toBe(200);
+  });
+
   it("answers 403 unauthorized for a foreign locationUid in the query or body", async () => {
     expect(await call(sandbox, "GET", `/v4/conversations?locationUid=${cs.locations.newcastle}`, { token: sydneyOnly })).toMatchObject({ status: 403, body: { code: "unauthorized" } });
     expect(await call(sandbox, "GET", `/v4/reviews/summary?locationUids=${cs.locations.sydney},${ha.locations.geelong}`, { token: owner })).toMatchObject({ status: 403 });

@@ -104,17 +104,18 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     state.faults = next;
     state.deleted = new Set(next.deletedLocations);
     state.revoked = new Set(next.revokedGrants);
-    return { ...next };
+    return snapshot(next);
   };
-  if (options.faults?.expireAllTokens === true) state.tokens.expireAll();
 
   let sandbox: Sandbox | undefined;
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true }, (req, res) => {
+  const server = createServer({ noDelay: true }, (req, res) => {
     onRequest(state, sandbox as Sandbox, req, res).catch((err: unknown) => {
       // Only reading the body can fail here (client gone); there is nobody left to answer.
       if (!res.headersSent) res.destroy(err instanceof Error ? err : undefined);
     });
   });
+  // Set as properties: the createServer option for keepAliveTimeout is newer than Node 20.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -139,7 +140,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ledger: (sinceSeq) => state.ledger.entries(sinceSeq),
     clearLedger: () => state.ledger.clear(),
     addGrant: (input) => describeGrant(state.model, state.model.createGrant(input).grant),
-    faults: () => ({ ...state.faults }),
+    faults: () => snapshot(state.faults),
     setFaults: (patch) => applyFaults(mergeFaults(state.faults, validateFaults(patch)), patch),
     resetFaults: () => {
       state.limiter.reset();
@@ -206,6 +207,11 @@ async function onRequest(state: SandboxState, admin: SandboxAdmin, req: Incoming
   }
   record(state, entry, reply);
   writeReply(res, reply);
+}
+
+/** A copy callers may change without touching the sandbox's state. */
+function snapshot(f: ResolvedFaults): ResolvedFaults {
+  return { ...f, revokedGrants: [...f.revokedGrants], deletedLocations: [...f.deletedLocations], rateLimit: f.rateLimit === false ? false : { ...f.rateLimit } };
 }
 
 function record(state: SandboxState, entry: LedgerDraft, reply: { status: number; errorCode?: string }): void {

@@ -66,7 +66,8 @@ function runV4(state: SandboxState, incoming: IncomingPodiumRequest, rateHeaders
   let body: unknown;
   let bodyError: PodiumHttpError | undefined;
   if (incoming.raw.tooLarge) bodyError = new PodiumHttpError("bad_request", "The request body is too large");
-  else if (incoming.raw.text !== null) {
+  // Attachment and image uploads are multipart (podium-api.md §2); only JSON bodies are parsed.
+  else if (incoming.raw.text !== null && !(headerValue(req, "content-type") ?? "").startsWith("multipart/")) {
     try {
       body = JSON.parse(incoming.raw.text);
     } catch {

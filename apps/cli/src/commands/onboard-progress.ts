@@ -15,7 +15,7 @@ export function createOnboardProgress(total: number, stderr: OutputStream & { co
   // cli-progress reads isTTY and columns from its stream; the injected stream may be a plain writer.
   const stream = { isTTY: true, columns: stderr.columns ?? 80, write: (text: string) => stderr.write(text) } as unknown as NodeJS.WritableStream;
   const bar = new cliProgress.SingleBar(
-    { stream, format: "onboarding [{bar}] {value}/{total} {last}", hideCursor: true, clearOnComplete: false, barsize: 30 },
+    { stream, format: "onboarding [{bar}] {value}/{total} {last}", hideCursor: false, clearOnComplete: false, barsize: 30 },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { last: "" });

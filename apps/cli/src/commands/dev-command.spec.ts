@@ -1,0 +1,124 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runReadmeSnippet } from "@podium-router/client/testing";
+import { defaultFixtureIds } from "@podium-router/podium-sandbox";
+import { main } from "../cli.js";
+import { createMemoryIo } from "../testing/memory-io.js";
+import type { MemoryIo } from "../testing/memory-io.js";
+
+const cs = defaultFixtureIds.coastalSmiles;
+const sydney = cs.locations.sydney;
+
+/**
+ * `dev` in-process (real sandbox, real core, real server on port 0), then every router command through
+ * main() and the real client against it, and the client README's snippet.
+ */
+describe("devCommand()", () => {
+  let stateDir = "";
+  let dev: MemoryIo;
+  let exit: Promise<number>;
+  let url = "";
+  let apiKey = "";
+
+  /** Runs one CLI command against the dev router. */
+  const cli = async (...argv: string[]) => {
+    const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: apiKey }, cwd: stateDir });
+    const code = await main(argv, mem.io);
+    return { code, stdout: mem.stdout(), stderr: mem.stderr() };
+  };
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "podium-router-dev-"));
+    dev = createMemoryIo();
+    exit = main(["dev", "--port", "0", "--sandbox-port", "0", "--state-dir", stateDir, "--api-key", "k-dev-spec"], dev.io);
+    while (!dev.stdout().includes("Press Ctrl-C")) {
+      if (dev.stderr().includes("podium-router:")) throw new Error(dev.stderr());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    url = /router {3}(http:\/\/\S+)/.exec(dev.stdout())![1]!;
+    apiKey = "k-dev-spec";
+  });
+  afterAll(async () => {
+    dev.shutdown();
+    await exit;
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("onboards Sydney and Burleigh Heads and prints a curl command that works", async () => {
+    expect(dev.stdout()).toMatch(new RegExp(`Sydney\\s+${sydney}\\s+onboarded`));
+    expect(dev.stdout()).toMatch(new RegExp(`Burleigh Heads\\s+${cs.locations.burleighHeads}\\s+onboarded`));
+    const curl = dev.stdout().split("\n").find((l) => l.trimStart().startsWith("curl "))!;
+    // Asynchronously: the router answers from this very process.
+    const { stdout } = await promisify(execFile)("sh", ["-c", curl.trim()]);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 202, requestId: expect.any(String) });
+  });
+
+  it("verify: 0 in scope, 1 unknown", async () => {
+    expect(await cli("verify", "--location-uid", sydney)).toMatchObject({ code: 0, stdout: expect.stringContaining(`${sydney} is in scope (org coastal-smiles`) });
+    const unknown = await cli("verify", "--location-uid", "no-such-location");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^podium-router: .*\(ERR_LOC_UNKNOWN, request id [^)]+\)\n$/);
+  });
+
+  for (const protocol of ["grpc", "grpc-web", "connect"]) {
+    it(`speaks ${protocol} to the real server, typed refusals included`, async () => {
+      expect((await cli("--protocol", protocol, "verify", "--location-uid", cs.locations.burleighHeads)).code).toBe(0);
+      const unknown = await cli("--protocol", protocol, "call", "GET", "/v4/contacts", "--location-uid", "no-such-location");
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/\(ERR_LOC_UNKNOWN, request id [^)]+\)\n$/);
+    });
+  }
+
+  it("verify: 2 with a wrong API key", async () => {
+    const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: "wrong" } });
+    expect(await main(["verify", "--location-uid", sydney], mem.io)).toBe(2);
+    expect(mem.stderr()).toMatch(/ERR_LOC_UNAUTHENTICATED/);
+  });
+
+  it("call and audit: the call is routed and leaves one audit line", async () => {
+    const call = await cli("call", "GET", "/v4/contacts?limit=5", "--location-uid", sydney, "--request-id", "spec-call-1");
+    expect(call.code).toBe(0);
+    expect(JSON.parse(call.stdout)).toMatchObject({ data: expect.any(Array) });
+    const audit = await cli("audit", "--location-uid", sydney, "--request-id", "spec-call-1", "--output", "ndjson");
+    expect(audit.code).toBe(0);
+    expect(audit.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([
+      expect.objectContaining({ location_uid: sydney, endpoint: "/v4/contacts", method: "GET", status: 200, request_id: "spec-call-1" }),
+    ]);
+  });
+
+  it("onboard from a file: new ones onboarded, a foreign one failed (exit 1), a re-run skips the done ones", async () => {
+    const secrets = join(stateDir, "secrets");
+    const row = (uid: string) => `${uid},coastal-smiles,file:${secrets}/${cs.app.clientId}.client-id,file:${secrets}/${cs.app.clientId}.client-secret,${secrets}/${cs.ownerGrant.grantId}.refresh-token`;
+    await writeFile(
+      join(stateDir, "more.csv"),
+      `location_uid,org_slug,client_id_ref,client_secret_ref,refresh_token_file\n${row(cs.locations.newcastle)}\n${row(defaultFixtureIds.harbourAuto.locations.fremantle)}\n`,
+    );
+    const first = await cli("onboard", "--from-file", "more.csv", "--output", "json");
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.stdout)).toEqual([
+      expect.objectContaining({ location_uid: cs.locations.newcastle, outcome: "onboarded" }),
+      expect.objectContaining({ location_uid: defaultFixtureIds.harbourAuto.locations.fremantle, outcome: "failed", error_code: "ERR_LOC_NOT_IN_SCOPE" }),
+    ]);
+    const again = await cli("onboard", "--from-file", "more.csv", "--output", "json");
+    expect(JSON.parse(again.stdout)[0]).toMatchObject({ outcome: "skipped_existing" });
+  });
+
+  it("locations list, status and remove", async () => {
+    const list = await cli("locations", "list", "--output", "json");
+    expect((JSON.parse(list.stdout) as { location_uid: string }[]).map((l) => l.location_uid)).toEqual(expect.arrayContaining([sydney, cs.locations.burleighHeads]));
+    const status = await cli("locations", "status", "--location-uid", sydney, "--output", "json");
+    expect(JSON.parse(status.stdout)).toMatchObject({ location_uid: sydney, org_slug: "coastal-smiles", state: "active" });
+    expect(await cli("locations", "remove", "--location-uid", cs.locations.newcastle)).toMatchObject({ code: 0, stdout: `removed ${cs.locations.newcastle}\n` });
+    expect((await cli("verify", "--location-uid", cs.locations.newcastle)).code).toBe(1);
+  });
+
+  it("runs the client README's snippet against the real router and sandbox", async () => {
+    const printed = await runReadmeSnippet({ url, apiKey });
+    expect(printed[0]).toMatch(/^202 \{/);
+    expect(printed[1]).toBe("ERR_LOC_UNKNOWN");
+  });
+});

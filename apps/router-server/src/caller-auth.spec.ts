@@ -1,0 +1,42 @@
+import { describe, it, expect } from "vitest";
+import { createCallerAuth, hashApiKey, mayCallRpc, mayUseLocation } from "./caller-auth.js";
+
+const auth = createCallerAuth([
+  { name: "ops", keySha256: hashApiKey("key-ops"), locations: "*", rpcs: "*" },
+  { name: "app", keySha256: hashApiKey("key-app"), locations: ["loc-1"], rpcs: ["Call"] },
+]);
+
+describe("createCallerAuth()", () => {
+  it("finds the caller of a valid bearer key", () => {
+    expect(auth.authenticate("Bearer key-ops")?.name).toBe("ops");
+    expect(auth.authenticate("bearer  key-app ")?.name).toBe("app");
+  });
+
+  it("refuses a missing, malformed or unknown key", () => {
+    for (const header of [undefined, null, "", "key-ops", "Basic a2V5LW9wcw==", "Bearer", "Bearer key-nope", "Bearer key-ops extra"]) {
+      expect(auth.authenticate(header), String(header)).toBeUndefined();
+    }
+  });
+
+  it("refuses everything when no key is configured", () => {
+    expect(createCallerAuth([]).authenticate("Bearer key-ops")).toBeUndefined();
+  });
+});
+
+describe("mayCallRpc()", () => {
+  it("allows what the grant lists and nothing else", () => {
+    const app = auth.authenticate("Bearer key-app")!;
+    expect(mayCallRpc(app, "Call")).toBe(true);
+    expect(mayCallRpc(app, "RemoveLocation")).toBe(false);
+    expect(mayCallRpc(auth.authenticate("Bearer key-ops")!, "RemoveLocation")).toBe(true);
+  });
+});
+
+describe("mayUseLocation()", () => {
+  it("allows the granted locations, or all for \"*\"", () => {
+    const app = auth.authenticate("Bearer key-app")!;
+    expect(mayUseLocation(app, "loc-1")).toBe(true);
+    expect(mayUseLocation(app, "loc-2")).toBe(false);
+    expect(mayUseLocation(auth.authenticate("Bearer key-ops")!, "loc-2")).toBe(true);
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, it, expect } from "vitest";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { errorCatalog, errorClasses, type CoreErrorCode } from "@podium-router/core/errors";
+import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
+import { connectCodeFor, toConnectError } from "./errors.js";
+
+/** The expected wire code of every core error: the table the README documents. */
+const expected: Record<CoreErrorCode, Code> = {
+  ERR_LOC_UNKNOWN: Code.NotFound,
+  ERR_LOC_NOT_IN_SCOPE: Code.PermissionDenied,
+  ERR_LOC_DELETED: Code.NotFound,
+  ERR_LOC_MISMATCH: Code.InvalidArgument,
+  ERR_LOC_BAD_REQUEST: Code.InvalidArgument,
+  ERR_LOC_RATE_LIMITED: Code.ResourceExhausted,
+  ERR_LOC_AUTH: Code.FailedPrecondition,
+  ERR_LOC_UPSTREAM_UNAVAILABLE: Code.Unavailable,
+  ERR_LOC_ONBOARDING_PARTIAL: Code.FailedPrecondition,
+  ERR_LOC_CREDENTIAL: Code.FailedPrecondition,
+  ERR_LOC_CONFIG: Code.Internal,
+  ERR_LOC_UNAUTHENTICATED: Code.Unauthenticated,
+  ERR_LOC_PERMISSION_DENIED: Code.PermissionDenied,
+  ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
+  ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
+  ERR_LOC_INTERNAL: Code.Internal,
+};
+
+describe("connectCodeFor", () => {
+  it("has a row for every core error code", () => {
+    expect(Object.keys(connectCodeFor).sort()).toEqual(Object.keys(errorCatalog).sort());
+  });
+});
+
+describe("toConnectError()", () => {
+  for (const code of Object.keys(errorCatalog) as CoreErrorCode[]) {
+    it(`maps ${code} to ${Code[expected[code]]} with its ErrorDetail`, () => {
+      const retryAfterMs = code === "ERR_LOC_RATE_LIMITED" ? 1500 : undefined;
+      const err = toConnectError(new errorClasses[code]({ locationUid: "loc-1", requestId: "req-1", retryAfterMs }));
+      expect(err.code).toBe(expected[code]);
+      expect(err.findDetails(ErrorDetailSchema)).toEqual([expect.objectContaining({ reason: code, locationUid: "loc-1", requestId: "req-1" })]);
+      const retry = err.findDetails(RetryInfoSchema);
+      if (code === "ERR_LOC_RATE_LIMITED") {
+        expect(retry).toHaveLength(1);
+        expect(durationMs(retry[0]!.retryDelay!)).toBe(1500);
+      } else {
+        expect(retry).toHaveLength(0);
+      }
+    });
+  }
+
+  it("keeps the core error's message, which names the operator's action", () => {
+    const err = toConnectError(new errorClasses.ERR_LOC_UNKNOWN({ locationUid: "loc-9" }));
+    expect(err.rawMessage).toContain("loc-9");
+    expect(err.rawMessage).toContain(errorCatalog.ERR_LOC_UNKNOWN.action);
+  });
+
+  it("fills location and request id from the call when the error lacks them", () => {
+    const err = toConnectError(new errorClasses.ERR_LOC_BAD_REQUEST(), { locationUid: "loc-2", requestId: "req-2" });
+    expect(err.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: "ERR_LOC_BAD_REQUEST", locationUid: "loc-2", requestId: "req-2" });
+  });
+
+  it("finds a core error in the cause chain", () => {
+    const core = new errorClasses.ERR_LOC_UPSTREAM_UNAVAILABLE({ locationUid: "loc-3" });
+    const wrapped = new Error("outer", { cause: new Error("middle", { cause: core }) });
+    expect(toConnectError(wrapped).code).toBe(Code.Unavailable);
+  });
+
+  it("stops on a cause cycle and answers INTERNAL without leaking the message", () => {
+    const a = new Error("secret: password=hunter2") as Error & { cause?: unknown };
+    const b = new Error("b", { cause: a });
+    a.cause = b;
+    const err = toConnectError(a, { requestId: "req-4" });
+    expect(err.code).toBe(Code.Internal);
+    expect(err.rawMessage).not.toContain("hunter2");
+    expect(err.rawMessage).toBe(`${errorCatalog.ERR_LOC_INTERNAL.title}. ${errorCatalog.ERR_LOC_INTERNAL.action}`);
+    expect(err.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: "ERR_LOC_INTERNAL", requestId: "req-4" });
+  });
+
+  it("keeps the code of a bare ConnectError and adds the matching reason", () => {
+    const err = toConnectError(new ConnectError("the operation timed out", Code.DeadlineExceeded), { locationUid: "loc-5" });
+    expect(err.code).toBe(Code.DeadlineExceeded);
+    expect(err.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: "ERR_LOC_DEADLINE_EXCEEDED", locationUid: "loc-5" });
+  });
+
+  it("returns a ConnectError that already carries an ErrorDetail unchanged", () => {
+    const first = toConnectError(new errorClasses.ERR_LOC_MISMATCH({ locationUid: "loc-6" }));
+    expect(toConnectError(first, { locationUid: "other" })).toBe(first);
+  });
+
+  it("hides the message of a framework INTERNAL error", () => {
+    const err = toConnectError(new ConnectError("TypeError: cannot read x of undefined", Code.Internal));
+    expect(err.rawMessage).not.toContain("TypeError");
+  });
+});

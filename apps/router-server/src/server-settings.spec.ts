@@ -1,0 +1,69 @@
+import { describe, it, expect } from "vitest";
+import { hashApiKey } from "./caller-auth.js";
+import { validateServerSettings } from "./server-settings.js";
+
+const hash = hashApiKey("k");
+
+describe("validateServerSettings()", () => {
+  it("fills every default for a missing section", () => {
+    expect(validateServerSettings(undefined)).toEqual({
+      host: "127.0.0.1",
+      port: 8080,
+      tls: undefined,
+      maxRequestBytes: 1048576,
+      shutdownGraceMs: 10000,
+      reflection: true,
+      grpcEngine: "grpc-js",
+      apiKeys: [],
+    });
+  });
+
+  it("normalises keys, grants and TLS", () => {
+    const s = validateServerSettings({
+      host: "0.0.0.0",
+      port: "9090",
+      tls: { cert_file: "/c.pem", key_file: "/k.pem" },
+      api_keys: [
+        { name: "ops", key_sha256: hash.toUpperCase(), locations: ["*"], rpcs: ["*"] },
+        { name: "app", key_sha256: hashApiKey("other"), locations: ["loc-1", "loc-1"], rpcs: ["Call"] },
+      ],
+    });
+    expect(s.port).toBe(9090);
+    expect(s.tls).toEqual({ certFile: "/c.pem", keyFile: "/k.pem" });
+    expect(s.apiKeys[0]).toEqual({ name: "ops", keySha256: hash, locations: "*", rpcs: "*" });
+    expect(s.apiKeys[1]).toMatchObject({ locations: ["loc-1"], rpcs: ["Call"] });
+  });
+
+  const cases: [string, unknown, RegExp][] = [
+    ["a bad port", { port: 70000 }, /server\.port must be an integer from 0 to 65535/],
+    ["an unknown key", { prot: 1 }, /unsupported server\.prot \(known keys: /],
+    ["a renamed key", { shutdown_timeout_ms: 5 }, /unsupported server\.shutdown_timeout_ms, use server\.shutdown_grace_ms instead/],
+    ["half a TLS pair", { tls: { cert_file: "/c.pem" } }, /server\.tls\.cert_file and server\.tls\.key_file must be set together/],
+    ["a short hash", { api_keys: [{ name: "a", key_sha256: "abc", locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.key_sha256 must be 64 hexadecimal/],
+    ["an unknown RPC", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["Cal"] }] }, /server\.api_keys\[0\]\.rpcs\[0\] must be "\*" or one of the RPCs Call, /],
+    ["\"*\" mixed with uids", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*", "loc-1"], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] alone/],
+    ["an empty grant", { api_keys: [{ name: "a", key_sha256: hash, locations: [], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] or a non-empty list/],
+    ["a duplicate name", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"] }, { name: "a", key_sha256: hashApiKey("x"), locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[1\]\.name must be unique/],
+    ["a bad engine", { grpc_engine: "fast" }, /server\.grpc_engine must be "grpc-js" or "connect"/],
+  ];
+  for (const [what, raw, message] of cases) {
+    it(`refuses ${what}, naming the key and the rule`, () => {
+      expect(() => validateServerSettings(raw)).toThrow(message);
+      try {
+        validateServerSettings(raw);
+      } catch (err) {
+        expect((err as { code?: string }).code).toBe("ERR_LOC_CONFIG");
+      }
+    });
+  }
+
+  it("refuses a plaintext key without echoing it", () => {
+    const raw = { api_keys: [{ name: "a", key: "pr_live_supersecret", locations: ["*"], rpcs: ["*"] }] };
+    expect(() => validateServerSettings(raw)).toThrow(/server\.api_keys\[0\]\.key: store the key's SHA-256 hex as server\.api_keys\[0\]\.key_sha256/);
+    try {
+      validateServerSettings(raw);
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain("supersecret");
+    }
+  });
+});
