@@ -5,14 +5,6 @@ import { UsageError } from "./cli-error.js";
 import { println } from "./cli-io.js";
 import type { CliIo } from "./cli-io.js";
 import type { CommandContext } from "./command-context.js";
-import { auditCommand } from "./commands/audit-command.js";
-import { callCommand } from "./commands/call-command.js";
-import { devCommand } from "./commands/dev-command.js";
-import { locationsCommand } from "./commands/locations-command.js";
-import { onboardCommand } from "./commands/onboard-command.js";
-import { sandboxCommand } from "./commands/sandbox-command.js";
-import { serveCommand } from "./commands/serve-command.js";
-import { verifyCommand } from "./commands/verify-command.js";
 import { exitCodeFor, exitCodes, messageFor } from "./exit-codes.js";
 import { parseArgs } from "./parse-args.js";
 import type { GlobalFlags, ParsedCommand } from "./parse-args.js";
@@ -62,25 +54,27 @@ export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = d
   }
 }
 
-function run(parsed: Exclude<ParsedCommand, { command: "help" | "version" }>, io: CliIo, client: () => RouterClient, serverUrl: string): Promise<number> {
+// Each command's module is loaded only when it runs: serve, sandbox and dev pull in the server, the core
+// and the sandbox, which `--help` or `verify` have no use for.
+async function run(parsed: Exclude<ParsedCommand, { command: "help" | "version" }>, io: CliIo, client: () => RouterClient, serverUrl: string): Promise<number> {
   const ctx = (): CommandContext => ({ client: client(), io, serverUrl });
   switch (parsed.command) {
     case "verify":
-      return verifyCommand(ctx(), parsed.flags);
+      return (await import("./commands/verify-command.js")).verifyCommand(ctx(), parsed.flags);
     case "onboard":
-      return onboardCommand(ctx(), parsed.flags);
+      return (await import("./commands/onboard-command.js")).onboardCommand(ctx(), parsed.flags);
     case "audit":
-      return auditCommand(ctx(), parsed.flags);
+      return (await import("./commands/audit-command.js")).auditCommand(ctx(), parsed.flags);
     case "locations":
-      return locationsCommand(ctx(), parsed.flags);
+      return (await import("./commands/locations-command.js")).locationsCommand(ctx(), parsed.flags);
     case "call":
-      return callCommand(ctx(), parsed.flags);
+      return (await import("./commands/call-command.js")).callCommand(ctx(), parsed.flags);
     case "serve":
-      return serveCommand(io, parsed.flags);
+      return (await import("./commands/serve-command.js")).serveCommand(io, parsed.flags);
     case "sandbox":
-      return sandboxCommand(io, parsed.flags);
+      return (await import("./commands/sandbox-command.js")).sandboxCommand(io, parsed.flags);
     case "dev":
-      return devCommand(io, parsed.flags);
+      return (await import("./commands/dev-command.js")).devCommand(io, parsed.flags);
   }
 }
 

@@ -34,6 +34,8 @@ export const commandOptions: Record<CommandName, Record<string, OptionSpec>> = {
     "client-secret-file": { type: "string" },
     "refresh-token-file": { type: "string" },
     "from-file": { type: "string" },
+    authorize: { type: "boolean" },
+    scopes: { type: "string" },
     "dry-run": { type: "boolean" },
     concurrency: { type: "string" },
     output: { type: "string" },

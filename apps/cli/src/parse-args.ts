@@ -31,10 +31,21 @@ export interface OnboardEntry {
   refreshTokenFile: string;
 }
 
+/** One location to onboard by consent (`--authorize`): no refresh token, Podium's redirect brings it. */
+export interface AuthorizeEntry {
+  locationUid: string;
+  orgSlug: string;
+  clientIdRef: string;
+  clientSecretRef: string;
+  /** OAuth scopes to ask for; empty for the Podium app's own. */
+  scopes: string[];
+}
+
 export interface OnboardFlags extends GlobalFlags {
-  /** Exactly one of `entry` and `fromFile` is set. */
+  /** Exactly one of `entry`, `fromFile` and `authorize` is set. */
   entry: OnboardEntry | undefined;
   fromFile: string | undefined;
+  authorize: AuthorizeEntry | undefined;
   dryRun: boolean;
   concurrency: number | undefined;
   output: "table" | "json";
@@ -217,26 +228,19 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
 }
 
 /** `--from-file` alone, or the five single-location flags (each secret from exactly one of env or file). */
-function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile"> {
+function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile" | "authorize"> {
+  if (v.authorize === true) return { entry: undefined, fromFile: undefined, authorize: authorizeSource(v) };
+  if (v.scopes !== undefined) throw new ArgError("--scopes needs --authorize");
   const fromFile = optionalString(v, "from-file");
   const single = ["location-uid", "org-slug", "client-id-env", "client-id-file", "client-secret-env", "client-secret-file", "refresh-token-file"].filter((k) => v[k] !== undefined);
   if (fromFile !== undefined) {
     if (single.length > 0) throw new ArgError(`--from-file cannot be combined with --${single[0]}`);
-    return { entry: undefined, fromFile };
+    return { entry: undefined, fromFile, authorize: undefined };
   }
-  const ref = (what: "client-id" | "client-secret"): string => {
-    const env = optionalString(v, `${what}-env`);
-    const file = optionalString(v, `${what}-file`);
-    if (env !== undefined && file !== undefined) throw new ArgError(`give one of --${what}-env and --${what}-file, not both`);
-    if (env !== undefined) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new ArgError(`--${what}-env must name an environment variable; got "${env}"`);
-      return `env:${env}`;
-    }
-    if (file !== undefined) return `file:${file}`;
-    throw new ArgError(`missing --${what}-env or --${what}-file (or use --from-file)`);
-  };
+  const ref = (what: "client-id" | "client-secret"): string => secretRefFlag(v, what, " (or use --from-file)");
   return {
     fromFile: undefined,
+    authorize: undefined,
     entry: {
       locationUid: required(v, "location-uid"),
       orgSlug: required(v, "org-slug"),
@@ -244,6 +248,35 @@ function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile"
       clientSecretRef: ref("client-secret"),
       refreshTokenFile: required(v, "refresh-token-file"),
     },
+  };
+}
+
+/** `--client-id-env NAME` or `--client-id-file PATH` (and the same for the secret) as a reference. */
+function secretRefFlag(v: OptionValues, what: "client-id" | "client-secret", alternative: string): string {
+  const env = optionalString(v, `${what}-env`);
+  const file = optionalString(v, `${what}-file`);
+  if (env !== undefined && file !== undefined) throw new ArgError(`give one of --${what}-env and --${what}-file, not both`);
+  if (env !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new ArgError(`--${what}-env must name an environment variable; got "${env}"`);
+    return `env:${env}`;
+  }
+  if (file !== undefined) return `file:${file}`;
+  throw new ArgError(`missing --${what}-env or --${what}-file${alternative}`);
+}
+
+/** `--authorize`: one location and its app's credential references; the refresh token comes from the consent. */
+function authorizeSource(v: OptionValues): AuthorizeEntry {
+  const clash = ["from-file", "refresh-token-file", "dry-run", "concurrency"].find((k) => v[k] !== undefined);
+  if (clash !== undefined) throw new ArgError(`--authorize cannot be combined with --${clash}`);
+  const scopes = (optionalString(v, "scopes") ?? "").split(/[\s,]+/).filter((s) => s !== "");
+  const bad = scopes.find((s) => !/^[A-Za-z0-9_.:-]{1,64}$/.test(s));
+  if (bad !== undefined) throw new ArgError(`--scopes must list OAuth scopes separated by commas, e.g. read_locations,read_contacts; got "${bad}"`);
+  return {
+    locationUid: required(v, "location-uid"),
+    orgSlug: required(v, "org-slug"),
+    clientIdRef: secretRefFlag(v, "client-id", ""),
+    clientSecretRef: secretRefFlag(v, "client-secret", ""),
+    scopes,
   };
 }
 

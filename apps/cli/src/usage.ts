@@ -49,6 +49,9 @@ ${connection}
                             (--client-secret-env NAME | --client-secret-file PATH)
                             --refresh-token-file PATH [--dry-run]
        podium-router onboard --from-file locations.csv|locations.json [--dry-run] [--concurrency N]
+       podium-router onboard --authorize --location-uid UID --org-slug SLUG
+                            (--client-id-env NAME | --client-id-file PATH)
+                            (--client-secret-env NAME | --client-secret-file PATH) [--scopes S1,S2]
 
 Onboards locations: each credential is resolved, a token obtained, the location verified in scope, then
 stored and made live. Secrets never travel: the router reads env:NAME and file:PATH references on its own
@@ -58,6 +61,10 @@ Re-running is safe: locations already onboarded are reported skipped_existing.
   --from-file FILE    CSV with the header location_uid,org_slug,client_id_ref,client_secret_ref,
                       refresh_token_file, or a JSON array of objects with those keys; refs are env:NAME
                       or file:PATH. The file is checked (columns, duplicates) before anything is sent.
+  --authorize         onboard by consent: print Podium's authorize URL (single use, expires in 10
+                      minutes), wait until Podium redirects the browser back to the router's
+                      /oauth/callback, then print the result; the router stores the refresh token
+  --scopes S1,S2      with --authorize: the OAuth scopes to ask for (default: the Podium app's own)
   --dry-run           check every location and change nothing
   --concurrency N     how many locations at once (default: the router's onboarding.concurrency)
   --output FORMAT     table (default) or json

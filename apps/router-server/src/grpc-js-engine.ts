@@ -1,24 +1,19 @@
-import { once } from "node:events";
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import {
-  Metadata,
   Server,
-  ServerInterceptingCall,
-  status as GrpcStatus,
+  type Metadata,
   type ServerDuplexStream,
-  type StatusObject,
   type ServerInterceptor,
   type ServerUnaryCall,
   type ServerWritableStream,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { connectErrorFor, toConnectError } from "./errors.js";
+import { connectErrorFor } from "./errors.js";
+import { detailsInterceptor, grpcStatusFrom } from "./grpc-js-status.js";
+import { limitRequestBytes, pipeResponses, readMessages } from "./grpc-js-streams.js";
 import type { HostedService } from "./routes.js";
-
-const DETAILS_BIN = "grpc-status-details-bin";
 
 /** Serves gRPC over HTTP/2 with @grpc/grpc-js, one stream at a time, on the same service objects. */
 export interface GrpcJsEngine {
@@ -32,31 +27,6 @@ export interface GrpcJsEngine {
 class UnparsableRequest {
   constructor(readonly cause: unknown) {}
 }
-
-/** A thrown ConnectError as grpc-js's status object: same code, message and `grpc-status-details-bin`. */
-function grpcStatusFrom(err: unknown): StatusObject {
-  const connectErr = toConnectError(err);
-  const trailer = new Headers();
-  setTrailerStatus(trailer, connectErr);
-  const metadata = new Metadata();
-  const details = trailer.get(DETAILS_BIN);
-  if (details !== null) metadata.set(DETAILS_BIN, Buffer.from(details, "base64"));
-  return { code: connectErr.code as number, details: connectErr.rawMessage, metadata };
-}
-
-/**
- * Adds the ErrorDetail to statuses grpc-js raises by itself (deadline passed, message too large),
- * so both engines answer every error with the same details.
- */
-const detailsInterceptor: ServerInterceptor = (_method, call) =>
-  new ServerInterceptingCall(call, {
-    sendStatus(status, next) {
-      if (status.code === GrpcStatus.OK || (status.metadata?.get(DETAILS_BIN).length ?? 0) > 0) return next(status);
-      const { metadata } = grpcStatusFrom(new ConnectError(status.details ?? "", status.code as number as Code));
-      if (status.metadata) metadata.merge(status.metadata);
-      next({ ...status, metadata });
-    },
-  });
 
 function headersFrom(metadata: Metadata): Headers {
   const headers = new Headers();
@@ -143,55 +113,6 @@ function deserializerFor(desc: DescMessage): (bytes: Buffer) => unknown {
 const badRequest = (method: DescMethod): ConnectError =>
   connectErrorFor(Code.InvalidArgument, "ERR_LOC_BAD_REQUEST", `cannot parse the ${method.input.typeName} message`);
 
-// Writes each response, honouring back-pressure, then ends the call; errors become the call's status.
-async function pipeResponses(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, responses: AsyncIterable<unknown>): Promise<void> {
-  try {
-    for await (const res of responses) {
-      if (call.cancelled) return;
-      if (!call.write(res)) await once(call, "drain");
-    }
-    call.end();
-  } catch (e) {
-    if (!call.cancelled) call.emit("error", grpcStatusFrom(e));
-  }
-}
-
-/**
- * The request messages of a bidi call. Not `for await (… of call)`: a Readable's async iterator
- * destroys the stream when the requests end, which would destroy grpc-js's duplex, responses and all.
- */
-async function* readMessages(call: ServerDuplexStream<unknown, unknown>): AsyncGenerator<unknown> {
-  const queue: unknown[] = [];
-  let ended = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    wake?.();
-    wake = undefined;
-  };
-  call.on("data", (message: unknown) => {
-    queue.push(message);
-    // Back-pressure: grpc-js reads the next message only while the stream flows.
-    if (queue.length >= 16) call.pause();
-    notify();
-  });
-  call.once("end", () => ((ended = true), notify()));
-  call.once("error", (err: unknown) => ((failure = err), notify()));
-  for (;;) {
-    if (queue.length > 0) {
-      const message = queue.shift();
-      if (call.isPaused() && queue.length < 4) call.resume();
-      yield message;
-    } else if (failure !== undefined) {
-      throw failure;
-    } else if (ended) {
-      return;
-    } else {
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  }
-}
-
 type Impl = (req: unknown, ctx: HandlerContext) => unknown;
 
 function register(server: Server, hosted: HostedService): string[] {
@@ -242,42 +163,6 @@ function register(server: Server, hosted: HostedService): string[] {
     paths.push(path);
   }
   return paths;
-}
-
-/**
- * Enforces server.max_request_bytes on a gRPC stream before grpc-js reads it, so the refusal carries
- * the ErrorDetail: grpc-js's own size check answers from inside the call, past every interceptor.
- * This listener is registered before grpc-js's, so it sees each chunk first; it checks the first
- * message's declared length (before its body arrives) and the running total (later messages).
- */
-function limitRequestBytes(stream: ServerHttp2Stream, max: number): void {
-  let total = 0;
-  let head: Buffer | undefined = Buffer.alloc(0);
-  const refuse = (): void => {
-    stream.off("data", onData);
-    if (!stream.headersSent) {
-      const headers: Record<string, string> = { ":status": "200", "content-type": "application/grpc+proto" };
-      const trailer = new Headers();
-      setTrailerStatus(trailer, connectErrorFor(Code.ResourceExhausted, "ERR_LOC_BAD_REQUEST", `request exceeds server.max_request_bytes (${max} bytes)`));
-      trailer.forEach((value, key) => (headers[key] = value));
-      stream.respond(headers, { endStream: true });
-    }
-    // Closed synchronously: grpc-js, reading this same chunk next, sees the stream closed and stops.
-    stream.close(constants.NGHTTP2_NO_ERROR);
-  };
-  const onData = (chunk: Buffer): void => {
-    total += chunk.length;
-    if (head !== undefined) {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (head.length >= 5) {
-        const declared = head.readUInt32BE(1) + 5;
-        head = undefined;
-        if (declared > max) return refuse();
-      }
-    }
-    if (total > max) refuse();
-  };
-  stream.on("data", onData);
 }
 
 type StreamHandler = (extraInterceptors: ServerInterceptor[], stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void;

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { CallerAuth } from "./caller-auth.js";
 import { connectErrorFor } from "./errors.js";
 import type { RouterMetrics } from "./metrics.js";
+import { OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
 import { createRoutes, type HostedService } from "./routes.js";
 
 /** A Node request of either HTTP version. */
@@ -25,6 +26,8 @@ export interface HttpHandlerOptions {
   auth: CallerAuth;
   logger: Logger;
   metrics: RouterMetrics;
+  /** Serves `GET /oauth/callback` (onboarding by consent), open without an API key. @default none: the path is unknown */
+  oauthCallback?: NodeHandler | undefined;
 }
 
 /**
@@ -50,11 +53,19 @@ export function createHttpHandler(opts: HttpHandlerOptions): NodeHandler {
     const handler = handlers.get(path);
     if (handler === undefined) {
       if (path === "/metrics" && req.method === "GET") return void serveMetrics(req, res, auth, metrics, logger);
+      if (path === OAUTH_CALLBACK_PATH && opts.oauthCallback !== undefined) return opts.oauthCallback(req, res);
       return writeError(req, res, connectErrorFor(Code.Unimplemented, "ERR_LOC_BAD_REQUEST", `unknown RPC ${JSON.stringify(path.slice(0, 200))}`));
     }
     const length = Number(req.headers["content-length"] ?? 0);
     if (length > maxRequestBytes) return writeError(req, res, tooLarge());
-    const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+    let uReq;
+    try {
+      uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+    } catch {
+      // An HTTP/1.0 request without a Host header: connect-node cannot build the URL. Never throw
+      // from a request listener; that would take the process down.
+      return writeError(req, res, connectErrorFor(Code.InvalidArgument, "ERR_LOC_BAD_REQUEST", "the request has no Host header"));
+    }
     const body = limitBytes(uReq.body as AsyncIterable<Uint8Array>, maxRequestBytes, tooLarge);
     handler({ ...uReq, body })
       .then((uRes) => universalResponseToNodeResponse(uRes, res))

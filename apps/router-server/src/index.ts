@@ -2,6 +2,8 @@
 export { createRouterServer } from "./router-server.js";
 export type { ListenAddress, RouterServer, RouterServerDeps } from "./router-server.js";
 export { startRouterServer } from "./start-router-server.js";
+export { closeOnSignal } from "./close-on-signal.js";
+export type { CloseOnSignalOptions, SignalSource } from "./close-on-signal.js";
 export type { StartedRouterServer, StartRouterServerOptions } from "./start-router-server.js";
 export {
   defaultServerSettings,
@@ -26,3 +28,5 @@ export { createHostedServices, createRoutes } from "./routes.js";
 export type { HostedService, HostedServicesDeps } from "./routes.js";
 export { createLocationRouterService } from "./location-router-service.js";
 export type { LocationRouterServiceDeps } from "./location-router-service.js";
+export { createOAuthCallbackHandler, OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
+export type { OAuthCallbackDeps } from "./oauth-callback.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { CallContext, LocationRouter } from "@podium-router/core";
-import { PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/core/errors";
+import { InternalError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/core/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
 import { mayCallRpc, mayUseLocation, type Caller, type CallerAuth } from "./caller-auth.js";
@@ -11,11 +11,14 @@ import type { RpcMetrics } from "./metrics.js";
 import {
   auditQueryFromProto,
   auditRecordToProto,
+  authorizationRequestFromProto,
+  authorizationResultToProto,
   callResponseToProto,
   locationStatusToProto,
   locationToProto,
   onboardingInputsFromProto,
   onboardingResultToProto,
+  pendingAuthorizationToProto,
   verifyResultToProto,
 } from "./proto-mapping.js";
 
@@ -25,6 +28,8 @@ export interface LocationRouterServiceDeps {
   auth: CallerAuth;
   logger: Logger;
   metrics?: RpcMetrics | undefined;
+  /** The OAuth redirect URI (`<public_url>/oauth/callback`) BeginAuthorization hands to Podium; undefined until known. */
+  redirectUri?: (() => string | undefined) | undefined;
 }
 
 /** An admitted call: who asked, and the core's view of the call's deadline and signal. */
@@ -98,14 +103,15 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     };
   }
 
-  function finish(rpc: string, scope: ErrorScope, started: number, err: ConnectError | undefined, cause?: unknown): void {
-    const code = err?.code;
-    metrics?.rpcFinished(rpc, code ?? 0, performance.now() - started);
-    const level = code === undefined ? "debug" : logLevelFor(code);
+  /** Counts and logs one finished RPC; `err` is undefined on success, `cancelled` when the caller left mid-stream. */
+  function finish(rpc: string, scope: ErrorScope, started: number, err: ConnectError | undefined, cause?: unknown, cancelled = false): void {
+    const code: Code | 0 = err?.code ?? (cancelled ? Code.Canceled : 0);
+    metrics?.rpcFinished(rpc, code, performance.now() - started);
+    const level = err === undefined ? "debug" : logLevelFor(err.code);
     if (!logger.isLevelEnabled(level)) return;
     // The per-request child logger, made only when something is logged: the hot path stays allocation-light.
     const log = logger.child({ rpc, location_uid: scope.locationUid, request_id: scope.requestId });
-    if (err === undefined) log.debug({ ms: performance.now() - started }, "rpc finished");
+    if (err === undefined) log.debug({ ms: performance.now() - started, cancelled }, cancelled ? "rpc cancelled by the caller" : "rpc finished");
     else if (level === "error") log.error({ code: Code[err.code], err: cause }, "rpc failed");
     else log[level]({ code: Code[err.code], reason: err.rawMessage }, "rpc failed");
   }
@@ -125,13 +131,19 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
   async function* stream<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => AsyncIterable<T>): AsyncGenerator<T> {
     const started = performance.now();
+    let settled = false;
     try {
       yield* fn(admit(rpc, ctx, uids, scope, target));
+      settled = true;
       finish(rpc, scope, started, undefined);
     } catch (e) {
+      settled = true;
       const err = toConnectError(e, scope);
       finish(rpc, scope, started, err, e);
       throw err;
+    } finally {
+      // The caller stopped reading (cancelled, or its connection closed) before the stream ended.
+      if (!settled) finish(rpc, scope, started, undefined, undefined, true);
     }
   }
 
@@ -196,6 +208,26 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
           throw new PermissionDeniedError(scope, `location_uid is required: the API key of ${caller.name} is not granted every location`);
         }
         for await (const record of router.queryAudit(auditQueryFromProto(req), context)) yield { record: auditRecordToProto(record) };
+      });
+    },
+
+    beginAuthorization(req, ctx) {
+      const scope = scopeOf(req.locationUid);
+      return unary("BeginAuthorization", ctx, scope, [req.locationUid], rpcTarget("BeginAuthorization"), async ({ context }) => {
+        const redirectUri = deps.redirectUri?.();
+        if (redirectUri === undefined) throw new InternalError(scope, "this server has no OAuth callback address yet; set server.public_url");
+        return pendingAuthorizationToProto(await router.beginAuthorization(authorizationRequestFromProto(req, redirectUri), context));
+      });
+    },
+
+    awaitAuthorization(req, ctx) {
+      // The grant is checked against the location the state is bound to; an unknown state is refused by the core.
+      const uid = router.peekAuthorization(req.state)?.locationUid;
+      const uids = uid === undefined ? [] : [uid];
+      return unary("AwaitAuthorization", ctx, scopeOf(uid ?? ""), uids, rpcTarget("AwaitAuthorization"), async ({ context }) => {
+        const remaining = context.deadline === undefined ? undefined : Math.max(0, context.deadline - Date.now());
+        const signal = remaining === undefined || context.signal === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(remaining)]);
+        return authorizationResultToProto(await router.awaitAuthorization(req.state, signal));
       });
     },
   };

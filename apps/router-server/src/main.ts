@@ -1,36 +1,16 @@
 /**
  * The router's process entry point: reads settings (file + PODIUM_ROUTER_* environment), listens,
  * and on SIGTERM or SIGINT stops accepting, lets in-flight calls finish, flushes the audit log and
- * exits 0. Everything else lives in createRouterServer so tests and the CLI need no process.
+ * exits 0. Everything else lives in modules so tests and the CLI need no process.
  */
+import { closeOnSignal } from "./close-on-signal.js";
 import { startRouterServer } from "./start-router-server.js";
 
-async function main(): Promise<void> {
+try {
   const { server, logger } = await startRouterServer();
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down: finishing in-flight calls");
-    server.close().then(
-      () => {
-        logger.flush();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        logger.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-}
-
-main().catch((err: unknown) => {
+  closeOnSignal(server, logger);
+} catch (err) {
   // Core errors carry an operator-facing message (never a secret); anything else is a bug.
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`podium-router: ${message}\n`);
+  process.stderr.write(`podium-router: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
-});
+}

@@ -7,6 +7,7 @@ import { timestampFromMs, timestampMs, type Timestamp } from "@bufbuild/protobuf
 import type {
   AuditQuery,
   AuditRecord,
+  AuthorizationRequest,
   AuthState as CoreAuthState,
   LocationState as CoreLocationState,
   LocationStatus,
@@ -14,6 +15,7 @@ import type {
   OnboardingInput,
   OnboardingOutcome as CoreOnboardingOutcome,
   OnboardingResult,
+  PendingAuthorization,
   RoutedResponse,
   VerificationState as CoreVerificationState,
   VerifyResult,
@@ -25,6 +27,9 @@ import {
   OnboardingOutcome,
   VerificationState,
   type AuditRecordSchema,
+  type AwaitAuthorizationResponseSchema,
+  type BeginAuthorizationRequest,
+  type BeginAuthorizationResponseSchema,
   type CallResponseSchema,
   type GetLocationStatusResponseSchema,
   type LocationSchema,
@@ -160,5 +165,39 @@ export function auditRecordToProto(r: AuditRecord): MessageInitShape<typeof Audi
     latencyMs: r.latency_ms,
     caller: r.caller ?? "",
     errorCode: r.error_code ?? "",
+  };
+}
+
+/** The longest consent the contract allows (BeginAuthorizationRequest.ttl_seconds). */
+const MAX_AUTHORIZATION_TTL_SECONDS = 3_600;
+
+/** BeginAuthorizationRequest + the server's callback URL → the core's AuthorizationRequest. */
+export function authorizationRequestFromProto(req: BeginAuthorizationRequest, redirectUri: string): AuthorizationRequest {
+  if (req.ttlSeconds > MAX_AUTHORIZATION_TTL_SECONDS) {
+    throw new BadRequestError({ locationUid: req.locationUid || undefined }, `ttl_seconds must be at most ${MAX_AUTHORIZATION_TTL_SECONDS} (0 for the default)`);
+  }
+  return {
+    locationUid: req.locationUid,
+    orgSlug: req.orgSlug,
+    clientIdRef: req.clientIdRef,
+    clientSecretRef: req.clientSecretRef,
+    redirectUri,
+    scopes: req.scopes,
+    ttlMs: req.ttlSeconds === 0 ? undefined : req.ttlSeconds * 1000,
+  };
+}
+
+/** PendingAuthorization → BeginAuthorizationResponse. */
+export function pendingAuthorizationToProto(p: PendingAuthorization): MessageInitShape<typeof BeginAuthorizationResponseSchema> {
+  return { authorizeUrl: p.authorizeUrl, state: p.state, expiresAt: ts(p.expiresAt), redirectUri: p.redirectUri };
+}
+
+/** OnboardingResult → AwaitAuthorizationResponse. */
+export function authorizationResultToProto(r: OnboardingResult): MessageInitShape<typeof AwaitAuthorizationResponseSchema> {
+  return {
+    locationUid: r.locationUid,
+    outcome: onboardingOutcomes[r.outcome] ?? OnboardingOutcome.UNSPECIFIED,
+    errorCode: r.errorCode ?? "",
+    message: r.message,
   };
 }

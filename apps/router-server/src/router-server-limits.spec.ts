@@ -55,7 +55,10 @@ for (const engine of ["grpc-js", "connect"] as const) {
         expect(err.code).toBe(Code.DeadlineExceeded);
         const ctx = t.router.calls.at(-1)?.ctx;
         expect(ctx?.deadline).toBeGreaterThanOrEqual(started + 100);
-        expect(ctx?.deadline).toBeLessThanOrEqual(started + 300 + 50);
+        // The timeout travels as a relative header, so the server's clock starts when the request
+        // arrives; on a loaded machine that can be well after `started`. The bound still proves the
+        // caller's 300 ms (not the slow route's 5 s) became the core's deadline.
+        expect(ctx?.deadline).toBeLessThanOrEqual(started + 300 + 1_500);
         // The core's signal fired at the deadline, so the slow upstream call was abandoned.
         await vi.waitFor(() => expect(ctx?.signal?.aborted).toBe(true));
       }

@@ -17,6 +17,7 @@ import { createGrpcJsEngine, type GrpcJsEngine } from "./grpc-js-engine.js";
 import { createHealthState } from "./health-service.js";
 import { createHttpHandler } from "./http-handler.js";
 import { createRouterMetrics, type RouterMetrics } from "./metrics.js";
+import { createOAuthCallbackHandler, OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
 import { createPortListener, type PortListener } from "./port-listener.js";
 import { createHostedServices } from "./routes.js";
 import type { ServerSettings } from "./server-settings.js";
@@ -81,8 +82,12 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const metrics = deps.metrics ?? createRouterMetrics(deps.registry);
   const auth = createCallerAuth(settings.apiKeys);
   const health = createHealthState();
-  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection });
-  const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics });
+  // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
+  let publicUrl = settings.publicUrl;
+  const redirectUri = (): string | undefined => (publicUrl === undefined ? undefined : `${publicUrl}${OAUTH_CALLBACK_PATH}`);
+  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri });
+  const oauthCallback = createOAuthCallbackHandler({ router, logger });
+  const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback });
   let grpcJs: GrpcJsEngine | undefined;
   if (settings.grpcEngine === "grpc-js") {
     grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes);
@@ -167,9 +172,12 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
       h1.emit("listening");
       const scheme = tls === undefined ? "http" : "https";
       const url = `${scheme}://${urlHost(address.address)}:${address.port}`;
-      if (tls !== undefined) logger.info({ url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" }, "listening with TLS (HTTP/2 by ALPN, and HTTP/1.1)");
-      else if (isLoopback(address.address)) logger.info({ url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" }, "listening in cleartext on loopback only (h2c and HTTP/1.1); set server.tls to serve other hosts");
-      else logger.warn({ url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" }, "listening in CLEARTEXT on a non-loopback address: API keys cross the network unencrypted; set server.tls");
+      const fields = { url, grpc_engine: grpcJs === undefined ? "connect" : "grpc-js" };
+      if (tls !== undefined) logger.info(fields, "listening with TLS (HTTP/2 by ALPN, and HTTP/1.1)");
+      else if (isLoopback(address.address)) logger.info(fields, "listening in cleartext on loopback only (h2c and HTTP/1.1); set server.tls to serve other hosts");
+      else logger.warn(fields, "listening in CLEARTEXT on a non-loopback address: API keys cross the network unencrypted; set server.tls");
+      if (settings.apiKeys.length === 0) logger.warn("no server.api_keys configured: every RPC but health and reflection is refused");
+      publicUrl ??= url;
       return { url, port: address.port, host: address.address };
     },
     close() {

@@ -24,6 +24,8 @@ export interface HostedServicesDeps {
   metrics?: RpcMetrics | undefined;
   /** Serve reflection v1 and v1alpha. @default true */
   reflection?: boolean | undefined;
+  /** The OAuth redirect URI BeginAuthorization hands to Podium; undefined until known. @default none: BeginAuthorization fails */
+  redirectUri?: (() => string | undefined) | undefined;
 }
 
 /**

@@ -15,7 +15,13 @@ describe("validateServerSettings()", () => {
       reflection: true,
       grpcEngine: "grpc-js",
       apiKeys: [],
+      publicUrl: undefined,
     });
+  });
+
+  it("takes public_url as the base of the OAuth callback, without a trailing slash", () => {
+    expect(validateServerSettings({ public_url: "https://router.example.com/podium/" }).publicUrl).toBe("https://router.example.com/podium");
+    expect(validateServerSettings({ public_url: "" }).publicUrl).toBeUndefined();
   });
 
   it("normalises keys, grants and TLS", () => {
@@ -45,6 +51,9 @@ describe("validateServerSettings()", () => {
     ["an empty grant", { api_keys: [{ name: "a", key_sha256: hash, locations: [], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] or a non-empty list/],
     ["a duplicate name", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"] }, { name: "a", key_sha256: hashApiKey("x"), locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[1\]\.name must be unique/],
     ["a bad engine", { grpc_engine: "fast" }, /server\.grpc_engine must be "grpc-js" or "connect"/],
+    ["a public_url with a query", { public_url: "https://r.example/?x=1" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL without credentials, query or fragment/],
+    ["a public_url that is not http", { public_url: "ftp://r.example" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL/],
+    ["a renamed public_url", { redirect_uri: "https://r.example" }, /unsupported server\.redirect_uri, use server\.public_url instead/],
   ];
   for (const [what, raw, message] of cases) {
     it(`refuses ${what}, naming the key and the rule`, () => {

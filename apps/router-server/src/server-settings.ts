@@ -52,6 +52,11 @@ export interface ServerSettings {
   grpcEngine: "grpc-js" | "connect";
   /** The API keys; none means every RPC but health (and reflection) is refused. @default [] */
   apiKeys: ApiKeyGrant[];
+  /**
+   * The router's address as a browser reaches it (behind a proxy, the proxy's); Podium's consent redirects to
+   * `<public_url>/oauth/callback`. @default the listening address, `http(s)://<host>:<port>`
+   */
+  publicUrl: string | undefined;
 }
 
 /** Fully default settings: loopback, port 8080, no keys. */
@@ -64,9 +69,10 @@ export const defaultServerSettings: Readonly<ServerSettings> = Object.freeze({
   reflection: true,
   grpcEngine: "grpc-js",
   apiKeys: [],
+  publicUrl: undefined,
 });
 
-const knownKeys = ["host", "port", "tls", "max_request_bytes", "shutdown_grace_ms", "reflection", "grpc_engine", "api_keys"];
+const knownKeys = ["host", "port", "tls", "max_request_bytes", "shutdown_grace_ms", "reflection", "grpc_engine", "api_keys", "public_url"];
 /** Keys people plausibly write instead of the real ones, with the hint to give. */
 const renamedKeys: Record<string, string> = {
   address: "host",
@@ -74,6 +80,8 @@ const renamedKeys: Record<string, string> = {
   max_body_bytes: "max_request_bytes",
   shutdown_timeout_ms: "shutdown_grace_ms",
   keys: "api_keys",
+  callback_url: "public_url",
+  redirect_uri: "public_url",
 };
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const UID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -148,6 +156,23 @@ function validateApiKey(path: string, value: unknown): ApiKeyGrant {
   };
 }
 
+// An origin with an optional path prefix: the callback path is appended to it.
+function publicUrlAt(path: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  // The value is not echoed: a URL may carry credentials.
+  const rule = `${path} must be an http:// or https:// URL without credentials, query or fragment`;
+  let url: URL | undefined;
+  try {
+    url = typeof value === "string" ? new URL(value.trim()) : undefined;
+  } catch {
+    // reported below
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    fail(rule);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
 function validateTls(value: unknown): ServerTlsSettings | undefined {
   if (value === undefined || value === null) return undefined;
   const obj = objectAt("server.tls", value);
@@ -189,5 +214,6 @@ export function validateServerSettings(raw: unknown): ServerSettings {
     reflection: boolAt("server.reflection", obj["reflection"], true),
     grpcEngine: engine,
     apiKeys,
+    publicUrl: publicUrlAt("server.public_url", obj["public_url"]),
   };
 }

@@ -7,6 +7,8 @@
  * It records what the server handed it (calls with their context, refusals), so tests can assert on both.
  */
 import type {
+  AuthorizationRequest,
+  PendingAuthorization,
   AuditQuery,
   AuditRecord,
   CallContext,
@@ -21,7 +23,7 @@ import type {
   RoutedResponse,
   VerifyResult,
 } from "@podium-router/core";
-import { errorClasses, isCoreErrorCode, UnknownLocationError } from "@podium-router/core/errors";
+import { BadRequestError, errorClasses, isCoreErrorCode, UnknownLocationError } from "@podium-router/core/errors";
 
 export const SYDNEY = "loc-sydney";
 export const BURLEIGH = "loc-burleigh";
@@ -42,6 +44,7 @@ export function createFakeLocationRouter(): FakeLocationRouter {
   ]);
   const calls: FakeLocationRouter["calls"] = [];
   const refusals: Refusal[] = [];
+  const consents = new Map<string, { locationUid: string; orgSlug: string; done?: boolean }>();
   let closed = false;
   let onSlow: () => void = () => {};
   let slowStarted = new Promise<void>((r) => (onSlow = r));
@@ -141,6 +144,32 @@ export function createFakeLocationRouter(): FakeLocationRouter {
         caller: "ops",
       }));
       for (const rec of all) if (query.locationUid === undefined || rec.location_uid === query.locationUid) yield rec;
+    },
+
+    // Onboarding by consent: each begin issues a state; completing it (any code) onboards the location.
+    async beginAuthorization(request: AuthorizationRequest): Promise<PendingAuthorization> {
+      const state = `fake-state-${consents.size + 1}`;
+      consents.set(state, { locationUid: request.locationUid, orgSlug: request.orgSlug });
+      return { locationUid: request.locationUid, authorizeUrl: `https://podium.invalid/oauth/authorize?state=${state}`, state, expiresAt: 1_700_000_600_000, redirectUri: request.redirectUri };
+    },
+
+    async completeAuthorization(state: string): Promise<OnboardingResult> {
+      const consent = consents.get(state);
+      if (consent === undefined || consent.done) throw new BadRequestError({}, "unknown or used authorization state");
+      consent.done = true;
+      locations.set(consent.locationUid, consent.orgSlug);
+      return { locationUid: consent.locationUid, outcome: "onboarded", message: "onboarded by consent" };
+    },
+
+    async awaitAuthorization(state: string): Promise<OnboardingResult> {
+      const consent = consents.get(state);
+      if (consent === undefined) throw new BadRequestError({}, "unknown authorization state");
+      return { locationUid: consent.locationUid, outcome: "onboarded", message: "onboarded by consent" };
+    },
+
+    peekAuthorization(state: string) {
+      const consent = consents.get(state);
+      return consent === undefined ? undefined : { locationUid: consent.locationUid, expiresAt: 1_700_000_600_000 };
     },
 
     recordRefusal(refusal: Refusal): void {

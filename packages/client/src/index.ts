@@ -38,6 +38,8 @@ export type { CoreErrorCode, CoreErrorContext } from "@podium-router/core/errors
 export { AuthState, LocationState, OnboardingOutcome, VerificationState } from "@podium-router/proto";
 export type {
   AuditRecord,
+  AwaitAuthorizationResponse,
+  BeginAuthorizationResponse,
   BudgetStatus,
   CallRequest,
   CallResponse,

@@ -3,6 +3,10 @@ import { createClient } from "@connectrpc/connect";
 import type { CallOptions, Interceptor } from "@connectrpc/connect";
 import { LocationRouterService } from "@podium-router/proto";
 import type {
+  AwaitAuthorizationRequestSchema,
+  AwaitAuthorizationResponse,
+  BeginAuthorizationRequestSchema,
+  BeginAuthorizationResponse,
   CallRequestSchema,
   CallResponse,
   GetLocationStatusRequestSchema,
@@ -46,6 +50,16 @@ export interface RouterClient {
   onboardLocations(request: MessageInitShape<typeof OnboardLocationsRequestSchema>, options?: CallOptions): AsyncIterable<OnboardLocationsResponse>;
   /** Streams the audit records matching the filters, oldest first. */
   queryAudit(request: MessageInitShape<typeof QueryAuditRequestSchema>, options?: CallOptions): AsyncIterable<QueryAuditResponse>;
+  /**
+   * Starts onboarding one location by consent: returns Podium's authorize URL (open it in a browser) and the
+   * single-use state to pass to `awaitAuthorization`.
+   */
+  beginAuthorization(request: MessageInitShape<typeof BeginAuthorizationRequestSchema>, options?: CallOptions): Promise<BeginAuthorizationResponse>;
+  /**
+   * Waits until Podium redirects the consent back to the router and returns the onboarding result. Give it a
+   * `timeoutMs` up to the state's `expiresAt`; it fails with ERR_LOC_DEADLINE_EXCEEDED when that passes first.
+   */
+  awaitAuthorization(request: MessageInitShape<typeof AwaitAuthorizationRequestSchema>, options?: CallOptions): Promise<AwaitAuthorizationResponse>;
   /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`. */
   location(locationUid: string): LocationHandle;
   /** Closes the client's connections. Calls made afterwards open new ones. */
@@ -78,6 +92,8 @@ export function createRouterClient(options: RouterClientOptions): RouterClient {
     removeLocation: (req, opts) => unary(() => rpc.removeLocation(req, opts)),
     onboardLocations: (req, opts) => streamed(() => rpc.onboardLocations(req, opts)),
     queryAudit: (req, opts) => streamed(() => rpc.queryAudit(req, opts)),
+    beginAuthorization: (req, opts) => unary(() => rpc.beginAuthorization(req, opts)),
+    awaitAuthorization: (req, opts) => unary(() => rpc.awaitAuthorization(req, opts)),
     location: (locationUid) => createLocationHandle(client, locationUid),
     async close() {
       owned.close();

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAuditLog } from "./audit-log.js";
 import type { AuditLog, AuditLogOptions } from "./audit-log.js";
 import type { AuditQuery, AuditRecord } from "./location-router-api.js";
+import { chainRecords } from "./testing/audit-fixtures.js";
 
 const FIELD_ORDER = ["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms"];
 
@@ -61,17 +62,21 @@ describe("createAuditLog()", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("writes the fixed fields in their fixed order, then caller and error_code when present", async () => {
+  it("writes the fixed fields in their fixed order, then caller and error_code when present, then the chained hash", async () => {
     const a = make();
     a.append(rec(1));
     a.append(rec(2, { caller: "crm-sync", error_code: "ERR_LOC_RATE_LIMITED", status: 0 }));
     await a.flush();
     const [first, second] = await lines(path);
-    expect(first).toBe(
-      '{"ts":"2026-01-01T00:00:01.000Z","location_uid":"loc-1","org_slug":"acme","endpoint":"/v4/contacts/{identifier}",' +
-        '"method":"POST","status":201,"request_id":"req-1","latency_ms":12.5}',
+    expect(first).toMatch(
+      new RegExp(
+        /^\{"ts":"2026-01-01T00:00:01.000Z","location_uid":"loc-1","org_slug":"acme","endpoint":"\/v4\/contacts\/\{identifier\}",/.source +
+        /"method":"POST","status":201,"request_id":"req-1","latency_ms":12.5,"hash":"[0-9a-f]{64}"\}$/.source,
+      ),
     );
-    expect(Object.keys(JSON.parse(second!))).toEqual([...FIELD_ORDER, "caller", "error_code"]);
+    // The first line of a fresh log chains from the genesis hash; each next line from the one before.
+    expect(`${first}\n${second}\n`).toBe(chainRecords([rec(1), rec(2, { caller: "crm-sync", error_code: "ERR_LOC_RATE_LIMITED", status: 0 })]).lines.join(""));
+    expect(Object.keys(JSON.parse(second!))).toEqual([...FIELD_ORDER, "caller", "error_code", "hash"]);
     expect(JSON.parse(second!)).toMatchObject({ caller: "crm-sync", error_code: "ERR_LOC_RATE_LIMITED", status: 0 });
   });
 
@@ -82,7 +87,7 @@ describe("createAuditLog()", () => {
     await a.flush();
     const text = await readFile(path, "utf8");
     expect(text).not.toMatch(/SECRET|phone|token|body|authorization/);
-    expect(Object.keys(JSON.parse(text))).toEqual(FIELD_ORDER);
+    expect(Object.keys(JSON.parse(text))).toEqual([...FIELD_ORDER, "hash"]);
   });
 
   it("keeps append order when appends interleave across concurrent tasks", async () => {
@@ -187,16 +192,19 @@ describe("createAuditLog()", () => {
     expect((await lines(path)).map((l) => (JSON.parse(l) as AuditRecord).request_id)).toEqual(["req-1", "req-2", "req-3"]);
   });
 
-  it("query() skips bad and truncated lines with a warning and keeps the good lines after them", async () => {
+  it("query() skips bad lines with a warning and keeps the good lines after them; a cut last line is removed before the next write", async () => {
     await mkdir(join(dir, "state", "audit"), { recursive: true });
     const good = (i: number): string => JSON.stringify(rec(i));
     await writeFile(path, `${good(1)}\nnot json at all\n${good(2)}\n{"ts":"2026-01-01T00:00:09.000Z","location_`);
     const a = make();
     expect((await collect(a, {})).map((r) => r.request_id)).toEqual(["req-1", "req-2"]);
-    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/line 2 /), expect.stringMatching(/line 4 /)]);
-    // The next write starts on a fresh line, so the cut line does not swallow it.
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/line 2: not JSON/)]);
+    expect(a.indexWarnings).toBe(1);
+    // The writer cuts the partial line off, so it neither swallows the next record nor breaks the chain.
     a.append(rec(3));
     expect((await collect(a, {})).map((r) => r.request_id)).toEqual(["req-1", "req-2", "req-3"]);
+    expect(errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/removed an incomplete last line \(\d+ bytes\)/));
+    expect((await lines(path)).slice(-1)[0]).toMatch(/"request_id":"req-3"/);
   });
 
   it("query() filters by location, time range, method, status class and request id, up to limit", async () => {

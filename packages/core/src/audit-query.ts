@@ -1,34 +1,12 @@
-import { open, readdir } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { createInterface } from "node:readline";
+import { AuditLineSplitter, listAuditFiles, readAuditBytes } from "./audit-files.js";
 import { compileAuditQuery, parseAuditLine } from "./audit-record.js";
 import type { AuditQuery, AuditRecord } from "./location-router-api.js";
 
 /**
- * The audit files oldest first: rotated copies `<name>.<N>` (as logrotate leaves them; higher N is
- * older; compressed ones are not read), then the live file.
- */
-async function auditFiles(path: string): Promise<string[]> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [path];
-  }
-  const rotated = names
-    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
-    .map((n) => ({ n, k: Number(n.slice(prefix.length)) }))
-    .sort((a, b) => b.k - a.k)
-    .map(({ n }) => join(dir, n));
-  return [...rotated, path];
-}
-
-/**
- * Scans the audit JSONL file(s) and yields matching records, oldest first. A line that is not a
- * complete record (a last line cut by a crash, a stray edit) is skipped and reported through `warn`
- * by file and line number, never by content; the lines after it are still read.
+ * Scans the audit JSONL files (rotated ones first, oldest first, gzipped ones inflated; then the live
+ * file) and yields matching records in file order: the fallback when the index cannot be used. A
+ * line that is not a complete record (a last line cut by a crash, a stray edit) is skipped and
+ * reported through `warn` by file and line number, never by content; the lines after it are still read.
  * @internal
  */
 export async function* readAuditRecords(
@@ -36,38 +14,44 @@ export async function* readAuditRecords(
   q: AuditQuery,
   warn: (err: Error) => void,
 ): AsyncGenerator<AuditRecord, void, undefined> {
-  let left = q.limit ?? Infinity;
+  let left = q.limit ?? Number.POSITIVE_INFINITY;
   if (left <= 0) return;
   const filter = compileAuditQuery(q);
-  for (const file of await auditFiles(path)) {
-    let fh;
+  for (const file of await listAuditFiles(path)) {
+    let lineNo = 0;
+    const found: AuditRecord[] = [];
+    const splitter = new AuditLineSplitter();
+    const bad = (): void => warn(new Error(`audit log ${file.path}: line ${lineNo} is not a complete audit record (truncated write?); skipped`));
+    const sink = {
+      line(buf: Buffer, s: number, e: number) {
+        lineNo++;
+        if (e === s) return;
+        const line = buf.toString("utf8", s, e);
+        if (filter.needle !== undefined && !line.includes(filter.needle)) return;
+        const rec = parseAuditLine(line);
+        if (rec === undefined) bad();
+        else if (filter.matches(rec)) found.push(rec);
+      },
+      overlong() {
+        lineNo++;
+        bad();
+      },
+    };
     try {
-      fh = await open(file, "r");
+      for await (const chunk of readAuditBytes(file)) {
+        splitter.push(chunk, sink);
+        for (const rec of found.splice(0)) {
+          yield rec;
+          if (--left <= 0) return;
+        }
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // nothing written yet
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // not written yet, or rotated away meanwhile
       throw err;
     }
-    const input = fh.createReadStream({ encoding: "utf8", autoClose: false });
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let lineNo = 0;
-    try {
-      for await (const line of lines) {
-        lineNo++;
-        if (line === "") continue;
-        if (filter.needle !== undefined && !line.includes(filter.needle)) continue;
-        const rec = parseAuditLine(line);
-        if (rec === undefined) {
-          warn(new Error(`audit log ${file}: line ${lineNo} is not a complete audit record (truncated write?); skipped`));
-          continue;
-        }
-        if (!filter.matches(rec)) continue;
-        yield rec;
-        if (--left <= 0) return;
-      }
-    } finally {
-      lines.close();
-      input.destroy();
-      await fh.close().catch(() => undefined);
+    if (splitter.carried > 0) {
+      lineNo++;
+      bad();
     }
   }
 }

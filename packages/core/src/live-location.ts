@@ -4,6 +4,7 @@ import type { CredentialStore, LocationRecord } from "./credential-store.js";
 import { createLocationAuth, type LocationAuth } from "./location-auth.js";
 import { listAllLocations } from "./location-verifier.js";
 import type { VerifyTarget } from "./location-verifier.js";
+import { refreshCoordinationFor } from "./refresh-coordination.js";
 import { resolveSecretRef } from "./secret-ref.js";
 import type { Settings } from "./settings.js";
 import type { UpstreamClient } from "./upstream-client.js";
@@ -79,6 +80,8 @@ export function createLiveLocation(record: LocationRecord, deps: LiveLocationDep
       expiryMarginMs: settings.oauth.expiryMarginSeconds * 1000,
       upstream,
       onRefresh: deps.onRefresh,
+      // Replicas sharing a PostgreSQL store refresh one at a time under the store's lock.
+      coordination: refreshCoordinationFor(store, record),
     });
     return auth;
   };

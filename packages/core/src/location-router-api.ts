@@ -109,6 +109,44 @@ export interface OnboardingOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * What an operator hands over to onboard one location by consent (OAuth authorization code flow).
+ * References, never secrets: the router resolves them on its own host.
+ */
+export interface AuthorizationRequest {
+  locationUid: string;
+  orgSlug: string;
+  /** `env:NAME` or `file:PATH` of the Podium app's client id. */
+  clientIdRef: string;
+  /** `env:NAME` or `file:PATH` of the Podium app's client secret. */
+  clientSecretRef: string;
+  /** Where Podium sends the browser back (the router's `/oauth/callback`); must be registered with the Podium app. */
+  redirectUri: string;
+  /** OAuth scopes to ask for; empty or absent leaves `scope` out, so Podium applies the app's own scopes. */
+  scopes?: readonly string[] | undefined;
+  /** How long the consent may take before the state is refused. @default 600000 (10 min) */
+  ttlMs?: number | undefined;
+}
+
+/** A started authorization: the operator's browser goes to `authorizeUrl` before `expiresAt`. */
+export interface PendingAuthorization {
+  locationUid: string;
+  /** Podium's authorize URL carrying the client id, redirect URI, scopes and `state`. */
+  authorizeUrl: string;
+  /** The single-use OAuth `state` bound to the pending location; a bearer secret until it is used. */
+  state: string;
+  /** Epoch ms from which the state is refused. */
+  expiresAt: number;
+  /** The redirect URI the code will be exchanged with. */
+  redirectUri: string;
+}
+
+/** What Podium's redirect to the callback carried besides `state`: a `code`, or an OAuth `error` when consent was refused. */
+export interface AuthorizationCallback {
+  code?: string | undefined;
+  error?: string | undefined;
+}
+
 /** One audit line. Never tokens, bodies, query strings or PII. */
 export interface AuditRecord {
   /** ISO 8601 UTC with milliseconds. */
@@ -161,6 +199,21 @@ export interface LocationRouter {
   /** Yields one result per location as each finishes. */
   onboardLocations(inputs: OnboardingInput[], opts?: OnboardingOptions): AsyncIterable<OnboardingResult>;
   queryAudit(query: AuditQuery, ctx?: CallContext): AsyncIterable<AuditRecord>;
+  /** Starts onboarding by consent: Podium's authorize URL with a single-use `state` bound to the location. */
+  beginAuthorization(request: AuthorizationRequest, ctx?: CallContext): Promise<PendingAuthorization>;
+  /**
+   * Completes onboarding by consent when Podium redirects back: exchanges the code, stores the refresh token and
+   * onboards the location as `onboardLocations` does. Throws BadRequestError for an unknown, expired or already
+   * used state; any later failure is the result's `failed` outcome.
+   */
+  completeAuthorization(state: string, callback: AuthorizationCallback): Promise<OnboardingResult>;
+  /**
+   * Waits for the authorization's result (at once if it already completed). Throws BadRequestError for an unknown
+   * state, DeadlineExceededError when the state expires unused or `signal` aborts first.
+   */
+  awaitAuthorization(state: string, signal?: AbortSignal): Promise<OnboardingResult>;
+  /** The location a known state is bound to, so the server can check the caller's grant first; undefined if unknown. */
+  peekAuthorization(state: string): { locationUid: string; expiresAt: number } | undefined;
   /**
    * Audit a call the server refused before it reached the core (e.g. the caller's grant lacks the
    * location), so every refusal leaves a line with the caller's name and the error code.

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { createAuditLog, type AuditLog } from "./audit-log.js";
+import { createConsentOnboarding } from "./consent-onboarding.js";
 import { createCredentialStore } from "./create-credential-store.js";
 import type { CredentialStore, LocationRecord } from "./credential-store.js";
 import {
@@ -226,6 +227,20 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     writeAudit(rec);
   };
 
+  // Onboarding by consent ends in the normal onboarding path for its one location.
+  const consent = createConsentOnboarding({
+    settings,
+    upstream,
+    env,
+    store,
+    isLive: (uid) => live.has(uid),
+    async onboard(input, caller) {
+      for await (const result of router.onboardLocations([input], { caller })) return result;
+      throw new InternalError({ locationUid: input.locationUid }, "onboarding returned no result");
+    },
+    audit: (rpc, uid, requestId, t0, caller, errorCode) => auditAdmin(rpc, uid, requestId, t0, { caller }, errorCode, errorCode ? 0 : 200),
+  });
+
   const router: LocationRouterHandle = {
     settings,
     store,
@@ -326,8 +341,14 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       writeAudit(rec);
     },
 
+    beginAuthorization: (request, ctx) => consent.beginAuthorization(request, { caller: ctx?.caller }),
+    completeAuthorization: (state, callback) => consent.completeAuthorization(state, callback),
+    awaitAuthorization: (state, signal) => consent.awaitAuthorization(state, signal),
+    peekAuthorization: (state) => consent.peekAuthorization(state),
+
     async close() {
       closing = true;
+      consent.close();
       await Promise.allSettled([...inFlight]);
       await audit.close();
       budgets.close();

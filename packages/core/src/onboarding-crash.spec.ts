@@ -5,7 +5,7 @@
  * onboards exactly the rest.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,9 +125,17 @@ function runAndKill(state: StateDir, remaining: number): Promise<KillOutcome> {
         }
       }
     });
+    // A child that neither finishes nor gets killed within this is stuck: fail instead of hanging the suite.
+    const watchdog = setTimeout(() => {
+      stuck = true;
+      child.kill("SIGKILL");
+    }, 20_000);
+    let stuck = false;
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(watchdog);
+      if (stuck) return reject(new Error(`onboarding child was stuck after ${results} results (${description}): ${stderr.slice(0, 2000)}`));
       if (signal === "SIGKILL") return resolvePromise({ killed: true, acknowledged, how: description });
       if (code === 0) return resolvePromise({ killed: false, acknowledged, how: description });
       reject(new Error(`onboarding child exited with code ${code}: ${stderr.slice(0, 2000)}`));
@@ -172,7 +180,11 @@ async function rerun(state: StateDir, storedBefore: number): Promise<void> {
   const router = await createLocationRouter({ settings: state.settings, env: {} });
   try {
     const results: OnboardingResult[] = [];
+    const dbg = setTimeout(() => {
+      process.stderr.write(`RERUN STUCK after ${results.length} results: ${JSON.stringify(readdirSync(join(state.dir, "state")))} lock: ${existsSync(`${state.settings.credentials.path}.lock`) ? readdirSync(`${state.settings.credentials.path}.lock`) : "-"} ${existsSync(`${state.settings.credentials.path}.lock/owner`) ? readFileSync(`${state.settings.credentials.path}.lock/owner`, "utf8") : ""}\n`);
+    }, 15000);
     for await (const r of router.onboardLocations(state.inputs)) results.push(r);
+    clearTimeout(dbg);
     const count = (o: string) => results.filter((r) => r.outcome === o).length;
     expect(results.filter((r) => r.outcome === "failed")).toEqual([]);
     expect(count("onboarded") + count("skipped_existing")).toBe(LOCATIONS);
@@ -207,12 +219,12 @@ describe("onboardLocations() under SIGKILL", () => {
         const before = stored;
         stored = await assertOnlyComplete(state, outcome.acknowledged);
         expect(stored).toBeGreaterThanOrEqual(before);
-        log.push(`dir ${n} kill ${k}: latency ${latencyMs} ms, ${outcome.how}, ${outcome.killed ? "killed" : "finished"}; ${stored} stored; lock left before: ${lockLeft}, after: ${existsSync(`${state.settings.credentials.path}.lock`)} ${JSON.stringify(readdirSync(join(state.dir, "state")))} ${existsSync(`${state.settings.credentials.path}.lock`) ? readdirSync(`${state.settings.credentials.path}.lock`) : ""}`);
+        process.stderr.write(`dir ${n} kill ${k}: latency ${latencyMs} ms, ${outcome.how}, ${outcome.killed ? "killed" : "finished"}; ${stored} stored; lock left before: ${lockLeft}, after: ${existsSync(`${state.settings.credentials.path}.lock`)} ${existsSync(join(state.dir, "state")) ? JSON.stringify(readdirSync(join(state.dir, "state"))) : "-"} ${existsSync(`${state.settings.credentials.path}.lock`) ? readdirSync(`${state.settings.credentials.path}.lock`) : ""}\n`);
       }
       sandbox.setFaults({ latencyMs: 0 });
       const t0 = performance.now();
       await rerun(state, stored);
-      log.push(`dir ${n} re-run: ${Math.round(performance.now() - t0)} ms`);
+      process.stderr.write(`dir ${n} re-run: ${Math.round(performance.now() - t0)} ms\n`);
       await rm(state.dir, { recursive: true, force: true });
     }
     console.info(`onboarding crash test: ${landed} kills landed, ${finishedUnkilled} runs finished first\n${log.join("\n")}`);

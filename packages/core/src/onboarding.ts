@@ -7,6 +7,7 @@ import type { OnboardingInput, OnboardingOptions, OnboardingResult } from "./loc
 import { listAllLocations } from "./location-verifier.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { newRequestId } from "./request-id.js";
+import { refreshCoordinationFor } from "./refresh-coordination.js";
 import { parseSecretRef, resolveSecretRef } from "./secret-ref.js";
 import type { Settings } from "./settings.js";
 import type { UpstreamClient } from "./upstream-client.js";
@@ -109,6 +110,8 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
       writeRefreshToken: (token: string) => deps.store.writeRefreshToken(record, token),
       expiryMarginMs: deps.settings.oauth.expiryMarginSeconds * 1000,
       upstream: deps.upstream,
+      // Skipped until the record is stored; from then on it serves the live location.
+      coordination: refreshCoordinationFor(deps.store, record),
     });
     const token = await auth.getAccessToken({ signal: opts.signal });
     // 3. Verified in scope with this location's own credential.

@@ -4,7 +4,7 @@
  * @internal
  */
 import type { Pool, PoolClient } from "pg";
-import { CredentialError, isCoreError } from "./errors.js";
+import { CredentialError, InternalError, isCoreError } from "./errors.js";
 import type { CoreError } from "./errors.js";
 
 /** The schema version this build creates; a database at a newer version is refused, older ones are migrated. */
@@ -141,5 +141,6 @@ export function describePgError(err: unknown, endpoint: string, what: string): C
   if (code === "42501") {
     return new CredentialError({ cause: err }, `PostgreSQL at ${endpoint} refused to ${what} (insufficient privilege); grant the router's user access to its schema`);
   }
-  return new CredentialError({ cause: err }, `PostgreSQL at ${endpoint} failed to ${what} (${shown})`);
+  if (typeof code !== "string") return new InternalError({ cause: err }, `unexpected failure while trying to ${what} in the PostgreSQL credential store`);
+  return new CredentialError({ cause: err }, `PostgreSQL at ${endpoint} failed to ${what} (${code})`);
 }

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { LocationRecord } from "./credential-store.js";
 import { createPgCredentialStore } from "./pg-credential-store.js";
 import type { PgCredentialStore, PgCredentialStoreOptions } from "./pg-credential-store.js";
-import { isRefreshTokenConflict } from "./refresh-coordination.js";
+import { isRefreshTokenConflict, refreshCoordinationFor } from "./refresh-coordination.js";
+import type { RefreshCoordination } from "./refresh-coordination.js";
 import { absentNote, dropTestSchema, requirePostgres, TEST_POSTGRES_URL, testSchemaName } from "./testing/services.js";
 
 const postgres = await requirePostgres();
@@ -214,6 +215,36 @@ describe.skipIf(!postgres)(`createPgCredentialStore()${absentNote("PostgreSQL", 
     expect((await store.get("loc-2"))?.refreshTokenFile).toBe("pg:loc-2");
     expect(await store.readRefreshToken(record("loc-2"))).toBe("rt-rotated");
     expect(await readFile(file, "utf8")).toBe("rt-from-file\n");
+    // A record may also name another location's token directly by its marker.
+    expect(await store.insert(record("loc-3", { refreshTokenFile: "pg:loc-2" }))).toBe(true);
+    await store.writeRefreshToken(record("loc-3"), "rt-via-3");
+    expect(await store.readRefreshToken(record("loc-2"))).toBe("rt-via-3");
+  });
+
+  it("keeps one token when two replicas first import the same file at once", async () => {
+    const [one, two] = [open(), open()];
+    await one.list(); // tables exist before the table lock below
+    const file = join(dir, "shared.rt");
+    await writeFile(file, "rt-shared\n", { mode: 0o600 });
+    // Hold inserts back until both replicas have looked for a holder of this file and found none.
+    const gate = await admin.connect();
+    try {
+      await gate.query("BEGIN");
+      await gate.query(`LOCK TABLE ${schema}.locations IN SHARE ROW EXCLUSIVE MODE`);
+      const inserted = Promise.all([one.insert(record("loc-a", { refreshTokenFile: file })), two.insert(record("loc-b", { refreshTokenFile: file }))]);
+      const waiting = async () =>
+        (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`INSERT INTO ${schema}.locations%`])).rows[0].n;
+      while ((await waiting()) < 2) await new Promise((r) => setTimeout(r, 10));
+      await gate.query("COMMIT");
+      expect(await inserted).toEqual([true, true]);
+    } finally {
+      gate.release();
+    }
+    const holders = await admin.query(`SELECT count(*)::int AS n FROM ${schema}.locations WHERE refresh_token_ciphertext IS NOT NULL`);
+    expect(holders.rows[0].n).toBe(1);
+    expect(new Set((await one.list()).map((r) => r.refreshTokenFile)).size).toBe(1);
+    expect(await two.readRefreshToken(record("loc-b"))).toBe("rt-shared");
+    expect(await one.readRefreshToken(record("loc-a"))).toBe("rt-shared");
   });
 
   it("serves a record not stored yet from its file (onboarding rotates the token before it inserts)", async () => {
@@ -222,6 +253,8 @@ describe.skipIf(!postgres)(`createPgCredentialStore()${absentNote("PostgreSQL", 
     await writeFile(file, "rt-0\n", { mode: 0o600 });
     const pending = record("loc-new", { refreshTokenFile: file });
     expect(await store.readRefreshToken(pending)).toBe("rt-0");
+    const coordination = refreshCoordinationFor(store, pending) as RefreshCoordination;
+    expect(await coordination.withLock(() => coordination.read())).toEqual({ token: "rt-0", version: 0 });
     await store.writeRefreshToken(pending, "rt-1");
     expect(await readFile(file, "utf8")).toBe("rt-1\n");
     expect((await stat(file)).mode & 0o777).toBe(0o600);

@@ -3,26 +3,22 @@
  * records and their refresh tokens live in the database (tokens AES-256-GCM encrypted, see secret-cipher.ts),
  * refreshes are serialised by a lock row with an owner and fenced by a version check on the token.
  */
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import pg from "pg";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
-import { writeFileAtomic } from "./atomic-file.js";
 import type { CredentialStore, InsertOptions, LocationRecord, LocationRecordPatch, VersionedRefreshToken } from "./credential-store.js";
 import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "./errors.js";
 import { checkLocationRecord } from "./locations-document.js";
 import { describePgError, ensurePgSchema, inTransaction, PG_SCHEMA_PATTERN, pgEndpointOf } from "./pg-credential-schema.js";
 import { fromRow, holderOf, PG_TOKEN_MARKER, RECORD_COLUMNS, toRow } from "./pg-location-row.js";
 import type { LocationRow } from "./pg-location-row.js";
-import { RefreshTokenConflictError } from "./refresh-coordination.js";
+import { holderBySource, nonEmptyToken, readTokenFile, readVersioned, reencryptAll, withRowLock, writeVersioned } from "./pg-refresh-tokens.js";
+import type { PgTokenOps } from "./pg-refresh-tokens.js";
 import { DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "./settings-credentials.js";
 import { createSecretCipher, type SecretCipher } from "./secret-cipher.js";
-import { describeReadError } from "./secret-ref.js";
 
 /** 5 s, like upstream connects: a reachable server answers well within it. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/** Rows re-encrypted per query by `reencrypt()`. */
-const REENCRYPT_BATCH = 200;
 
 /** Options of `createPgCredentialStore()`. */
 export interface PgCredentialStoreOptions {
@@ -68,6 +64,7 @@ class PgStore implements PgCredentialStore {
   readonly #schema: string;
   readonly #endpoint: string;
   readonly #cipher: SecretCipher;
+  readonly #ops: PgTokenOps;
   #ready: Promise<void> | undefined;
   #closed = false;
 
@@ -80,6 +77,7 @@ class PgStore implements PgCredentialStore {
     this.#table = `${schema}.locations`;
     this.#endpoint = pgEndpointOf(url);
     this.#cipher = cipher;
+    this.#ops = { table: this.#table, cipher, query: (what, sql, params) => this.#query(what, sql, params) };
   }
 
   async list(): Promise<LocationRecord[]> {
@@ -116,14 +114,17 @@ class PgStore implements PgCredentialStore {
     if (options.refreshToken !== undefined) {
       token = nonEmptyToken(options.refreshToken, uid, "the refresh token given to insert()");
     } else if (marker !== undefined && marker !== uid) {
-      // Shares another location's token (one Podium grant); FOR SHARE keeps that row from being removed meanwhile.
-      const found = await client.query<{ refresh_token_holder: string }>(`SELECT refresh_token_holder FROM ${this.#table} WHERE location_uid = $1 FOR SHARE`, [marker]);
-      holder = found.rows[0]?.refresh_token_holder ?? fail(new CredentialError({ locationUid: uid }, `location ${uid} names ${PG_TOKEN_MARKER}${marker} as its refresh token, but location ${marker} is not in the store`));
+      // Shares another location's token (one Podium grant); FOR SHARE keeps both rows from being removed meanwhile.
+      const found = await client.query<{ holder: string }>(
+        `SELECT h.location_uid AS holder FROM ${this.#table} l JOIN ${this.#table} h ON h.location_uid = l.refresh_token_holder WHERE l.location_uid = $1 FOR SHARE`,
+        [marker],
+      );
+      holder = found.rows[0]?.holder ?? fail(new CredentialError({ locationUid: uid }, `location ${uid} names ${PG_TOKEN_MARKER}${marker} as its refresh token, but location ${marker} is not in the store`));
     } else if (marker !== undefined) {
       throw new CredentialError({ locationUid: uid }, `location ${uid} has no refresh token to store; pass insert(record, { refreshToken }) or a refresh-token file`);
     } else {
       source = resolve(record.refreshTokenFile);
-      const shared = await this.#holderBySource(client, source, true);
+      const shared = await holderBySource(this.#ops, client, source, true);
       if (shared !== undefined) [holder, source] = [shared, null];
       else token = await readTokenFile(source, uid);
     }
@@ -191,110 +192,20 @@ class PgStore implements PgCredentialStore {
     return (await this.readRefreshTokenVersioned(record)).token;
   }
 
-  async readRefreshTokenVersioned(record: LocationRecord): Promise<VersionedRefreshToken> {
-    const uid = record.locationUid;
-    const row = (
-      await this.#query<{ holder: string; refresh_token_ciphertext: Buffer; refresh_token_key_id: string; refresh_token_version: string }>(
-        "read a refresh token",
-        `SELECT h.location_uid AS holder, h.refresh_token_ciphertext, h.refresh_token_key_id, h.refresh_token_version
-           FROM ${this.#table} l JOIN ${this.#table} h ON h.location_uid = l.refresh_token_holder WHERE l.location_uid = $1`,
-        [uid],
-      )
-    ).rows[0];
-    if (row) return { token: this.#cipher.decrypt(row.refresh_token_ciphertext, row.refresh_token_key_id, row.holder), version: Number(row.refresh_token_version) };
-    // Not stored yet (onboarding reads and rotates the token before it inserts the record): the record's file,
-    // unless a location onboarded earlier from that same file already holds its (possibly rotated) token.
-    const file = this.#preInsertFile(record);
-    const holder = await this.#holderBySource(undefined, file, false);
-    if (holder !== undefined) return this.readRefreshTokenVersioned({ ...record, locationUid: holder, refreshTokenFile: `${PG_TOKEN_MARKER}${holder}` });
-    return { token: await readTokenFile(file, uid), version: 0 };
+  readRefreshTokenVersioned(record: LocationRecord): Promise<VersionedRefreshToken> {
+    return readVersioned(this.#ops, record);
   }
 
-  async writeRefreshToken(record: LocationRecord, token: string, expectedVersion?: number): Promise<void> {
-    const uid = record.locationUid;
-    const value = nonEmptyToken(token, uid, "a rotated refresh token");
-    const found = await this.#query<{ refresh_token_holder: string }>("write a refresh token", `SELECT refresh_token_holder FROM ${this.#table} WHERE location_uid = $1`, [uid]);
-    let holder = found.rows[0]?.refresh_token_holder;
-    if (holder === undefined) {
-      const file = this.#preInsertFile(record);
-      holder = await this.#holderBySource(undefined, file, false);
-      if (holder === undefined) return writeTokenFile(file, value, uid);
-    }
-    const enc = this.#cipher.encrypt(value, holder);
-    const versionCheck = expectedVersion === undefined ? "" : " AND refresh_token_version = $4";
-    const params: unknown[] = [holder, enc.ciphertext, enc.keyId];
-    if (expectedVersion !== undefined) params.push(expectedVersion);
-    const updated = await this.#query(
-      "write a refresh token",
-      `UPDATE ${this.#table} SET refresh_token_ciphertext = $2, refresh_token_key_id = $3, refresh_token_version = refresh_token_version + 1
-         WHERE location_uid = $1 AND refresh_token_ciphertext IS NOT NULL${versionCheck}`,
-      params,
-    );
-    if (updated.rowCount === 1) return;
-    const now = (await this.#query<{ v: string }>("write a refresh token", `SELECT refresh_token_version AS v FROM ${this.#table} WHERE location_uid = $1 AND refresh_token_ciphertext IS NOT NULL`, [holder])).rows[0];
-    if (now !== undefined && expectedVersion !== undefined) throw new RefreshTokenConflictError({ locationUid: uid, expectedVersion, storedVersion: Number(now.v) });
-    throw new CredentialError({ locationUid: uid }, `the refresh token of location ${uid} moved while it was written (its location was removed or re-onboarded); nothing was written, retry`);
+  writeRefreshToken(record: LocationRecord, token: string, expectedVersion?: number): Promise<void> {
+    return writeVersioned(this.#ops, record, token, expectedVersion);
   }
 
-  async withRefreshLock<T>(locationUid: string, owner: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
-    if (typeof owner !== "string" || owner === "") throw new InternalError({ locationUid }, "withRefreshLock needs a non-empty owner");
-    if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new InternalError({ locationUid }, "withRefreshLock needs ttlMs, an integer >= 1");
-    // Waiting out one full TTL is enough: by then the holder has released, or its lock has expired and is ours to take.
-    const deadline = Date.now() + ttlMs + 1_000;
-    let holder: string | undefined;
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      const taken = await this.#query<{ location_uid: string }>(
-        "take a refresh lock",
-        `UPDATE ${this.#table} SET refresh_lock_owner = $2, refresh_lock_expires_at = clock_timestamp() + $3::double precision * interval '1 millisecond'
-           WHERE location_uid = (SELECT refresh_token_holder FROM ${this.#table} WHERE location_uid = $1)
-             AND (refresh_lock_owner IS NULL OR refresh_lock_owner = $2 OR refresh_lock_expires_at < clock_timestamp())
-           RETURNING location_uid`,
-        [locationUid, owner, ttlMs],
-      );
-      holder = taken.rows[0]?.location_uid;
-      if (holder !== undefined) break;
-      if (!(await this.get(locationUid))) throw new UnknownLocationError({ locationUid });
-      if (Date.now() >= deadline) {
-        throw new CredentialError({ locationUid }, `another router process kept the refresh lock of location ${locationUid} past its ${ttlMs} ms lifetime; retry`);
-      }
-      // Jittered, growing pauses: a refresh holds the lock for one token request, tens of milliseconds.
-      await new Promise((r) => setTimeout(r, pause / 2 + Math.random() * pause));
-    }
-    try {
-      return await fn();
-    } finally {
-      // Compare-and-delete: only this acquisition's owner token clears it, never a later holder's lock.
-      await this.#query("release a refresh lock", `UPDATE ${this.#table} SET refresh_lock_owner = NULL, refresh_lock_expires_at = NULL WHERE location_uid = $1 AND refresh_lock_owner = $2`, [
-        holder,
-        owner,
-      ]).catch(() => undefined); // unreleased, it expires after ttlMs
-    }
+  withRefreshLock<T>(locationUid: string, owner: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
+    return withRowLock(this.#ops, locationUid, owner, ttlMs, fn);
   }
 
-  async reencrypt(): Promise<{ rewritten: number }> {
-    const active = this.#cipher.activeKeyId;
-    let rewritten = 0;
-    // One pass by seq: a row a replica rewrites meanwhile (perhaps with its own active key mid-rollout) is not chased.
-    for (let after = "0"; ; ) {
-      const { rows } = await this.#query<{ location_uid: string; seq: string; refresh_token_ciphertext: Buffer; refresh_token_key_id: string; refresh_token_version: string }>(
-        "re-encrypt refresh tokens",
-        `SELECT location_uid, seq, refresh_token_ciphertext, refresh_token_key_id, refresh_token_version FROM ${this.#table}
-           WHERE refresh_token_ciphertext IS NOT NULL AND refresh_token_key_id <> $1 AND seq > $2 ORDER BY seq LIMIT ${REENCRYPT_BATCH}`,
-        [active, after],
-      );
-      if (rows.length === 0) return { rewritten };
-      for (const row of rows) {
-        const enc = this.#cipher.encrypt(this.#cipher.decrypt(row.refresh_token_ciphertext, row.refresh_token_key_id, row.location_uid), row.location_uid);
-        // Same token, same version; skipped if a refresh stored a new token (under the active key) meanwhile.
-        const done = await this.#query(
-          "re-encrypt refresh tokens",
-          `UPDATE ${this.#table} SET refresh_token_ciphertext = $2, refresh_token_key_id = $3 WHERE location_uid = $1 AND refresh_token_version = $4 AND refresh_token_key_id = $5`,
-          [row.location_uid, enc.ciphertext, enc.keyId, row.refresh_token_version, row.refresh_token_key_id],
-        );
-        rewritten += done.rowCount ?? 0;
-        after = row.seq;
-      }
-    }
+  reencrypt(): Promise<{ rewritten: number }> {
+    return reencryptAll(this.#ops);
   }
 
   async close(): Promise<void> {
@@ -302,19 +213,6 @@ class PgStore implements PgCredentialStore {
     this.#closed = true;
     await this.#ready?.catch(() => undefined);
     await this.#pool.end();
-  }
-
-  /** The record's refresh-token file, for a location not stored yet; a `pg:` marker without a row is an unknown location. */
-  #preInsertFile(record: LocationRecord): string {
-    if (holderOf(record.refreshTokenFile) !== undefined) throw new UnknownLocationError({ locationUid: record.locationUid });
-    return resolve(record.refreshTokenFile);
-  }
-
-  /** The location holding the token imported from `source`, if any. */
-  async #holderBySource(client: PoolClient | undefined, source: string, lock: boolean): Promise<string | undefined> {
-    const sql = `SELECT location_uid FROM ${this.#table} WHERE refresh_token_source = $1 AND refresh_token_ciphertext IS NOT NULL${lock ? " FOR SHARE" : ""}`;
-    const res = client ? await client.query<{ location_uid: string }>(sql, [source]) : await this.#query<{ location_uid: string }>("find a shared refresh token", sql, [source]);
-    return res.rows[0]?.location_uid;
   }
 
   async #query<R extends QueryResultRow = QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
@@ -361,30 +259,3 @@ function fail(err: Error): never {
   throw err;
 }
 
-function nonEmptyToken(token: string, uid: string, what: string): string {
-  const value = typeof token === "string" ? token.trim() : "";
-  if (value === "") throw new CredentialError({ locationUid: uid }, `refusing to store ${what} for location ${uid}: it is empty`);
-  return value;
-}
-
-async function readTokenFile(file: string, uid: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new CredentialError({ locationUid: uid, cause: err }, `refresh-token file ${file} ${describeReadError(err)}; onboard the location again`);
-  }
-  const token = text.trim();
-  if (token === "") throw new CredentialError({ locationUid: uid }, `refresh-token file ${file} is empty; onboard the location again`);
-  return token;
-}
-
-async function writeTokenFile(file: string, token: string, uid: string): Promise<void> {
-  try {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, `${token}\n`);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new CredentialError({ locationUid: uid, cause: err }, `cannot write refresh-token file ${file} (${typeof code === "string" ? code : "unknown error"})`);
-  }
-}

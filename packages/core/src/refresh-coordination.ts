@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { CredentialStore, LocationRecord, VersionedRefreshToken } from "./credential-store.js";
-import { CredentialError } from "./errors.js";
+import type { CredentialStore, LocationRecord } from "./credential-store.js";
+import { CredentialError, isCoreError } from "./errors.js";
 import type { CoreErrorContext } from "./errors.js";
 
 /**
@@ -20,10 +20,12 @@ export const DEFAULT_REFRESH_LOCK_TTL_MS = 30_000;
 export interface RefreshCoordination {
   /** Runs `fn` holding the location's refresh lock; waits while another process holds it. */
   withLock<T>(fn: () => Promise<T>): Promise<T>;
-  /** The stored refresh token and its version; call under the lock. */
-  read(): Promise<VersionedRefreshToken>;
-  /** Stores a rotated token if the stored one is still at `expectedVersion`; else throws RefreshTokenConflictError. */
-  write(token: string, expectedVersion: number): Promise<void>;
+  /** The stored refresh token and its version (undefined for a store without versions); call under the lock. */
+  read(): Promise<{ token: string; version?: number | undefined }>;
+  /**
+   * Stores a rotated token; with a version, only if the stored one is still at it (else RefreshTokenConflictError).
+   */
+  write(token: string, expectedVersion: number | undefined): Promise<void>;
 }
 
 /** Options of `refreshCoordinationFor()`. */
@@ -35,23 +37,38 @@ export interface RefreshCoordinationOptions {
 }
 
 /**
- * The coordination for one location if the store supports it (`withRefreshLock` and `readRefreshTokenVersioned`),
- * else undefined: a store only one process uses (the file store) needs none. Each lock acquisition gets a fresh
- * owner token, so a release can only ever clear its own acquisition.
+ * The coordination for one location if the store has a refresh lock (`withRefreshLock`), else undefined: a store
+ * only one process uses (the plain file store) needs none. With `readRefreshTokenVersioned` too (PostgreSQL),
+ * writes are version-checked; without it (e.g. a file store given a Redis lock) the lock alone serialises.
+ * Each lock acquisition gets a fresh owner token, so a release can only ever clear its own acquisition. Safe to
+ * use before the record is stored (onboarding): until then the refresh runs unlocked.
  */
 export function refreshCoordinationFor(
   store: CredentialStore,
   record: LocationRecord,
   options: RefreshCoordinationOptions = {},
 ): RefreshCoordination | undefined {
-  if (store.withRefreshLock === undefined || store.readRefreshTokenVersioned === undefined) return undefined;
-  const lockable = store as Required<Pick<CredentialStore, "withRefreshLock" | "readRefreshTokenVersioned">> & CredentialStore;
+  if (store.withRefreshLock === undefined) return undefined;
+  const lockable = store as Required<Pick<CredentialStore, "withRefreshLock">> & CredentialStore;
   const ttlMs = options.lockTtlMs ?? DEFAULT_REFRESH_LOCK_TTL_MS;
   const prefix = options.ownerPrefix ?? `${hostname()}:${process.pid}`;
   return {
-    withLock: (fn) => lockable.withRefreshLock(record.locationUid, `${prefix}:${randomUUID()}`, ttlMs, fn),
-    read: () => lockable.readRefreshTokenVersioned(record),
-    write: (token, expectedVersion) => store.writeRefreshToken(record, token, expectedVersion),
+    withLock: async (fn) => {
+      let started = false;
+      try {
+        return await lockable.withRefreshLock(record.locationUid, `${prefix}:${randomUUID()}`, ttlMs, () => {
+          started = true;
+          return fn();
+        });
+      } catch (err) {
+        // Not stored yet (onboarding gets its first token before it inserts the record): no other process knows
+        // the location, so there is nobody to coordinate with.
+        if (started || !(isCoreError(err) && err.code === "ERR_LOC_UNKNOWN")) throw err;
+        return fn();
+      }
+    },
+    read: async () => (store.readRefreshTokenVersioned !== undefined ? store.readRefreshTokenVersioned(record) : { token: await store.readRefreshToken(record) }),
+    write: (token, expectedVersion) => (expectedVersion === undefined ? store.writeRefreshToken(record, token) : store.writeRefreshToken(record, token, expectedVersion)),
   };
 }
 

@@ -45,7 +45,7 @@ describe("validateSettings()", () => {
         overrides: {},
       },
       audit: { path: "state/audit/audit.jsonl", fsync: "interval", fsyncIntervalMs: 100 },
-      onboarding: { concurrency: 8 },
+      onboarding: { concurrency: 8, refreshTokenDir: "state/refresh-tokens" },
       credentials: {
         backend: "file",
         path: "state/locations.json",
@@ -91,7 +91,7 @@ describe("validateSettings()", () => {
         overrides: { "loc-A": { burst: 2 }, "loc-b": { rate_per_minute: 3, burst: 4 } },
       },
       audit: { path: "/var/log/pr.jsonl", fsync: "always", fsync_interval_ms: 13 },
-      onboarding: { concurrency: 14 },
+      onboarding: { concurrency: 14, refresh_token_dir: "/var/lib/podium-router/tokens" },
       credentials: {
         backend: "postgres",
         path: "x.json",
@@ -122,7 +122,7 @@ describe("validateSettings()", () => {
       overrides: { "loc-A": { ratePerMinute: 8, burst: 2 }, "loc-b": { ratePerMinute: 3, burst: 4 } },
     });
     expect(s.audit).toEqual({ path: "/var/log/pr.jsonl", fsync: "always", fsyncIntervalMs: 13 });
-    expect(s.onboarding.concurrency).toBe(14);
+    expect(s.onboarding).toEqual({ concurrency: 14, refreshTokenDir: "/var/lib/podium-router/tokens" });
     expect(s.credentials).toEqual({
       backend: "postgres",
       path: "x.json",
@@ -170,6 +170,7 @@ describe("validateSettings()", () => {
     [{ audit: { fsync: true } }, "audit.fsync must be one of always | interval | never"],
     [{ audit: { path: "" } }, "audit.path must be a non-empty string"],
     [{ onboarding: { concurrency: 0 } }, "onboarding.concurrency must be an integer between 1 and 1000"],
+    [{ onboarding: { refresh_token_dir: "" } }, "onboarding.refresh_token_dir must be a non-empty string"],
     [{ credentials: { backend: "redis" } }, "credentials.backend must be one of file | postgres"],
     [{ credentials: { backend: "postgres" } }, "credentials.encryption.keys must list at least one key when credentials.backend is postgres"],
     [{ credentials: { postgres: { url: "mysql://h/db" } } }, "credentials.postgres.url must be a postgres:// or postgresql:// URL"],

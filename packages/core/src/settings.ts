@@ -57,6 +57,8 @@ export const DEFAULT_AUDIT_FSYNC: FsyncPolicy = "interval";
 export const DEFAULT_AUDIT_FSYNC_INTERVAL_MS = 100;
 /** 8 locations onboarded at once: fast for hundreds of locations, gentle on Podium's token endpoint. */
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
+/** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
+export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
 export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH } from "./settings-credentials.js";
 export type { CredentialBackend, CredentialsSettings, EncryptionSettings, PostgresSettings } from "./settings-credentials.js";
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
@@ -150,6 +152,11 @@ export interface Settings {
   onboarding: {
     /** Locations onboarded at once. @default 8 */
     concurrency: number;
+    /**
+     * Where onboarding by consent writes each location's refresh token (one 0600 file per location), relative
+     * to the working directory. @default "state/refresh-tokens"
+     */
+    refreshTokenDir: string;
   };
   /** Where onboarded locations are stored (file or PostgreSQL) and, for PostgreSQL, its encryption keys. */
   credentials: CredentialsSettings;
@@ -240,7 +247,10 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   };
   au.done();
   const ob = root.section("onboarding");
-  const onboarding = { concurrency: ob.int("concurrency", DEFAULT_ONBOARDING_CONCURRENCY, 1, 1000) };
+  const onboarding = {
+    concurrency: ob.int("concurrency", DEFAULT_ONBOARDING_CONCURRENCY, 1, 1000),
+    refreshTokenDir: ob.string("refresh_token_dir", DEFAULT_REFRESH_TOKEN_DIR),
+  };
   ob.done();
   const cr = root.section("credentials");
   const credentials = readCredentialsSettings(cr, originOf);

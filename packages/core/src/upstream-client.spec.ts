@@ -136,10 +136,13 @@ describe("createUpstreamClient()", () => {
   it("stops retrying at the deadline rather than sleeping past it", async () => {
     sandbox.setFaults({ errorRate: 1 });
     const requestId = rid();
-    const c = client({ retry: { maxAttempts: 100, baseDelayMs: 40, maxDelayMs: 40 }, random: () => 0.999 });
-    const err = await c.request({ method: "GET", path: "/v4/locations", accessToken: token, requestId, deadline: Date.now() + 200 }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "ERR_LOC_UPSTREAM_UNAVAILABLE", upstreamStatus: 500 });
-    expect((err as Error).message).toContain("retries stopped at the deadline");
+    const c = client({ retry: { maxAttempts: 100, baseDelayMs: 150, maxDelayMs: 150 }, random: () => 0.999 });
+    const err = await c.request({ method: "GET", path: "/v4/locations", accessToken: token, requestId, deadline: Date.now() + 1_000 }).catch((e: unknown) => e);
+    // On a loaded machine the deadline can also fall during an attempt rather than between two;
+    // either way the client stops at the deadline instead of running through its 100 attempts.
+    const code = (err as { code?: string }).code;
+    expect(["ERR_LOC_UPSTREAM_UNAVAILABLE", "ERR_LOC_DEADLINE_EXCEEDED"]).toContain(code);
+    if (code === "ERR_LOC_UPSTREAM_UNAVAILABLE") expect((err as Error).message).toContain("retries stopped at the deadline");
     const attempts = entriesFor(requestId).length;
     expect(attempts).toBeGreaterThan(1);
     expect(attempts).toBeLessThan(100);

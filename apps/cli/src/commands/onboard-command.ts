@@ -7,6 +7,7 @@ import { formatTable } from "../format/format-table.js";
 import { enumName } from "../format/format-values.js";
 import { readOnboardingFile, resolveEntryPaths } from "../onboarding-file.js";
 import type { OnboardFlags } from "../parse-args.js";
+import { onboardByConsent } from "./onboard-by-consent.js";
 import { createOnboardProgress } from "./onboard-progress.js";
 
 /** One row of the result table. */
@@ -19,10 +20,16 @@ interface ResultRow {
 
 /**
  * `podium-router onboard`: sends the locations (one from flags, or a checked bulk file), shows a progress
- * bar on a terminal, then prints one result per location. Exit 0 when every location is onboarded,
+ * bar on a terminal, then prints one result per location. With `--authorize`, one location is onboarded by
+ * consent instead (see onboard-by-consent.ts). Exit 0 when every location is onboarded,
  * skipped or (dry run) checked; 1 when any failed or got no result.
  */
 export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): Promise<number> {
+  if (flags.authorize !== undefined) {
+    const row = await onboardByConsent(ctx, flags.authorize, flags.output === "json");
+    printResults(ctx, [row], flags.output);
+    return row.outcome === "onboarded" || row.outcome === "skipped_existing" ? exitCodes.ok : exitCodes.failed;
+  }
   const entries = flags.fromFile !== undefined ? await readOnboardingFile(flags.fromFile, ctx.io.cwd) : [resolveEntryPaths(flags.entry!, ctx.io.cwd)];
   const progress = ctx.io.isTTY ? createOnboardProgress(entries.length, ctx.io.stderr) : undefined;
   const results = new Map<string, OnboardLocationsResponse>();

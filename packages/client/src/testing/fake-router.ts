@@ -96,6 +96,7 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
   const received: FakeRouter["received"] = [];
   const failOnboarding = new Set(options.failOnboarding ?? []);
   const verifiedAt = timestampFromMs(Date.UTC(2026, 0, 1));
+  const consents = new Map<string, { locationUid: string; orgSlug: string }>();
 
   const seen = (method: string, ctx: HandlerContext): void => {
     received.push({ method, header: new Headers(ctx.requestHeader) });
@@ -205,6 +206,29 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
           }),
         };
       }
+    },
+    // Onboarding by consent: the consent is taken as given at once, so AwaitAuthorization answers immediately.
+    async beginAuthorization(req, ctx) {
+      seen("BeginAuthorization", ctx);
+      const state = `fake-state-${consents.size + 1}`;
+      consents.set(state, { locationUid: req.locationUid, orgSlug: req.orgSlug });
+      return {
+        authorizeUrl: `https://podium.invalid/oauth/authorize?client_id=fake&state=${state}`,
+        state,
+        expiresAt: timestampFromMs(Date.UTC(2026, 0, 1, 0, 10)),
+        redirectUri: "http://127.0.0.1:8080/oauth/callback",
+      };
+    },
+    async awaitAuthorization(req, ctx) {
+      seen("AwaitAuthorization", ctx);
+      const consent = consents.get(req.state);
+      if (consent === undefined) throw wireError("ERR_LOC_BAD_REQUEST", "unknown authorization state");
+      if (failOnboarding.has(consent.locationUid)) {
+        return { locationUid: consent.locationUid, outcome: OnboardingOutcome.FAILED, errorCode: "ERR_LOC_NOT_IN_SCOPE", message: "absent from GET /v4/locations for this credential" };
+      }
+      if (locations.has(consent.locationUid)) return { locationUid: consent.locationUid, outcome: OnboardingOutcome.SKIPPED_EXISTING, message: "already onboarded; nothing changed" };
+      locations.set(consent.locationUid, { locationUid: consent.locationUid, orgSlug: consent.orgSlug });
+      return { locationUid: consent.locationUid, outcome: OnboardingOutcome.ONBOARDED, message: "onboarded" };
     },
   };
 

@@ -4,19 +4,35 @@
 //
 // Usage (forked with an IPC channel): node replica-child.mjs <config.json>
 //   config: { settings: a settings document (snake_case) }
-// Messages: child → {ready:true} once the router is built; parent → {run: {startAt, durationMs, loops}};
+// Messages: child → {ready:true} once the router is built; parent → {run: {startAt, durationMs, loops, warmUp}};
 // child → {report: {calls, outcomes}} when every loop has ended; parent → {exit:true}.
 // A loop calls one location again and again: `concurrency` callers back to back, or one call every
-// `intervalMs`. Each call is reported with its start, end, request id and outcome; nothing secret.
+// `intervalMs`. Each call is reported with its start, end, admission (0 if refused), request id and
+// outcome; nothing secret.
 import { readFileSync } from "node:fs";
-import { createLocationRouter, validateSettings } from "../../dist/index.js";
+import { createLocationRouter, createStateBackend, validateSettings } from "../../dist/index.js";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const settings = validateSettings(config.settings);
 /** Which budget decided each call, with when (budgetBackend). */
 const outcomes = [];
 const observer = { budgetBackend: (outcome) => outcomes.push({ t: Date.now(), outcome }) };
-const router = await createLocationRouter({ settings, env: {}, observer });
+// The router's own budgets, built as it would build them, wrapped to note when each call was admitted:
+// the moment the shared budget said yes, which is what the limit is about.
+const state = createStateBackend(settings, { observer });
+const admittedAt = new Map();
+const inner = state.budgets;
+const budgets = {
+  acquire: async (uid, group, opts) => {
+    await inner.acquire(uid, group, opts);
+    if (opts?.requestId) admittedAt.set(opts.requestId, Date.now());
+  },
+  pause: (...a) => inner.pause(...a),
+  snapshot: (...a) => inner.snapshot(...a),
+  remove: (...a) => inner.remove(...a),
+  close: () => inner.close(),
+};
+const router = await createLocationRouter({ settings, env: {}, observer, budgets, verifier: state.verifier });
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 let seq = 0;
 
@@ -31,6 +47,8 @@ async function call(loopIndex, loop, calls) {
     entry.code = typeof err?.code === "string" ? err.code : "THROWN";
   }
   entry.end = Date.now();
+  entry.admittedAt = admittedAt.get(requestId) ?? 0;
+  admittedAt.delete(requestId);
   calls.push(entry);
 }
 
@@ -51,12 +69,15 @@ async function runLoop(loopIndex, loop, endAt, calls) {
 process.on("message", async (msg) => {
   if (msg.exit) {
     await router.close();
+    await state.close();
     process.exit(0);
   }
   if (!msg.run) return;
-  const { startAt, durationMs, loops } = msg.run;
-  await sleep(startAt - Date.now());
+  const { startAt, durationMs, loops, warmUp } = msg.run;
   const calls = [];
+  // One call per loop first, so the window measures budgets, not the first OAuth refresh and listing.
+  if (warmUp) for (const [i, loop] of loops.entries()) await call(i, loop, calls);
+  await sleep(startAt - Date.now());
   await Promise.all(loops.map((loop, i) => runLoop(i, loop, startAt + durationMs, calls)));
   await router.audit.flush();
   process.send({ report: { calls, outcomes } });

@@ -31,6 +31,8 @@ export interface ReplicaCall {
   /** Epoch ms when the call started and ended. */
   t: number;
   end: number;
+  /** Epoch ms when the rate budget admitted it; 0 when it was refused before. */
+  admittedAt: number;
   requestId: string;
   method: string;
   code: string;
@@ -45,8 +47,12 @@ export interface ReplicaReport {
 export interface Replica {
   readonly index: number;
   readonly auditPath: string;
-  /** Runs the loops from `startAt` (epoch ms) for `durationMs`, resolving with what the replica saw. */
-  run(startAt: number, durationMs: number, loops: ReplicaLoop[]): Promise<ReplicaReport>;
+  /**
+   * Runs the loops from `startAt` (epoch ms) for `durationMs`, resolving with what the replica saw. With
+   * `warmUp`, each loop first makes one call right away (reported too, started before `startAt`), so the
+   * first OAuth refresh and verification happen before the window.
+   */
+  run(startAt: number, durationMs: number, loops: ReplicaLoop[], opts?: { warmUp?: boolean }): Promise<ReplicaReport>;
   /** The audit lines the replica wrote. */
   auditLines(): Promise<AuditRecord[]>;
   /** The exit code once the process has ended (null when killed by a signal). */
@@ -126,11 +132,11 @@ async function startOne(index: number, opts: ReplicaOptions, files: { rt: string
     index,
     auditPath,
     exited,
-    run(startAt, durationMs, loops) {
+    run(startAt, durationMs, loops, runOpts = {}) {
       return new Promise<ReplicaReport>((resolve, reject) => {
         child.once("message", (m: { report?: ReplicaReport }) => (m.report ? resolve(m.report) : reject(new Error(`replica ${index}: unexpected message`))));
         void exited.then(() => reject(died()));
-        child.send({ run: { startAt, durationMs, loops } });
+        child.send({ run: { startAt, durationMs, loops, warmUp: runOpts.warmUp ?? false } });
       });
     },
     async auditLines() {

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file podium/router/v1/router.proto.
  */
 export const file_podium_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wb2RpdW0vcm91dGVyL3YxL3JvdXRlci5wcm90bxIQcG9kaXVtLnJvdXRlci52MSJjCgtDYWxsUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSDAoEYm9keRgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIsIBCgxDYWxsUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEgwKBGJvZHkYAiABKAkSPAoHaGVhZGVycxgDIAMoCzIrLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlLkhlYWRlcnNFbnRyeRISCgpyZXF1ZXN0X2lkGAQgASgJEhIKCmxhdGVuY3lfbXMYBSABKAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiPAoVVmVyaWZ5TG9jYXRpb25SZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCK1AQoWVmVyaWZ5TG9jYXRpb25SZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSMgoFc3RhdGUYAyABKA4yIy5wb2RpdW0ucm91dGVyLnYxLlZlcmlmaWNhdGlvblN0YXRlEi8KC3ZlcmlmaWVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZjYWNoZWQYBSABKAgiKAoUTGlzdExvY2F0aW9uc1JlcXVlc3QSEAoIb3JnX3NsdWcYASABKAkiRgoVTGlzdExvY2F0aW9uc1Jlc3BvbnNlEi0KCWxvY2F0aW9ucxgBIAMoCzIaLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb24ikwEKCExvY2F0aW9uEhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIuCgVzdGF0ZRgDIAEoDjIfLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25TdGF0ZRIvCgt2ZXJpZmllZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMAoYR2V0TG9jYXRpb25TdGF0dXNSZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCSLAAwoZR2V0TG9jYXRpb25TdGF0dXNSZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSLgoFc3RhdGUYAyABKA4yHy5wb2RpdW0ucm91dGVyLnYxLkxvY2F0aW9uU3RhdGUSPwoSdmVyaWZpY2F0aW9uX3N0YXRlGAQgASgOMiMucG9kaXVtLnJvdXRlci52MS5WZXJpZmljYXRpb25TdGF0ZRIvCgt2ZXJpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOwoXdmVyaWZpY2F0aW9uX2V4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBmJ1ZGdldBgHIAEoCzIeLnBvZGl1bS5yb3V0ZXIudjEuQnVkZ2V0U3RhdHVzEi8KCmF1dGhfc3RhdGUYCCABKA4yGy5wb2RpdW0ucm91dGVyLnYxLkF1dGhTdGF0ZRI7ChdhY2Nlc3NfdG9rZW5fZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilQEKDEJ1ZGdldFN0YXR1cxIRCglhdmFpbGFibGUYASABKAESEAoIY2FwYWNpdHkYAiABKAESGQoRcmVmaWxsX3Blcl9zZWNvbmQYAyABKAESMAoMcGF1c2VkX3VudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtxdW90YV9ncm91cBgFIAEoCSItChVSZW1vdmVMb2NhdGlvblJlcXVlc3QSFAoMbG9jYXRpb25fdWlkGAEgASgJIi4KFlJlbW92ZUxvY2F0aW9uUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJIngKF09uYm9hcmRMb2NhdGlvbnNSZXF1ZXN0EjcKCWxvY2F0aW9ucxgBIAMoCzIkLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25DcmVkZW50aWFsEg8KB2RyeV9ydW4YAiABKAgSEwoLY29uY3VycmVuY3kYAyABKA0iigEKEkxvY2F0aW9uQ3JlZGVudGlhbBIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSFQoNY2xpZW50X2lkX3JlZhgDIAEoCRIZChFjbGllbnRfc2VjcmV0X3JlZhgEIAEoCRIaChJyZWZyZXNoX3Rva2VuX2ZpbGUYBSABKAkiiwEKGE9uYm9hcmRMb2NhdGlvbnNSZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSNAoHb3V0Y29tZRgCIAEoDjIjLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZGluZ091dGNvbWUSEgoKZXJyb3JfY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJIsgBChFRdWVyeUF1ZGl0UmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkSKQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZtZXRob2QYBCABKAkSFAoMc3RhdHVzX2NsYXNzGAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSDQoFbGltaXQYByABKA0iQwoSUXVlcnlBdWRpdFJlc3BvbnNlEi0KBnJlY29yZBgBIAEoCzIdLnBvZGl1bS5yb3V0ZXIudjEuQXVkaXRSZWNvcmQi2wEKC0F1ZGl0UmVjb3JkEiYKAnRzGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxsb2NhdGlvbl91aWQYAiABKAkSEAoIb3JnX3NsdWcYAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSDgoGbWV0aG9kGAUgASgJEg4KBnN0YXR1cxgGIAEoBRISCgpyZXF1ZXN0X2lkGAcgASgJEhIKCmxhdGVuY3lfbXMYCCABKAESDgoGY2FsbGVyGAkgASgJEhIKCmVycm9yX2NvZGUYCiABKAkiRwoLRXJyb3JEZXRhaWwSDgoGcmVhc29uGAEgASgJEhQKDGxvY2F0aW9uX3VpZBgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJKmYKDUxvY2F0aW9uU3RhdGUSHgoaTE9DQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIZChVMT0NBVElPTl9TVEFURV9BQ1RJVkUQARIaChZMT0NBVElPTl9TVEFURV9ERUxFVEVEEAIqwAEKEVZlcmlmaWNhdGlvblN0YXRlEiIKHlZFUklGSUNBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEiEKHVZFUklGSUNBVElPTl9TVEFURV9VTlZFUklGSUVEEAESHwobVkVSSUZJQ0FUSU9OX1NUQVRFX1ZFUklGSUVEEAISIwofVkVSSUZJQ0FUSU9OX1NUQVRFX05PVF9JTl9TQ09QRRADEh4KGlZFUklGSUNBVElPTl9TVEFURV9ERUxFVEVEEAQqhQEKCUF1dGhTdGF0ZRIaChZBVVRIX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTQVVUSF9TVEFURV9OT19UT0tFThABEhQKEEFVVEhfU1RBVEVfVkFMSUQQAhIWChJBVVRIX1NUQVRFX0VYUElSRUQQAxIVChFBVVRIX1NUQVRFX0ZBSUxFRBAEKsEBChFPbmJvYXJkaW5nT3V0Y29tZRIiCh5PTkJPQVJESU5HX09VVENPTUVfVU5TUEVDSUZJRUQQABIgChxPTkJPQVJESU5HX09VVENPTUVfT05CT0FSREVEEAESJwojT05CT0FSRElOR19PVVRDT01FX1NLSVBQRURfRVhJU1RJTkcQAhIdChlPTkJPQVJESU5HX09VVENPTUVfRkFJTEVEEAMSHgoaT05CT0FSRElOR19PVVRDT01FX0NIRUNLRUQQBDLABQoVTG9jYXRpb25Sb3V0ZXJTZXJ2aWNlEkUKBENhbGwSHS5wb2RpdW0ucm91dGVyLnYxLkNhbGxSZXF1ZXN0Gh4ucG9kaXVtLnJvdXRlci52MS5DYWxsUmVzcG9uc2USYwoOVmVyaWZ5TG9jYXRpb24SJy5wb2RpdW0ucm91dGVyLnYxLlZlcmlmeUxvY2F0aW9uUmVxdWVzdBooLnBvZGl1bS5yb3V0ZXIudjEuVmVyaWZ5TG9jYXRpb25SZXNwb25zZRJgCg1MaXN0TG9jYXRpb25zEiYucG9kaXVtLnJvdXRlci52MS5MaXN0TG9jYXRpb25zUmVxdWVzdBonLnBvZGl1bS5yb3V0ZXIudjEuTGlzdExvY2F0aW9uc1Jlc3BvbnNlEmwKEUdldExvY2F0aW9uU3RhdHVzEioucG9kaXVtLnJvdXRlci52MS5HZXRMb2NhdGlvblN0YXR1c1JlcXVlc3QaKy5wb2RpdW0ucm91dGVyLnYxLkdldExvY2F0aW9uU3RhdHVzUmVzcG9uc2USYwoOUmVtb3ZlTG9jYXRpb24SJy5wb2RpdW0ucm91dGVyLnYxLlJlbW92ZUxvY2F0aW9uUmVxdWVzdBooLnBvZGl1bS5yb3V0ZXIudjEuUmVtb3ZlTG9jYXRpb25SZXNwb25zZRJrChBPbmJvYXJkTG9jYXRpb25zEikucG9kaXVtLnJvdXRlci52MS5PbmJvYXJkTG9jYXRpb25zUmVxdWVzdBoqLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZExvY2F0aW9uc1Jlc3BvbnNlMAESWQoKUXVlcnlBdWRpdBIjLnBvZGl1bS5yb3V0ZXIudjEuUXVlcnlBdWRpdFJlcXVlc3QaJC5wb2RpdW0ucm91dGVyLnYxLlF1ZXJ5QXVkaXRSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1wb2RpdW0vcm91dGVyL3YxL3JvdXRlci5wcm90bxIQcG9kaXVtLnJvdXRlci52MSJjCgtDYWxsUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSDAoEYm9keRgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIsIBCgxDYWxsUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEgwKBGJvZHkYAiABKAkSPAoHaGVhZGVycxgDIAMoCzIrLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlLkhlYWRlcnNFbnRyeRISCgpyZXF1ZXN0X2lkGAQgASgJEhIKCmxhdGVuY3lfbXMYBSABKAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiPAoVVmVyaWZ5TG9jYXRpb25SZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCK1AQoWVmVyaWZ5TG9jYXRpb25SZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSMgoFc3RhdGUYAyABKA4yIy5wb2RpdW0ucm91dGVyLnYxLlZlcmlmaWNhdGlvblN0YXRlEi8KC3ZlcmlmaWVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZjYWNoZWQYBSABKAgiKAoUTGlzdExvY2F0aW9uc1JlcXVlc3QSEAoIb3JnX3NsdWcYASABKAkiRgoVTGlzdExvY2F0aW9uc1Jlc3BvbnNlEi0KCWxvY2F0aW9ucxgBIAMoCzIaLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb24ikwEKCExvY2F0aW9uEhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIuCgVzdGF0ZRgDIAEoDjIfLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25TdGF0ZRIvCgt2ZXJpZmllZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMAoYR2V0TG9jYXRpb25TdGF0dXNSZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCSLAAwoZR2V0TG9jYXRpb25TdGF0dXNSZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSLgoFc3RhdGUYAyABKA4yHy5wb2RpdW0ucm91dGVyLnYxLkxvY2F0aW9uU3RhdGUSPwoSdmVyaWZpY2F0aW9uX3N0YXRlGAQgASgOMiMucG9kaXVtLnJvdXRlci52MS5WZXJpZmljYXRpb25TdGF0ZRIvCgt2ZXJpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOwoXdmVyaWZpY2F0aW9uX2V4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBmJ1ZGdldBgHIAEoCzIeLnBvZGl1bS5yb3V0ZXIudjEuQnVkZ2V0U3RhdHVzEi8KCmF1dGhfc3RhdGUYCCABKA4yGy5wb2RpdW0ucm91dGVyLnYxLkF1dGhTdGF0ZRI7ChdhY2Nlc3NfdG9rZW5fZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilQEKDEJ1ZGdldFN0YXR1cxIRCglhdmFpbGFibGUYASABKAESEAoIY2FwYWNpdHkYAiABKAESGQoRcmVmaWxsX3Blcl9zZWNvbmQYAyABKAESMAoMcGF1c2VkX3VudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtxdW90YV9ncm91cBgFIAEoCSItChVSZW1vdmVMb2NhdGlvblJlcXVlc3QSFAoMbG9jYXRpb25fdWlkGAEgASgJIi4KFlJlbW92ZUxvY2F0aW9uUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJIngKF09uYm9hcmRMb2NhdGlvbnNSZXF1ZXN0EjcKCWxvY2F0aW9ucxgBIAMoCzIkLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25DcmVkZW50aWFsEg8KB2RyeV9ydW4YAiABKAgSEwoLY29uY3VycmVuY3kYAyABKA0iigEKEkxvY2F0aW9uQ3JlZGVudGlhbBIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSFQoNY2xpZW50X2lkX3JlZhgDIAEoCRIZChFjbGllbnRfc2VjcmV0X3JlZhgEIAEoCRIaChJyZWZyZXNoX3Rva2VuX2ZpbGUYBSABKAkiiwEKGE9uYm9hcmRMb2NhdGlvbnNSZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSNAoHb3V0Y29tZRgCIAEoDjIjLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZGluZ091dGNvbWUSEgoKZXJyb3JfY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJIpoBChlCZWdpbkF1dGhvcml6YXRpb25SZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIVCg1jbGllbnRfaWRfcmVmGAMgASgJEhkKEWNsaWVudF9zZWNyZXRfcmVmGAQgASgJEg4KBnNjb3BlcxgFIAMoCRITCgt0dGxfc2Vjb25kcxgGIAEoDSKIAQoaQmVnaW5BdXRob3JpemF0aW9uUmVzcG9uc2USFQoNYXV0aG9yaXplX3VybBgBIAEoCRINCgVzdGF0ZRgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxyZWRpcmVjdF91cmkYBCABKAkiKgoZQXdhaXRBdXRob3JpemF0aW9uUmVxdWVzdBINCgVzdGF0ZRgBIAEoCSKNAQoaQXdhaXRBdXRob3JpemF0aW9uUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJEjQKB291dGNvbWUYAiABKA4yIy5wb2RpdW0ucm91dGVyLnYxLk9uYm9hcmRpbmdPdXRjb21lEhIKCmVycm9yX2NvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCSLIAQoRUXVlcnlBdWRpdFJlcXVlc3QSFAoMbG9jYXRpb25fdWlkGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGbWV0aG9kGAQgASgJEhQKDHN0YXR1c19jbGFzcxgFIAEoCRISCgpyZXF1ZXN0X2lkGAYgASgJEg0KBWxpbWl0GAcgASgNIkMKElF1ZXJ5QXVkaXRSZXNwb25zZRItCgZyZWNvcmQYASABKAsyHS5wb2RpdW0ucm91dGVyLnYxLkF1ZGl0UmVjb3JkItsBCgtBdWRpdFJlY29yZBImCgJ0cxgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbG9jYXRpb25fdWlkGAIgASgJEhAKCG9yZ19zbHVnGAMgASgJEhAKCGVuZHBvaW50GAQgASgJEg4KBm1ldGhvZBgFIAEoCRIOCgZzdGF0dXMYBiABKAUSEgoKcmVxdWVzdF9pZBgHIAEoCRISCgpsYXRlbmN5X21zGAggASgBEg4KBmNhbGxlchgJIAEoCRISCgplcnJvcl9jb2RlGAogASgJIkcKC0Vycm9yRGV0YWlsEg4KBnJlYXNvbhgBIAEoCRIUCgxsb2NhdGlvbl91aWQYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSpmCg1Mb2NhdGlvblN0YXRlEh4KGkxPQ0FUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVTE9DQVRJT05fU1RBVEVfQUNUSVZFEAESGgoWTE9DQVRJT05fU1RBVEVfREVMRVRFRBACKsABChFWZXJpZmljYXRpb25TdGF0ZRIiCh5WRVJJRklDQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIhCh1WRVJJRklDQVRJT05fU1RBVEVfVU5WRVJJRklFRBABEh8KG1ZFUklGSUNBVElPTl9TVEFURV9WRVJJRklFRBACEiMKH1ZFUklGSUNBVElPTl9TVEFURV9OT1RfSU5fU0NPUEUQAxIeChpWRVJJRklDQVRJT05fU1RBVEVfREVMRVRFRBAEKoUBCglBdXRoU3RhdGUSGgoWQVVUSF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0FVVEhfU1RBVEVfTk9fVE9LRU4QARIUChBBVVRIX1NUQVRFX1ZBTElEEAISFgoSQVVUSF9TVEFURV9FWFBJUkVEEAMSFQoRQVVUSF9TVEFURV9GQUlMRUQQBCrBAQoRT25ib2FyZGluZ091dGNvbWUSIgoeT05CT0FSRElOR19PVVRDT01FX1VOU1BFQ0lGSUVEEAASIAocT05CT0FSRElOR19PVVRDT01FX09OQk9BUkRFRBABEicKI09OQk9BUkRJTkdfT1VUQ09NRV9TS0lQUEVEX0VYSVNUSU5HEAISHQoZT05CT0FSRElOR19PVVRDT01FX0ZBSUxFRBADEh4KGk9OQk9BUkRJTkdfT1VUQ09NRV9DSEVDS0VEEAQyogcKFUxvY2F0aW9uUm91dGVyU2VydmljZRJFCgRDYWxsEh0ucG9kaXVtLnJvdXRlci52MS5DYWxsUmVxdWVzdBoeLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlEmMKDlZlcmlmeUxvY2F0aW9uEicucG9kaXVtLnJvdXRlci52MS5WZXJpZnlMb2NhdGlvblJlcXVlc3QaKC5wb2RpdW0ucm91dGVyLnYxLlZlcmlmeUxvY2F0aW9uUmVzcG9uc2USYAoNTGlzdExvY2F0aW9ucxImLnBvZGl1bS5yb3V0ZXIudjEuTGlzdExvY2F0aW9uc1JlcXVlc3QaJy5wb2RpdW0ucm91dGVyLnYxLkxpc3RMb2NhdGlvbnNSZXNwb25zZRJsChFHZXRMb2NhdGlvblN0YXR1cxIqLnBvZGl1bS5yb3V0ZXIudjEuR2V0TG9jYXRpb25TdGF0dXNSZXF1ZXN0GisucG9kaXVtLnJvdXRlci52MS5HZXRMb2NhdGlvblN0YXR1c1Jlc3BvbnNlEmMKDlJlbW92ZUxvY2F0aW9uEicucG9kaXVtLnJvdXRlci52MS5SZW1vdmVMb2NhdGlvblJlcXVlc3QaKC5wb2RpdW0ucm91dGVyLnYxLlJlbW92ZUxvY2F0aW9uUmVzcG9uc2USawoQT25ib2FyZExvY2F0aW9ucxIpLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZExvY2F0aW9uc1JlcXVlc3QaKi5wb2RpdW0ucm91dGVyLnYxLk9uYm9hcmRMb2NhdGlvbnNSZXNwb25zZTABElkKClF1ZXJ5QXVkaXQSIy5wb2RpdW0ucm91dGVyLnYxLlF1ZXJ5QXVkaXRSZXF1ZXN0GiQucG9kaXVtLnJvdXRlci52MS5RdWVyeUF1ZGl0UmVzcG9uc2UwARJvChJCZWdpbkF1dGhvcml6YXRpb24SKy5wb2RpdW0ucm91dGVyLnYxLkJlZ2luQXV0aG9yaXphdGlvblJlcXVlc3QaLC5wb2RpdW0ucm91dGVyLnYxLkJlZ2luQXV0aG9yaXphdGlvblJlc3BvbnNlEm8KEkF3YWl0QXV0aG9yaXphdGlvbhIrLnBvZGl1bS5yb3V0ZXIudjEuQXdhaXRBdXRob3JpemF0aW9uUmVxdWVzdBosLnBvZGl1bS5yb3V0ZXIudjEuQXdhaXRBdXRob3JpemF0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * CallRequest is one Podium API call for one location.
@@ -593,6 +593,169 @@ export const OnboardLocationsResponseSchema: GenMessage<OnboardLocationsResponse
   messageDesc(file_podium_router_v1_router, 14);
 
 /**
+ * BeginAuthorizationRequest names the location to onboard by consent and where its Podium app's credential
+ * is. Secrets are never sent in this message: each reference is resolved on the router's host.
+ *
+ * @generated from message podium.router.v1.BeginAuthorizationRequest
+ */
+export type BeginAuthorizationRequest = Message<"podium.router.v1.BeginAuthorizationRequest"> & {
+  /**
+   * The Podium location uid to onboard.
+   *
+   * @generated from field: string location_uid = 1;
+   */
+  locationUid: string;
+
+  /**
+   * The organization slug the location belongs to (an operator label, e.g. "acme-dental").
+   *
+   * @generated from field: string org_slug = 2;
+   */
+  orgSlug: string;
+
+  /**
+   * Where the Podium app's OAuth client id is: "env:NAME" or "file:PATH".
+   *
+   * @generated from field: string client_id_ref = 3;
+   */
+  clientIdRef: string;
+
+  /**
+   * Where the Podium app's OAuth client secret is: "env:NAME" or "file:PATH".
+   *
+   * @generated from field: string client_secret_ref = 4;
+   */
+  clientSecretRef: string;
+
+  /**
+   * The OAuth scopes to ask for; empty to apply the scopes configured on the Podium app.
+   *
+   * @generated from field: repeated string scopes = 5;
+   */
+  scopes: string[];
+
+  /**
+   * How long the consent may take, in seconds (at most 3600); 0 for the default of 600.
+   *
+   * @generated from field: uint32 ttl_seconds = 6;
+   */
+  ttlSeconds: number;
+};
+
+/**
+ * Describes the message podium.router.v1.BeginAuthorizationRequest.
+ * Use `create(BeginAuthorizationRequestSchema)` to create a new message.
+ */
+export const BeginAuthorizationRequestSchema: GenMessage<BeginAuthorizationRequest> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 15);
+
+/**
+ * BeginAuthorizationResponse is where to send the browser, and until when.
+ *
+ * @generated from message podium.router.v1.BeginAuthorizationResponse
+ */
+export type BeginAuthorizationResponse = Message<"podium.router.v1.BeginAuthorizationResponse"> & {
+  /**
+   * Podium's authorize URL; open it in a browser and approve the app as a user who can reach the location.
+   *
+   * @generated from field: string authorize_url = 1;
+   */
+  authorizeUrl: string;
+
+  /**
+   * The single-use OAuth state bound to the pending location; pass it to AwaitAuthorization. Keep it
+   * private until it is used: it is what authenticates Podium's redirect back.
+   *
+   * @generated from field: string state = 2;
+   */
+  state: string;
+
+  /**
+   * When the state expires; a redirect after this is refused.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The router's callback that Podium redirects to; it must be registered as a redirect URI of the Podium app.
+   *
+   * @generated from field: string redirect_uri = 4;
+   */
+  redirectUri: string;
+};
+
+/**
+ * Describes the message podium.router.v1.BeginAuthorizationResponse.
+ * Use `create(BeginAuthorizationResponseSchema)` to create a new message.
+ */
+export const BeginAuthorizationResponseSchema: GenMessage<BeginAuthorizationResponse> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 16);
+
+/**
+ * AwaitAuthorizationRequest names the consent to wait for.
+ *
+ * @generated from message podium.router.v1.AwaitAuthorizationRequest
+ */
+export type AwaitAuthorizationRequest = Message<"podium.router.v1.AwaitAuthorizationRequest"> & {
+  /**
+   * The state BeginAuthorization returned.
+   *
+   * @generated from field: string state = 1;
+   */
+  state: string;
+};
+
+/**
+ * Describes the message podium.router.v1.AwaitAuthorizationRequest.
+ * Use `create(AwaitAuthorizationRequestSchema)` to create a new message.
+ */
+export const AwaitAuthorizationRequestSchema: GenMessage<AwaitAuthorizationRequest> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 17);
+
+/**
+ * AwaitAuthorizationResponse is the onboarding result of the consented location.
+ *
+ * @generated from message podium.router.v1.AwaitAuthorizationResponse
+ */
+export type AwaitAuthorizationResponse = Message<"podium.router.v1.AwaitAuthorizationResponse"> & {
+  /**
+   * The location this result is for.
+   *
+   * @generated from field: string location_uid = 1;
+   */
+  locationUid: string;
+
+  /**
+   * What happened to it.
+   *
+   * @generated from field: podium.router.v1.OnboardingOutcome outcome = 2;
+   */
+  outcome: OnboardingOutcome;
+
+  /**
+   * The ERR_LOC_* code when outcome is FAILED; empty otherwise.
+   *
+   * @generated from field: string error_code = 3;
+   */
+  errorCode: string;
+
+  /**
+   * A human-readable explanation, with what the operator should do on failure.
+   *
+   * @generated from field: string message = 4;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message podium.router.v1.AwaitAuthorizationResponse.
+ * Use `create(AwaitAuthorizationResponseSchema)` to create a new message.
+ */
+export const AwaitAuthorizationResponseSchema: GenMessage<AwaitAuthorizationResponse> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 18);
+
+/**
  * QueryAuditRequest selects audit records.
  *
  * @generated from message podium.router.v1.QueryAuditRequest
@@ -653,7 +816,7 @@ export type QueryAuditRequest = Message<"podium.router.v1.QueryAuditRequest"> & 
  * Use `create(QueryAuditRequestSchema)` to create a new message.
  */
 export const QueryAuditRequestSchema: GenMessage<QueryAuditRequest> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 15);
+  messageDesc(file_podium_router_v1_router, 19);
 
 /**
  * QueryAuditResponse carries one audit record.
@@ -674,7 +837,7 @@ export type QueryAuditResponse = Message<"podium.router.v1.QueryAuditResponse"> 
  * Use `create(QueryAuditResponseSchema)` to create a new message.
  */
 export const QueryAuditResponseSchema: GenMessage<QueryAuditResponse> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 16);
+  messageDesc(file_podium_router_v1_router, 20);
 
 /**
  * AuditRecord is one audit line: one routed or refused call. It never holds tokens, bodies or PII.
@@ -758,7 +921,7 @@ export type AuditRecord = Message<"podium.router.v1.AuditRecord"> & {
  * Use `create(AuditRecordSchema)` to create a new message.
  */
 export const AuditRecordSchema: GenMessage<AuditRecord> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 17);
+  messageDesc(file_podium_router_v1_router, 21);
 
 /**
  * ErrorDetail is attached to every error the router returns, so clients can rebuild the typed error.
@@ -793,7 +956,7 @@ export type ErrorDetail = Message<"podium.router.v1.ErrorDetail"> & {
  * Use `create(ErrorDetailSchema)` to create a new message.
  */
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 18);
+  messageDesc(file_podium_router_v1_router, 22);
 
 /**
  * LocationState is a location's lifecycle state in the router.
@@ -1050,6 +1213,29 @@ export const LocationRouterService: GenService<{
     methodKind: "server_streaming";
     input: typeof QueryAuditRequestSchema;
     output: typeof QueryAuditResponseSchema;
+  },
+  /**
+   * BeginAuthorization starts onboarding one location by consent: it returns Podium's authorize URL, whose
+   * single-use state is bound to the location. Open the URL in a browser; Podium redirects back to the
+   * router's /oauth/callback, which finishes the onboarding.
+   *
+   * @generated from rpc podium.router.v1.LocationRouterService.BeginAuthorization
+   */
+  beginAuthorization: {
+    methodKind: "unary";
+    input: typeof BeginAuthorizationRequestSchema;
+    output: typeof BeginAuthorizationResponseSchema;
+  },
+  /**
+   * AwaitAuthorization waits until the consent begun by BeginAuthorization completes and returns the
+   * onboarding result; it fails when the state expires unused or the call's deadline passes first.
+   *
+   * @generated from rpc podium.router.v1.LocationRouterService.AwaitAuthorization
+   */
+  awaitAuthorization: {
+    methodKind: "unary";
+    input: typeof AwaitAuthorizationRequestSchema;
+    output: typeof AwaitAuthorizationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_podium_router_v1_router, 0);

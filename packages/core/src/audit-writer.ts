@@ -1,0 +1,369 @@
+import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+import { chainAuditLine } from "./audit-chain.js";
+import { readAuditTail, resolveChainStart } from "./audit-tail.js";
+
+/**
+ * When records reach the disk. Every mode writes each batch (the records appended in one turn of the
+ * event loop) at once; they differ in when the written bytes are forced to the device:
+ * - `always`: fdatasync after every batch, before the next batch and before `flush()` resolves.
+ *   An OS crash or power loss loses at most the batch being written.
+ * - `interval`: fdatasync at most every `fsyncIntervalMs` (default 100 ms). An OS crash or power loss
+ *   loses up to about `fsyncIntervalMs` of records, plus the batch being written.
+ * - `never`: the kernel writes back when it decides (on Linux within about 30 s). An OS crash or power
+ *   loss loses whatever it had not written back.
+ * In every mode a crash of the process alone loses only the records still in memory: those appended in
+ * the current turn of the event loop, or held back while the disk refuses writes. A graceful shutdown
+ * (`close()`) loses nothing: it writes and syncs every record appended before it.
+ */
+export type AuditFsyncPolicy = "always" | "interval" | "never";
+
+/** What the writer needs; AuditLogOptions documents each setting. @internal */
+export interface AuditWriterOptions {
+  readonly path: string;
+  readonly fsync: AuditFsyncPolicy;
+  readonly fsyncIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  readonly rotationCheckMs: number;
+  readonly onError: (err: Error) => void;
+  readonly onWarning: (err: Error) => void;
+}
+
+/** After a failed write or sync, try again after this long (or at once on `flush()`/`close()`). */
+const RETRY_DELAY_MS = 1_000;
+
+interface Waiter {
+  readonly upTo: number;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * The file side of the audit log: chains, batches, writes and syncs the lines, and follows the path
+ * when logrotate moves the file away (`create`) or truncates it (`copytruncate`).
+ * @internal
+ */
+export class AuditWriter {
+  readonly #o: AuditWriterOptions;
+  /** Canonical records appended and not yet in a batch; hashed when the batch is built. */
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  /** Records appended / written / synced, counted; a flush waits for its count. */
+  #appended = 0;
+  #written = 0;
+  #synced = 0;
+  /** The batch being written, and how much of it is in the file (a failed write resumes there). */
+  #batch: Buffer | undefined;
+  #batchOffset = 0;
+  #batchUpTo = 0;
+  /** The hash of the last line put in a batch; undefined until the file was first opened. */
+  #lastHash: string | undefined;
+  #fh: FileHandle | undefined;
+  /** The open file's identity and our idea of its size, to notice a rotation. */
+  #dev = 0;
+  #ino = 0;
+  #size = 0;
+  #checkedAt = 0;
+  #reopenWanted = false;
+  #reopenWaiters: Waiter[] = [];
+  #pumping = false;
+  #scheduled = false;
+  #syncDue = false;
+  #lastSyncAt = 0;
+  #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #waiters: Waiter[] = [];
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: AuditWriterOptions) {
+    this.#o = options;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues one canonical record (`auditLine()` without its newline); false when refused (reported). */
+  append(canonical: string, requestId: string): boolean {
+    if (this.#closed) {
+      this.#o.onError(new Error(`audit log ${this.#o.path} is closed; the record of request ${requestId} was not written`));
+      return false;
+    }
+    if (this.#pendingBytes + (this.#batch?.length ?? 0) >= this.#o.maxBufferedBytes) {
+      this.#o.onError(
+        new Error(`audit log ${this.#o.path}: ${this.#o.maxBufferedBytes} bytes wait for the disk; the record of request ${requestId} was not written`),
+      );
+      return false;
+    }
+    this.#pending.push(canonical);
+    // Counted with the hash (75 bytes) the line will carry.
+    this.#pendingBytes += canonical.length + 76;
+    this.#appended++;
+    if (!this.#scheduled && !this.#pumping && this.#retryTimer === undefined) {
+      // One write per batch: everything appended until the next turn of the event loop.
+      this.#scheduled = true;
+      setImmediate(this.#onImmediate);
+    }
+    return true;
+  }
+
+  flush(): Promise<void> {
+    const upTo = this.#appended;
+    if (this.#durable() >= upTo) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ upTo, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  /** Closes the file and opens the path again once what is written is synced; see AuditLog.reopen. */
+  reopen(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#reopenWanted = true;
+      this.#reopenWaiters.push({ upTo: 0, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    try {
+      // Appends that arrive while the last batch is written are still taken.
+      while (this.#durable() < this.#appended) await this.flush();
+    } finally {
+      this.#closed = true;
+      clearTimeout(this.#syncTimer);
+      clearTimeout(this.#retryTimer);
+      this.#syncTimer = this.#retryTimer = undefined;
+      for (const w of this.#reopenWaiters.splice(0)) w.resolve();
+      const fh = this.#fh;
+      this.#fh = undefined;
+      await fh?.close().catch((err: unknown) => this.#o.onError(err as Error));
+    }
+  }
+
+  /** An explicit request does not wait out a retry delay or a sync interval. */
+  #kick(): void {
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+    }
+    void this.#pump();
+  }
+
+  readonly #onImmediate = (): void => {
+    this.#scheduled = false;
+    void this.#pump();
+  };
+
+  #durable(): number {
+    return this.#o.fsync === "never" ? this.#written : this.#synced;
+  }
+
+  #syncWanted(): boolean {
+    if (this.#synced >= this.#written || this.#o.fsync === "never") return false;
+    return this.#o.fsync === "always" || this.#syncDue || this.#waiters.length > 0;
+  }
+
+  /** The only code that touches the file: one write, sync or reopen at a time, in order, until nothing is left. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const write = this.#batch !== undefined || this.#pending.length > 0;
+        if (!write && !this.#reopenWanted && !this.#syncWanted()) break;
+        if (this.#fh === undefined) {
+          await this.#open();
+          this.#reopened();
+        } else if (this.#reopenWanted) {
+          await this.#reopen();
+        } else if (write && this.#batch === undefined && Date.now() - this.#checkedAt >= this.#o.rotationCheckMs) {
+          await this.#checkRotation();
+        }
+        const fh = this.#fh!;
+        if (!write) {
+          if (this.#syncWanted()) await this.#sync(fh);
+          continue;
+        }
+        this.#batch ??= this.#buildBatch();
+        while (this.#batchOffset < this.#batch.length) {
+          const { bytesWritten } = await fh.write(this.#batch, this.#batchOffset, this.#batch.length - this.#batchOffset);
+          this.#batchOffset += bytesWritten;
+          this.#size += bytesWritten;
+        }
+        this.#batch = undefined;
+        this.#written = this.#batchUpTo;
+        if (this.#o.fsync === "interval") this.#armSync();
+        this.#settle();
+      }
+    } catch (err) {
+      this.#fail(err);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Hashes the pending records onto the chain, in append order, into one buffer. */
+  #buildBatch(): Buffer {
+    let prev = this.#lastHash!;
+    let text = "";
+    for (const canonical of this.#pending) {
+      const chained = chainAuditLine(prev, canonical);
+      text += chained.line;
+      prev = chained.hash;
+    }
+    this.#lastHash = prev;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#batchOffset = 0;
+    this.#batchUpTo = this.#appended;
+    return Buffer.from(text, "utf8");
+  }
+
+  async #sync(fh: FileHandle): Promise<void> {
+    const upTo = this.#written;
+    this.#syncDue = false;
+    await fh.datasync();
+    this.#synced = upTo;
+    this.#lastSyncAt = Date.now();
+    this.#settle();
+  }
+
+  /**
+   * A cheap look (one stat) at whether the path still names our file: logrotate's `create` renamed it
+   * (another inode, or none yet, at the path), `copytruncate` emptied it (smaller than we wrote).
+   */
+  async #checkRotation(): Promise<void> {
+    this.#checkedAt = Date.now();
+    let st;
+    try {
+      st = await stat(this.#o.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (st === undefined || st.ino !== this.#ino || st.dev !== this.#dev) {
+      await this.#reopen();
+    } else if (st.size < this.#size) {
+      // Our handle appends (O_APPEND), so the next write lands at the new end; lines written between
+      // logrotate's copy and its truncate are gone, which `verify` will report as deleted.
+      this.#o.onWarning(
+        new Error(`audit log ${this.#o.path} shrank from ${this.#size} to ${st.size} bytes (logrotate copytruncate?); writing on at its new end`),
+      );
+      this.#size = st.size;
+    }
+  }
+
+  /** Syncs what went to the old file (it is the rotated copy now), closes it, opens the path. */
+  async #reopen(): Promise<void> {
+    const old = this.#fh;
+    this.#fh = undefined;
+    if (old !== undefined) {
+      try {
+        if (this.#o.fsync !== "never" && this.#synced < this.#written) await this.#sync(old);
+      } finally {
+        await old.close().catch(() => undefined);
+      }
+    }
+    await this.#open();
+    this.#reopened();
+  }
+
+  #reopened(): void {
+    this.#reopenWanted = false;
+    for (const w of this.#reopenWaiters.splice(0)) w.resolve();
+  }
+
+  async #open(): Promise<void> {
+    const path = this.#o.path;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const fh = await open(path, "a", 0o600);
+    try {
+      const st = await fh.stat();
+      // The mode only applies when the file is created; tighten a file someone made readable.
+      if ((st.mode & 0o077) !== 0) {
+        await fh.chmod(0o600).catch((err: unknown) => this.#o.onError(new Error(`audit log ${path}: cannot make it 0600`, { cause: err })));
+      }
+      let size = st.size;
+      let lastLine: string | undefined;
+      if (size > 0) {
+        const tail = await readAuditTail(path, size);
+        if (tail.completeBytes < size) {
+          // A line cut by a crash (or by a failed write of ours): not a record, and a chain break if kept.
+          await fh.truncate(tail.completeBytes);
+          this.#o.onWarning(new Error(`audit log ${path}: removed an incomplete last line (${size - tail.completeBytes} bytes) left by an interrupted write`));
+          size = tail.completeBytes;
+        }
+        lastLine = tail.lastLine;
+      }
+      if (this.#lastHash === undefined) {
+        const start = await resolveChainStart(path, lastLine);
+        if (start.note !== undefined) this.#o.onWarning(new Error(`audit log ${path}: ${start.note}`));
+        this.#lastHash = start.hash;
+      }
+      this.#dev = st.dev;
+      this.#ino = st.ino;
+      this.#size = size;
+      this.#checkedAt = Date.now();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    if (this.#batch !== undefined && this.#batchOffset > 0) {
+      // Part of a line reached the old handle; write that line again whole (the cut part was removed above).
+      this.#batchOffset = this.#batch.subarray(0, this.#batchOffset).lastIndexOf(0x0a) + 1;
+    }
+    this.#fh = fh;
+  }
+
+  #armSync(): void {
+    if (this.#syncTimer !== undefined) return;
+    const delay = Math.max(0, this.#lastSyncAt + this.#o.fsyncIntervalMs - Date.now());
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      this.#syncDue = true;
+      void this.#pump();
+    }, delay);
+    // A pending sync must not hold the process open; close() syncs whatever is left.
+    this.#syncTimer.unref();
+  }
+
+  /** Resolves the flushes whose records are now durable. */
+  #settle(): void {
+    if (this.#waiters.length === 0) return;
+    const durable = this.#durable();
+    const still: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.upTo <= durable) w.resolve();
+      else still.push(w);
+    }
+    this.#waiters = still;
+  }
+
+  /** Reports the failure, keeps every record (the batch resumes where it stopped), retries later. */
+  #fail(err: unknown): void {
+    const kept = this.#appended - this.#written;
+    const error = new Error(
+      `audit log ${this.#o.path}: ${(err as Error)?.message ?? String(err)}; ${kept} record(s) kept in memory and retried`,
+      { cause: err },
+    );
+    this.#o.onError(error);
+    const fh = this.#fh;
+    this.#fh = undefined; // reopen on retry: the file may have been removed or its handle broken
+    void fh?.close().catch(() => undefined);
+    for (const w of this.#waiters.splice(0)) w.reject(error);
+    for (const w of this.#reopenWaiters.splice(0)) w.reject(error);
+    this.#reopenWanted = false;
+    if (this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#pump();
+    }, RETRY_DELAY_MS);
+    this.#retryTimer.unref();
+  }
+}

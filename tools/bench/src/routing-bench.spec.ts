@@ -1,0 +1,164 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultSettings } from "@podium-router/core";
+import { createSandbox, type Sandbox } from "@podium-router/podium-sandbox";
+import { summarizeCpuProfile } from "./bench-cpu-profile.js";
+import { createLatencyRecorder, percentile } from "./bench-stats.js";
+import type { BenchRow } from "./routing-bench.js";
+import { runClosedLoop } from "./routing-load.js";
+import { checkGoals } from "./routing-report.js";
+import { BENCH_GRANT_ID, BENCH_LOCATION, startBenchRouter, type BenchRouter } from "./routing-router.js";
+import { createTarget, type PodiumRequestSpec, type TargetSpec } from "./routing-targets.js";
+
+const request: PodiumRequestSpec = { locationUid: BENCH_LOCATION, method: "GET", path: "/v4/reviews" };
+
+describe("percentile()", () => {
+  it("takes the nearest rank of sorted samples", () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect([percentile(sorted, 0.5), percentile(sorted, 0.99), percentile(sorted, 1), percentile([], 0.5)]).toEqual([50, 99, 100, 0]);
+  });
+
+  it("summarizes what a recorder collected past its first capacity", () => {
+    const rec = createLatencyRecorder(2);
+    for (const v of [5, 1, 4, 2, 3]) rec.add(v);
+    expect(rec.summary()).toEqual({ count: 5, p50Ms: 3, p99Ms: 5, meanMs: 3 });
+  });
+});
+
+describe("summarizeCpuProfile()", () => {
+  it("ranks functions by self time, groups them by package and leaves idle out", () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9 });
+    const summary = summarizeCpuProfile({
+      nodes: [
+        { id: 1, callFrame: frame("(root)", "") },
+        { id: 2, callFrame: frame("(idle)", "") },
+        { id: 3, callFrame: frame("request", "file:///w/node_modules/undici/lib/api/api-request.js") },
+        { id: 4, callFrame: frame("guardRequest", "file:///w/packages/core/dist/location-guard.js") },
+      ],
+      // Each delta is the time the previous sample's frame was on top.
+      samples: [3, 4, 3, 2, 3],
+      timeDeltas: [0, 1_000, 3_000, 1_000, 50_000, 0],
+    });
+    expect(summary.busyMs).toBe(5);
+    expect(summary.topFunctions.map((f) => [f.name, f.where, f.selfMs])).toEqual([
+      ["guardRequest", "packages/core/dist/location-guard.js:10", 3],
+      ["request", "undici/lib/api/api-request.js:10", 2],
+    ]);
+    expect(summary.byPackage.map((p) => [p.name, p.percent])).toEqual([
+      ["@podium-router/core", 60],
+      ["undici", 40],
+    ]);
+  });
+});
+
+describe("checkGoals()", () => {
+  const row = (path: BenchRow["path"], protocol: string, concurrency: number, callsPerSecond: number, p50Ms: number, routerCpuMs = 0): BenchRow => ({
+    path,
+    protocol,
+    routerCpuMs,
+    sandboxCpuMs: 0,
+    loadCpuMs: 0,
+    result: { concurrency, callsPerSecond, p50Ms, p99Ms: p50Ms, meanMs: p50Ms, count: 1, elapsedMs: 1, errors: 0 },
+  });
+
+  it("names each missed goal of each routed protocol", () => {
+    const rows = [
+      row("direct", "h1", 8, 5_000, 1.0),
+      row("direct", "h1", 64, 6_000, 9),
+      row("routed", "gRPC", 8, 3_000, 1.4, 0.15),
+      row("routed", "gRPC", 64, 2_000, 20, 0.25),
+      row("echo", "gRPC", 64, 10_000, 5),
+    ];
+    expect(checkGoals(rows, 8, 64).map((c) => [c.goal.split(" ")[0], c.met])).toEqual([
+      ["p50", true],
+      ["router", false],
+      ["throughput", false],
+      ["throughput", false],
+    ]);
+  });
+});
+
+describe("runClosedLoop()", () => {
+  it("counts answered and failed calls from every loop", async () => {
+    let n = 0;
+    const result = await runClosedLoop(async () => {
+      if (++n % 4 === 0) throw new Error("every fourth call fails");
+      await new Promise((r) => setImmediate(r));
+    }, 3, 30);
+    expect(result.count + result.errors).toBe(n);
+    expect(result.errors).toBe(Math.floor(n / 4));
+    expect(result.firstError).toBe("every fourth call fails");
+    expect(result.concurrency).toBe(3);
+  });
+});
+
+describe("createTarget() and startBenchRouter() against the sandbox", () => {
+  let sandbox: Sandbox;
+  let router: BenchRouter;
+  let dir: string;
+  const apiKey = "prk_bench_spec_0123456789";
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ rateLimit: false });
+    dir = mkdtempSync(join(tmpdir(), "routing-bench-"));
+    router = await startBenchRouter({ sandboxUrl: sandbox.url, apiKey, stateDir: dir, echoPath: request.path });
+  });
+
+  afterAll(async () => {
+    await router?.close();
+    await sandbox?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lastSeq = () => sandbox.ledger().at(-1)?.seq ?? 0;
+  const upstream = (seq: number) => sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token" && !e.path.startsWith("/v4/locations"));
+
+  it("sends direct and routed calls as the same upstream request", async () => {
+    const direct: TargetSpec = {
+      kind: "direct",
+      baseUrl: sandbox.url,
+      accessToken: sandbox.issueAccessToken(BENCH_GRANT_ID).accessToken,
+      podiumVersion: defaultSettings.upstream.podiumVersion,
+      connections: 4,
+      request,
+    };
+    const seen = [];
+    for (const spec of [
+      direct,
+      { kind: "grpc-js", baseUrl: router.routedUrl, apiKey, request },
+      { kind: "connect-grpc", baseUrl: router.routedUrl, apiKey, request },
+      { kind: "connect", httpVersion: "1.1", baseUrl: router.routedUrl, apiKey, request },
+      { kind: "connect", httpVersion: "2", baseUrl: router.routedUrl, apiKey, request },
+    ] satisfies TargetSpec[]) {
+      const seq = lastSeq();
+      const target = createTarget(spec);
+      await target.call();
+      await target.close();
+      seen.push(upstream(seq).map((e) => ({ kind: spec.kind, method: e.method, path: e.path, status: e.status, v: e.podiumVersion, id: e.requestId !== undefined, grant: e.grantId })));
+    }
+    const expected = { method: "GET", path: "/v4/reviews", status: 200, v: defaultSettings.upstream.podiumVersion, id: true, grant: BENCH_GRANT_ID };
+    expect(seen).toEqual(["direct", "grpc-js", "connect-grpc", "connect", "connect"].map((kind) => [{ kind, ...expected }]));
+  });
+
+  it("answers the echo server's calls without an upstream request", async () => {
+    const seq = lastSeq();
+    for (const spec of [
+      { kind: "grpc-js", baseUrl: router.echoUrl, apiKey, request },
+      { kind: "connect", httpVersion: "1.1", baseUrl: router.echoUrl, apiKey, request },
+    ] satisfies TargetSpec[]) {
+      const target = createTarget(spec);
+      const result = await runClosedLoop(() => target.call(), 2, 50);
+      await target.close();
+      expect([result.count > 0, result.errors, result.firstError]).toEqual([true, 0, undefined]);
+    }
+    expect(sandbox.ledger(seq)).toEqual([]);
+  });
+
+  it("fails a routed call that Podium does not answer with 200", async () => {
+    const target = createTarget({ kind: "grpc-js", baseUrl: router.routedUrl, apiKey, request: { ...request, path: "/v4/contacts/nobody@example.invalid" } });
+    await expect(target.call()).rejects.toThrow(/Podium answered 404/);
+    await target.close();
+  });
+});

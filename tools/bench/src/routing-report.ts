@@ -1,0 +1,171 @@
+/** The benchmark's goals and its markdown report. */
+import type { ProfileSummary } from "./bench-cpu-profile.js";
+import type { BenchRow, RoutingBenchResult } from "./routing-bench.js";
+
+/** The goals of issue 3, as numbers. */
+export const routingGoals = Object.freeze({
+  /** Routed p50 at moderate load may exceed direct p50 by at most this. */
+  addedP50Ms: 0.5,
+  /** Router CPU per routed call, at most. */
+  routerCpuMsPerCall: 0.2,
+  /** Routed throughput at least this share of direct, and of the echo ceiling. */
+  throughputShare: 0.5,
+});
+
+/** One goal for one routed protocol. */
+export interface GoalCheck {
+  protocol: string;
+  goal: string;
+  value: string;
+  met: boolean;
+}
+
+const find = (rows: readonly BenchRow[], path: BenchRow["path"], protocol: string | undefined, concurrency: number): BenchRow | undefined =>
+  rows.find((r) => r.path === path && (protocol === undefined || r.protocol === protocol) && r.result.concurrency === concurrency);
+
+const ms = (v: number, digits = 2): string => v.toFixed(digits);
+const ratio = (v: number): string => `${v.toFixed(2)}×`;
+
+/** Checks every goal for every routed protocol; `moderate` and `high` are the two concurrencies. */
+export function checkGoals(rows: readonly BenchRow[], moderate: number, high: number): GoalCheck[] {
+  const directM = find(rows, "direct", undefined, moderate);
+  const directH = find(rows, "direct", undefined, high);
+  const checks: GoalCheck[] = [];
+  for (const protocol of [...new Set(rows.filter((r) => r.path === "routed").map((r) => r.protocol))]) {
+    const m = find(rows, "routed", protocol, moderate);
+    const h = find(rows, "routed", protocol, high);
+    const echoH = find(rows, "echo", protocol, high);
+    if (m !== undefined && directM !== undefined) {
+      const added = m.result.p50Ms - directM.result.p50Ms;
+      checks.push({ protocol, goal: `p50 within ${routingGoals.addedP50Ms} ms of direct (${moderate} in flight)`, value: `+${ms(added)} ms`, met: added <= routingGoals.addedP50Ms });
+    }
+    const cpu = Math.max(m?.routerCpuMs ?? 0, h?.routerCpuMs ?? 0);
+    checks.push({ protocol, goal: `router CPU ≤ ${routingGoals.routerCpuMsPerCall} ms per call`, value: `${ms(cpu, 3)} ms`, met: cpu <= routingGoals.routerCpuMsPerCall });
+    if (h !== undefined && directH !== undefined) {
+      const share = h.result.callsPerSecond / directH.result.callsPerSecond;
+      checks.push({ protocol, goal: `throughput ≥ ${routingGoals.throughputShare} × direct (${high} in flight)`, value: ratio(share), met: share >= routingGoals.throughputShare });
+    }
+    if (h !== undefined && echoH !== undefined) {
+      const share = h.result.callsPerSecond / echoH.result.callsPerSecond;
+      checks.push({ protocol, goal: `throughput ≥ ${routingGoals.throughputShare} × echo ceiling (${high} in flight)`, value: ratio(share), met: share >= routingGoals.throughputShare });
+    }
+    for (const r of [m, h]) {
+      if (r !== undefined && r.result.errors > 0) checks.push({ protocol, goal: `no failed calls (${r.result.concurrency} in flight)`, value: `${r.result.errors}: ${r.result.firstError ?? ""}`, met: false });
+    }
+  }
+  return checks;
+}
+
+/** The missed goals, one line each; empty when all are met. */
+export function missedGoals(rows: readonly BenchRow[], moderate: number, high: number): string[] {
+  return checkGoals(rows, moderate, high)
+    .filter((c) => !c.met)
+    .map((c) => `${c.protocol}: ${c.goal}: ${c.value}`);
+}
+
+function table(header: string[], body: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...body.map(line)].join("\n");
+}
+
+/** The whole report as markdown. */
+export function formatRoutingBench(r: RoutingBenchResult): string {
+  const out: string[] = [];
+  out.push(`## podium-router benchmark: \`${r.request.method} ${r.request.path}\` for one location`);
+  out.push("");
+  out.push(
+    `Node ${r.nodeVersion}, ${r.cpus} CPUs shared by three processes (sandbox, router, load generator). ` +
+      `Closed loop: ${r.moderate} calls in flight for latency, ${r.high} for throughput; ${r.warmupMs / 1_000} s warm-up, then ${r.measureMs / 1_000} s measured per row. ` +
+      `Direct = undici to the sandbox with the router's headers; routed = \`Call\` through the router (gRPC client: @grpc/grpc-js; Connect: connect-node, binary); ` +
+      `echo = the same server stack answering \`Call\` from a stub core (no upstream): the framework's ceiling. CPU per call is each process's own process.cpuUsage() over the measured run.`,
+  );
+  const seen = r.upstreamSeen;
+  if (seen.direct !== null && seen.routed !== null) {
+    const same = seen.direct.method === seen.routed.method && seen.direct.path === seen.routed.path && seen.direct.podiumVersion === seen.routed.podiumVersion;
+    out.push("");
+    out.push(
+      `Upstream request as the sandbox saw it: direct \`${seen.direct.method} ${seen.direct.path}\` (podium-version ${seen.direct.podiumVersion}, ${seen.direct.status}), ` +
+        `routed \`${seen.routed.method} ${seen.routed.path}\` (podium-version ${seen.routed.podiumVersion}, ${seen.routed.status})${same ? ": the same request" : ": DIFFERENT requests"}.`,
+    );
+  }
+  out.push("");
+  out.push(
+    table(
+      ["path", "protocol", "in flight", "calls/s", "p50 ms", "p99 ms", "router CPU ms/call", "sandbox CPU ms/call", "errors"],
+      r.rows.map((row) => [
+        row.path,
+        row.protocol,
+        String(row.result.concurrency),
+        Math.round(row.result.callsPerSecond).toLocaleString("en-US"),
+        ms(row.result.p50Ms),
+        ms(row.result.p99Ms),
+        row.path === "direct" ? "–" : ms(row.routerCpuMs, 3),
+        row.path === "echo" ? "–" : ms(row.sandboxCpuMs, 3),
+        String(row.result.errors),
+      ]),
+    ),
+  );
+  out.push("");
+  const directM = find(r.rows, "direct", undefined, r.moderate);
+  const directH = find(r.rows, "direct", undefined, r.high);
+  const ratioRows: string[][] = [];
+  for (const protocol of [...new Set(r.rows.filter((x) => x.path === "routed").map((x) => x.protocol))]) {
+    const m = find(r.rows, "routed", protocol, r.moderate);
+    const h = find(r.rows, "routed", protocol, r.high);
+    const em = find(r.rows, "echo", protocol, r.moderate);
+    const eh = find(r.rows, "echo", protocol, r.high);
+    if (m === undefined || h === undefined || directM === undefined || directH === undefined) continue;
+    ratioRows.push([
+      protocol,
+      `+${ms(m.result.p50Ms - directM.result.p50Ms)}`,
+      ratio(m.result.p50Ms / directM.result.p50Ms),
+      ratio(h.result.callsPerSecond / directH.result.callsPerSecond),
+      eh === undefined ? "–" : ratio(h.result.callsPerSecond / eh.result.callsPerSecond),
+      em === undefined ? "–" : ratio(m.result.p50Ms / em.result.p50Ms),
+      `${ms(m.routerCpuMs, 3)} / ${ms(h.routerCpuMs, 3)}`,
+      em === undefined || eh === undefined ? "–" : `${ms(em.routerCpuMs, 3)} / ${ms(eh.routerCpuMs, 3)}`,
+    ]);
+  }
+  out.push(
+    table(
+      [
+        "routed protocol",
+        `p50 added vs direct (ms, ${r.moderate})`,
+        `p50 routed/direct (${r.moderate})`,
+        `calls/s routed/direct (${r.high})`,
+        `calls/s routed/echo (${r.high})`,
+        `p50 routed/echo (${r.moderate})`,
+        `router CPU ms/call (${r.moderate} / ${r.high})`,
+        `echo CPU ms/call (${r.moderate} / ${r.high})`,
+      ],
+      ratioRows,
+    ),
+  );
+  out.push("");
+  const checks = checkGoals(r.rows, r.moderate, r.high);
+  out.push("Goals:");
+  for (const c of checks) out.push(`- ${c.met ? "met" : "MISSED"}: ${c.protocol}, ${c.goal}: ${c.value}`);
+  if (r.profile !== undefined) {
+    out.push("");
+    out.push(formatProfile(r.profile, r.high));
+  }
+  return out.join("\n");
+}
+
+/** The profile section: top self-time functions and time by package. */
+export function formatProfile(p: ProfileSummary, concurrency: number): string {
+  const pct = (v: number): string => `${v.toFixed(1)}%`;
+  return [
+    `### Router CPU profile (routed gRPC, ${concurrency} in flight; ${Math.round(p.busyMs)} ms busy, idle excluded)`,
+    "",
+    table(
+      ["self %", "self ms", "function", "where"],
+      p.topFunctions.map((f) => [pct(f.percent), ms(f.selfMs, 0), `\`${f.name}\``, f.where === "" ? "" : `\`${f.where}\``]),
+    ),
+    "",
+    table(
+      ["package", "self %"],
+      p.byPackage.slice(0, 12).map((g) => [g.name, pct(g.percent)]),
+    ),
+  ].join("\n");
+}

@@ -1,0 +1,93 @@
+/**
+ * The router the bench measures, built as production builds it (start-router-server.ts): the real
+ * core with its metrics observer, the file credential store, the audit log (fsync "interval") and the
+ * server with its default gRPC engine (grpc-js), with Sydney onboarded from the sandbox. Only the rate
+ * budgets are opened wide, so the bench measures routing rather than waiting for tokens.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createLocationRouter, validateSettings } from "@podium-router/core";
+import { createRouterMetrics, createRouterServer, createServerLogger, hashApiKey, validateServerSettings, type RouterServer } from "@podium-router/server";
+import { defaultFixtureIds } from "@podium-router/podium-sandbox";
+import { createEchoLocationRouter } from "./routing-echo-router.js";
+
+const cs = defaultFixtureIds.coastalSmiles;
+/** The location every routed call is for. */
+export const BENCH_LOCATION = cs.locations.sydney;
+/** Sydney's own grant (the front desk's): the credential the router holds for it, and the direct calls' token. */
+export const BENCH_GRANT_ID = cs.sydneyGrant.grantId;
+/** Budgets no bench run can spend: the bench measures routing, not waiting. */
+const OPEN_BUDGET = { rate_per_minute: 1_000_000_000, burst: 1_000_000 };
+
+/** Options of {@link startBenchRouter}. */
+export interface BenchRouterOptions {
+  sandboxUrl: string;
+  /** The API key the load generator sends; the server stores only its hash. */
+  apiKey: string;
+  /** Where credentials, the refresh token and the audit log go. */
+  stateDir: string;
+  /** The Podium path of the echo server's canned answer (fetched once through the real router). */
+  echoPath: string;
+}
+
+/** The routing server and the echo server (same stack, a stub core), both on 127.0.0.1 port 0. */
+export interface BenchRouter {
+  routedUrl: string;
+  echoUrl: string;
+  close(): Promise<void>;
+}
+
+/** A log sink that drops every line: the server logs at "info" as in production, nothing per call. */
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, cb) => cb() });
+}
+
+/** Starts both servers and onboards Sydney; rejects if onboarding or the first routed call fails. */
+export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchRouter> {
+  await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  const refreshTokenFile = join(opts.stateDir, "sydney.refresh-token");
+  await writeFile(refreshTokenFile, cs.sydneyGrant.refreshToken, { mode: 0o600 });
+  const settings = validateSettings({
+    upstream: { base_url: opts.sandboxUrl },
+    audit: { path: join(opts.stateDir, "audit", "audit.jsonl") },
+    credentials: { path: join(opts.stateDir, "locations.json") },
+    budgets: { location: OPEN_BUDGET, upstream: OPEN_BUDGET },
+  });
+  const env = { BENCH_CLIENT_ID: cs.app.clientId, BENCH_CLIENT_SECRET: cs.app.clientSecret };
+  const logger = createServerLogger({ level: "info", destination: discard() });
+  const serverSettings = validateServerSettings({
+    port: 0,
+    api_keys: [{ name: "bench", key_sha256: hashApiKey(opts.apiKey), locations: ["*"], rpcs: ["*"] }],
+  });
+
+  const metrics = createRouterMetrics();
+  const router = await createLocationRouter({ settings, env, logger, observer: metrics.observer });
+  const servers: RouterServer[] = [];
+  try {
+    const input = { locationUid: BENCH_LOCATION, orgSlug: cs.slug, clientIdRef: "env:BENCH_CLIENT_ID", clientSecretRef: "env:BENCH_CLIENT_SECRET", refreshTokenFile };
+    for await (const r of router.onboardLocations([input], { caller: "bench" })) {
+      if (r.outcome !== "onboarded" && r.outcome !== "skipped_existing") throw new Error(`onboarding Sydney failed: ${r.errorCode ?? ""} ${r.message}`);
+    }
+    const sample = await router.call({ locationUid: BENCH_LOCATION, method: "GET", path: opts.echoPath });
+    if (sample.status !== 200) throw new Error(`GET ${opts.echoPath} through the router answered ${sample.status}`);
+
+    const routed = createRouterServer({ router, settings: serverSettings, logger, metrics });
+    servers.push(routed);
+    const routedUrl = (await routed.listen()).url;
+    const echo = createRouterServer({ router: createEchoLocationRouter(sample), settings: serverSettings, logger });
+    servers.push(echo);
+    const echoUrl = (await echo.listen()).url;
+    return {
+      routedUrl,
+      echoUrl,
+      async close() {
+        await Promise.all(servers.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    await router.close();
+    throw err;
+  }
+}
