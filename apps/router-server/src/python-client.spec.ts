@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -67,8 +67,7 @@ describe.skipIf(missing !== "")(`a Python grpcio client${missing}`, () => {
     target = `127.0.0.1:${(await server.listen()).port}`;
 
     const stubs = join(dir, "stubs");
-    rmSync(stubs, { recursive: true, force: true });
-    await run(PYTHON, ["-c", "import os, sys; os.makedirs(sys.argv[1])", stubs]);
+    mkdirSync(stubs);
     await run(
       PYTHON,
       ["-m", "grpc_tools.protoc", "-I", "proto", `--python_out=${stubs}`, `--grpc_python_out=${stubs}`, "podium/router/v1/router.proto", "google/rpc/error_details.proto"],

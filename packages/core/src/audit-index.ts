@@ -234,7 +234,7 @@ class SqliteAuditIndex implements AuditIndex {
         offset += bytes;
         if (e === s) return; // a blank line carries nothing
         const fault = parseIndexedLine(buf.toString("utf8", s, e), parsed);
-        if (fault !== undefined) return warn(`${fault}, not an audit record`);
+        if (fault !== undefined) return warn(fault);
         if (parsed.unknownFields > 0) warn(`${parsed.unknownFields} unknown field(s) not indexed; the record's own fields are`);
         store.stage(batch, parsed);
         if (batch.size >= room) flush(false);

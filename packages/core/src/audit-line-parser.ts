@@ -18,7 +18,7 @@ export interface IndexedLine {
 }
 
 /** Why a line is not indexed. @internal */
-export type LineFault = "not JSON" | "not an audit record" | "an unreadable ts";
+export type LineFault = "not JSON" | "JSON but not an audit record" | "its ts is not a date";
 
 /** A fresh IndexedLine to parse into. @internal */
 export function newIndexedLine(): IndexedLine {
@@ -47,9 +47,9 @@ const KNOWN = new Set(["ts", "location_uid", "org_slug", "endpoint", "method", "
  */
 export function parseIndexedLine(line: string, out: IndexedLine): LineFault | undefined {
   out.unknownFields = 0;
-  if (!parseFast(line, out) && !parseSlow(line, out)) return line.startsWith("{") && isJson(line) ? "not an audit record" : "not JSON";
+  if (!parseFast(line, out) && !parseSlow(line, out)) return isJson(line) ? "JSON but not an audit record" : "not JSON";
   const ts = parseTs(out.tsText!);
-  if (ts === undefined) return "an unreadable ts";
+  if (ts === undefined) return "its ts is not a date";
   out.ts = ts.ms;
   if (ts.canonical) out.tsText = undefined;
   return undefined;

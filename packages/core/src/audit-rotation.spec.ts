@@ -140,36 +140,23 @@ describe("createAuditLog() rotation and the hash chain", () => {
   it("loses no line while records keep coming through a rotation and a reopen", async () => {
     const a = make({ rotationCheckMs: 0 });
     let n = 0;
-    let stop = false;
-    const producer = (async () => {
-      while (!stop) {
+    /** Appends a few records per turn of the event loop, for `turns` turns, while the rotation goes on. */
+    const produce = async (turns: number): Promise<void> => {
+      for (let t = 0; t < turns; t++) {
         for (let k = 0; k < 7; k++) a.append(rec(n++));
         await new Promise((r) => setImmediate(r));
       }
-    })();
-    const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 15));
-    const dbg = (m: string) => process.stderr.write(`DBG ${m} n=${n} ${performance.now().toFixed(0)}\n`);
-    const wd = setInterval(() => dbg(`tick ${JSON.stringify((process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo())}`), 2000);
-    dbg("start");
-    await pause();
-    dbg("p1");
-    await rename(path, `${path}.2`);
-    dbg("renamed");
-    await pause();
-    dbg("p2");
-    await rename(path, `${path}.1`);
-    dbg("renamed2");
-    await writeFile(path, "");
-    dbg("before reopen");
-    await a.reopen();
-    dbg("after reopen");
-    await pause();
-    stop = true;
-    await producer;
-    dbg("produced");
+    };
+    await produce(40);
+    await a.flush(); // the file exists
+    await Promise.all([produce(40), rename(path, `${path}.2`)]);
+    await produce(40);
+    await a.flush(); // the writer noticed and created the file again
+    // As logrotate `create` does: rename, create the new file unless the writer already did (O_EXCL), signal.
+    const create = (): Promise<void> => writeFile(path, "", { flag: "wx" }).catch((err: NodeJS.ErrnoException) => void expect(err.code).toBe("EEXIST"));
+    await Promise.all([produce(40), rename(path, `${path}.1`).then(create).then(() => a.reopen())]);
+    await produce(40);
     await a.close();
-    dbg("closed");
-    clearInterval(wd);
     const all = [...(await ids(`${path}.2`)), ...(await ids(`${path}.1`)), ...(await ids(path))];
     expect(all).toEqual(range(0, n));
     expect(await verifyAuditChain({ path })).toMatchObject({ ok: true, lines: n });

@@ -78,6 +78,7 @@ export class AuditWriter {
 
   constructor(options: AuditWriterOptions) {
     this.#o = options;
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -229,9 +230,13 @@ export class AuditWriter {
   async #sync(fh: FileHandle): Promise<void> {
     const upTo = this.#written;
     this.#syncDue = false;
+    // This sync covers what a pending timer was armed for; the next interval counts from its end.
+    clearTimeout(this.#syncTimer);
+    this.#syncTimer = undefined;
     await fh.datasync();
     this.#synced = upTo;
     this.#lastSyncAt = Date.now();
+    if (this.#o.fsync === "interval" && this.#synced < this.#written) this.#armSync();
     this.#settle();
   }
 
@@ -322,7 +327,7 @@ export class AuditWriter {
   }
 
   #armSync(): void {
-    if (this.#syncTimer !== undefined) return;
+    if (this.#syncTimer !== undefined || this.#syncDue) return;
     const delay = Math.max(0, this.#lastSyncAt + this.#o.fsyncIntervalMs - Date.now());
     this.#syncTimer = setTimeout(() => {
       this.#syncTimer = undefined;

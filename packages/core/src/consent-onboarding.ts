@@ -6,13 +6,13 @@
  * to the normal onboarding path (token → verified in scope → persisted → live). Pending states live in
  * memory only: a restart forgets them, and the callback must reach the process that issued the state.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, unlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { unlink } from "node:fs/promises";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { writeFileAtomic } from "./atomic-file.js";
+import { AGAIN, exchangeAuthorizationCode, OAUTH_ERROR_RE, prepareAuthorization, writeRefreshTokenFile } from "./authorization-code-grant.js";
 import type { CredentialStore } from "./credential-store.js";
-import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError, UpstreamUnavailableError } from "./errors.js";
+import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError } from "./errors.js";
 import type {
   AuthorizationCallback,
   AuthorizationRequest,
@@ -21,26 +21,15 @@ import type {
   PendingAuthorization,
 } from "./location-router-api.js";
 import { newRequestId } from "./request-id.js";
-import { parseSecretRef, resolveSecretRef } from "./secret-ref.js";
+import { resolveSecretRef } from "./secret-ref.js";
 import type { Settings } from "./settings.js";
 import type { UpstreamClient } from "./upstream-client.js";
 
-/** 10 min: time to log in to Podium and approve, short enough that a leaked authorize URL soon dies. */
-export const DEFAULT_AUTHORIZATION_TTL_MS = 10 * 60_000;
-/** 1 h: the longest a state may live; a consent that takes longer should be started again. */
-export const MAX_AUTHORIZATION_TTL_MS = 60 * 60_000;
+export { DEFAULT_AUTHORIZATION_TTL_MS, MAX_AUTHORIZATION_TTL_MS } from "./authorization-code-grant.js";
 /** Bounds memory: an API-key holder cannot grow the pending map without limit. */
 export const MAX_PENDING_AUTHORIZATIONS = 1_000;
 /** Spent and expired states are remembered this long, so a late callback hears "expired" or "used", not "unknown". */
 const RETAIN_MS = 10 * 60_000;
-/** 256 bits: a state cannot be guessed, so the callback needs no other authentication. */
-const STATE_BYTES = 32;
-const AGAIN = "run `podium-router onboard --authorize` again";
-// The same rules as onboarding.ts's batch check, applied before any URL is issued.
-const UID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const SCOPE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
-const OAUTH_ERROR_RE = /^[a-z_]{1,40}$/;
 
 /** What consent onboarding needs from the router that hosts it. */
 export interface ConsentOnboardingDeps {
@@ -88,8 +77,8 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
   const iso = (ms: number): string => new Date(ms).toISOString();
 
   const settle = (entry: Pending, outcome: OnboardingResult | Error): void => {
-    entry.outcome ??= outcome;
-    for (const wake of entry.waiters) wake(outcome);
+    const final = (entry.outcome ??= outcome);
+    for (const wake of entry.waiters) wake(final);
     entry.waiters.clear();
   };
   const expiredError = (entry: Pending): DeadlineExceededError =>
@@ -120,8 +109,8 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
         resolveSecretRef(request.clientIdRef, deps.env, { label: "client_id_ref", locationUid: uid }),
         resolveSecretRef(request.clientSecretRef, deps.env, { label: "client_secret_ref", locationUid: uid }),
       ]);
-      const refreshToken = await exchangeCode(deps, request, clientId, clientSecret, callback.code, requestId);
-      tokenFile = await writeTokenFile(deps.settings.onboarding.refreshTokenDir, uid, refreshToken);
+      const refreshToken = await exchangeAuthorizationCode(request, { clientId, clientSecret, code: callback.code, requestId }, deps.settings, deps.upstream);
+      tokenFile = await writeRefreshTokenFile(deps.settings.onboarding.refreshTokenDir, uid, refreshToken);
       const result = await deps.onboard(inputFor(request, tokenFile), caller);
       // Keep the file only where it is the record's token: a failed or skipped onboarding leaves nothing behind,
       // and a store that imported the token (PostgreSQL) needs no plaintext copy on disk.
@@ -140,7 +129,7 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
     async beginAuthorization(request, opts = {}) {
       const t0 = performance.now();
       const requestId = newRequestId();
-      const { authorizeUrl, state, ttlMs } = await prepare(deps, request);
+      const { authorizeUrl, state, ttlMs } = await prepareAuthorization(request, deps.settings, deps.env);
       sweep();
       if (pending.size >= MAX_PENDING_AUTHORIZATIONS) {
         throw new BadRequestError({ locationUid: request.locationUid, requestId }, `${MAX_PENDING_AUTHORIZATIONS} authorizations are already pending; complete them or wait for them to expire`);
@@ -224,70 +213,6 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
       pending.clear();
     },
   };
-}
-
-/** Checks the request (nothing secret is echoed) and builds the authorize URL with a fresh state. */
-async function prepare(deps: ConsentOnboardingDeps, request: AuthorizationRequest): Promise<{ authorizeUrl: string; state: string; ttlMs: number }> {
-  const uid = request.locationUid;
-  if (!UID_RE.test(uid ?? "")) throw new BadRequestError({}, "location_uid must be 1-128 characters of [A-Za-z0-9._-]");
-  const fail = (detail: string): never => {
-    throw new BadRequestError({ locationUid: uid }, detail);
-  };
-  if (!SLUG_RE.test(request.orgSlug ?? "")) fail("org_slug must be lower-case letters, digits and dashes");
-  parseSecretRef(request.clientIdRef, { label: "client_id_ref", locationUid: uid });
-  parseSecretRef(request.clientSecretRef, { label: "client_secret_ref", locationUid: uid });
-  let redirect: URL | undefined;
-  try {
-    redirect = new URL(request.redirectUri);
-  } catch {
-    // reported below
-  }
-  if (redirect === undefined || (redirect.protocol !== "http:" && redirect.protocol !== "https:") || redirect.hash !== "") {
-    fail("redirect_uri must be an absolute http(s) URL without a fragment");
-  }
-  const scopes = request.scopes ?? [];
-  if (scopes.some((s) => !SCOPE_RE.test(s))) fail("each scope must be 1-64 characters of [A-Za-z0-9_.:-]");
-  const ttlMs = request.ttlMs ?? DEFAULT_AUTHORIZATION_TTL_MS;
-  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_AUTHORIZATION_TTL_MS) fail(`the authorization lifetime must be 1 ms to ${MAX_AUTHORIZATION_TTL_MS / 60_000} min`);
-  // Both resolved now, so a missing secret fails before anyone spends time on the consent.
-  const [clientId] = await Promise.all([
-    resolveSecretRef(request.clientIdRef, deps.env, { label: "client_id_ref", locationUid: uid }),
-    resolveSecretRef(request.clientSecretRef, deps.env, { label: "client_secret_ref", locationUid: uid }),
-  ]);
-  const state = randomBytes(STATE_BYTES).toString("base64url");
-  const url = new URL(`${deps.settings.upstream.baseUrl}/oauth/authorize`);
-  url.searchParams.set("client_id", clientId);
-  url.searchParams.set("redirect_uri", request.redirectUri);
-  url.searchParams.set("response_type", "code");
-  if (scopes.length > 0) url.searchParams.set("scope", scopes.join(" "));
-  url.searchParams.set("state", state);
-  return { authorizeUrl: url.toString(), state, ttlMs };
-}
-
-/** Trades the authorization code for a refresh token (authorization_code grant, never retried: codes are single-use). */
-async function exchangeCode(deps: ConsentOnboardingDeps, request: AuthorizationRequest, clientId: string, clientSecret: string, code: string, requestId: string): Promise<string> {
-  const uid = request.locationUid;
-  const res = await deps.upstream.postToken(
-    { grant_type: "authorization_code", code, redirect_uri: request.redirectUri, client_id: clientId, client_secret: clientSecret },
-    { tokenUrl: deps.settings.upstream.tokenUrl, requestId, locationUid: uid },
-  );
-  const body = (typeof res.json === "object" && res.json !== null ? res.json : {}) as Record<string, unknown>;
-  if (res.status === 200 && typeof body.refresh_token === "string" && body.refresh_token !== "") return body.refresh_token;
-  // Only a short RFC 6749 error code is echoed, so an odd body can never leak into the message.
-  const oauthCode = typeof body.error === "string" && OAUTH_ERROR_RE.test(body.error) ? body.error : undefined;
-  const ctx = { locationUid: uid, requestId, upstreamStatus: res.status };
-  if (res.status >= 500 || res.status === 429) throw new UpstreamUnavailableError(ctx, `the token endpoint answered ${res.status} to the code exchange; ${AGAIN}`);
-  const why = oauthCode ?? (res.status === 200 ? "no refresh_token in the answer" : `HTTP ${res.status}`);
-  throw new LocationAuthError(ctx, `Podium refused the authorization code for location ${uid} (${why}); codes are single-use and short-lived, so ${AGAIN}`);
-}
-
-/** Writes the token atomically to a new 0600 file; a unique name, so no other location's or attempt's file is touched. */
-async function writeTokenFile(dir: string, locationUid: string, token: string): Promise<string> {
-  const absolute = resolve(dir);
-  await mkdir(absolute, { recursive: true, mode: 0o700 });
-  const file = join(absolute, `${locationUid}.${randomBytes(4).toString("hex")}.refresh-token`);
-  await writeFileAtomic(file, token);
-  return file;
 }
 
 function inputFor(request: AuthorizationRequest, refreshTokenFile: string): OnboardingInput {

@@ -2,6 +2,7 @@
  * The file backend of the credential store: one JSON file of location records (see locations-document.ts)
  * plus one 0600 file per location holding its refresh token.
  */
+import { createHash } from "node:crypto";
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -60,18 +61,33 @@ function withDefaults(options: FileCredentialStoreOptions): Resolved {
   return { path: resolve(path), lockWaitMs, lockStaleMs, beforeRename: options.beforeRename };
 }
 
-/** What was last read: the bytes (to detect an unchanged file under the lock) and the parsed records. */
+/**
+ * What was last read or written: a digest of the bytes (to detect an unchanged file under the lock) and the
+ * parsed records. A digest rather than the bytes: with 100,000 locations the file is 63 MB, kept for nothing.
+ */
 interface Snapshot {
   signature: string;
-  raw: Buffer;
+  digest: string;
   records: Map<string, LocationRecord>;
+}
+
+/** A read-modify-write step: the next records (absent: unchanged) and what the caller gets back. */
+type Change<T> = (records: Map<string, LocationRecord>) => { result: T; next?: Map<string, LocationRecord> };
+
+interface PendingChange {
+  change: Change<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
 }
 
 class FileCredentialStore implements CredentialStore {
   readonly #options: Resolved;
   #snapshot: Snapshot | undefined;
-  /** Serialises this instance's writes so they queue here instead of spinning on the file lock. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Changes waiting for the next commit (see #mutate). */
+  #pending: PendingChange[] = [];
+  #committing = false;
+  /** The running commit loop, so close() can wait for it; this instance never contends with itself for the file lock. */
+  #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(options: Resolved) {
@@ -190,50 +206,99 @@ class FileCredentialStore implements CredentialStore {
       const cached = this.#snapshot;
       if (!fresh && cached?.signature === signature) return cached.records;
       const raw = await handle.readFile();
-      if (cached?.raw.equals(raw)) {
+      const digest = digestOf(raw);
+      if (cached?.digest === digest) {
         cached.signature = signature;
         return cached.records;
       }
       const records = parseLocationsDocument(raw.toString("utf8"), path);
-      this.#snapshot = { signature, raw, records };
+      this.#snapshot = { signature, digest, records };
       return records;
     } finally {
       await handle.close();
     }
   }
 
-  /** Read-modify-write under the cross-process lock. `change` must not mutate its argument (it is the cache). */
-  #mutate<T>(change: (records: Map<string, LocationRecord>) => { result: T; next?: Map<string, LocationRecord> }): Promise<T> {
+  /**
+   * Read-modify-write under the cross-process lock, with group commit: changes that arrive while a write is in
+   * progress are applied together, in arrival order, and written as ONE atomic rewrite under one lock. Each
+   * change still sees the effect of the ones before it and gets its own result (or its own error, in which case
+   * only it is left out); none resolves before the write that contains it is durable. Onboarding 1,000
+   * locations at concurrency 8 spent most of its time rewriting the whole file once per insert.
+   * `change` must not mutate its argument (it is the cache).
+   */
+  #mutate<T>(change: Change<T>): Promise<T> {
     this.#assertOpen();
-    const run = this.#queue.then(async () => {
-      const { path } = this.#options;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#pending.length === 1 && !this.#committing) this.#queue = this.#drain();
+    });
+  }
+
+  /** Commits batches until no change is waiting; one runs at a time per instance (the lock orders processes). */
+  async #drain(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#pending.length > 0) await this.#commit(this.#pending.splice(0));
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  async #commit(batch: PendingChange[]): Promise<void> {
+    const { path } = this.#options;
+    const outcomes: Array<{ ok: true; result: unknown } | { ok: false; error: unknown }> = [];
+    try {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const lock = await this.#lock();
       try {
-        const { result, next } = change(await this.#read(true));
-        if (next) {
-          const text = serializeLocationsDocument(next.values());
-          await writeFileAtomic(path, text, {
-            beforeRename: async (tmpPath) => {
-              // Set by proper-lockfile when another process took the lock over because we stalled past lockStaleMs.
-              if (lock.compromised) throw new CredentialError({}, `lost the lock on ${path} while writing; nothing was changed, retry`);
-              await this.#options.beforeRename?.(tmpPath);
-            },
-          }).catch((err: unknown) => {
-            // File-system failures (ENOSPC, EACCES, ...) become a CredentialError naming the file; ours pass through.
-            const code = codeOf(err);
-            if (code === "unknown error" || code.startsWith("ERR_LOC_")) throw err;
-            throw new CredentialError({ cause: err }, `cannot write locations file ${path} (${code}); nothing was changed`);
-          });
-          this.#snapshot = { signature: signatureOf(await stat(path, { bigint: true })), raw: Buffer.from(text), records: next };
+        const before = await this.#read(true);
+        let records = before;
+        for (const p of batch) {
+          try {
+            const { result, next } = p.change(records);
+            if (next) records = next;
+            outcomes.push({ ok: true, result });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
         }
-        return result;
+        if (records !== before) await this.#write(records, lock);
       } finally {
         await lock.release();
       }
+    } catch (err) {
+      // The lock, the read or the write failed: nothing of this batch is on disk, so no change succeeded.
+      batch.forEach((p, i) => {
+        const own = outcomes[i];
+        p.reject(own && !own.ok ? own.error : err);
+      });
+      return;
+    }
+    batch.forEach((p, i) => {
+      const own = outcomes[i] as (typeof outcomes)[number];
+      if (own.ok) p.resolve(own.result);
+      else p.reject(own.error);
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
+  }
+
+  /** Replaces the locations file with `records` (atomic, 0600) and caches what was written. */
+  async #write(records: Map<string, LocationRecord>, lock: FileLock): Promise<void> {
+    const { path } = this.#options;
+    const text = serializeLocationsDocument(records.values());
+    await writeFileAtomic(path, text, {
+      beforeRename: async (tmpPath) => {
+        // Set by proper-lockfile when another process took the lock over because we stalled past lockStaleMs.
+        if (lock.compromised) throw new CredentialError({}, `lost the lock on ${path} while writing; nothing was changed, retry`);
+        await this.#options.beforeRename?.(tmpPath);
+      },
+    }).catch((err: unknown) => {
+      // File-system failures (ENOSPC, EACCES, ...) become a CredentialError naming the file; ours pass through.
+      const code = codeOf(err);
+      if (code === "unknown error" || code.startsWith("ERR_LOC_")) throw err;
+      throw new CredentialError({ cause: err }, `cannot write locations file ${path} (${code}); nothing was changed`);
+    });
+    this.#snapshot = { signature: signatureOf(await stat(path, { bigint: true })), digest: digestOf(text), records };
   }
 
   /**
@@ -263,6 +328,15 @@ class FileCredentialStore implements CredentialStore {
 /** Changes whenever the file is replaced or rewritten: inode (rename), size, and nanosecond times. */
 function signatureOf(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
+/**
+ * A digest of the file's bytes: equal digests mean an unchanged file. Change detection of our own file, not
+ * security (whoever can write the file can do anything with it), so SHA-1 for its speed: 63 MB in ~30 ms here,
+ * against ~140 ms for SHA-256.
+ */
+function digestOf(bytes: string | Uint8Array): string {
+  return createHash("sha1").update(bytes).digest("base64");
 }
 
 function codeOf(err: unknown): string {

@@ -5,9 +5,12 @@
  * writer until the lock's mtime went stale (10 s by default): the onboarding crash test hit that on most kills,
  * because onboarding rewrites the file almost continuously.
  *
- * Invariant the takeover relies on: a lock directory holds its owner file for its whole life. The directory
- * and the file are created back to back synchronously (a kill between the two syscalls is the only gap), and
- * a lock is released by renaming the directory away with the file still inside.
+ * Invariant the takeover relies on: a lock directory holds its complete owner file for its whole life. The
+ * owner file is written in full beside the lock, and renamed into the new directory right after the mkdir,
+ * synchronously (a kill between those two syscalls is the only gap, and leaves an empty directory that the
+ * plain mtime check handles); a lock is released by renaming the directory away with the file still inside.
+ * A kill can leave litter that nothing reads: a staging `<path>.lock.owner-*` file, a `<path>.lock.released-*`
+ * directory.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -74,7 +77,7 @@ export async function tryFileLock(path: string, staleMs: number): Promise<FileLo
 }
 
 /**
- * proper-lockfile's file system with two changes. `mkdir` writes the owner file right after creating the
+ * proper-lockfile's file system with two changes. `mkdir` puts the owner file in right after creating the
  * directory, synchronously, so no await separates them. `rmdir`/`rmdirSync` of a lock that carries OUR token
  * (release, and proper-lockfile's exit handler) rename it away with the owner file inside, so the directory
  * never exists without its owner; any other directory keeps plain rmdir semantics, which fail on a lock with

@@ -115,7 +115,7 @@ describe("createLocationRouter()", () => {
       await codeOf(hh.router.call({ locationUid: "not-registered", method: "GET", path: "/v4/contacts" }));
       const lines = await hh.auditLines();
       expect(lines).toHaveLength(2);
-      expect(Object.keys(lines[0] as object)).toEqual(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller"]);
+      expect(Object.keys(lines[0] as object)).toEqual(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "hash"]);
       expect(lines[0]).toMatchObject({ location_uid: SYDNEY, org_slug: "coastal-smiles", endpoint: "/v4/contacts/{identifier}", method: "GET", status: 404, request_id: "req-audit-1", caller: "crm-sync" });
       expect(lines[1]).toMatchObject({ location_uid: "not-registered", status: 0, error_code: "ERR_LOC_UNKNOWN" });
       const text = JSON.stringify(lines);

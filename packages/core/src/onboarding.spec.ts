@@ -51,9 +51,9 @@ function newGrant(sandbox: Sandbox, n: number): GrantCredential & { uids: string
   return { grantId: g.grantId, clientId: g.clientId, clientSecret: g.clientSecret, refreshToken: g.refreshToken, uids: g.locations.map((l) => l.uid) };
 }
 
-async function collect(it: AsyncIterable<OnboardingResult>): Promise<OnboardingResult[]> {
+async function collect(stream: AsyncIterable<OnboardingResult>): Promise<OnboardingResult[]> {
   const out: OnboardingResult[] = [];
-  for await (const r of it) out.push(r);
+  for await (const r of stream) out.push(r);
   return out;
 }
 

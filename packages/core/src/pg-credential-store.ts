@@ -4,7 +4,7 @@
  * refreshes are serialised by a lock row with an owner and fenced by a version check on the token.
  */
 import { resolve } from "node:path";
-import pg from "pg";
+import { createRequire } from "node:module";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import type { CredentialStore, InsertOptions, LocationRecord, LocationRecordPatch, VersionedRefreshToken } from "./credential-store.js";
 import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "./errors.js";
@@ -69,6 +69,8 @@ class PgStore implements PgCredentialStore {
   #closed = false;
 
   constructor(url: string, schema: string, poolMax: number, connectTimeoutMs: number, cipher: SecretCipher) {
+    // Loaded on first use: a router on the file backend never pays pg's import time.
+    const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
     this.#pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: connectTimeoutMs });
     // An idle connection dropped by the server emits here; unhandled it would crash the process. The next
     // query gets a fresh connection, or a CredentialError naming the server.

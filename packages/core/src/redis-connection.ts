@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
+
+// Loaded on first use: a router on the memory backend never pays ioredis' ~200 ms import.
+const requireLazy = createRequire(import.meta.url);
 import { createCircuitBreaker, type BreakerState, type CircuitBreaker } from "./circuit-breaker.js";
 import { BudgetUnavailableError } from "./errors.js";
 import { noopLogger, type CoreLogger } from "./logger.js";
@@ -61,7 +65,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       if (state === "closed") logger.info({ breaker: state }, "Redis answers again: shared budgets are back in use");
     },
   });
-  const client = new Redis(r.url, {
+  const { Redis: RedisClient } = requireLazy("ioredis") as typeof import("ioredis");
+  const client = new RedisClient(r.url, {
     connectTimeout: r.connectTimeoutMs,
     commandTimeout: r.commandTimeoutMs,
     enableOfflineQueue: false,

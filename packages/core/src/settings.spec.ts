@@ -44,7 +44,13 @@ describe("validateSettings()", () => {
         maxWaitMs: 2000,
         overrides: {},
       },
-      audit: { path: "state/audit/audit.jsonl", fsync: "interval", fsyncIntervalMs: 100 },
+      audit: {
+        path: "state/audit/audit.jsonl",
+        fsync: "interval",
+        fsyncIntervalMs: 100,
+        indexPath: "state/audit/audit.jsonl.index.sqlite",
+        retentionDays: 0,
+      },
       onboarding: { concurrency: 8, refreshTokenDir: "state/refresh-tokens" },
       credentials: {
         backend: "file",
@@ -90,7 +96,7 @@ describe("validateSettings()", () => {
         max_wait_ms: 12,
         overrides: { "loc-A": { burst: 2 }, "loc-b": { rate_per_minute: 3, burst: 4 } },
       },
-      audit: { path: "/var/log/pr.jsonl", fsync: "always", fsync_interval_ms: 13 },
+      audit: { path: "/var/log/pr.jsonl", fsync: "always", fsync_interval_ms: 13, index_path: "/var/cache/pr.sqlite", retention_days: 400 },
       onboarding: { concurrency: 14, refresh_token_dir: "/var/lib/podium-router/tokens" },
       credentials: {
         backend: "postgres",
@@ -121,7 +127,9 @@ describe("validateSettings()", () => {
       // Missing override fields come from budgets.location.
       overrides: { "loc-A": { ratePerMinute: 8, burst: 2 }, "loc-b": { ratePerMinute: 3, burst: 4 } },
     });
-    expect(s.audit).toEqual({ path: "/var/log/pr.jsonl", fsync: "always", fsyncIntervalMs: 13 });
+    expect(s.audit).toEqual({ path: "/var/log/pr.jsonl", fsync: "always", fsyncIntervalMs: 13, indexPath: "/var/cache/pr.sqlite", retentionDays: 400 });
+    // The index lives beside the log unless placed elsewhere.
+    expect(validateSettings({ audit: { path: "/var/log/pr.jsonl" } }).audit.indexPath).toBe("/var/log/pr.jsonl.index.sqlite");
     expect(s.onboarding).toEqual({ concurrency: 14, refreshTokenDir: "/var/lib/podium-router/tokens" });
     expect(s.credentials).toEqual({
       backend: "postgres",
@@ -169,6 +177,8 @@ describe("validateSettings()", () => {
     [{ verification: { ttl_seconds: -1 } }, "verification.ttl_seconds must be an integer between 0 and"],
     [{ audit: { fsync: true } }, "audit.fsync must be one of always | interval | never"],
     [{ audit: { path: "" } }, "audit.path must be a non-empty string"],
+    [{ audit: { retention_days: -1 } }, "audit.retention_days must be an integer between 0 and 36500"],
+    [{ audit: { index_path: 3 } }, "audit.index_path must be a non-empty string"],
     [{ onboarding: { concurrency: 0 } }, "onboarding.concurrency must be an integer between 1 and 1000"],
     [{ onboarding: { refresh_token_dir: "" } }, "onboarding.refresh_token_dir must be a non-empty string"],
     [{ credentials: { backend: "redis" } }, "credentials.backend must be one of file | postgres"],

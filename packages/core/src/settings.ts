@@ -55,6 +55,8 @@ export const DEFAULT_AUDIT_PATH = "state/audit/audit.jsonl";
 export const DEFAULT_AUDIT_FSYNC: FsyncPolicy = "interval";
 /** 100 ms between fsyncs under the interval policy. */
 export const DEFAULT_AUDIT_FSYNC_INTERVAL_MS = 100;
+/** 0: keep every rotated audit file; compliance decides how long, not a default. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 0;
 /** 8 locations onboarded at once: fast for hundreds of locations, gentle on Podium's token endpoint. */
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
 /** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
@@ -148,6 +150,10 @@ export interface Settings {
     fsync: FsyncPolicy;
     /** @default 100 */
     fsyncIntervalMs: number;
+    /** The SQLite index of the audit files (a cache, rebuilt if deleted). @default `${path}.index.sqlite` */
+    indexPath: string;
+    /** Rotated audit files last written more than this many days ago are removed; 0 keeps them all. @default 0 */
+    retentionDays: number;
   };
   onboarding: {
     /** Locations onboarded at once. @default 8 */
@@ -240,10 +246,13 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   bu.done();
 
   const au = root.section("audit");
+  const auditPath = au.string("path", DEFAULT_AUDIT_PATH);
   const audit = {
-    path: au.string("path", DEFAULT_AUDIT_PATH),
+    path: auditPath,
     fsync: au.oneOf("fsync", DEFAULT_AUDIT_FSYNC, ["always", "interval", "never"]),
     fsyncIntervalMs: au.int("fsync_interval_ms", DEFAULT_AUDIT_FSYNC_INTERVAL_MS, 1, MAX_TIMER_MS),
+    indexPath: au.string("index_path", `${auditPath}.index.sqlite`),
+    retentionDays: au.int("retention_days", DEFAULT_AUDIT_RETENTION_DAYS, 0, 36_500),
   };
   au.done();
   const ob = root.section("onboarding");

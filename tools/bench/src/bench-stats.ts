@@ -1,3 +1,5 @@
+import { cpus } from "node:os";
+
 /** Latency samples of one measured run, and the figures the tables print. */
 export interface LatencySummary {
   count: number;
@@ -51,8 +53,9 @@ export interface CpuSample {
   system: number;
 }
 
-/** Milliseconds of CPU (user + system) spent between two samples, per call. */
-export function cpuMsPerCall(before: CpuSample, after: CpuSample, calls: number): number {
-  if (calls === 0) return 0;
-  return (after.user - before.user + after.system - before.system) / 1_000 / calls;
+/** Busy CPU time of the whole machine (all CPUs, every process) so far, ms, from os.cpus(). */
+export function machineBusyMs(): number {
+  let busy = 0;
+  for (const { times } of cpus()) busy += times.user + times.nice + times.sys + times.irq;
+  return busy;
 }

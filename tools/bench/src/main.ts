@@ -4,7 +4,7 @@
  * stdout; progress on stderr. `--profile` always profiles the router (otherwise only when a goal is
  * missed); `--quick` runs short rows for a smoke test; `--seconds` sets each measured row's length.
  */
-import { missedGoals, formatRoutingBench } from "./routing-report.js";
+import { formatRoutingBench } from "./routing-report.js";
 import { runRoutingBench } from "./routing-bench.js";
 
 function parse(argv: string[]): { profile: "always" | "on-miss"; warmupMs: number; measureMs: number } {
@@ -26,7 +26,7 @@ function parse(argv: string[]): { profile: "always" | "on-miss"; warmupMs: numbe
 
 try {
   const opts = parse(process.argv.slice(2));
-  const result = await runRoutingBench({ ...opts, missedGoals: (rows) => missedGoals(rows, 8, 64) });
+  const result = await runRoutingBench(opts);
   process.stdout.write(`${formatRoutingBench(result)}\n`);
 } catch (err) {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -7,7 +7,7 @@ import { createSandbox, type Sandbox } from "@podium-router/podium-sandbox";
 import { summarizeCpuProfile } from "./bench-cpu-profile.js";
 import { createLatencyRecorder, percentile } from "./bench-stats.js";
 import type { BenchRow } from "./routing-bench.js";
-import { runClosedLoop } from "./routing-load.js";
+import { combineSlices, runClosedLoop } from "./routing-load.js";
 import { checkGoals } from "./routing-report.js";
 import { BENCH_GRANT_ID, BENCH_LOCATION, startBenchRouter, type BenchRouter } from "./routing-router.js";
 import { createTarget, type PodiumRequestSpec, type TargetSpec } from "./routing-targets.js";
@@ -60,6 +60,7 @@ describe("checkGoals()", () => {
     routerCpuMs,
     sandboxCpuMs: 0,
     loadCpuMs: 0,
+    otherCpus: 0,
     result: { concurrency, callsPerSecond, p50Ms, p99Ms: p50Ms, meanMs: p50Ms, count: 1, elapsedMs: 1, errors: 0 },
   });
 
@@ -81,16 +82,21 @@ describe("checkGoals()", () => {
 });
 
 describe("runClosedLoop()", () => {
-  it("counts answered and failed calls from every loop", async () => {
+  it("counts answered and failed calls from every loop, and slices add up in combineSlices()", async () => {
     let n = 0;
-    const result = await runClosedLoop(async () => {
+    const call = async () => {
       if (++n % 4 === 0) throw new Error("every fourth call fails");
       await new Promise((r) => setImmediate(r));
-    }, 3, 30);
+    };
+    const latencies = createLatencyRecorder();
+    const slices = [await runClosedLoop(call, 3, 30, latencies), await runClosedLoop(call, 3, 30, latencies)];
+    for (const s of slices) expect(s.firstError).toBe("every fourth call fails");
+    const result = combineSlices(3, latencies, slices);
     expect(result.count + result.errors).toBe(n);
     expect(result.errors).toBe(Math.floor(n / 4));
-    expect(result.firstError).toBe("every fourth call fails");
+    expect(result.count).toBe(slices[0]!.count + slices[1]!.count);
     expect(result.concurrency).toBe(3);
+    expect(result.callsPerSecond).toBeCloseTo(result.count / ((slices[0]!.elapsedMs + slices[1]!.elapsedMs) / 1_000));
   });
 });
 
@@ -149,9 +155,9 @@ describe("createTarget() and startBenchRouter() against the sandbox", () => {
       { kind: "connect", httpVersion: "1.1", baseUrl: router.echoUrl, apiKey, request },
     ] satisfies TargetSpec[]) {
       const target = createTarget(spec);
-      const result = await runClosedLoop(() => target.call(), 2, 50);
+      const slice = await runClosedLoop(() => target.call(), 2, 50);
       await target.close();
-      expect([result.count > 0, result.errors, result.firstError]).toEqual([true, 0, undefined]);
+      expect([slice.count > 0, slice.errors, slice.firstError]).toEqual([true, 0, undefined]);
     }
     expect(sandbox.ledger(seq)).toEqual([]);
   });

@@ -5,21 +5,22 @@
  * call is read from its own process.cpuUsage().
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultSettings } from "@podium-router/core";
 import { forkBenchChild, type BenchChild } from "./bench-child.js";
-import { summarizeCpuProfile, type CpuProfile, type ProfileSummary } from "./bench-cpu-profile.js";
-import { cpuMsPerCall, type CpuSample } from "./bench-stats.js";
+import type { ProfileSummary } from "./bench-cpu-profile.js";
 import type { LoadResult } from "./routing-load.js";
+import { missedGoals } from "./routing-report.js";
+import { measureRows, type Scenario } from "./routing-measure.js";
 import { BENCH_GRANT_ID, BENCH_LOCATION } from "./routing-router.js";
 import type { PodiumRequestSpec, TargetSpec } from "./routing-targets.js";
 
 /** Which side answered: the sandbox directly, the router (then the sandbox), or the echo server. */
 export type BenchPath = "direct" | "routed" | "echo";
 
-/** One measured scenario at one concurrency. */
+/** One measured scenario at one concurrency (1, `moderate` or `high`). */
 export interface BenchRow {
   path: BenchPath;
   /** e.g. "gRPC (h2c)", "Connect (HTTP/1.1)", "HTTP/1.1 (undici)". */
@@ -29,6 +30,8 @@ export interface BenchRow {
   routerCpuMs: number;
   sandboxCpuMs: number;
   loadCpuMs: number;
+  /** CPUs kept busy by other processes on the machine during the row's slices: noise. */
+  otherCpus: number;
 }
 
 /** Everything one run measured. */
@@ -40,9 +43,14 @@ export interface RoutingBenchResult {
   high: number;
   warmupMs: number;
   measureMs: number;
+  rounds: number;
   rows: BenchRow[];
   /** Present when profiled: the router process during routed gRPC at `high` concurrency. */
   profile?: ProfileSummary | undefined;
+  /** Where the profile was saved. */
+  profileFile?: string | undefined;
+  /** The goals missed (see routing-report.ts); empty when all were met. */
+  missed: string[];
   nodeVersion: string;
   cpus: number;
 }
@@ -63,22 +71,16 @@ export interface RoutingBenchOptions {
   moderate?: number;
   /** Concurrency of the throughput runs. @default 64 */
   high?: number;
-  /** Unmeasured calls before each measured run. @default 1000 */
+  /** Unmeasured calls per scenario before the measured slices of each concurrency. @default 500 */
   warmupMs?: number;
-  /** Length of each measured run. @default 4000 */
+  /** Measured time per row, split into `rounds` slices. @default 4000 */
   measureMs?: number;
-  /** Profile the router: "always", "never", or when `missedGoals` says a goal was missed. @default "on-miss" */
+  /** Slices per row; the scenarios take turns slice by slice. @default 4 */
+  rounds?: number;
+  /** Profile the router: "always", "never", or when a goal was missed. @default "on-miss" */
   profile?: "always" | "never" | "on-miss";
-  /** Decides "on-miss" profiling from the rows; see routing-report.ts. */
-  missedGoals?: (rows: BenchRow[]) => string[];
   /** Progress lines (stderr by default). */
   progress?: (line: string) => void;
-}
-
-interface Scenario {
-  path: BenchPath;
-  protocol: string;
-  spec: (env: Endpoints) => TargetSpec;
 }
 
 interface Endpoints {
@@ -93,9 +95,13 @@ const request: PodiumRequestSpec = { locationUid: BENCH_LOCATION, method: "GET",
 const child = (name: string): URL => new URL(`./${name}.js`, import.meta.url);
 
 /** The scenarios in table order. The routed gRPC client is @grpc/grpc-js (lighter than connect's gRPC transport). */
-const scenarios: Scenario[] = [
+interface ScenarioSpec extends Omit<Scenario, "id"> {
+  spec: (e: Endpoints) => TargetSpec;
+}
+
+const scenarios: ScenarioSpec[] = [
   { path: "direct", protocol: "HTTP/1.1 (undici)", spec: (e) => ({ kind: "direct", baseUrl: e.sandboxUrl, accessToken: e.accessToken, podiumVersion: defaultSettings.upstream.podiumVersion, connections: defaultSettings.upstream.connections, request }) },
-  ...(["routed", "echo"] as const).flatMap((path): Scenario[] => {
+  ...(["routed", "echo"] as const).flatMap((path): ScenarioSpec[] => {
     const url = (e: Endpoints): string => (path === "routed" ? e.routedUrl : e.echoUrl);
     return [
       { path, protocol: "gRPC (h2c)", spec: (e) => ({ kind: "grpc-js", baseUrl: url(e), apiKey: e.apiKey, request }) },
@@ -109,8 +115,11 @@ const scenarios: Scenario[] = [
 export async function runRoutingBench(options: RoutingBenchOptions = {}): Promise<RoutingBenchResult> {
   const moderate = options.moderate ?? 8;
   const high = options.high ?? 64;
-  const warmupMs = options.warmupMs ?? 1_000;
+  // One call at a time first: the hop's own latency, before any queueing for the CPUs.
+  const levels = [...new Set([1, moderate, high])];
+  const warmupMs = options.warmupMs ?? 500;
   const measureMs = options.measureMs ?? 4_000;
+  const rounds = Math.max(1, options.rounds ?? 4);
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stateDir = await mkdtemp(join(tmpdir(), "podium-router-bench-"));
   const children: BenchChild[] = [];
@@ -125,38 +134,33 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     children.push(load);
     const endpoints: Endpoints = { sandboxUrl, ...routerChild.urls, accessToken: await sandbox.request<string>("token", BENCH_GRANT_ID), apiKey };
     const upstreamSeen: RoutingBenchResult["upstreamSeen"] = { direct: null, routed: null };
-
-    const rows: BenchRow[] = [];
-    for (const scenario of scenarios) {
-      await load.request("prepare", scenario.spec(endpoints));
+    const ids = scenarios.map((s, i) => `${i}:${s.path}:${s.protocol}`);
+    for (const [i, scenario] of scenarios.entries()) {
+      await load.request("prepare", { id: ids[i], spec: scenario.spec(endpoints) });
       if (scenario.path !== "echo") upstreamSeen[scenario.path] ??= await sandbox.request<UpstreamSeen | null>("lastRequest");
-      for (const concurrency of [moderate, high]) {
-        progress(`bench: ${scenario.path} ${scenario.protocol}, ${concurrency} in flight`);
-        await load.request("run", { concurrency, durationMs: warmupMs });
-        const before = await cpuOf([routerChild.child, sandbox, load]);
-        const result = await load.request<LoadResult>("run", { concurrency, durationMs: measureMs });
-        const after = await cpuOf([routerChild.child, sandbox, load]);
-        const per = (i: number): number => cpuMsPerCall(before[i]!, after[i]!, result.count);
-        rows.push({ path: scenario.path, protocol: scenario.protocol, result, routerCpuMs: scenario.path === "direct" ? 0 : per(0), sandboxCpuMs: per(1), loadCpuMs: per(2) });
-      }
     }
 
-    const missed = options.missedGoals?.(rows) ?? [];
+    const rows = await measureRows({ router: routerChild.child, sandbox, load }, scenarios.map((s, i) => ({ ...s, id: ids[i]! })), { levels, warmupMs, measureMs, rounds, progress });
+
+    const missed = missedGoals(rows, moderate, high);
     const wantProfile = options.profile === "always" || ((options.profile ?? "on-miss") === "on-miss" && missed.length > 0);
     let profile: ProfileSummary | undefined;
+    let profileFile: string | undefined;
     if (wantProfile) {
       progress("bench: profiling the router during routed gRPC");
-      profile = await profileRouter(sandboxUrl, apiKey, join(stateDir, "profiled"), load, high, warmupMs, measureMs);
+      profileFile = join(tmpdir(), `podium-router-bench-${Date.now()}.cpuprofile`);
+      profile = await profileRouter(routerChild.child, load, ids[scenarios.findIndex((s) => s.path === "routed")]!, high, warmupMs, measureMs, profileFile);
     }
-    return { request, upstreamSeen, moderate, high, warmupMs, measureMs, rows, profile, nodeVersion: process.version, cpus: availableParallelism() };
+    return { request, upstreamSeen, moderate, high, warmupMs, measureMs, rounds, rows, profile, profileFile, missed, nodeVersion: process.version, cpus: availableParallelism() };
   } finally {
-    await Promise.all(children.map((c) => c.close()));
+    // Load generator first, sandbox last: a client whose server went away first only adds noise.
+    for (const c of children.reverse()) await c.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }
 
-async function startRouterChild(sandboxUrl: string, apiKey: string, stateDir: string, execArgv: string[] = []): Promise<{ child: BenchChild; urls: { routedUrl: string; echoUrl: string } }> {
-  const routerChild = await forkBenchChild(child("routing-router-child"), { execArgv });
+async function startRouterChild(sandboxUrl: string, apiKey: string, stateDir: string): Promise<{ child: BenchChild; urls: { routedUrl: string; echoUrl: string } }> {
+  const routerChild = await forkBenchChild(child("routing-router-child"));
   try {
     const urls = await routerChild.request<{ routedUrl: string; echoUrl: string }>("start", { sandboxUrl, apiKey, stateDir, echoPath: request.path });
     return { child: routerChild, urls };
@@ -166,23 +170,13 @@ async function startRouterChild(sandboxUrl: string, apiKey: string, stateDir: st
   }
 }
 
-function cpuOf(children: BenchChild[]): Promise<CpuSample[]> {
-  return Promise.all(children.map((c) => c.request<CpuSample>("cpu")));
-}
-
-/** A second router process under `--cpu-prof`, loaded like the throughput run; its profile is written when it exits. */
-async function profileRouter(sandboxUrl: string, apiKey: string, stateDir: string, load: BenchChild, concurrency: number, warmupMs: number, measureMs: number): Promise<ProfileSummary> {
-  const profileDir = join(stateDir, "cpu-profile");
-  const { child: profiled, urls } = await startRouterChild(sandboxUrl, apiKey, stateDir, ["--cpu-prof", "--cpu-prof-dir", profileDir]);
-  try {
-    await load.request("prepare", { kind: "grpc-js", baseUrl: urls.routedUrl, apiKey, request } satisfies TargetSpec);
-    await load.request("run", { concurrency, durationMs: warmupMs });
-    await load.request("run", { concurrency, durationMs: measureMs });
-    await load.request("dispose");
-  } finally {
-    await profiled.close();
-  }
-  const file = (await readdir(profileDir)).find((f) => f.endsWith(".cpuprofile"));
-  if (file === undefined) throw new Error(`the profiled router wrote no .cpuprofile into ${profileDir}`);
-  return summarizeCpuProfile(JSON.parse(await readFile(join(profileDir, file), "utf8")) as CpuProfile);
+/**
+ * Profiles the router process (V8's sampling profiler, as `--cpu-prof`) during one more routed gRPC
+ * run after a warm-up, and keeps the `.cpuprofile` (open it in Chrome DevTools) at `file`.
+ */
+async function profileRouter(router: BenchChild, load: BenchChild, id: string, concurrency: number, warmupMs: number, measureMs: number, file: string): Promise<ProfileSummary> {
+  await load.request("run", { id, concurrency, durationMs: warmupMs, record: false });
+  await router.request("profileStart");
+  await load.request("run", { id, concurrency, durationMs: measureMs, record: false });
+  return router.request<ProfileSummary>("profileStop", { file });
 }

@@ -75,9 +75,15 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
   out.push("");
   out.push(
     `Node ${r.nodeVersion}, ${r.cpus} CPUs shared by three processes (sandbox, router, load generator). ` +
-      `Closed loop: ${r.moderate} calls in flight for latency, ${r.high} for throughput; ${r.warmupMs / 1_000} s warm-up, then ${r.measureMs / 1_000} s measured per row. ` +
+      `Closed loop: 1 call in flight for the hop's own latency, ${r.moderate} for latency at moderate load, ${r.high} for throughput; ${r.warmupMs / 1_000} s warm-up per scenario, then ${r.measureMs / 1_000} s measured per row in ${r.rounds} slices, the scenarios taking turns. ` +
       `Direct = undici to the sandbox with the router's headers; routed = \`Call\` through the router (gRPC client: @grpc/grpc-js; Connect: connect-node, binary); ` +
       `echo = the same server stack answering \`Call\` from a stub core (no upstream): the framework's ceiling. CPU per call is each process's own process.cpuUsage() over the measured run.`,
+  );
+  const others = r.rows.reduce((t, row) => t + row.otherCpus, 0) / Math.max(1, r.rows.length);
+  out.push("");
+  out.push(
+    `Other processes kept ${others.toFixed(2)} of the ${r.cpus} CPUs busy on average during the measured slices` +
+      (others > 0.25 ? ": the machine was not quiet, so read the rows as ratios taken under the same noise, not as capacity." : "."),
   );
   const seen = r.upstreamSeen;
   if (seen.direct !== null && seen.routed !== null) {
@@ -91,7 +97,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
   out.push("");
   out.push(
     table(
-      ["path", "protocol", "in flight", "calls/s", "p50 ms", "p99 ms", "router CPU ms/call", "sandbox CPU ms/call", "errors"],
+      ["path", "protocol", "in flight", "calls/s", "p50 ms", "p99 ms", "router CPU ms/call", "sandbox CPU ms/call", "load gen CPU ms/call", "others' CPUs", "errors"],
       r.rows.map((row) => [
         row.path,
         row.protocol,
@@ -101,15 +107,19 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
         ms(row.result.p99Ms),
         row.path === "direct" ? "–" : ms(row.routerCpuMs, 3),
         row.path === "echo" ? "–" : ms(row.sandboxCpuMs, 3),
+        ms(row.loadCpuMs, 3),
+        row.otherCpus.toFixed(2),
         String(row.result.errors),
       ]),
     ),
   );
   out.push("");
+  const direct1 = find(r.rows, "direct", undefined, 1);
   const directM = find(r.rows, "direct", undefined, r.moderate);
   const directH = find(r.rows, "direct", undefined, r.high);
   const ratioRows: string[][] = [];
   for (const protocol of [...new Set(r.rows.filter((x) => x.path === "routed").map((x) => x.protocol))]) {
+    const one = find(r.rows, "routed", protocol, 1);
     const m = find(r.rows, "routed", protocol, r.moderate);
     const h = find(r.rows, "routed", protocol, r.high);
     const em = find(r.rows, "echo", protocol, r.moderate);
@@ -117,6 +127,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
     if (m === undefined || h === undefined || directM === undefined || directH === undefined) continue;
     ratioRows.push([
       protocol,
+      one === undefined || direct1 === undefined ? "–" : `+${ms(one.result.p50Ms - direct1.result.p50Ms)}`,
       `+${ms(m.result.p50Ms - directM.result.p50Ms)}`,
       ratio(m.result.p50Ms / directM.result.p50Ms),
       ratio(h.result.callsPerSecond / directH.result.callsPerSecond),
@@ -130,6 +141,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
     table(
       [
         "routed protocol",
+        "p50 added vs direct (ms, 1)",
         `p50 added vs direct (ms, ${r.moderate})`,
         `p50 routed/direct (${r.moderate})`,
         `calls/s routed/direct (${r.high})`,
@@ -142,14 +154,42 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
     ),
   );
   out.push("");
+  out.push(formatCpuBudget(r.rows, r.high));
+  out.push("");
   const checks = checkGoals(r.rows, r.moderate, r.high);
   out.push("Goals:");
   for (const c of checks) out.push(`- ${c.met ? "met" : "MISSED"}: ${c.protocol}, ${c.goal}: ${c.value}`);
   if (r.profile !== undefined) {
     out.push("");
     out.push(formatProfile(r.profile, r.high));
+    if (r.profileFile !== undefined) out.push("", `The profile is saved at ${r.profileFile} (open it in Chrome DevTools, Performance tab).`);
   }
   return out.join("\n");
+}
+
+/**
+ * CPU per call summed over the three processes at `concurrency`. With the machine's CPUs saturated,
+ * calls per second can be no better than the CPU available divided by this, so the ratio of two rows'
+ * totals bounds their throughput ratio whatever the router does with its own share.
+ */
+export function formatCpuBudget(rows: readonly BenchRow[], concurrency: number): string {
+  const direct = find(rows, "direct", undefined, concurrency);
+  const total = (row: BenchRow): number => row.loadCpuMs + row.routerCpuMs + (row.path === "echo" ? 0 : row.sandboxCpuMs);
+  const body = rows
+    .filter((row) => row.result.concurrency === concurrency)
+    .map((row) => [
+      `${row.path} ${row.protocol}`,
+      ms(row.loadCpuMs, 3),
+      row.path === "direct" ? "–" : ms(row.routerCpuMs, 3),
+      row.path === "echo" ? "–" : ms(row.sandboxCpuMs, 3),
+      ms(total(row), 3),
+      direct === undefined ? "–" : ratio(total(row) / total(direct)),
+    ]);
+  return [
+    `CPU per call across the processes (${concurrency} in flight). When the CPUs are saturated, throughput relative to direct is bounded by the inverse of the last column:`,
+    "",
+    table(["row", "load gen ms", "router ms", "sandbox ms", "total ms", "total/direct"], body),
+  ].join("\n");
 }
 
 /** The profile section: top self-time functions and time by package. */

@@ -7,7 +7,8 @@
 //   config: { baseUrl, storePath, auditPath, locationUid, maxMs,
 //             killAt: "none" | "before-write" | "after-write" | "during-write",
 //             killOnWrite: n (the n-th rotated token written, 1-based), killDelayMs (during-write) }
-// stdout, one JSON object per line: {"ready":true}, then {"status":n} per call. Nothing secret is printed.
+// stdout, one JSON object per line: {"ready":true}, then {"status":n} or {"error":"ERR_LOC_*"} per call.
+// Nothing secret is printed.
 import { readFileSync } from "node:fs";
 import { createFileCredentialStore, createLocationRouter, validateSettings } from "../../dist/index.js";
 
@@ -49,7 +50,12 @@ const router = await createLocationRouter({ settings, env: {}, store: hooked });
 say({ ready: true });
 const until = Date.now() + (config.maxMs ?? 3000);
 while (Date.now() < until) {
-  const res = await router.call({ locationUid: config.locationUid, method: "GET", path: `/v4/locations/${config.locationUid}` });
-  say({ status: res.status });
+  try {
+    const res = await router.call({ locationUid: config.locationUid, method: "GET", path: `/v4/locations/${config.locationUid}` });
+    say({ status: res.status });
+  } catch (err) {
+    // A router keeps serving after a failed call; the parent decides what the failures mean.
+    say({ error: err?.code ?? "unknown" });
+  }
 }
 await router.close();

@@ -1,0 +1,95 @@
+/** The measured part of `npm run bench`: scenarios taking turns, slice by slice, with each process's CPU time read around every slice. */
+import { performance } from "node:perf_hooks";
+import type { BenchChild } from "./bench-child.js";
+import { machineBusyMs, type CpuSample } from "./bench-stats.js";
+import type { BenchPath, BenchRow } from "./routing-bench.js";
+import type { LoadResult } from "./routing-load.js";
+
+/** One scenario as the load child knows it (prepared under `id`). */
+export interface Scenario {
+  id: string;
+  path: BenchPath;
+  protocol: string;
+}
+
+/** The three bench processes. */
+export interface BenchProcesses {
+  router: BenchChild;
+  sandbox: BenchChild;
+  load: BenchChild;
+}
+
+/** How long and how often to measure. */
+export interface MeasurePlan {
+  /** Concurrencies, measured in this order. */
+  levels: readonly number[];
+  warmupMs: number;
+  /** Measured time per row, split into `rounds` slices. */
+  measureMs: number;
+  rounds: number;
+  progress: (line: string) => void;
+}
+
+/** CPU ms used by each process (and by everything else on the machine) over a row's slices. */
+interface CpuTally {
+  router: number;
+  sandbox: number;
+  load: number;
+  others: number;
+  wallMs: number;
+}
+
+const usedMs = (a: CpuSample, b: CpuSample): number => (b.user - a.user + b.system - a.system) / 1_000;
+
+/**
+ * Measures every scenario at every level. Scenarios take turns, one slice each per round, so a burst
+ * of other work on the machine lands on all of them rather than on one row. CPU is read from each
+ * process between slices, while no call is in flight, so every slice's CPU belongs to its calls.
+ */
+export async function measureRows(procs: BenchProcesses, scenarios: readonly Scenario[], plan: MeasurePlan): Promise<BenchRow[]> {
+  const { load } = procs;
+  const cpu = (): Promise<CpuSample[]> => Promise.all([procs.router, procs.sandbox, load].map((c) => c.request<CpuSample>("cpu")));
+  const tallies = new Map<string, CpuTally>();
+  for (const concurrency of plan.levels) {
+    plan.progress(`bench: ${concurrency} in flight: warming up ${scenarios.length} scenarios`);
+    for (const { id } of scenarios) await load.request("run", { id, concurrency, durationMs: plan.warmupMs, record: false });
+    for (let round = 1; round <= plan.rounds; round++) {
+      plan.progress(`bench: ${concurrency} in flight: round ${round} of ${plan.rounds}`);
+      for (const { id } of scenarios) {
+        const before = await cpu();
+        const [busyBefore, wallBefore] = [machineBusyMs(), performance.now()];
+        await load.request("run", { id, concurrency, durationMs: plan.measureMs / plan.rounds, record: true });
+        const [busyAfter, wallAfter] = [machineBusyMs(), performance.now()];
+        const after = await cpu();
+        const [router, sandbox, ld] = [0, 1, 2].map((i) => usedMs(before[i]!, after[i]!)) as [number, number, number];
+        const key = `${id}@${concurrency}`;
+        const t = tallies.get(key) ?? { router: 0, sandbox: 0, load: 0, others: 0, wallMs: 0 };
+        t.router += router;
+        t.sandbox += sandbox;
+        t.load += ld;
+        t.others += Math.max(0, busyAfter - busyBefore - router - sandbox - ld);
+        t.wallMs += wallAfter - wallBefore;
+        tallies.set(key, t);
+      }
+    }
+  }
+
+  const rows: BenchRow[] = [];
+  for (const scenario of scenarios) {
+    for (const concurrency of plan.levels) {
+      const result = await load.request<LoadResult>("result", { id: scenario.id, concurrency });
+      const t = tallies.get(`${scenario.id}@${concurrency}`)!;
+      const per = (ms: number): number => (result.count === 0 ? 0 : ms / result.count);
+      rows.push({
+        path: scenario.path,
+        protocol: scenario.protocol,
+        result,
+        routerCpuMs: scenario.path === "direct" ? 0 : per(t.router),
+        sandboxCpuMs: per(t.sandbox),
+        loadCpuMs: per(t.load),
+        otherCpus: t.wallMs === 0 ? 0 : t.others / t.wallMs,
+      });
+    }
+  }
+  return rows;
+}
