@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { bloomHas } from "./audit-bloom.js";
-import { ridValue, type AuditIndexStore, type Combo } from "./audit-index-store.js";
+import { ridKey, type AuditIndexStore, type Combo } from "./audit-index-store.js";
+import { decodeRun, NO_LAT } from "./audit-run.js";
 import type { AuditQuery, AuditRecord } from "./location-router-api.js";
 
 /** Read connections kept open between queries; more are opened while more queries stream at once. */
@@ -9,26 +10,33 @@ const IDLE_READERS = 4;
 const MIN_TS = -8.64e15;
 const MAX_TS = 8.64e15 + 1;
 
-interface Row {
+/** A record taken from a run, waiting for its turn in (ts, seg, k) order. */
+interface Found {
   ts: number;
+  seg: number;
+  k: number;
   loc: number;
   org: number;
   combo: number;
-  rid: Buffer | string;
-  lat: number | null;
-  extra: string | null;
+  lat: number;
+  rid: Uint8Array | undefined;
+  ridText: string | undefined;
+  extra: string | undefined;
 }
 
 interface Reader {
   readonly db: Database.Database;
-  readonly statements: Map<string, Database.Statement<Record<string, unknown>, Row>>;
+  readonly statements: Map<string, Database.Statement>;
 }
+
+const byOrder = (a: Found, b: Found): number => a.ts - b.ts || a.seg - b.seg || a.k - b.k;
 
 /**
  * The query side of the index. Each query streams from its own read connection (WAL readers see the
- * last committed refresh and never block it), taken from a small pool; the statement is picked by the
- * filters present so SQLite can seek: one-location queries seek (seg, loc, ts) once per segment in
- * the time range; request-id queries read only the segments whose Bloom filter may hold the id.
+ * last committed refresh and never block it), taken from a small pool. It visits the segments in its
+ * time range in time order (for a request id, only those whose Bloom filter may hold it), reads the
+ * runs of the location (or all runs), and emits records in (ts, log order) order: a record is final
+ * once the next segment starts after it, so only records of overlapping segments wait in memory.
  * @internal
  */
 export class AuditIndexReader {
@@ -50,88 +58,108 @@ export class AuditIndexReader {
   }
 
   *query(q: AuditQuery): Generator<AuditRecord, void, undefined> {
-    if (q.limit !== undefined && q.limit <= 0) return;
-    const params: Record<string, unknown> = { since: q.since ?? MIN_TS, until: q.until ?? MAX_TS };
+    let left = q.limit ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) return;
+    const since = q.since ?? MIN_TS;
+    const until = q.until ?? MAX_TS;
     let locId: number | undefined;
     if (q.locationUid !== undefined) {
       locId = this.#store.locId(q.locationUid);
       if (locId === undefined) return; // never seen: nothing to find
-      params.loc = locId;
     }
-    if (q.requestId !== undefined) params.rid = ridValue(q.requestId);
+    const rid = q.requestId === undefined ? undefined : ridKey(q.requestId);
     const reader = this.#acquire();
     try {
-      let sql = "SELECT r.ts, r.loc, r.org, r.combo, r.rid, r.lat, r.extra FROM ";
-      if (locId !== undefined) {
-        sql +=
-          "segs s CROSS JOIN rec r ON r.seg = s.id AND r.loc = @loc AND r.ts >= @since AND r.ts < @until " +
-          "WHERE s.max_ts >= @since AND s.min_ts < @until";
-        if (q.requestId !== undefined) sql += " AND r.rid = @rid";
-      } else if (q.requestId !== undefined) {
-        params.segs = JSON.stringify(this.#candidates(reader, q.requestId, params.since as number, params.until as number));
-        sql += "rec r WHERE r.seg IN (SELECT value FROM json_each(@segs)) AND r.rid = @rid AND r.ts >= @since AND r.ts < @until";
-      } else {
-        sql += "segs s CROSS JOIN rec r ON r.seg = s.id AND r.ts >= @since AND r.ts < @until WHERE s.max_ts >= @since AND s.min_ts < @until";
-      }
-      if (q.method !== undefined || q.statusClass !== undefined) {
-        sql += " AND r.combo IN (SELECT id FROM combos WHERE 1";
-        if (q.method !== undefined) {
-          sql += " AND upper(method) = @method";
-          params.method = q.method.toUpperCase();
+      const combos = this.#combos(reader, q);
+      const segs = this.#stmt(reader, "SELECT id, rows, min_ts FROM segs WHERE max_ts >= ? AND min_ts < ? ORDER BY min_ts, id").all(since, until) as {
+        id: number;
+        rows: number;
+        min_ts: number;
+      }[];
+      const runs =
+        locId === undefined
+          ? this.#stmt(reader, "SELECT loc, n, data FROM runs WHERE seg = ? AND max_ts >= ? AND min_ts < ?")
+          : this.#stmt(reader, "SELECT loc, n, data FROM runs WHERE seg = ? AND loc = ? AND max_ts >= ? AND min_ts < ?");
+      let waiting: Found[] = [];
+      for (const seg of segs) {
+        if (rid !== undefined && !this.#mayHold(reader, seg.id, seg.rows, rid.a, rid.b)) continue;
+        // Everything before this segment's first ts is final.
+        if (waiting.length > 0) {
+          waiting.sort(byOrder);
+          let cut = 0;
+          while (cut < waiting.length && waiting[cut]!.ts < seg.min_ts) cut++;
+          for (let i = 0; i < cut; i++) {
+            yield this.#record(reader, waiting[i]!);
+            if (--left <= 0) return;
+          }
+          waiting = waiting.slice(cut);
         }
-        if (q.statusClass !== undefined) {
-          sql += " AND status >= @slo AND status < @shi";
-          params.slo = Number(q.statusClass[0]) * 100;
-          params.shi = Number(q.statusClass[0]) * 100 + 100;
+        const rows = (locId === undefined ? runs.iterate(seg.id, since, until) : runs.iterate(seg.id, locId, since, until)) as Iterable<{ loc: number; n: number; data: Buffer }>;
+        for (const run of rows) {
+          decodeRun(
+            run.data,
+            run.n,
+            (r) => {
+              if (r.ts < since || r.ts >= until || (combos !== undefined && !combos.has(r.combo))) return;
+              waiting.push({ ts: r.ts, seg: seg.id, k: r.k, loc: run.loc, org: r.org, combo: r.combo, lat: r.lat, rid: r.rid, ridText: r.ridText, extra: r.extra });
+            },
+            rid?.value,
+          );
         }
-        sql += ")";
       }
-      sql += " ORDER BY r.ts, r.seg, r.k";
-      if (q.limit !== undefined) {
-        sql += " LIMIT @limit";
-        params.limit = q.limit;
+      waiting.sort(byOrder);
+      for (const found of waiting) {
+        yield this.#record(reader, found);
+        if (--left <= 0) return;
       }
-      let stmt = reader.statements.get(sql);
-      if (stmt === undefined) {
-        stmt = reader.db.prepare<Record<string, unknown>, Row>(sql);
-        reader.statements.set(sql, stmt);
-      }
-      for (const row of stmt.iterate(params)) yield this.#record(reader, row);
     } finally {
       this.#release(reader);
     }
   }
 
-  /** Segments in the time range whose filter may hold the request id. */
-  #candidates(reader: Reader, requestId: string, since: number, until: number): number[] {
-    const out: number[] = [];
-    const segs = reader.db.prepare<[number, number], { id: number; rows: number }>("SELECT id, rows FROM segs WHERE max_ts >= ? AND min_ts < ?");
-    const bloomOf = reader.db.prepare<[number], { bloom: Buffer }>("SELECT bloom FROM segs WHERE id = ?");
-    for (const { id, rows } of segs.all(since, until)) {
-      let cached = this.#blooms.get(id);
-      if (cached?.rows !== rows) {
-        const r = bloomOf.get(id);
-        if (r === undefined) continue;
-        cached = { rows, bloom: new Uint8Array(r.bloom) };
-        this.#blooms.set(id, cached);
-      }
-      if (bloomHas(cached.bloom, requestId)) out.push(id);
+  #stmt(reader: Reader, sql: string): Database.Statement {
+    let stmt = reader.statements.get(sql);
+    if (stmt === undefined) {
+      stmt = reader.db.prepare(sql);
+      reader.statements.set(sql, stmt);
     }
-    return out;
+    return stmt;
   }
 
-  #record(reader: Reader, row: Row): AuditRecord {
-    const combo = this.#combo(reader, row.combo);
-    const extra = row.extra === null ? undefined : (JSON.parse(row.extra) as { ts?: string; lat?: number });
+  /** The combos a method or status-class filter lets through; undefined when there is no such filter. */
+  #combos(reader: Reader, q: AuditQuery): Set<number> | undefined {
+    if (q.method === undefined && q.statusClass === undefined) return undefined;
+    const lo = q.statusClass === undefined ? MIN_TS : Number(q.statusClass[0]) * 100;
+    const hi = q.statusClass === undefined ? MAX_TS : lo + 100;
+    const method = q.method?.toUpperCase();
+    const rows = this.#stmt(reader, "SELECT id, method FROM combos WHERE status >= ? AND status < ?").all(lo, hi) as { id: number; method: string }[];
+    return new Set(rows.filter((r) => method === undefined || r.method.toUpperCase() === method).map((r) => r.id));
+  }
+
+  /** Whether the segment's Bloom filter may hold the request id (open segments' filters are read again as they grow). */
+  #mayHold(reader: Reader, seg: number, rows: number, a: number, b: number): boolean {
+    let cached = this.#blooms.get(seg);
+    if (cached?.rows !== rows) {
+      const r = this.#stmt(reader, "SELECT bloom FROM segs WHERE id = ?").get(seg) as { bloom: Buffer } | undefined;
+      if (r === undefined) return false;
+      cached = { rows, bloom: new Uint8Array(r.bloom) };
+      this.#blooms.set(seg, cached);
+    }
+    return bloomHas(cached.bloom, a, b);
+  }
+
+  #record(reader: Reader, f: Found): AuditRecord {
+    const combo = this.#combo(reader, f.combo);
+    const extra = f.extra === undefined ? undefined : (JSON.parse(f.extra) as { ts?: string; lat?: number });
     const rec: AuditRecord = {
-      ts: extra?.ts ?? new Date(row.ts).toISOString(),
-      location_uid: this.#str(reader, row.loc),
-      org_slug: this.#str(reader, row.org),
+      ts: extra?.ts ?? new Date(f.ts).toISOString(),
+      location_uid: this.#str(reader, f.loc),
+      org_slug: this.#str(reader, f.org),
       endpoint: combo.endpoint,
       method: combo.method,
       status: combo.status,
-      request_id: typeof row.rid === "string" ? row.rid : uuidOf(row.rid),
-      latency_ms: row.lat === null ? (extra?.lat ?? 0) : row.lat / 100,
+      request_id: f.ridText ?? uuidOf(f.rid!),
+      latency_ms: f.lat === NO_LAT ? (extra?.lat ?? 0) : f.lat / 100,
     };
     if (combo.caller !== null) rec.caller = combo.caller;
     if (combo.error_code !== null) rec.error_code = combo.error_code;
@@ -140,13 +168,13 @@ export class AuditIndexReader {
 
   /** Interned strings come from the writer's memory; one added by another process is read from the database. */
   #str(reader: Reader, id: number): string {
-    return this.#store.str(id) ?? (reader.db.prepare<[number], { s: string }>("SELECT s FROM strs WHERE id = ?").get(id)?.s ?? "");
+    return this.#store.str(id) ?? ((this.#stmt(reader, "SELECT s FROM strs WHERE id = ?").get(id) as { s: string } | undefined)?.s ?? "");
   }
 
   #combo(reader: Reader, id: number): Combo {
     return (
       this.#store.combo(id) ??
-      reader.db.prepare<[number], Combo>("SELECT endpoint, method, status, caller, error_code FROM combos WHERE id = ?").get(id) ?? {
+      (this.#stmt(reader, "SELECT endpoint, method, status, caller, error_code FROM combos WHERE id = ?").get(id) as Combo | undefined) ?? {
         endpoint: "",
         method: "",
         status: 0,
@@ -171,7 +199,7 @@ export class AuditIndexReader {
   }
 }
 
-function uuidOf(b: Buffer): string {
-  const h = b.toString("hex");
+function uuidOf(b: Uint8Array): string {
+  const h = Buffer.from(b.buffer, b.byteOffset, 16).toString("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -1,21 +1,26 @@
 import { closeSync, openSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
-import { bloomAdd, bloomBytes } from "./audit-bloom.js";
-import type { IndexedLine } from "./audit-line-parser.js";
+import { bloomAdd, bloomBytes, textHashA, textHashB, uuidHashA, uuidHashB } from "./audit-bloom.js";
+import { FieldInterner } from "./audit-interner.js";
+import { F, type LineFields } from "./audit-line-parser.js";
+import { encodeRun } from "./audit-run.js";
 
 /** Bumped when the layout changes; an index of another version is dropped and rebuilt from the files. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 /**
- * The layout, chosen for size (the index must stay under half the JSONL) and for append-only writes:
- * - `rec` holds one row per line, keyed (seg, loc, ts, k) WITHOUT ROWID: a segment is a run of up to
- *   `segmentLines` lines of one file, written sorted, so each segment lands as a contiguous run of
- *   full pages at the end of the B-tree, and a one-location query does one seek per segment in range.
+ * The layout, chosen for build speed (inserts are what an index build spends its time on), for size
+ * (the index must stay under half the JSONL) and for append-only writes:
+ * - A segment is a run of up to `segmentLines` lines of one file. `runs` holds, per segment and
+ *   location, that location's records packed into one blob (see audit-run.ts), keyed (seg, loc, k0)
+ *   WITHOUT ROWID with the run's time range: one row per location and segment instead of one per
+ *   line, written in key order, so a segment lands as contiguous full pages at the end of the B-tree
+ *   and a one-location query reads one row per segment in its time range.
  * - Strings repeat a lot: locations and orgs are interned in `strs`, and (endpoint, method, status,
- *   caller, error_code) in `combos`, so a row is a few small integers, the ts, and the request id
+ *   caller, error_code) in `combos`, so a record is its ts, a few small integers and the request id
  *   (16 bytes when it is a lowercase UUID, text otherwise).
- * - `extra` keeps what the integers cannot give back exactly (a ts not written by toISOString, a
- *   latency that is not a whole number of hundredths), so a record is rebuilt byte for byte.
+ * - What the integers cannot give back exactly (a ts not written by toISOString, a latency that is not
+ *   a whole number of hundredths) travels with the record, so a record is rebuilt byte for byte.
  * - Request ids are found through a Bloom filter per segment (`segs.bloom`), not a second B-tree.
  */
 const SCHEMA = `
@@ -30,19 +35,46 @@ CREATE INDEX IF NOT EXISTS segs_file ON segs (file, id);
 CREATE TABLE IF NOT EXISTS strs (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, s TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS combos (
   id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, method TEXT NOT NULL, status NOT NULL, caller TEXT, error_code TEXT);
-CREATE TABLE IF NOT EXISTS rec (
-  seg INTEGER NOT NULL, loc INTEGER NOT NULL, ts INTEGER NOT NULL, k INTEGER NOT NULL,
-  org INTEGER NOT NULL, combo INTEGER NOT NULL, rid NOT NULL, lat INTEGER, extra TEXT,
-  PRIMARY KEY (seg, loc, ts, k)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+  seg INTEGER NOT NULL, loc INTEGER NOT NULL, k0 INTEGER NOT NULL,
+  min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (seg, loc, k0)) WITHOUT ROWID;
 `;
 
 const KIND_LOC = 0;
 const KIND_ORG = 1;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A request id as stored: a lowercase UUID as its 16 bytes, anything else as text. @internal */
-export function ridValue(rid: string): Buffer | string {
-  return UUID.test(rid) ? Buffer.from(rid.replaceAll("-", ""), "hex") : rid;
+/** Whether `s[start, end)` is a lowercase UUID, the form stored as 16 bytes. */
+function isUuidAt(s: string, start: number, end: number): boolean {
+  if (end - start !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(start + i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : c - 0x57);
+
+/** Writes the 16 bytes of the UUID at `s[start]` to `out[offset]`. */
+function uuidBytes(s: string, start: number, out: Uint8Array, offset: number): void {
+  let o = offset;
+  for (let i = 0; i < 36; i += 2) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+    out[o++] = (hexValue(s.charCodeAt(start + i)) << 4) | hexValue(s.charCodeAt(start + i + 1));
+  }
+}
+
+/** A request id as stored (a lowercase UUID as its 16 bytes, anything else as text) and its two filter hashes. @internal */
+export function ridKey(rid: string): { value: Buffer | string; a: number; b: number } {
+  if (!isUuidAt(rid, 0, rid.length)) return { value: rid, a: textHashA(rid), b: textHashB(rid) };
+  const value = Buffer.allocUnsafe(16);
+  uuidBytes(rid, 0, value, 0);
+  return { value, a: uuidHashA(value, 0), b: uuidHashB(value, 0) };
 }
 
 /** One row of `files`: how far one audit file (known by the hash of its first line) is indexed. @internal */
@@ -107,6 +139,20 @@ export function openIndexDatabase(path: string): Database.Database {
 }
 
 /**
+ * A copy of `s[start, end)` that does not keep `s` alive: a plain slice of a long string is a view
+ * into it, and an interned location would pin the whole 4 MiB chunk of text it was read from.
+ */
+function detach(s: string, start: number, end: number): string {
+  return ` ${s.slice(start, end)}`.slice(1);
+}
+
+/** In-memory interners of a combo's parts (endpoint, method, caller, error code) and statuses, for a numeric combo key. */
+const PART_EP = 0;
+const PART_METHOD = 1;
+const PART_CALLER = 2;
+const PART_ERR = 3;
+
+/**
  * The write side of the index: interning, segments, and one transaction per flushed batch that moves
  * a file's offset together with its rows, so a crash never indexes a line twice or skips one.
  * @internal
@@ -114,9 +160,12 @@ export function openIndexDatabase(path: string): Database.Database {
 export class AuditIndexStore {
   readonly db: Database.Database;
   readonly segmentLines: number;
-  #strIds: Map<string, number>[] = [new Map(), new Map()];
+  /** Locations and orgs: text → id (in place), and id → text. */
+  #strIds = [new FieldInterner(), new FieldInterner()];
   #strs = new Map<number, string>();
-  #comboIds = new Map<string, number>();
+  #parts = [new FieldInterner(), new FieldInterner(), new FieldInterner(), new FieldInterner()];
+  #statuses = new Map<number, number>();
+  #comboIds = new Map<number | string, number>();
   #combos = new Map<number, Combo>();
   #newStrs: [number, number, string][] = [];
   #newCombos: [number, Combo][] = [];
@@ -142,9 +191,9 @@ export class AuditIndexStore {
       updateSeg: db.prepare("UPDATE segs SET rows = ?, min_ts = ?, max_ts = ?, bloom = ? WHERE id = ?"),
       insertStr: db.prepare("INSERT INTO strs (id, kind, s) VALUES (?, ?, ?)"),
       insertCombo: db.prepare("INSERT INTO combos (id, endpoint, method, status, caller, error_code) VALUES (?, ?, ?, ?, ?, ?)"),
-      insertRec: db.prepare("INSERT INTO rec (seg, loc, ts, k, org, combo, rid, lat, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      insertRun: db.prepare("INSERT INTO runs (seg, loc, k0, min_ts, max_ts, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       segsOfFile: db.prepare<[number], { id: number }>("SELECT id FROM segs WHERE file = ?"),
-      deleteRecs: db.prepare("DELETE FROM rec WHERE seg = ?"),
+      deleteRuns: db.prepare("DELETE FROM runs WHERE seg = ?"),
       deleteSegs: db.prepare("DELETE FROM segs WHERE file = ?"),
       deleteFile: db.prepare("DELETE FROM files WHERE id = ?"),
     };
@@ -160,8 +209,10 @@ export class AuditIndexStore {
   }
 
   #reload(): void {
-    this.#strIds = [new Map(), new Map()];
+    this.#strIds = [new FieldInterner(), new FieldInterner()];
     this.#strs.clear();
+    this.#parts = [new FieldInterner(), new FieldInterner(), new FieldInterner(), new FieldInterner()];
+    this.#statuses.clear();
     this.#comboIds.clear();
     this.#combos.clear();
     this.#newStrs = [];
@@ -169,7 +220,7 @@ export class AuditIndexStore {
     this.#open.clear();
     let max = 0;
     for (const r of this.db.prepare<[], { id: number; kind: number; s: string }>("SELECT id, kind, s FROM strs").iterate()) {
-      this.#strIds[r.kind]?.set(r.s, r.id);
+      this.#strIds[r.kind]?.add(r.s, r.id);
       this.#strs.set(r.id, r.s);
       max = Math.max(max, r.id);
     }
@@ -177,7 +228,7 @@ export class AuditIndexStore {
     max = 0;
     for (const r of this.db.prepare<[], Combo & { id: number }>("SELECT * FROM combos").iterate()) {
       const { id, ...combo } = r;
-      this.#comboIds.set(comboKey(combo.endpoint, combo.method, combo.status, combo.caller, combo.error_code), id);
+      this.#comboIds.set(this.#comboKey(combo.endpoint, 0, combo.endpoint.length, combo.method, 0, combo.method.length, combo.status, combo.caller, 0, combo.error_code, 0), id);
       this.#combos.set(id, combo);
       max = Math.max(max, id);
     }
@@ -193,7 +244,8 @@ export class AuditIndexStore {
   }
 
   locId(uid: string): number | undefined {
-    return this.#strIds[KIND_LOC]!.get(uid);
+    const id = this.#strIds[KIND_LOC]!.find(uid, 0, uid.length, FieldInterner.hash(uid, 0, uid.length));
+    return id === -1 ? undefined : id;
   }
 
   files(): FileRow[] {
@@ -206,7 +258,6 @@ export class AuditIndexStore {
 
   addFile(head: string, name: string, gz: boolean, dev: number, ino: number): FileRow {
     this.#stmt.insertFile.run(head, name, gz ? 1 : 0, dev, ino, 0, 0);
-    this.#dataVersion = this.db.pragma("data_version", { simple: true }) as number;
     return this.#stmt.fileByHead.get(head)!;
   }
 
@@ -233,25 +284,52 @@ export class AuditIndexStore {
     return seg.rows < this.segmentLines ? seg : undefined;
   }
 
-  #intern(kind: number, s: string): number {
-    let id = this.#strIds[kind]!.get(s);
-    if (id === undefined) {
+  /** The id of a location or org given as `s[start, end)`, interned when new. */
+  #intern(kind: number, s: string, start: number, end: number): number {
+    const table = this.#strIds[kind]!;
+    let id = table.find(s, start, end, FieldInterner.hash(s, start, end));
+    if (id === -1) {
       id = this.#nextStr++;
-      this.#strIds[kind]!.set(s, id);
-      this.#strs.set(id, s);
-      this.#newStrs.push([id, kind, s]);
+      const str = detach(s, start, end);
+      table.add(str, id);
+      this.#strs.set(id, str);
+      this.#newStrs.push([id, kind, str]);
     }
     return id;
   }
 
-  #internCombo(l: IndexedLine): number {
-    const caller = l.caller ?? null;
-    const err = l.err ?? null;
-    const key = comboKey(l.endpoint, l.method, l.status, caller, err);
+  /** A small id of a combo part (absent: 0), kept in memory only. */
+  #part(kind: number, s: string | null, start: number, end: number): number {
+    if (s === null || start < 0) return 0;
+    const table = this.#parts[kind]!;
+    let id = table.find(s, start, end, FieldInterner.hash(s, start, end));
+    if (id === -1) {
+      id = table.size + 1;
+      table.add(detach(s, start, end), id);
+    }
+    return id;
+  }
+
+  /** One number for the combo while its parts' ids fit in 53 bits; a string key beyond that. */
+  #comboKey(ep: string, epStart: number, epEnd: number, method: string, mStart: number, mEnd: number, status: number, caller: string | null, cStart: number, err: string | null, eStart: number, cEnd = caller === null ? -1 : caller.length, eEnd = err === null ? -1 : err.length): number | string {
+    const e = this.#part(PART_EP, ep, epStart, epEnd);
+    const m = this.#part(PART_METHOD, method, mStart, mEnd);
+    const c = this.#part(PART_CALLER, caller, cStart, cEnd);
+    const x = this.#part(PART_ERR, err, eStart, eEnd);
+    let st = this.#statuses.get(status);
+    if (st === undefined) this.#statuses.set(status, (st = this.#statuses.size));
+    if (e < 2048 && m < 1024 && st < 4096 && c < 1024 && x < 1024) return (((e * 1024 + m) * 4096 + st) * 1024 + c) * 1024 + x;
+    return `${e},${m},${st},${c},${x}`;
+  }
+
+  #internCombo(f: LineFields): number {
+    const { src, at } = f;
+    const key = this.#comboKey(src, at[F.EpStart]!, at[F.EpStart + 1]!, src, at[F.MethodStart]!, at[F.MethodStart + 1]!, f.status, src, at[F.CallerStart]!, src, at[F.ErrStart]!, at[F.CallerStart + 1]!, at[F.ErrStart + 1]!);
     let id = this.#comboIds.get(key);
     if (id === undefined) {
       id = this.#nextCombo++;
-      const combo: Combo = { endpoint: l.endpoint, method: l.method, status: l.status, caller, error_code: err };
+      const text = (k: number): string | null => (at[k]! < 0 ? null : detach(src, at[k]!, at[k + 1]!));
+      const combo: Combo = { endpoint: text(F.EpStart)!, method: text(F.MethodStart)!, status: f.status, caller: text(F.CallerStart), error_code: text(F.ErrStart) };
       this.#comboIds.set(key, id);
       this.#combos.set(id, combo);
       this.#newCombos.push([id, combo]);
@@ -259,21 +337,37 @@ export class AuditIndexStore {
     return id;
   }
 
-  /** Adds a parsed line to `batch`, interning its strings. */
-  stage(batch: SegmentBatch, l: IndexedLine): void {
-    const lat = Math.round(l.lat * 100);
-    const exactLat = lat / 100 === l.lat && Number.isSafeInteger(lat);
-    batch.loc.push(this.#intern(KIND_LOC, l.loc));
-    batch.org.push(this.#intern(KIND_ORG, l.org));
-    batch.combo.push(this.#internCombo(l));
-    batch.ts.push(l.ts);
-    batch.rid.push(l.rid);
-    batch.lat.push(exactLat ? lat : null);
-    batch.extra.push(l.tsText === undefined && exactLat ? null : JSON.stringify({ ts: l.tsText, lat: exactLat ? undefined : l.lat }));
+  /** Adds a scanned line to `batch`, interning its strings. */
+  stage(batch: SegmentBatch, f: LineFields): void {
+    const i = batch.size++;
+    const { src, at } = f;
+    batch.loc[i] = this.#intern(KIND_LOC, src, at[F.LocStart]!, at[F.LocStart + 1]!);
+    batch.org[i] = this.#intern(KIND_ORG, src, at[F.OrgStart]!, at[F.OrgStart + 1]!);
+    batch.combo[i] = this.#internCombo(f);
+    batch.ts[i] = f.ts;
+    // Hundredths that fit an i32 (a run stores 4 bytes); anything else goes to `extra`.
+    const lat = f.latCenti >= -0x7fffffff && f.latCenti <= 0x7fffffff ? f.latCenti : Number.NaN;
+    batch.lat[i] = lat;
+    const rs = at[F.RidStart]!;
+    const re = at[F.RidStart + 1]!;
+    if (isUuidAt(src, rs, re)) {
+      uuidBytes(src, rs, batch.rid, i * 16);
+      batch.ridA[i] = uuidHashA(batch.rid, i * 16);
+      batch.ridB[i] = uuidHashB(batch.rid, i * 16);
+    } else {
+      const rid = src.slice(rs, re);
+      batch.ridText.set(i, rid);
+      batch.ridA[i] = textHashA(rid);
+      batch.ridB[i] = textHashB(rid);
+    }
+    if (!f.tsCanonical || Number.isNaN(lat)) {
+      const ts = f.tsCanonical ? undefined : src.slice(at[F.TsStart], at[F.TsStart + 1]);
+      batch.extra.set(i, JSON.stringify({ ts, lat: Number.isNaN(lat) ? f.lat : undefined }));
+    }
   }
 
   /**
-   * Writes the batch (all lines of one file, fewer than room() allows) and the file's new progress in
+   * Writes the batch (lines of one file, no more than room() allows) and the file's new progress in
    * one transaction. On failure nothing is written and the in-memory state is reloaded.
    */
   flush(file: FileRow, batch: SegmentBatch, progress: { offset: number; lines: number; size: number; mtime: number; complete: boolean }): void {
@@ -282,7 +376,7 @@ export class AuditIndexStore {
       this.db.transaction(() => {
         for (const [id, kind, str] of this.#newStrs) s.insertStr.run(id, kind, str);
         for (const [id, c] of this.#newCombos) s.insertCombo.run(id, c.endpoint, c.method, c.status, c.caller, c.error_code);
-        const n = batch.loc.length;
+        const n = batch.size;
         if (n > 0) {
           let seg = this.#openSegment(file.id);
           if (seg === undefined) {
@@ -291,13 +385,23 @@ export class AuditIndexStore {
             this.#open.set(file.id, seg);
           }
           const base = seg.rows;
-          for (const i of orderByLocation(batch.loc)) {
-            const ts = batch.ts[i]!;
-            const rid = batch.rid[i]!;
-            s.insertRec.run(seg.id, batch.loc[i], ts, base + i, batch.org[i], batch.combo[i], ridValue(rid), batch.lat[i], batch.extra[i]);
-            if (ts < seg.minTs) seg.minTs = ts;
-            if (ts > seg.maxTs) seg.maxTs = ts;
-            bloomAdd(seg.bloom, rid);
+          const order = orderByLocation(batch.loc, n);
+          for (let j = 0; j < n; ) {
+            const loc = batch.loc[order[j]!]!;
+            let end = j;
+            let minTs = Number.POSITIVE_INFINITY;
+            let maxTs = Number.NEGATIVE_INFINITY;
+            for (; end < n && batch.loc[order[end]!] === loc; end++) {
+              const i = order[end]!;
+              const ts = batch.ts[i]!;
+              if (ts < minTs) minTs = ts;
+              if (ts > maxTs) maxTs = ts;
+              bloomAdd(seg.bloom, batch.ridA[i]!, batch.ridB[i]!);
+            }
+            s.insertRun.run(seg.id, loc, base + order[j]!, minTs, maxTs, end - j, encodeRun(batch, order, j, end, base));
+            if (minTs < seg.minTs) seg.minTs = minTs;
+            if (maxTs > seg.maxTs) seg.maxTs = maxTs;
+            j = end;
           }
           seg.rows += n;
           s.updateSeg.run(seg.rows, seg.minTs, seg.maxTs, seg.bloom, seg.id);
@@ -311,14 +415,13 @@ export class AuditIndexStore {
     this.#newStrs = [];
     this.#newCombos = [];
     Object.assign(file, { offset: progress.offset, lines: progress.lines, size: progress.size, mtime: progress.mtime, complete: progress.complete ? 1 : 0 });
-    this.#dataVersion = this.db.pragma("data_version", { simple: true }) as number;
   }
 
   /** Removes a file's rows, segments and progress (the file is gone, or retention removes it). */
   dropFile(fileId: number): void {
     const s = this.#stmt;
     this.db.transaction(() => {
-      for (const { id } of s.segsOfFile.all(fileId)) s.deleteRecs.run(id);
+      for (const { id } of s.segsOfFile.all(fileId)) s.deleteRuns.run(id);
       s.deleteSegs.run(fileId);
       s.deleteFile.run(fileId);
     })();
@@ -328,41 +431,47 @@ export class AuditIndexStore {
 
 /** Lines of one file waiting to be flushed into its open segment, column by column. @internal */
 export class SegmentBatch {
-  loc: number[] = [];
-  org: number[] = [];
-  combo: number[] = [];
-  ts: number[] = [];
-  rid: string[] = [];
-  lat: (number | null)[] = [];
-  extra: (string | null)[] = [];
+  size = 0;
+  readonly loc: Int32Array;
+  readonly org: Int32Array;
+  readonly combo: Int32Array;
+  readonly ts: Float64Array;
+  /** Latency in hundredths, NaN when that is not exact (then it is in `extra`). */
+  readonly lat: Float64Array;
+  /** Request ids that are UUIDs, 16 bytes each; the others are in `ridText`. */
+  readonly rid: Uint8Array;
+  readonly ridA: Int32Array;
+  readonly ridB: Int32Array;
+  ridText = new Map<number, string>();
+  /** What the integer columns cannot give back exactly, as JSON, by row. */
+  extra = new Map<number, string>();
 
-  get size(): number {
-    return this.loc.length;
+  constructor(capacity: number) {
+    this.loc = new Int32Array(capacity);
+    this.org = new Int32Array(capacity);
+    this.combo = new Int32Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.lat = new Float64Array(capacity);
+    this.rid = new Uint8Array(capacity * 16);
+    this.ridA = new Int32Array(capacity);
+    this.ridB = new Int32Array(capacity);
   }
 
   clear(): void {
-    this.loc = [];
-    this.org = [];
-    this.combo = [];
-    this.ts = [];
-    this.rid = [];
-    this.lat = [];
-    this.extra = [];
+    this.size = 0;
+    if (this.ridText.size > 0) this.ridText = new Map();
+    if (this.extra.size > 0) this.extra = new Map();
   }
 }
 
-function comboKey(endpoint: string, method: string, status: number, caller: string | null, err: string | null): string {
-  return `${endpoint}\u0000${method}\u0000${status}\u0000${caller ?? "\u0001"}\u0000${err ?? "\u0001"}`;
-}
-
 /** Batch positions ordered by location id, in line order within one (a counting sort): the key order, nearly. */
-function orderByLocation(loc: number[]): Int32Array {
+function orderByLocation(loc: Int32Array, n: number): Int32Array {
   let max = 0;
-  for (const l of loc) if (l > max) max = l;
+  for (let i = 0; i < n; i++) if (loc[i]! > max) max = loc[i]!;
   const start = new Int32Array(max + 2);
-  for (const l of loc) start[l + 1]!++;
+  for (let i = 0; i < n; i++) start[loc[i]! + 1]!++;
   for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
-  const order = new Int32Array(loc.length);
-  for (let i = 0; i < loc.length; i++) order[start[loc[i]!]!++] = i;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[start[loc[i]!]!++] = i;
   return order;
 }

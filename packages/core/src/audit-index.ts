@@ -5,7 +5,7 @@ import { basename } from "node:path";
 import { AuditLineSplitter, listAuditFiles, MAX_AUDIT_LINE_BYTES, readAuditBytes, type AuditFile, type AuditLineSink } from "./audit-files.js";
 import { AuditIndexReader } from "./audit-index-query.js";
 import { AuditIndexStore, openIndexDatabase, SegmentBatch, type FileRow } from "./audit-index-store.js";
-import { newIndexedLine, parseIndexedLine } from "./audit-line-parser.js";
+import { newLineFields, scanAuditLine } from "./audit-line-parser.js";
 import type { AuditQuery, AuditRecord } from "./location-router-api.js";
 
 /** Options of createAuditIndex(). */
@@ -74,6 +74,8 @@ class SqliteAuditIndex implements AuditIndex {
   readonly #reader: AuditIndexReader;
   readonly #warn: (err: Error) => void;
   readonly #memo = new Map<string, Memo>();
+  readonly #batch: SegmentBatch;
+  readonly #fields = newLineFields();
   /** Cut last lines already reported, by file id and offset, so each is told once. */
   readonly #toldCut = new Set<string>();
   #warnings = 0;
@@ -85,6 +87,7 @@ class SqliteAuditIndex implements AuditIndex {
     this.#warn = options.onWarning ?? ((err) => process.emitWarning(err));
     const db = openIndexDatabase(options.indexPath);
     this.#store = new AuditIndexStore(db, options.segmentLines ?? DEFAULT_AUDIT_SEGMENT_LINES);
+    this.#batch = new SegmentBatch(this.#store.segmentLines);
     this.#reader = new AuditIndexReader(options.indexPath, this.#store);
   }
 
@@ -217,8 +220,9 @@ class SqliteAuditIndex implements AuditIndex {
     let { offset, lines } = start;
     let room = store.room(row.id);
     let told = 0;
-    const batch = new SegmentBatch();
-    const parsed = newIndexedLine();
+    const batch = this.#batch;
+    batch.clear();
+    const parsed = this.#fields;
     const warn = (what: string): void => {
       if (++told <= WARNINGS_PER_FILE) this.#report(`audit index: ${file.path} line ${lines}: ${what}; skipped`);
       else this.#warnings++;
@@ -229,11 +233,11 @@ class SqliteAuditIndex implements AuditIndex {
       room = store.room(row.id);
     };
     const sink: AuditLineSink = {
-      line(buf, s, e, bytes) {
+      line(text, s, e, bytes, noEscapes) {
         lines++;
         offset += bytes;
         if (e === s) return; // a blank line carries nothing
-        const fault = parseIndexedLine(buf.toString("utf8", s, e), parsed);
+        const fault = scanAuditLine(text, parsed, s, e, noEscapes);
         if (fault !== undefined) return warn(fault);
         if (parsed.unknownFields > 0) warn(`${parsed.unknownFields} unknown field(s) not indexed; the record's own fields are`);
         store.stage(batch, parsed);

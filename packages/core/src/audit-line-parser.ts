@@ -1,28 +1,49 @@
-/** One audit line as the index stores it. Reused across lines by the parser, so copy what you keep. @internal */
-export interface IndexedLine {
+/**
+ * Reads audit lines for the index without allocating per field: a line is scanned into positions
+ * (`LineFields.at`) in a source string, so interning compares characters in place instead of slicing
+ * strings. Lines as the writer writes them (fixed field order, no escapes) take a fast path of
+ * substring tests; anything else is parsed as JSON, checked field by field, and its values are
+ * concatenated into a new source string the positions then point into.
+ */
+
+/** Slots of `LineFields.at`: start and end of each text field in `src` (end = start + 1). @internal */
+export const F = {
+  TsStart: 0,
+  LocStart: 2,
+  OrgStart: 4,
+  EpStart: 6,
+  MethodStart: 8,
+  RidStart: 10,
+  CallerStart: 12,
+  ErrStart: 14,
+} as const;
+/** One of the F slots. @internal */
+export type FieldSlot = (typeof F)[keyof typeof F];
+
+/** One scanned line; reused across lines, so copy what you keep. @internal */
+export interface LineFields {
+  /** The string the positions point into. */
+  src: string;
+  /** Start/end of each text field (see F); caller and error code are -1 when absent. */
+  readonly at: Int32Array;
   /** Epoch ms. */
   ts: number;
-  /** The `ts` text as written, when `new Date(ts).toISOString()` would not give it back; else undefined. */
-  tsText: string | undefined;
-  loc: string;
-  org: string;
-  endpoint: string;
-  method: string;
+  /** False when `new Date(ts).toISOString()` would not give the written text back. */
+  tsCanonical: boolean;
   status: number;
-  rid: string;
   lat: number;
-  caller: string | undefined;
-  err: string | undefined;
-  /** Fields outside the record's set (and `hash`), or known fields of the wrong type; they are not indexed. */
+  /** `lat` in hundredths when that is exact, else NaN. */
+  latCenti: number;
+  /** Fields outside the record's set (and `hash`), or known fields of the wrong type: not indexed. */
   unknownFields: number;
 }
 
 /** Why a line is not indexed. @internal */
 export type LineFault = "not JSON" | "JSON but not an audit record" | "its ts is not a date";
 
-/** A fresh IndexedLine to parse into. @internal */
-export function newIndexedLine(): IndexedLine {
-  return { ts: 0, tsText: undefined, loc: "", org: "", endpoint: "", method: "", status: 0, rid: "", lat: 0, caller: undefined, err: undefined, unknownFields: 0 };
+/** A fresh LineFields to scan into. @internal */
+export function newLineFields(): LineFields {
+  return { src: "", at: new Int32Array(16), ts: 0, tsCanonical: true, status: 0, lat: 0, latCenti: 0, unknownFields: 0 };
 }
 
 const P_TS = '{"ts":"';
@@ -40,18 +61,18 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const KNOWN = new Set(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code", "hash"]);
 
 /**
- * Parses one line (without its newline) into `out`; returns why it is not a record, or undefined.
- * Lines as the writer writes them (fixed field order, no escapes) take a fast path of substring
- * tests; anything else is parsed as JSON and checked field by field.
+ * Scans one line, `text[start, end)` without its newline, into `out`; returns why it is not a record,
+ * or undefined. The positions in `out` point into `text` (fast path) or into a new string (JSON path).
+ * `noEscapes` says `text` has no backslash at all (so no line in it needs the JSON path for escapes).
  * @internal
  */
-export function parseIndexedLine(line: string, out: IndexedLine): LineFault | undefined {
+export function scanAuditLine(text: string, out: LineFields, start = 0, end = text.length, noEscapes = false): LineFault | undefined {
   out.unknownFields = 0;
-  if (!parseFast(line, out) && !parseSlow(line, out)) return isJson(line) ? "JSON but not an audit record" : "not JSON";
-  const ts = parseTs(out.tsText!);
-  if (ts === undefined) return "its ts is not a date";
-  out.ts = ts.ms;
-  if (ts.canonical) out.tsText = undefined;
+  if (!scanFast(text, start, end, noEscapes, out)) {
+    const line = text.slice(start, end);
+    if (!scanSlow(line, out)) return isJson(line) ? "JSON but not an audit record" : "not JSON";
+  }
+  if (!parseTs(out.src, out.at[F.TsStart]!, out.at[F.TsStart + 1]!, out)) return "its ts is not a date";
   return undefined;
 }
 
@@ -64,68 +85,115 @@ function isJson(line: string): boolean {
   }
 }
 
-const num = (s: string): number => (JSON_NUMBER.test(s) ? Number(s) : Number.NaN);
+/** The index of the closing quote of a string starting at `from`, if `line` has `prefix` at `at`; else -1. */
+function stringAfter(line: string, prefix: string, at: number): number {
+  return line.startsWith(prefix, at) ? line.indexOf('"', at + prefix.length) : -1;
+}
+
+/** A JSON number in `line[start, end)`, or NaN; plain integers and decimals without allocating. */
+function numberAt(line: string, start: number, end: number): number {
+  let i = start;
+  const negative = line.charCodeAt(i) === 0x2d;
+  if (negative) i++;
+  let int = 0;
+  const intStart = i;
+  while (i < end) {
+    const d = line.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) break;
+    int = int * 10 + d;
+    i++;
+  }
+  const intDigits = i - intStart;
+  if (i === end && intDigits > 0 && intDigits < 16 && (intDigits === 1 || line.charCodeAt(intStart) !== 0x30)) return negative ? -int : int;
+  const text = line.slice(start, end);
+  return JSON_NUMBER.test(text) ? Number(text) : Number.NaN;
+}
+
+/** Hundredths of a JSON decimal with at most two fraction digits, exactly, or NaN. */
+function centiAt(line: string, start: number, end: number): number {
+  const dot = line.indexOf(".", start);
+  if (dot === -1 || dot >= end) {
+    const v = numberAt(line, start, end);
+    return Number.isSafeInteger(v * 100) ? v * 100 : Number.NaN;
+  }
+  const frac = end - dot - 1;
+  if (frac < 1 || frac > 2) return Number.NaN;
+  const whole = numberAt(line, start, dot);
+  if (!Number.isSafeInteger(whole) || Math.abs(whole) > 1e12 || (whole === 0 && line.charCodeAt(start) === 0x2d)) return Number.NaN;
+  let f = 0;
+  for (let i = dot + 1; i < end; i++) {
+    const d = line.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return Number.NaN;
+    f = f * 10 + d;
+  }
+  if (frac === 1) f *= 10;
+  return whole < 0 ? whole * 100 - f : whole * 100 + f;
+}
 
 /** The writer's own layout: each field found where it must be, strings without escapes. */
-function parseFast(line: string, out: IndexedLine): boolean {
-  if (line.charCodeAt(line.length - 1) !== 0x7d || !line.startsWith(P_TS) || line.includes("\\")) return false;
-  let i = P_TS.length;
-  let j = line.indexOf('"', i);
-  if (j === -1) return false;
-  out.tsText = line.slice(i, j);
-  const str = (prefix: string): string | undefined => {
-    if (!line.startsWith(prefix, j)) return undefined;
-    i = j + prefix.length;
-    j = line.indexOf('"', i);
-    return j === -1 ? undefined : line.slice(i, j);
-  };
-  const loc = str(P_LOC);
-  const org = loc === undefined ? undefined : str(P_ORG);
-  const endpoint = org === undefined ? undefined : str(P_EP);
-  const method = endpoint === undefined ? undefined : str(P_METHOD);
-  if (method === undefined || !line.startsWith(P_STATUS, j)) return false;
-  i = j + P_STATUS.length;
-  j = line.indexOf(",", i);
-  if (j === -1) return false;
-  const status = num(line.slice(i, j));
-  const rid = str(P_RID);
-  if (rid === undefined || Number.isNaN(status) || !line.startsWith(P_LAT, j)) return false;
-  i = j + P_LAT.length;
-  j = i;
-  while (j < line.length && line.charCodeAt(j) !== 0x2c && line.charCodeAt(j) !== 0x7d) j++;
-  const lat = num(line.slice(i, j));
+function scanFast(line: string, start: number, end: number, noEscapes: boolean, out: LineFields): boolean {
+  if (line.charCodeAt(end - 1) !== 0x7d || !line.startsWith(P_TS, start)) return false;
+  if (!noEscapes) {
+    const bs = line.indexOf("\\", start);
+    if (bs !== -1 && bs < end) return false;
+  }
+  const at = out.at;
+  at[F.TsStart] = start + P_TS.length;
+  let j = line.indexOf('"', start + P_TS.length);
+  if (j === -1 || j >= end) return false;
+  at[F.TsStart + 1] = j;
+  at[F.LocStart] = j + P_LOC.length;
+  if ((j = stringAfter(line, P_LOC, j)) === -1) return false;
+  at[F.LocStart + 1] = j;
+  at[F.OrgStart] = j + P_ORG.length;
+  if ((j = stringAfter(line, P_ORG, j)) === -1) return false;
+  at[F.OrgStart + 1] = j;
+  at[F.EpStart] = j + P_EP.length;
+  if ((j = stringAfter(line, P_EP, j)) === -1) return false;
+  at[F.EpStart + 1] = j;
+  at[F.MethodStart] = j + P_METHOD.length;
+  if ((j = stringAfter(line, P_METHOD, j)) === -1) return false;
+  at[F.MethodStart + 1] = j;
+  if (!line.startsWith(P_STATUS, j)) return false;
+  const statusStart = j + P_STATUS.length;
+  if ((j = line.indexOf(",", statusStart)) === -1 || j >= end) return false;
+  const status = numberAt(line, statusStart, j);
+  at[F.RidStart] = j + P_RID.length;
+  if (Number.isNaN(status) || (j = stringAfter(line, P_RID, j)) === -1) return false;
+  at[F.RidStart + 1] = j;
+  if (!line.startsWith(P_LAT, j)) return false;
+  const latStart = j + P_LAT.length;
+  j = latStart;
+  while (j < end && line.charCodeAt(j) !== 0x2c && line.charCodeAt(j) !== 0x7d) j++;
+  const latEnd = j;
+  const lat = numberAt(line, latStart, latEnd);
   if (Number.isNaN(lat)) return false;
-  let caller: string | undefined;
-  let err: string | undefined;
+  at.fill(-1, F.CallerStart);
   if (line.startsWith(P_CALLER, j)) {
-    caller = str(P_CALLER);
-    if (caller === undefined) return false;
-    j++;
+    at[F.CallerStart] = j + P_CALLER.length;
+    if ((j = line.indexOf('"', j + P_CALLER.length)) === -1) return false;
+    at[F.CallerStart + 1] = j++;
   }
   if (line.startsWith(P_ERR, j)) {
-    err = str(P_ERR);
-    if (err === undefined) return false;
-    j++;
+    at[F.ErrStart] = j + P_ERR.length;
+    if ((j = line.indexOf('"', j + P_ERR.length)) === -1) return false;
+    at[F.ErrStart + 1] = j++;
   }
   if (line.startsWith(P_HASH, j)) {
-    if (str(P_HASH) === undefined) return false;
+    if ((j = line.indexOf('"', j + P_HASH.length)) === -1) return false;
     j++;
   }
-  if (j !== line.length - 1) return false;
-  out.loc = loc!;
-  out.org = org!;
-  out.endpoint = endpoint!;
-  out.method = method;
+  // Every search above stops at the first match, so a field running past the line shows up here.
+  if (j !== end - 1) return false;
+  out.src = line;
   out.status = status;
-  out.rid = rid;
   out.lat = lat;
-  out.caller = caller;
-  out.err = err;
+  out.latCenti = centiAt(line, latStart, latEnd);
   return true;
 }
 
 /** Any other JSON object with the record's fields; other fields are counted, not kept. */
-function parseSlow(line: string, out: IndexedLine): boolean {
+function scanSlow(line: string, out: LineFields): boolean {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -150,49 +218,103 @@ function parseSlow(line: string, out: IndexedLine): boolean {
   for (const key of Object.keys(o)) if (!KNOWN.has(key)) unknown++;
   if (o.caller !== undefined && typeof o.caller !== "string") unknown++;
   if (o.error_code !== undefined && typeof o.error_code !== "string") unknown++;
-  out.tsText = o.ts;
-  out.loc = o.location_uid;
-  out.org = o.org_slug;
-  out.endpoint = o.endpoint;
-  out.method = o.method;
+  const parts = [o.ts, o.location_uid, o.org_slug, o.endpoint, o.method, o.request_id, typeof o.caller === "string" ? o.caller : undefined, typeof o.error_code === "string" ? o.error_code : undefined];
+  let src = "";
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    out.at[2 * k] = p === undefined ? -1 : src.length;
+    if (p !== undefined) src += p;
+    out.at[2 * k + 1] = p === undefined ? -1 : src.length;
+  }
+  out.src = src;
   out.status = o.status;
-  out.rid = o.request_id;
   out.lat = o.latency_ms;
-  out.caller = typeof o.caller === "string" ? o.caller : undefined;
-  out.err = typeof o.error_code === "string" ? o.error_code : undefined;
+  const centi = Math.round(o.latency_ms * 100);
+  out.latCenti = centi / 100 === o.latency_ms && Number.isSafeInteger(centi) ? centi : Number.NaN;
   out.unknownFields = unknown;
   return true;
 }
 
-/** Midnight (epoch ms) of each `YYYY-MM-DD` seen, or NaN for an impossible date; bounded. */
-const days = new Map<string, number>();
+/** The last date part seen (as a number YYYYMMDD) and its midnight: consecutive lines share the day. */
+let lastDayKey = -1;
+let lastDayMs = Number.NaN;
 
 const digit = (s: string, i: number): number => {
   const d = s.charCodeAt(i) - 0x30;
   return d >= 0 && d <= 9 ? d : Number.NaN;
 };
 
-/** Epoch ms of an ISO timestamp, and whether `toISOString()` writes it back identically. */
-function parseTs(s: string): { ms: number; canonical: boolean } | undefined {
+/** Sets `out.ts`/`out.tsCanonical` from the ISO timestamp in `s[start, end)`; false when it is not a date. */
+function parseTs(s: string, start: number, end: number, out: LineFields): boolean {
   // `2026-01-01T12:34:56.789Z`, as toISOString() writes it: the date part is cached, the rest is arithmetic.
-  if (s.length === 24 && s.charCodeAt(10) === 0x54 && s.charCodeAt(13) === 0x3a && s.charCodeAt(16) === 0x3a && s.charCodeAt(19) === 0x2e && s.charCodeAt(23) === 0x5a) {
-    const prefix = s.slice(0, 10);
-    let day = days.get(prefix);
-    if (day === undefined) {
+  const b = start;
+  if (end - start === 24 && s.charCodeAt(b + 4) === 0x2d && s.charCodeAt(b + 7) === 0x2d && s.charCodeAt(b + 10) === 0x54 && s.charCodeAt(b + 13) === 0x3a && s.charCodeAt(b + 16) === 0x3a && s.charCodeAt(b + 19) === 0x2e && s.charCodeAt(b + 23) === 0x5a) {
+    const key = ((digit(s, b) * 10 + digit(s, b + 1)) * 10 + digit(s, b + 2)) * 10 + digit(s, b + 3);
+    const dayKey = key * 10000 + (digit(s, b + 5) * 10 + digit(s, b + 6)) * 100 + digit(s, b + 8) * 10 + digit(s, b + 9);
+    if (dayKey !== lastDayKey && !Number.isNaN(dayKey)) {
+      const prefix = s.slice(b, b + 10);
       const d = Date.parse(`${prefix}T00:00:00.000Z`);
-      day = Number.isFinite(d) && new Date(d).toISOString().startsWith(prefix) ? d : Number.NaN;
-      if (days.size >= 4096) days.clear();
-      days.set(prefix, day);
+      lastDayMs = Number.isFinite(d) && new Date(d).toISOString().startsWith(prefix) ? d : Number.NaN;
+      lastDayKey = dayKey;
     }
-    const hh = digit(s, 11) * 10 + digit(s, 12);
-    const mm = digit(s, 14) * 10 + digit(s, 15);
-    const ss = digit(s, 17) * 10 + digit(s, 18);
-    const ms = digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22);
-    if (!Number.isNaN(day) && hh < 24 && mm < 60 && ss < 60 && !Number.isNaN(ms)) {
-      return { ms: day + ((hh * 60 + mm) * 60 + ss) * 1000 + ms, canonical: true };
+    const hh = digit(s, b + 11) * 10 + digit(s, b + 12);
+    const mm = digit(s, b + 14) * 10 + digit(s, b + 15);
+    const ss = digit(s, b + 17) * 10 + digit(s, b + 18);
+    const ms = digit(s, b + 20) * 100 + digit(s, b + 21) * 10 + digit(s, b + 22);
+    if (dayKey === lastDayKey && !Number.isNaN(lastDayMs) && hh < 24 && mm < 60 && ss < 60 && !Number.isNaN(ms)) {
+      out.ts = lastDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 + ms;
+      out.tsCanonical = true;
+      return true;
     }
   }
-  const ms = Date.parse(s);
-  if (!Number.isFinite(ms)) return undefined;
-  return { ms, canonical: new Date(ms).toISOString() === s };
+  const text = s.slice(start, end);
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) return false;
+  out.ts = ms;
+  out.tsCanonical = new Date(ms).toISOString() === text;
+  return true;
+}
+
+/** One audit line as the index stores it, as plain values (tests, and the rare slow paths). @internal */
+export interface IndexedLine {
+  ts: number;
+  tsText: string | undefined;
+  loc: string;
+  org: string;
+  endpoint: string;
+  method: string;
+  status: number;
+  rid: string;
+  lat: number;
+  caller: string | undefined;
+  err: string | undefined;
+  unknownFields: number;
+}
+
+/** A fresh IndexedLine to parse into. @internal */
+export function newIndexedLine(): IndexedLine {
+  return { ts: 0, tsText: undefined, loc: "", org: "", endpoint: "", method: "", status: 0, rid: "", lat: 0, caller: undefined, err: undefined, unknownFields: 0 };
+}
+
+const scratch = newLineFields();
+
+/** scanAuditLine() with the fields as strings. @internal */
+export function parseIndexedLine(line: string, out: IndexedLine): LineFault | undefined {
+  const fault = scanAuditLine(line, scratch);
+  if (fault !== undefined) return fault;
+  const { src, at } = scratch;
+  const field = (k: FieldSlot): string | undefined => (at[k]! < 0 ? undefined : src.slice(at[k], at[k + 1]!));
+  out.ts = scratch.ts;
+  out.tsText = scratch.tsCanonical ? undefined : field(F.TsStart);
+  out.loc = field(F.LocStart)!;
+  out.org = field(F.OrgStart)!;
+  out.endpoint = field(F.EpStart)!;
+  out.method = field(F.MethodStart)!;
+  out.status = scratch.status;
+  out.rid = field(F.RidStart)!;
+  out.lat = scratch.lat;
+  out.caller = field(F.CallerStart);
+  out.err = field(F.ErrStart);
+  out.unknownFields = scratch.unknownFields;
+  return undefined;
 }

@@ -23,10 +23,10 @@ export async function* readAuditRecords(
     const splitter = new AuditLineSplitter();
     const bad = (): void => warn(new Error(`audit log ${file.path}: line ${lineNo} is not a complete audit record (truncated write?); skipped`));
     const sink = {
-      line(buf: Buffer, s: number, e: number) {
+      line(text: string, s: number, e: number) {
         lineNo++;
         if (e === s) return;
-        const line = buf.toString("utf8", s, e);
+        const line = text.slice(s, e);
         if (filter.needle !== undefined && !line.includes(filter.needle)) return;
         const rec = parseAuditLine(line);
         if (rec === undefined) bad();

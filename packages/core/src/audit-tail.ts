@@ -53,14 +53,14 @@ async function lastLineOf(file: AuditFile): Promise<string | undefined> {
   if (!file.gz) {
     return (await readAuditTail(file.path, (await stat(file.path)).size)).lastLine;
   }
-  let last: { buf: Buffer; start: number; end: number } | undefined;
+  let last: { text: string; start: number; end: number } | undefined;
   const splitter = new AuditLineSplitter();
   const sink = {
-    line: (buf: Buffer, start: number, end: number) => void (last = { buf, start, end }),
+    line: (text: string, start: number, end: number) => void (last = { text, start, end }),
     overlong: () => void (last = undefined),
   };
   for await (const chunk of readAuditBytes(file)) splitter.push(chunk, sink);
-  return last === undefined ? undefined : last.buf.toString("utf8", last.start, last.end);
+  return last === undefined ? undefined : last.text.slice(last.start, last.end);
 }
 
 /**

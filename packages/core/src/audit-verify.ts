@@ -168,9 +168,9 @@ export async function verifyAuditChain(input: readonly string[] | { path: string
     const fileStart = index++ > 0;
     const splitter = new AuditLineSplitter();
     const sink = {
-      line: (buf: Buffer, s: number, e: number) => {
+      line: (text: string, s: number, e: number) => {
         lineNo++;
-        if (v.broken === undefined) v.line(file.path, lineNo, fileStart && lineNo === 1, buf.toString("utf8", s, e));
+        if (v.broken === undefined) v.line(file.path, lineNo, fileStart && lineNo === 1, text.slice(s, e));
       },
       overlong: () => {
         lineNo++;

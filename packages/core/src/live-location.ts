@@ -86,9 +86,10 @@ export function createLiveLocation(record: LocationRecord, deps: LiveLocationDep
     return auth;
   };
 
+  const grantKey = grantKeyOf(record);
   return {
     record,
-    grantKey: grantKeyOf(record),
+    grantKey,
     quotaGroup: quotaGroupOf(record, settings.budgets.groupBy),
     auth() {
       if (auth) return Promise.resolve(auth);
@@ -100,7 +101,7 @@ export function createLiveLocation(record: LocationRecord, deps: LiveLocationDep
       const uid = record.locationUid;
       return {
         locationUid: uid,
-        grantKey: grantKeyOf(record),
+        grantKey,
         listLocations: async (signal?: AbortSignal) => {
           const a = await this.auth();
           return listAllLocations(upstream, await a.getAccessToken({ signal }), requestId, signal);

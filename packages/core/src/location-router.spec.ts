@@ -113,8 +113,12 @@ describe("createLocationRouter()", () => {
       );
       expect(res.requestId).toBe("req-audit-1");
       await codeOf(hh.router.call({ locationUid: "not-registered", method: "GET", path: "/v4/contacts" }));
+      // An unknown route whose first segment is an identifier: the template must not keep it.
+      await hh.router.call({ locationUid: SYDNEY, method: "GET", path: "/v4/+61400000009" });
       const lines = await hh.auditLines();
-      expect(lines).toHaveLength(2);
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatchObject({ endpoint: "{invalid}", status: 404 });
+      expect(JSON.stringify(lines)).not.toContain("61400000009");
       expect(Object.keys(lines[0] as object)).toEqual(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "hash"]);
       expect(lines[0]).toMatchObject({ location_uid: SYDNEY, org_slug: "coastal-smiles", endpoint: "/v4/contacts/{identifier}", method: "GET", status: 404, request_id: "req-audit-1", caller: "crm-sync" });
       expect(lines[1]).toMatchObject({ location_uid: "not-registered", status: 0, error_code: "ERR_LOC_UNKNOWN" });

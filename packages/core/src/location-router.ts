@@ -153,12 +153,12 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       requestId = call.requestId ? validateRequestId(call.requestId) : newRequestId();
       if (closing) throw new InternalError({ requestId }, "the router is shutting down; retry against another replica");
       loc = live.get(call.locationUid);
-      endpoint = endpointOf(call.method, call.path);
       if (!loc) throw new UnknownLocationError({ locationUid: call.locationUid, requestId });
       const uid = loc.record.locationUid;
       if (loc.record.state === "deleted") throw new LocationDeletedError({ locationUid: uid, requestId });
       const req = guardRequest(call, { locationUid: uid, organizationUid: loc.record.organizationUid }, { maxBodyBytes });
-      endpoint = req.route ?? endpoint;
+      // The guard matched the route already; only refusals before it need endpointOf() below.
+      endpoint = req.route ?? endpointOf(req.method, req.pathname);
 
       const waitStart = performance.now();
       await budgets.acquire(uid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId, method: req.method });
@@ -188,6 +188,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       return { status: res.status, body: res.body, headers: res.headers, requestId, latencyMs: performance.now() - t0 };
     } catch (err) {
       const coreErr = asCoreError(err, call.locationUid, requestId);
+      if (endpoint === "") endpoint = endpointOf(String(call.method), String(call.path));
       errorCode = coreErr.code;
       if (coreErr.upstreamStatus) status = coreErr.upstreamStatus;
       if (errorCode === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
@@ -367,7 +368,10 @@ function endpointOf(method: string, path: string): string {
   const m = matchRoute(method.toUpperCase(), pathname);
   if (m) return m.route.template;
   // Unknown route: keep only the literal prefix so no identifier can leak.
-  return pathname.startsWith("/v4/") ? `/v4/${pathname.split("/")[2] ?? ""}/{unmatched}` : "{invalid}";
+  // Podium's resource names are lower-case words ("contacts", "campaign_interactions"); anything else
+  // in that position could be an identifier, so it is not written.
+  const first = pathname.startsWith("/v4/") ? (pathname.split("/")[2] ?? "") : "";
+  return /^[a-z_]{1,40}$/.test(first) ? `/v4/${first}/{unmatched}` : "{invalid}";
 }
 
 function asCoreError(err: unknown, locationUid: string, requestId: string): CoreError {

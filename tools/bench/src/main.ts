@@ -7,10 +7,11 @@
 import { formatRoutingBench } from "./routing-report.js";
 import { runRoutingBench } from "./routing-bench.js";
 
-function parse(argv: string[]): { profile: "always" | "on-miss"; warmupMs: number; measureMs: number } {
+function parse(argv: string[]): { profile: "always" | "on-miss"; warmupMs?: number; measureMs?: number } {
   let profile: "always" | "on-miss" = "on-miss";
-  let warmupMs = 1_000;
-  let measureMs = 4_000;
+  // Undefined: runRoutingBench's defaults.
+  let warmupMs: number | undefined;
+  let measureMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--profile") profile = "always";

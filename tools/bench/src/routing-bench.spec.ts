@@ -7,7 +7,7 @@ import { createSandbox, type Sandbox } from "@podium-router/podium-sandbox";
 import { summarizeCpuProfile } from "./bench-cpu-profile.js";
 import { createLatencyRecorder, percentile } from "./bench-stats.js";
 import type { BenchRow } from "./routing-bench.js";
-import { combineSlices, runClosedLoop } from "./routing-load.js";
+import { combineSlices, createLoadRunner, runClosedLoop } from "./routing-load.js";
 import { checkGoals } from "./routing-report.js";
 import { BENCH_GRANT_ID, BENCH_LOCATION, startBenchRouter, type BenchRouter } from "./routing-router.js";
 import { createTarget, type PodiumRequestSpec, type TargetSpec } from "./routing-targets.js";
@@ -100,6 +100,19 @@ describe("runClosedLoop()", () => {
   });
 });
 
+describe("createLoadRunner()", () => {
+  it("adds up the recorded slices per caller and concurrency, and leaves warm-up out", async () => {
+    const runner = createLoadRunner();
+    let calls = 0;
+    const call = async () => void (calls++, await new Promise((r) => setImmediate(r)));
+    const warm = await runner.run("a", call, 2, 10, false);
+    const slices = [await runner.run("a", call, 2, 10, true), await runner.run("a", call, 2, 10, true)];
+    expect(calls).toBe(warm.count + slices[0]!.count + slices[1]!.count);
+    expect(runner.result("a", 2).count).toBe(slices[0]!.count + slices[1]!.count);
+    expect(() => runner.result("a", 8)).toThrow(/nothing recorded/);
+  });
+});
+
 describe("createTarget() and startBenchRouter() against the sandbox", () => {
   let sandbox: Sandbox;
   let router: BenchRouter;
@@ -160,6 +173,12 @@ describe("createTarget() and startBenchRouter() against the sandbox", () => {
       expect([slice.count > 0, slice.errors, slice.firstError]).toEqual([true, 0, undefined]);
     }
     expect(sandbox.ledger(seq)).toEqual([]);
+  });
+
+  it("routes the bench's request through the core alone with callCore()", async () => {
+    const seq = lastSeq();
+    await router.callCore();
+    expect(upstream(seq).map((e) => [e.method, e.path, e.status])).toEqual([["GET", "/v4/reviews", 200]]);
   });
 
   it("fails a routed call that Podium does not answer with 200", async () => {

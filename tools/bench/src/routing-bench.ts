@@ -17,8 +17,11 @@ import { measureRows, type Scenario } from "./routing-measure.js";
 import { BENCH_GRANT_ID, BENCH_LOCATION } from "./routing-router.js";
 import type { PodiumRequestSpec, TargetSpec } from "./routing-targets.js";
 
-/** Which side answered: the sandbox directly, the router (then the sandbox), or the echo server. */
-export type BenchPath = "direct" | "routed" | "echo";
+/**
+ * Which side answered: the sandbox directly; the router (then the sandbox); the echo server; or the
+ * core alone, called inside the router process (no server, no client: what routing itself costs).
+ */
+export type BenchPath = "direct" | "routed" | "echo" | "core";
 
 /** One measured scenario at one concurrency (1, `moderate` or `high`). */
 export interface BenchRow {
@@ -96,19 +99,21 @@ const child = (name: string): URL => new URL(`./${name}.js`, import.meta.url);
 
 /** The scenarios in table order. The routed gRPC client is @grpc/grpc-js (lighter than connect's gRPC transport). */
 interface ScenarioSpec extends Omit<Scenario, "id"> {
-  spec: (e: Endpoints) => TargetSpec;
+  /** What the load child builds; the core scenario needs none. */
+  spec?: (e: Endpoints) => TargetSpec;
 }
 
 const scenarios: ScenarioSpec[] = [
-  { path: "direct", protocol: "HTTP/1.1 (undici)", spec: (e) => ({ kind: "direct", baseUrl: e.sandboxUrl, accessToken: e.accessToken, podiumVersion: defaultSettings.upstream.podiumVersion, connections: defaultSettings.upstream.connections, request }) },
+  { path: "direct", protocol: "HTTP/1.1 (undici)", driver: "load", spec: (e) => ({ kind: "direct", baseUrl: e.sandboxUrl, accessToken: e.accessToken, podiumVersion: defaultSettings.upstream.podiumVersion, connections: defaultSettings.upstream.connections, request }) },
   ...(["routed", "echo"] as const).flatMap((path): ScenarioSpec[] => {
     const url = (e: Endpoints): string => (path === "routed" ? e.routedUrl : e.echoUrl);
     return [
-      { path, protocol: "gRPC (h2c)", spec: (e) => ({ kind: "grpc-js", baseUrl: url(e), apiKey: e.apiKey, request }) },
-      { path, protocol: "Connect (HTTP/1.1)", spec: (e) => ({ kind: "connect", httpVersion: "1.1", baseUrl: url(e), apiKey: e.apiKey, request }) },
-      { path, protocol: "Connect (h2c)", spec: (e) => ({ kind: "connect", httpVersion: "2", baseUrl: url(e), apiKey: e.apiKey, request }) },
+      { path, protocol: "gRPC (h2c)", driver: "load", spec: (e) => ({ kind: "grpc-js", baseUrl: url(e), apiKey: e.apiKey, request }) },
+      { path, protocol: "Connect (HTTP/1.1)", driver: "load", spec: (e) => ({ kind: "connect", httpVersion: "1.1", baseUrl: url(e), apiKey: e.apiKey, request }) },
+      { path, protocol: "Connect (h2c)", driver: "load", spec: (e) => ({ kind: "connect", httpVersion: "2", baseUrl: url(e), apiKey: e.apiKey, request }) },
     ];
   }),
+  { path: "core", protocol: "in-process", driver: "router" },
 ];
 
 /** Runs the whole benchmark; every child is closed whatever happens. */
@@ -136,8 +141,9 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     const upstreamSeen: RoutingBenchResult["upstreamSeen"] = { direct: null, routed: null };
     const ids = scenarios.map((s, i) => `${i}:${s.path}:${s.protocol}`);
     for (const [i, scenario] of scenarios.entries()) {
-      await load.request("prepare", { id: ids[i], spec: scenario.spec(endpoints) });
-      if (scenario.path !== "echo") upstreamSeen[scenario.path] ??= await sandbox.request<UpstreamSeen | null>("lastRequest");
+      if (scenario.spec === undefined) await routerChild.child.request("prepare", { id: ids[i] });
+      else await load.request("prepare", { id: ids[i], spec: scenario.spec(endpoints) });
+      if (scenario.path === "direct" || scenario.path === "routed") upstreamSeen[scenario.path] ??= await sandbox.request<UpstreamSeen | null>("lastRequest");
     }
 
     const rows = await measureRows({ router: routerChild.child, sandbox, load }, scenarios.map((s, i) => ({ ...s, id: ids[i]! })), { levels, warmupMs, measureMs, rounds, progress });

@@ -13,6 +13,15 @@ export interface LoadSlice {
   firstError?: string | undefined;
 }
 
+/** One slice as the parent asks a child for it. */
+export interface RunArg {
+  id: string;
+  concurrency: number;
+  durationMs: number;
+  /** False for warm-up: nothing is recorded. */
+  record: boolean;
+}
+
 /** What the slices of one scenario at one concurrency measured together. */
 export interface LoadResult extends LatencySummary {
   concurrency: number;
@@ -58,4 +67,33 @@ export function combineSlices(concurrency: number, latencies: LatencyRecorder, s
   const errors = slices.reduce((t, s) => t + s.errors, 0);
   const firstError = slices.find((s) => s.firstError !== undefined)?.firstError;
   return { ...summary, concurrency, elapsedMs, callsPerSecond: elapsedMs === 0 ? 0 : summary.count / (elapsedMs / 1_000), errors, firstError };
+}
+
+/** Runs slices for named callers and adds them up per caller and concurrency; what a load-running child keeps. */
+export interface LoadRunner {
+  /** One slice of `call` under `id`; recorded (latencies and counts) unless `record` is false (warm-up). */
+  run(id: string, call: () => Promise<void>, concurrency: number, durationMs: number, record: boolean): Promise<LoadSlice>;
+  /** Everything recorded under `id` at `concurrency`. */
+  result(id: string, concurrency: number): LoadResult;
+}
+
+/** A {@link LoadRunner} with one latency recorder per caller and concurrency. */
+export function createLoadRunner(): LoadRunner {
+  const recorded = new Map<string, { latencies: LatencyRecorder; slices: LoadSlice[] }>();
+  return {
+    async run(id, call, concurrency, durationMs, record) {
+      if (!record) return runClosedLoop(call, concurrency, durationMs);
+      const key = `${id}@${concurrency}`;
+      let acc = recorded.get(key);
+      if (acc === undefined) recorded.set(key, (acc = { latencies: createLatencyRecorder(), slices: [] }));
+      const slice = await runClosedLoop(call, concurrency, durationMs, acc.latencies);
+      acc.slices.push(slice);
+      return slice;
+    },
+    result(id, concurrency) {
+      const acc = recorded.get(`${id}@${concurrency}`);
+      if (acc === undefined) throw new Error(`nothing recorded for ${id} at ${concurrency}`);
+      return combineSlices(concurrency, acc.latencies, acc.slices);
+    },
+  };
 }

@@ -5,11 +5,13 @@ import { machineBusyMs, type CpuSample } from "./bench-stats.js";
 import type { BenchPath, BenchRow } from "./routing-bench.js";
 import type { LoadResult } from "./routing-load.js";
 
-/** One scenario as the load child knows it (prepared under `id`). */
+/** One scenario as the child that drives it knows it (prepared under `id`). */
 export interface Scenario {
   id: string;
   path: BenchPath;
   protocol: string;
+  /** Which process sends the calls: the load generator, or the router itself (the "core" scenario). */
+  driver: "load" | "router";
 }
 
 /** The three bench processes. */
@@ -48,17 +50,19 @@ const usedMs = (a: CpuSample, b: CpuSample): number => (b.user - a.user + b.syst
  */
 export async function measureRows(procs: BenchProcesses, scenarios: readonly Scenario[], plan: MeasurePlan): Promise<BenchRow[]> {
   const { load } = procs;
+  const driver = (s: Scenario): BenchChild => (s.driver === "router" ? procs.router : load);
   const cpu = (): Promise<CpuSample[]> => Promise.all([procs.router, procs.sandbox, load].map((c) => c.request<CpuSample>("cpu")));
   const tallies = new Map<string, CpuTally>();
   for (const concurrency of plan.levels) {
     plan.progress(`bench: ${concurrency} in flight: warming up ${scenarios.length} scenarios`);
-    for (const { id } of scenarios) await load.request("run", { id, concurrency, durationMs: plan.warmupMs, record: false });
+    for (const s of scenarios) await driver(s).request("run", { id: s.id, concurrency, durationMs: plan.warmupMs, record: false });
     for (let round = 1; round <= plan.rounds; round++) {
       plan.progress(`bench: ${concurrency} in flight: round ${round} of ${plan.rounds}`);
-      for (const { id } of scenarios) {
+      for (const s of scenarios) {
+        const { id } = s;
         const before = await cpu();
         const [busyBefore, wallBefore] = [machineBusyMs(), performance.now()];
-        await load.request("run", { id, concurrency, durationMs: plan.measureMs / plan.rounds, record: true });
+        await driver(s).request("run", { id, concurrency, durationMs: plan.measureMs / plan.rounds, record: true });
         const [busyAfter, wallAfter] = [machineBusyMs(), performance.now()];
         const after = await cpu();
         const [router, sandbox, ld] = [0, 1, 2].map((i) => usedMs(before[i]!, after[i]!)) as [number, number, number];
@@ -77,7 +81,7 @@ export async function measureRows(procs: BenchProcesses, scenarios: readonly Sce
   const rows: BenchRow[] = [];
   for (const scenario of scenarios) {
     for (const concurrency of plan.levels) {
-      const result = await load.request<LoadResult>("result", { id: scenario.id, concurrency });
+      const result = await driver(scenario).request<LoadResult>("result", { id: scenario.id, concurrency });
       const t = tallies.get(`${scenario.id}@${concurrency}`)!;
       const per = (ms: number): number => (result.count === 0 ? 0 : ms / result.count);
       rows.push({

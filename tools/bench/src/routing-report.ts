@@ -77,7 +77,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
     `Node ${r.nodeVersion}, ${r.cpus} CPUs shared by three processes (sandbox, router, load generator). ` +
       `Closed loop: 1 call in flight for the hop's own latency, ${r.moderate} for latency at moderate load, ${r.high} for throughput; ${r.warmupMs / 1_000} s warm-up per scenario, then ${r.measureMs / 1_000} s measured per row in ${r.rounds} slices, the scenarios taking turns. ` +
       `Direct = undici to the sandbox with the router's headers; routed = \`Call\` through the router (gRPC client: @grpc/grpc-js; Connect: connect-node, binary); ` +
-      `echo = the same server stack answering \`Call\` from a stub core (no upstream): the framework's ceiling. CPU per call is each process's own process.cpuUsage() over the measured run.`,
+      `echo = the same server stack answering \`Call\` from a stub core (no upstream): the framework's ceiling; core = the routing core alone, called inside the router process (no server, no client). CPU per call is each process's own process.cpuUsage() over the measured run.`,
   );
   const others = r.rows.reduce((t, row) => t + row.otherCpus, 0) / Math.max(1, r.rows.length);
   out.push("");
@@ -117,6 +117,9 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
   const direct1 = find(r.rows, "direct", undefined, 1);
   const directM = find(r.rows, "direct", undefined, r.moderate);
   const directH = find(r.rows, "direct", undefined, r.high);
+  const coreM = find(r.rows, "core", undefined, r.moderate);
+  const coreH = find(r.rows, "core", undefined, r.high);
+  const coreCpu = coreM === undefined || coreH === undefined ? "–" : `${ms(coreM.routerCpuMs, 3)} / ${ms(coreH.routerCpuMs, 3)}`;
   const ratioRows: string[][] = [];
   for (const protocol of [...new Set(r.rows.filter((x) => x.path === "routed").map((x) => x.protocol))]) {
     const one = find(r.rows, "routed", protocol, 1);
@@ -135,6 +138,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
       em === undefined ? "–" : ratio(m.result.p50Ms / em.result.p50Ms),
       `${ms(m.routerCpuMs, 3)} / ${ms(h.routerCpuMs, 3)}`,
       em === undefined || eh === undefined ? "–" : `${ms(em.routerCpuMs, 3)} / ${ms(eh.routerCpuMs, 3)}`,
+      coreCpu,
     ]);
   }
   out.push(
@@ -149,6 +153,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
         `p50 routed/echo (${r.moderate})`,
         `router CPU ms/call (${r.moderate} / ${r.high})`,
         `echo CPU ms/call (${r.moderate} / ${r.high})`,
+        `core alone CPU ms/call (${r.moderate} / ${r.high})`,
       ],
       ratioRows,
     ),

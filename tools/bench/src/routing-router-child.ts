@@ -3,16 +3,27 @@ import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { serveBenchParent } from "./bench-child.js";
 import { summarizeCpuProfile, type CpuProfile } from "./bench-cpu-profile.js";
+import { createLoadRunner, type RunArg } from "./routing-load.js";
 import { startBenchRouter, type BenchRouter, type BenchRouterOptions } from "./routing-router.js";
 
 let running: BenchRouter | undefined;
 let profiler: Session | undefined;
+// The "core" scenario: calls driven from inside this process, so the core's CPU per call is measured
+// without any server or client.
+const runner = createLoadRunner();
+const started = (): BenchRouter => {
+  if (running === undefined) throw new Error("start the router first");
+  return running;
+};
 
 serveBenchParent({
   start: async (opts: BenchRouterOptions) => {
     running = await startBenchRouter(opts);
     return { routedUrl: running.routedUrl, echoUrl: running.echoUrl };
   },
+  prepare: () => started().callCore(),
+  run: ({ id, concurrency, durationMs, record }: RunArg) => runner.run(id, () => started().callCore(), concurrency, durationMs, record),
+  result: ({ id, concurrency }: { id: string; concurrency: number }) => runner.result(id, concurrency),
   cpu: () => process.cpuUsage(),
   // The V8 profiler through the inspector (what --cpu-prof uses), started after warm-up so start-up
   // and module loading stay out of the figures.

@@ -35,6 +35,11 @@ export interface BenchRouterOptions {
 export interface BenchRouter {
   routedUrl: string;
   echoUrl: string;
+  /**
+   * Routes the bench's request through the core in this process, without the server: with the
+   * context the server passes (caller, deadline, signal). Rejects unless Podium answered 200.
+   */
+  callCore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,9 +83,14 @@ export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchR
     const echo = createRouterServer({ router: createEchoLocationRouter(sample), settings: serverSettings, logger });
     servers.push(echo);
     const echoUrl = (await echo.listen()).url;
+    const call = { locationUid: BENCH_LOCATION, method: "GET", path: opts.echoPath };
     return {
       routedUrl,
       echoUrl,
+      async callCore() {
+        const res = await router.call(call, { caller: "bench", deadline: Date.now() + 10_000, signal: new AbortController().signal });
+        if (res.status !== 200) throw new Error(`core: Podium answered ${res.status}`);
+      },
       async close() {
         await Promise.all(servers.map((s) => s.close()));
       },
