@@ -1,7 +1,7 @@
 import { closeSync, openSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { bloomAdd, bloomBytes, textHashA, textHashB, uuidHashA, uuidHashB } from "./audit-bloom.js";
-import { FieldInterner } from "./audit-interner.js";
+import { AuditDictionary, type Combo } from "./audit-dictionary.js";
 import { F, type LineFields } from "./audit-line-parser.js";
 import { encodeRun } from "./audit-run.js";
 
@@ -41,8 +41,6 @@ CREATE TABLE IF NOT EXISTS runs (
   PRIMARY KEY (seg, loc, k0)) WITHOUT ROWID;
 `;
 
-const KIND_LOC = 0;
-const KIND_ORG = 1;
 
 /** Whether `s[start, end)` is a lowercase UUID, the form stored as 16 bytes. */
 function isUuidAt(s: string, start: number, end: number): boolean {
@@ -101,14 +99,7 @@ interface OpenSegment {
   bloom: Uint8Array;
 }
 
-/** Endpoint, method, status, caller and error code of a line, interned together. @internal */
-export interface Combo {
-  endpoint: string;
-  method: string;
-  status: number;
-  caller: string | null;
-  error_code: string | null;
-}
+export type { Combo } from "./audit-dictionary.js";
 
 /** Opens (creating, 0600) the index database; a file of another schema version or not a database is replaced. */
 export function openIndexDatabase(path: string): Database.Database {
@@ -139,20 +130,6 @@ export function openIndexDatabase(path: string): Database.Database {
 }
 
 /**
- * A copy of `s[start, end)` that does not keep `s` alive: a plain slice of a long string is a view
- * into it, and an interned location would pin the whole 4 MiB chunk of text it was read from.
- */
-function detach(s: string, start: number, end: number): string {
-  return ` ${s.slice(start, end)}`.slice(1);
-}
-
-/** In-memory interners of a combo's parts (endpoint, method, caller, error code) and statuses, for a numeric combo key. */
-const PART_EP = 0;
-const PART_METHOD = 1;
-const PART_CALLER = 2;
-const PART_ERR = 3;
-
-/**
  * The write side of the index: interning, segments, and one transaction per flushed batch that moves
  * a file's offset together with its rows, so a crash never indexes a line twice or skips one.
  * @internal
@@ -160,17 +137,9 @@ const PART_ERR = 3;
 export class AuditIndexStore {
   readonly db: Database.Database;
   readonly segmentLines: number;
-  /** Locations and orgs: text → id (in place), and id → text. */
-  #strIds = [new FieldInterner(), new FieldInterner()];
-  #strs = new Map<number, string>();
-  #parts = [new FieldInterner(), new FieldInterner(), new FieldInterner(), new FieldInterner()];
-  #statuses = new Map<number, number>();
-  #comboIds = new Map<number | string, number>();
-  #combos = new Map<number, Combo>();
-  #newStrs: [number, number, string][] = [];
-  #newCombos: [number, Combo][] = [];
-  #nextStr = 1;
-  #nextCombo = 1;
+  #dict = new AuditDictionary();
+  /** The `files` table, read once and kept in step. */
+  #files: Map<number, FileRow> | undefined;
   #open = new Map<number, OpenSegment>();
   #dataVersion = -1;
   readonly #stmt;
@@ -209,47 +178,30 @@ export class AuditIndexStore {
   }
 
   #reload(): void {
-    this.#strIds = [new FieldInterner(), new FieldInterner()];
-    this.#strs.clear();
-    this.#parts = [new FieldInterner(), new FieldInterner(), new FieldInterner(), new FieldInterner()];
-    this.#statuses.clear();
-    this.#comboIds.clear();
-    this.#combos.clear();
-    this.#newStrs = [];
-    this.#newCombos = [];
+    this.#dict = new AuditDictionary();
+    this.#dict.load(
+      this.db.prepare<[], { id: number; kind: number; s: string }>("SELECT id, kind, s FROM strs").iterate(),
+      this.db.prepare<[], Combo & { id: number }>("SELECT id, endpoint, method, status, caller, error_code FROM combos").iterate(),
+    );
     this.#open.clear();
-    let max = 0;
-    for (const r of this.db.prepare<[], { id: number; kind: number; s: string }>("SELECT id, kind, s FROM strs").iterate()) {
-      this.#strIds[r.kind]?.add(r.s, r.id);
-      this.#strs.set(r.id, r.s);
-      max = Math.max(max, r.id);
-    }
-    this.#nextStr = max + 1;
-    max = 0;
-    for (const r of this.db.prepare<[], Combo & { id: number }>("SELECT * FROM combos").iterate()) {
-      const { id, ...combo } = r;
-      this.#comboIds.set(this.#comboKey(combo.endpoint, 0, combo.endpoint.length, combo.method, 0, combo.method.length, combo.status, combo.caller, 0, combo.error_code, 0), id);
-      this.#combos.set(id, combo);
-      max = Math.max(max, id);
-    }
-    this.#nextCombo = max + 1;
+    this.#files = undefined;
   }
 
   str(id: number): string | undefined {
-    return this.#strs.get(id);
+    return this.#dict.strs.get(id);
   }
 
   combo(id: number): Combo | undefined {
-    return this.#combos.get(id);
+    return this.#dict.combos.get(id);
   }
 
   locId(uid: string): number | undefined {
-    const id = this.#strIds[KIND_LOC]!.find(uid, 0, uid.length, FieldInterner.hash(uid, 0, uid.length));
-    return id === -1 ? undefined : id;
+    return this.#dict.locId(uid);
   }
 
   files(): FileRow[] {
-    return this.#stmt.files.all();
+    this.#files ??= new Map(this.#stmt.files.all().map((r) => [r.id, r]));
+    return [...this.#files.values()];
   }
 
   fileByHead(head: string): FileRow | undefined {
@@ -258,7 +210,9 @@ export class AuditIndexStore {
 
   addFile(head: string, name: string, gz: boolean, dev: number, ino: number): FileRow {
     this.#stmt.insertFile.run(head, name, gz ? 1 : 0, dev, ino, 0, 0);
-    return this.#stmt.fileByHead.get(head)!;
+    const row = this.#stmt.fileByHead.get(head)!;
+    this.#files?.set(row.id, row);
+    return row;
   }
 
   sawFile(row: FileRow, name: string, gz: boolean, dev: number, ino: number): void {
@@ -284,66 +238,14 @@ export class AuditIndexStore {
     return seg.rows < this.segmentLines ? seg : undefined;
   }
 
-  /** The id of a location or org given as `s[start, end)`, interned when new. */
-  #intern(kind: number, s: string, start: number, end: number): number {
-    const table = this.#strIds[kind]!;
-    let id = table.find(s, start, end, FieldInterner.hash(s, start, end));
-    if (id === -1) {
-      id = this.#nextStr++;
-      const str = detach(s, start, end);
-      table.add(str, id);
-      this.#strs.set(id, str);
-      this.#newStrs.push([id, kind, str]);
-    }
-    return id;
-  }
-
-  /** A small id of a combo part (absent: 0), kept in memory only. */
-  #part(kind: number, s: string | null, start: number, end: number): number {
-    if (s === null || start < 0) return 0;
-    const table = this.#parts[kind]!;
-    let id = table.find(s, start, end, FieldInterner.hash(s, start, end));
-    if (id === -1) {
-      id = table.size + 1;
-      table.add(detach(s, start, end), id);
-    }
-    return id;
-  }
-
-  /** One number for the combo while its parts' ids fit in 53 bits; a string key beyond that. */
-  #comboKey(ep: string, epStart: number, epEnd: number, method: string, mStart: number, mEnd: number, status: number, caller: string | null, cStart: number, err: string | null, eStart: number, cEnd = caller === null ? -1 : caller.length, eEnd = err === null ? -1 : err.length): number | string {
-    const e = this.#part(PART_EP, ep, epStart, epEnd);
-    const m = this.#part(PART_METHOD, method, mStart, mEnd);
-    const c = this.#part(PART_CALLER, caller, cStart, cEnd);
-    const x = this.#part(PART_ERR, err, eStart, eEnd);
-    let st = this.#statuses.get(status);
-    if (st === undefined) this.#statuses.set(status, (st = this.#statuses.size));
-    if (e < 2048 && m < 1024 && st < 4096 && c < 1024 && x < 1024) return (((e * 1024 + m) * 4096 + st) * 1024 + c) * 1024 + x;
-    return `${e},${m},${st},${c},${x}`;
-  }
-
-  #internCombo(f: LineFields): number {
-    const { src, at } = f;
-    const key = this.#comboKey(src, at[F.EpStart]!, at[F.EpStart + 1]!, src, at[F.MethodStart]!, at[F.MethodStart + 1]!, f.status, src, at[F.CallerStart]!, src, at[F.ErrStart]!, at[F.CallerStart + 1]!, at[F.ErrStart + 1]!);
-    let id = this.#comboIds.get(key);
-    if (id === undefined) {
-      id = this.#nextCombo++;
-      const text = (k: number): string | null => (at[k]! < 0 ? null : detach(src, at[k]!, at[k + 1]!));
-      const combo: Combo = { endpoint: text(F.EpStart)!, method: text(F.MethodStart)!, status: f.status, caller: text(F.CallerStart), error_code: text(F.ErrStart) };
-      this.#comboIds.set(key, id);
-      this.#combos.set(id, combo);
-      this.#newCombos.push([id, combo]);
-    }
-    return id;
-  }
-
   /** Adds a scanned line to `batch`, interning its strings. */
   stage(batch: SegmentBatch, f: LineFields): void {
     const i = batch.size++;
     const { src, at } = f;
-    batch.loc[i] = this.#intern(KIND_LOC, src, at[F.LocStart]!, at[F.LocStart + 1]!);
-    batch.org[i] = this.#intern(KIND_ORG, src, at[F.OrgStart]!, at[F.OrgStart + 1]!);
-    batch.combo[i] = this.#internCombo(f);
+    const dict = this.#dict;
+    batch.loc[i] = dict.loc(f);
+    batch.org[i] = dict.org;
+    batch.combo[i] = dict.combo(f);
     batch.ts[i] = f.ts;
     // Hundredths that fit an i32 (a run stores 4 bytes); anything else goes to `extra`.
     const lat = f.latCenti >= -0x7fffffff && f.latCenti <= 0x7fffffff ? f.latCenti : Number.NaN;
@@ -374,8 +276,9 @@ export class AuditIndexStore {
     const s = this.#stmt;
     try {
       this.db.transaction(() => {
-        for (const [id, kind, str] of this.#newStrs) s.insertStr.run(id, kind, str);
-        for (const [id, c] of this.#newCombos) s.insertCombo.run(id, c.endpoint, c.method, c.status, c.caller, c.error_code);
+        const made = this.#dict.drain();
+        for (const [id, kind, str] of made.strs) s.insertStr.run(id, kind, str);
+        for (const [id, c] of made.combos) s.insertCombo.run(id, c.endpoint, c.method, c.status, c.caller, c.error_code);
         const n = batch.size;
         if (n > 0) {
           let seg = this.#openSegment(file.id);
@@ -412,8 +315,6 @@ export class AuditIndexStore {
       this.#reload();
       throw err;
     }
-    this.#newStrs = [];
-    this.#newCombos = [];
     Object.assign(file, { offset: progress.offset, lines: progress.lines, size: progress.size, mtime: progress.mtime, complete: progress.complete ? 1 : 0 });
   }
 
@@ -426,6 +327,7 @@ export class AuditIndexStore {
       s.deleteFile.run(fileId);
     })();
     this.#open.delete(fileId);
+    this.#files?.delete(fileId);
   }
 }
 

@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import { open, stat } from "node:fs/promises";
-import { basename } from "node:path";
-import { AuditLineSplitter, listAuditFiles, MAX_AUDIT_LINE_BYTES, readAuditBytes, type AuditFile, type AuditLineSink } from "./audit-files.js";
+import { AuditFileTracker } from "./audit-file-tracker.js";
+import { AuditLineSplitter, MAX_AUDIT_LINE_BYTES, readAuditBytes, readAuditBytesSync, type AuditFile, type AuditLineSink } from "./audit-files.js";
 import { AuditIndexReader } from "./audit-index-query.js";
 import { AuditIndexStore, openIndexDatabase, SegmentBatch, type FileRow } from "./audit-index-store.js";
 import { newLineFields, scanAuditLine } from "./audit-line-parser.js";
@@ -53,27 +51,14 @@ export interface AuditIndex {
 
 export const DEFAULT_AUDIT_SEGMENT_LINES = 32_768;
 const WARNINGS_PER_FILE = 10;
-
-interface Listed {
-  readonly file: AuditFile;
-  readonly st: Stats;
-}
-
-/** What the indexer remembers of a file by path, to know it again without reading its first line. */
-interface Memo {
-  dev: number;
-  ino: number;
-  size: number;
-  mtime: number;
-  id: number;
-}
+/** New bytes read in one synchronous read (what a refresh between queries usually finds). */
+const SMALL_READ = 256 * 1024;
 
 class SqliteAuditIndex implements AuditIndex {
-  readonly #path: string;
   readonly #store: AuditIndexStore;
   readonly #reader: AuditIndexReader;
   readonly #warn: (err: Error) => void;
-  readonly #memo = new Map<string, Memo>();
+  readonly #tracker: AuditFileTracker;
   readonly #batch: SegmentBatch;
   readonly #fields = newLineFields();
   /** Cut last lines already reported, by file id and offset, so each is told once. */
@@ -83,7 +68,7 @@ class SqliteAuditIndex implements AuditIndex {
   #closed = false;
 
   constructor(options: AuditIndexOptions) {
-    this.#path = options.path;
+    this.#tracker = new AuditFileTracker(options.path);
     this.#warn = options.onWarning ?? ((err) => process.emitWarning(err));
     const db = openIndexDatabase(options.indexPath);
     this.#store = new AuditIndexStore(db, options.segmentLines ?? DEFAULT_AUDIT_SEGMENT_LINES);
@@ -108,13 +93,7 @@ class SqliteAuditIndex implements AuditIndex {
 
   async forget(filePath: string): Promise<boolean> {
     await this.#chain;
-    const memo = this.#memo.get(filePath);
-    let id = memo?.id;
-    if (id === undefined) {
-      const head = await readHead({ path: filePath, rank: 1, gz: filePath.endsWith(".gz") }).catch(() => undefined);
-      id = head === undefined ? undefined : this.#store.fileByHead(head)?.id;
-    }
-    this.#memo.delete(filePath);
+    const id = await this.#tracker.idOf(filePath, this.#store);
     if (id === undefined) return false;
     this.#store.dropFile(id);
     return true;
@@ -137,13 +116,13 @@ class SqliteAuditIndex implements AuditIndex {
     const store = this.#store;
     store.sync();
     const done: AuditIndexRefresh = { files: 0, lines: 0, bytes: 0 };
-    const { listed, sure } = await this.#list();
-    let complete = sure;
+    const { files, full, sure } = await this.#tracker.list();
+    let complete = full && sure;
     const rows = new Map(store.files().map((r) => [r.id, r]));
     const seen = new Set<number>();
-    for (const { file, st } of listed) {
+    for (const { file, st } of files) {
       try {
-        const row = await this.#identify(file, st, rows);
+        const row = await this.#tracker.identify({ file, st }, full, rows, store);
         if (row === undefined || seen.has(row.id)) continue;
         seen.add(row.id);
         const n = await this.#indexFile(row, file, st);
@@ -156,7 +135,7 @@ class SqliteAuditIndex implements AuditIndex {
         this.#report(`audit index: ${file.path} was removed while it was read; it is read again on the next refresh`);
       }
     }
-    // Only when every listed file was read can an unseen file be called gone.
+    // Only when every file of the log was listed and read can an unseen file be called gone.
     if (complete) {
       for (const row of rows.values()) {
         if (seen.has(row.id)) continue;
@@ -165,50 +144,6 @@ class SqliteAuditIndex implements AuditIndex {
       }
     }
     return done;
-  }
-
-  /** The log's files with their stats; listed again (up to 3 times) when one vanishes in between (a rotation). */
-  async #list(): Promise<{ listed: Listed[]; sure: boolean }> {
-    for (let attempt = 0; ; attempt++) {
-      const listed: Listed[] = [];
-      let vanished = false;
-      for (const file of await listAuditFiles(this.#path)) {
-        try {
-          listed.push({ file, st: await stat(file.path) });
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-          // The live file may simply not exist yet; a rotated one vanishing means a rotation is under way.
-          if (file.rank > 0) vanished = true;
-        }
-      }
-      if (!vanished || attempt >= 2) return { listed, sure: !vanished };
-    }
-  }
-
-  /** The index row of a file: known by the hash of its first line, or for a rotated file by path and inode while unchanged. */
-  async #identify(file: AuditFile, st: Stats, rows: Map<number, FileRow>): Promise<FileRow | undefined> {
-    const memo = this.#memo.get(file.path);
-    const mtime = Math.floor(st.mtimeMs);
-    // The live file's first line is read each time: copytruncate empties it in place (same inode) and it
-    // may have grown past its old size by the next refresh. Rotated files are never rewritten in place.
-    if (file.rank > 0 && memo !== undefined && memo.dev === st.dev && memo.ino === st.ino && st.size >= memo.size && (!file.gz || (st.size === memo.size && mtime === memo.mtime))) {
-      const row = rows.get(memo.id);
-      if (row !== undefined) {
-        memo.size = st.size;
-        return row;
-      }
-    }
-    this.#memo.delete(file.path);
-    const head = await readHead(file);
-    if (head === undefined) return undefined; // empty, or its first line is still being written
-    let row = [...rows.values()].find((r) => r.head === head);
-    if (row === undefined) {
-      row = this.#store.addFile(head, basename(file.path), file.gz, st.dev, st.ino);
-      rows.set(row.id, row);
-    }
-    this.#store.sawFile(row, basename(file.path), file.gz, st.dev, st.ino);
-    this.#memo.set(file.path, { dev: st.dev, ino: st.ino, size: st.size, mtime, id: row.id });
-    return row;
   }
 
   /** Indexes the file's lines after the row's offset, one segment-sized transaction at a time. */
@@ -250,7 +185,8 @@ class SqliteAuditIndex implements AuditIndex {
       },
     };
     const splitter = new AuditLineSplitter();
-    for await (const chunk of readAuditBytes(file, row.offset, file.gz ? Number.POSITIVE_INFINITY : st.size)) splitter.push(chunk, sink);
+    if (!file.gz && st.size - row.offset <= SMALL_READ) splitter.push(readAuditBytesSync(file.path, row.offset, st.size), sink);
+    else for await (const chunk of readAuditBytes(file, row.offset, file.gz ? Number.POSITIVE_INFINITY : st.size)) splitter.push(chunk, sink);
     if (splitter.carried > 0 && (file.gz || file.rank > 0)) {
       // The live file's last line may be half-written right now; a rotated file's cut line stays cut.
       const key = `${row.id}:${offset}`;
@@ -263,47 +199,6 @@ class SqliteAuditIndex implements AuditIndex {
     flush(file.gz);
     return { lines: lines - start.lines, bytes: offset - start.offset };
   }
-}
-
-/** The identity of a file's content: sha256 of its first line (or of its first MiB when that has no newline). */
-async function readHead(file: AuditFile): Promise<string | undefined> {
-  const parts: Buffer[] = [];
-  let length = 0;
-  const chunks = file.gz ? readAuditBytes(file) : readPlainHead(file.path);
-  for await (const chunk of chunks) {
-    const nl = chunk.indexOf(0x0a);
-    if (nl !== -1) {
-      parts.push(chunk.subarray(0, nl + 1));
-      return digest(parts);
-    }
-    parts.push(chunk);
-    length += chunk.length;
-    if (length > MAX_AUDIT_LINE_BYTES) return digest(parts);
-  }
-  return undefined;
-}
-
-/** A plain file's first bytes, 4 KiB first (a first line is a few hundred bytes), then in 64 KiB steps. */
-async function* readPlainHead(path: string): AsyncGenerator<Buffer, void, undefined> {
-  const fh = await open(path, "r");
-  try {
-    let position = 0;
-    for (let want = 4096; position <= MAX_AUDIT_LINE_BYTES; want = 65_536) {
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-function digest(parts: Buffer[]): string {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return h.digest("hex").slice(0, 32);
 }
 
 /**

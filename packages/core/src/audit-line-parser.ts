@@ -36,6 +36,15 @@ export interface LineFields {
   latCenti: number;
   /** Fields outside the record's set (and `hash`), or known fields of the wrong type: not indexed. */
   unknownFields: number;
+  /**
+   * Written by the writer (fixed layout, no escapes): then `src[EpStart, spanAEnd)` is the text of
+   * endpoint, method and status, and `src[spanBStart, spanBEnd)` that of caller and error code, each
+   * naming its fields exactly, so they can be interned whole.
+   */
+  fast: boolean;
+  spanAEnd: number;
+  spanBStart: number;
+  spanBEnd: number;
 }
 
 /** Why a line is not indexed. @internal */
@@ -43,7 +52,7 @@ export type LineFault = "not JSON" | "JSON but not an audit record" | "its ts is
 
 /** A fresh LineFields to scan into. @internal */
 export function newLineFields(): LineFields {
-  return { src: "", at: new Int32Array(16), ts: 0, tsCanonical: true, status: 0, lat: 0, latCenti: 0, unknownFields: 0 };
+  return { src: "", at: new Int32Array(16), ts: 0, tsCanonical: true, status: 0, lat: 0, latCenti: 0, unknownFields: 0, fast: false, spanAEnd: 0, spanBStart: 0, spanBEnd: 0 };
 }
 
 const P_TS = '{"ts":"';
@@ -158,6 +167,7 @@ function scanFast(line: string, start: number, end: number, noEscapes: boolean, 
   const statusStart = j + P_STATUS.length;
   if ((j = line.indexOf(",", statusStart)) === -1 || j >= end) return false;
   const status = numberAt(line, statusStart, j);
+  out.spanAEnd = j;
   at[F.RidStart] = j + P_RID.length;
   if (Number.isNaN(status) || (j = stringAfter(line, P_RID, j)) === -1) return false;
   at[F.RidStart + 1] = j;
@@ -169,6 +179,7 @@ function scanFast(line: string, start: number, end: number, noEscapes: boolean, 
   const lat = numberAt(line, latStart, latEnd);
   if (Number.isNaN(lat)) return false;
   at.fill(-1, F.CallerStart);
+  out.spanBStart = j;
   if (line.startsWith(P_CALLER, j)) {
     at[F.CallerStart] = j + P_CALLER.length;
     if ((j = line.indexOf('"', j + P_CALLER.length)) === -1) return false;
@@ -179,6 +190,7 @@ function scanFast(line: string, start: number, end: number, noEscapes: boolean, 
     if ((j = line.indexOf('"', j + P_ERR.length)) === -1) return false;
     at[F.ErrStart + 1] = j++;
   }
+  out.spanBEnd = j;
   if (line.startsWith(P_HASH, j)) {
     if ((j = line.indexOf('"', j + P_HASH.length)) === -1) return false;
     j++;
@@ -186,6 +198,7 @@ function scanFast(line: string, start: number, end: number, noEscapes: boolean, 
   // Every search above stops at the first match, so a field running past the line shows up here.
   if (j !== end - 1) return false;
   out.src = line;
+  out.fast = true;
   out.status = status;
   out.lat = lat;
   out.latCenti = centiAt(line, latStart, latEnd);
@@ -227,6 +240,7 @@ function scanSlow(line: string, out: LineFields): boolean {
     out.at[2 * k + 1] = p === undefined ? -1 : src.length;
   }
   out.src = src;
+  out.fast = false;
   out.status = o.status;
   out.lat = o.latency_ms;
   const centi = Math.round(o.latency_ms * 100);
