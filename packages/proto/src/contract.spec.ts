@@ -13,6 +13,8 @@ describe("LocationRouterService", () => {
       RemoveLocation: "unary",
       OnboardLocations: "server_streaming",
       QueryAudit: "server_streaming",
+      BeginAuthorization: "unary",
+      AwaitAuthorization: "unary",
     });
     expect(LocationRouterService.typeName).toBe("podium.router.v1.LocationRouterService");
   });
