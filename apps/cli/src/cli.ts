@@ -28,6 +28,9 @@ export const cliVersion: string = (JSON.parse(readFileSync(new URL("../package.j
  * Help and version are answered before any I/O; errors are printed as `podium-router: <message>`.
  */
 export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = defaultDeps): Promise<number> {
+  if (argv[0] === "audit" && argv[1] === "verify") {
+    return (await import("./commands/audit-verify-command.js")).auditVerifyCommand(argv.slice(2), io);
+  }
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     println(io.stderr, `podium-router: ${parsed.errorMessage}`);

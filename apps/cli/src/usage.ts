@@ -16,7 +16,7 @@ Per-location routing, isolation and audit for multi-location Podium integrations
 Commands:
   verify      check that a location is in its credential's scope
   onboard     onboard one location, or many from a CSV or JSON file
-  audit       query the audit log of routed and refused calls
+  audit       query the audit log of routed and refused calls (audit verify: check its hash chain)
   locations   list, inspect or remove registered locations
   call        send one Podium API call for one location
   serve       run the router

@@ -3,6 +3,8 @@ export { createRouterServer } from "./router-server.js";
 export type { ListenAddress, RouterServer, RouterServerDeps } from "./router-server.js";
 export { startRouterServer } from "./start-router-server.js";
 export { closeOnSignal } from "./close-on-signal.js";
+export { reopenAuditOnSignal } from "./reopen-audit-on-signal.js";
+export type { HangupSource } from "./reopen-audit-on-signal.js";
 export type { CloseOnSignalOptions, SignalSource } from "./close-on-signal.js";
 export type { StartedRouterServer, StartRouterServerOptions } from "./start-router-server.js";
 export {

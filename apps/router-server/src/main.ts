@@ -4,11 +4,13 @@
  * exits 0. Everything else lives in modules so tests and the CLI need no process.
  */
 import { closeOnSignal } from "./close-on-signal.js";
+import { reopenAuditOnSignal } from "./reopen-audit-on-signal.js";
 import { startRouterServer } from "./start-router-server.js";
 
 try {
-  const { server, logger } = await startRouterServer();
+  const { server, logger, router } = await startRouterServer();
   closeOnSignal(server, logger);
+  reopenAuditOnSignal(router, logger);
 } catch (err) {
   // Core errors carry an operator-facing message (never a secret); anything else is a bug.
   process.stderr.write(`podium-router: ${err instanceof Error ? err.message : String(err)}\n`);

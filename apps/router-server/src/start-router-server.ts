@@ -1,4 +1,4 @@
-import { createLocationRouter, loadSettings, type Settings } from "@podium-router/core";
+import { createLocationRouter, loadSettings, type LocationRouter, type Settings } from "@podium-router/core";
 import type { Logger } from "pino";
 import { createRouterMetrics } from "./metrics.js";
 import { createRouterServer, type ListenAddress, type RouterServer } from "./router-server.js";
@@ -26,6 +26,8 @@ export interface StartedRouterServer {
   settings: Settings;
   serverSettings: ServerSettings;
   logger: Logger;
+  /** The core, so the process can reopen its audit log on SIGHUP. */
+  router: LocationRouter;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function startRouterServer(opts: StartRouterServerOptions = {}): Pr
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
   try {
     const address = await server.listen();
-    return { server, address, settings, serverSettings, logger };
+    return { server, address, settings, serverSettings, logger, router };
   } catch (err) {
     await router.close();
     throw err;

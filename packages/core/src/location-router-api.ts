@@ -219,6 +219,11 @@ export interface LocationRouter {
    * location), so every refusal leaves a line with the caller's name and the error code.
    */
   recordRefusal(refusal: Refusal): void;
+  /**
+   * Reopen the audit log at its configured path (logrotate's `postrotate` sends SIGHUP). Optional so test
+   * doubles need not implement it.
+   */
+  reopenAudit?(): Promise<void>;
   /** Stop accepting calls, wait for in-flight ones, flush the audit log, close upstream pools. */
   close(): Promise<void>;
 }

@@ -326,6 +326,10 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       return audit.query(query);
     },
 
+    reopenAudit() {
+      return audit.reopen();
+    },
+
     recordRefusal(refusal: Refusal) {
       const rec: AuditRecord = {
         ts: new Date().toISOString(),

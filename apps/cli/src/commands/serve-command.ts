@@ -13,9 +13,13 @@ export async function serveCommand(io: CliIo, flags: ServeFlags): Promise<number
   const { settings } = await loadSettings({ path: flags.settings, env: io.env, cwd: io.cwd });
   const serverOverrides = { ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host !== undefined ? { host: flags.host } : {}) };
   const running = await startRouter({ settings, serverOverrides, logTo: io.stdout, env: io.env });
+  // logrotate's postrotate sends SIGHUP: reopen the audit log at its path.
+  const onHangup = (): void => void running.router.reopenAudit?.().catch((err: unknown) => io.stderr.write(`podium-router: audit log reopen failed: ${(err as Error).message}\n`));
+  process.on("SIGHUP", onHangup);
   try {
     await waitForShutdown(io.shutdown);
   } finally {
+    process.off("SIGHUP", onHangup);
     await running.close();
   }
   return exitCodes.ok;
