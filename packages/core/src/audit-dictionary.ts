@@ -66,6 +66,21 @@ export class AuditDictionary {
     }
   }
 
+  /** Ids another dictionary made (a worker thread's, which started from this one's state). */
+  learn(made: { strs: [number, number, string][]; combos: [number, Combo][] }): void {
+    this.load(
+      made.strs.map(([id, kind, s]) => ({ id, kind, s })),
+      made.combos.map(([id, c]) => ({ id, ...c })),
+    );
+  }
+
+  /** Everything, for a worker thread's dictionary to start from. */
+  snapshot(): { strs: [number, number, string][]; combos: [number, Combo][] } {
+    const strs: [number, number, string][] = [];
+    for (const [id, s] of this.strs) strs.push([id, this.#locs.find(s, 0, s.length, FieldInterner.hash(s, 0, s.length)) === id ? KIND_LOC : KIND_ORG, s]);
+    return { strs, combos: [...this.combos] };
+  }
+
   /** The rows to insert for ids made since the last call. */
   drain(): { strs: [number, number, string][]; combos: [number, Combo][] } {
     const out = { strs: this.#newStrs, combos: this.#newCombos };

@@ -34,6 +34,8 @@ const FULL_LOOK_MS = 60_000;
 export class AuditFileTracker {
   readonly #path: string;
   readonly #memo = new Map<string, Memo>();
+  /** Files retention is removing: not read again, so their dropped rows stay dropped. */
+  readonly #forgotten = new Set<string>();
   #names = "";
   #live = "";
   #liveSize = 0;
@@ -52,7 +54,12 @@ export class AuditFileTracker {
     for (let attempt = 0; ; attempt++) {
       // Synchronous on purpose: a readdir and a few stats of a local directory take microseconds, and
       // a trip through the thread pool for each would add its latency to every query.
-      const all = listAuditFilesSync(this.#path);
+      let all = listAuditFilesSync(this.#path);
+      if (this.#forgotten.size > 0) {
+        const present = new Set(all.map((f) => f.path));
+        for (const p of this.#forgotten) if (!present.has(p)) this.#forgotten.delete(p);
+        all = all.filter((f) => !this.#forgotten.has(f.path));
+      }
       const live = all[all.length - 1]!;
       const newest = all.length > 1 ? all[all.length - 2] : undefined;
       const stLive = statOf(live);
@@ -121,8 +128,9 @@ export class AuditFileTracker {
     return row;
   }
 
-  /** The row id of a file by path (remembered, or by its first line), forgetting the path. */
-  async idOf(filePath: string, store: AuditIndexStore): Promise<number | undefined> {
+  /** The row id of a file by path (remembered, or by its first line); the file is not read again. */
+  async forget(filePath: string, store: AuditIndexStore): Promise<number | undefined> {
+    this.#forgotten.add(filePath);
     const memo = this.#memo.get(filePath);
     this.#memo.delete(filePath);
     if (memo !== undefined) return memo.id;

@@ -44,8 +44,6 @@ export class AuditIndexReader {
   readonly #store: AuditIndexStore;
   #idle: Reader[] = [];
   #closed = false;
-  /** Bloom filters by segment id, with the row count they were read at (an open segment's filter grows). */
-  #blooms = new Map<number, { rows: number; bloom: Uint8Array }>();
 
   constructor(path: string, store: AuditIndexStore) {
     this.#path = path;
@@ -69,6 +67,8 @@ export class AuditIndexReader {
     }
     const rid = q.requestId === undefined ? undefined : ridKey(q.requestId);
     const reader = this.#acquire();
+    // One read transaction: every statement of the query sees the same refresh, however long it streams.
+    this.#stmt(reader, "BEGIN").run();
     try {
       const combos = this.#combos(reader, q);
       const segs = this.#stmt(reader, "SELECT id, rows, min_ts FROM segs WHERE max_ts >= ? AND min_ts < ? ORDER BY min_ts, id").all(since, until) as {
@@ -76,13 +76,15 @@ export class AuditIndexReader {
         rows: number;
         min_ts: number;
       }[];
-      const runs =
-        locId === undefined
-          ? this.#stmt(reader, "SELECT loc, n, data FROM runs WHERE seg = ? AND max_ts >= ? AND min_ts < ?")
-          : this.#stmt(reader, "SELECT loc, n, data FROM runs WHERE seg = ? AND loc = ? AND max_ts >= ? AND min_ts < ?");
+      // A request id is looked for in the blobs by SQLite (instr), so only runs holding its bytes reach here.
+      const ridFilter = rid === undefined ? "" : " AND instr(data, @needle) > 0";
+      const runs = this.#stmt(reader, `SELECT loc, n, data FROM runs WHERE seg = @seg${locId === undefined ? "" : " AND loc = @loc"} AND max_ts >= @since AND min_ts < @until${ridFilter}`);
+      const params: Record<string, unknown> = { since, until, loc: locId, needle: rid === undefined ? undefined : typeof rid.value === "string" ? Buffer.from(JSON.stringify(rid.value).slice(1, -1)) : rid.value };
+      if (locId === undefined) delete params.loc;
+      if (rid === undefined) delete params.needle;
       let waiting: Found[] = [];
       for (const seg of segs) {
-        if (rid !== undefined && !this.#mayHold(reader, seg.id, seg.rows, rid.a, rid.b)) continue;
+        if (rid !== undefined && !this.#mayHold(seg.id, seg.rows, rid.a, rid.b)) continue;
         // Everything before this segment's first ts is final.
         if (waiting.length > 0) {
           waiting.sort(byOrder);
@@ -94,7 +96,8 @@ export class AuditIndexReader {
           }
           waiting = waiting.slice(cut);
         }
-        const rows = (locId === undefined ? runs.iterate(seg.id, since, until) : runs.iterate(seg.id, locId, since, until)) as Iterable<{ loc: number; n: number; data: Buffer }>;
+        params.seg = seg.id;
+        const rows = runs.iterate(params) as Iterable<{ loc: number; n: number; data: Buffer }>;
         for (const run of rows) {
           decodeRun(
             run.data,
@@ -113,6 +116,7 @@ export class AuditIndexReader {
         if (--left <= 0) return;
       }
     } finally {
+      this.#stmt(reader, "COMMIT").run();
       this.#release(reader);
     }
   }
@@ -136,16 +140,9 @@ export class AuditIndexReader {
     return new Set(rows.filter((r) => method === undefined || r.method.toUpperCase() === method).map((r) => r.id));
   }
 
-  /** Whether the segment's Bloom filter may hold the request id (open segments' filters are read again as they grow). */
-  #mayHold(reader: Reader, seg: number, rows: number, a: number, b: number): boolean {
-    let cached = this.#blooms.get(seg);
-    if (cached?.rows !== rows) {
-      const r = this.#stmt(reader, "SELECT bloom FROM segs WHERE id = ?").get(seg) as { bloom: Buffer } | undefined;
-      if (r === undefined) return false;
-      cached = { rows, bloom: new Uint8Array(r.bloom) };
-      this.#blooms.set(seg, cached);
-    }
-    return bloomHas(cached.bloom, a, b);
+  /** Whether the segment's Bloom filter may hold the request id. */
+  #mayHold(seg: number, rows: number, a: number, b: number): boolean {
+    return bloomHas(this.#store.bloomOf(seg, rows), a, b);
   }
 
   #record(reader: Reader, f: Found): AuditRecord {

@@ -1,12 +1,13 @@
 import { closeSync, openSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { bloomAdd, bloomBytes, textHashA, textHashB, uuidHashA, uuidHashB } from "./audit-bloom.js";
+import { decodeRun } from "./audit-run.js";
 import { AuditDictionary, type Combo } from "./audit-dictionary.js";
-import { F, type LineFields } from "./audit-line-parser.js";
-import { encodeRun } from "./audit-run.js";
+import type { Made } from "./audit-file-pass.js";
+import { isUuidAt, uuidBytes, type EncodedBatch } from "./audit-index-batch.js";
 
 /** Bumped when the layout changes; an index of another version is dropped and rebuilt from the files. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * The layout, chosen for build speed (inserts are what an index build spends its time on), for size
@@ -22,6 +23,9 @@ const SCHEMA_VERSION = 2;
  * - What the integers cannot give back exactly (a ts not written by toISOString, a latency that is not
  *   a whole number of hundredths) travels with the record, so a record is rebuilt byte for byte.
  * - Request ids are found through a Bloom filter per segment (`segs.bloom`), not a second B-tree.
+ *   The filter of a segment still filling is kept in memory and written now and then (`bloom_rows`
+ *   says how many rows the stored one covers), not on every small refresh: 40 KiB per query would
+ *   be most of what a refresh writes.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS files (
@@ -30,7 +34,7 @@ CREATE TABLE IF NOT EXISTS files (
   offset INTEGER NOT NULL, lines INTEGER NOT NULL, complete INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS segs (
   id INTEGER PRIMARY KEY, file INTEGER NOT NULL, rows INTEGER NOT NULL,
-  min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, bloom BLOB NOT NULL);
+  min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, bloom BLOB NOT NULL, bloom_rows INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS segs_file ON segs (file, id);
 CREATE TABLE IF NOT EXISTS strs (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, s TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS combos (
@@ -41,31 +45,6 @@ CREATE TABLE IF NOT EXISTS runs (
   PRIMARY KEY (seg, loc, k0)) WITHOUT ROWID;
 `;
 
-
-/** Whether `s[start, end)` is a lowercase UUID, the form stored as 16 bytes. */
-function isUuidAt(s: string, start: number, end: number): boolean {
-  if (end - start !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const c = s.charCodeAt(start + i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 0x2d) return false;
-    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : c - 0x57);
-
-/** Writes the 16 bytes of the UUID at `s[start]` to `out[offset]`. */
-function uuidBytes(s: string, start: number, out: Uint8Array, offset: number): void {
-  let o = offset;
-  for (let i = 0; i < 36; i += 2) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-    out[o++] = (hexValue(s.charCodeAt(start + i)) << 4) | hexValue(s.charCodeAt(start + i + 1));
-  }
-}
 
 /** A request id as stored (a lowercase UUID as its 16 bytes, anything else as text) and its two filter hashes. @internal */
 export function ridKey(rid: string): { value: Buffer | string; a: number; b: number } {
@@ -97,7 +76,14 @@ interface OpenSegment {
   minTs: number;
   maxTs: number;
   bloom: Uint8Array;
+  /** Rows the stored filter covers. */
+  bloomRows: number;
 }
+
+/** A filling segment's filter is written once this many rows were added since it last was. */
+const BLOOM_WRITE_ROWS = 4096;
+/** Filters of full segments kept in memory for request-id queries (40 KiB each at the default size). */
+const BLOOM_CACHE = 512;
 
 export type { Combo } from "./audit-dictionary.js";
 
@@ -114,6 +100,8 @@ export function openIndexDatabase(path: string): Database.Database {
       const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
       if (version !== SCHEMA_VERSION && tables.n > 0) throw Object.assign(new Error("index schema changed"), { code: "SCHEMA" });
       db.pragma("synchronous = NORMAL");
+      // Checkpoints are the slow part of a commit; the index runs them when idle, this is the backstop.
+      db.pragma("wal_autocheckpoint = 16384");
       db.pragma("cache_size = -65536");
       db.pragma("temp_store = MEMORY");
       db.exec(SCHEMA);
@@ -138,6 +126,8 @@ export class AuditIndexStore {
   readonly db: Database.Database;
   readonly segmentLines: number;
   #dict = new AuditDictionary();
+  /** Filters of segments not filling here, most recently used last. */
+  #blooms = new Map<number, { rows: number; bloom: Uint8Array }>();
   /** The `files` table, read once and kept in step. */
   #files: Map<number, FileRow> | undefined;
   #open = new Map<number, OpenSegment>();
@@ -153,11 +143,14 @@ export class AuditIndexStore {
       insertFile: db.prepare("INSERT INTO files (head, name, gz, dev, ino, size, mtime, offset, lines, complete) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0)"),
       seenFile: db.prepare("UPDATE files SET name = ?, gz = ?, dev = ?, ino = ? WHERE id = ?"),
       progress: db.prepare("UPDATE files SET offset = ?, lines = ?, size = ?, mtime = ?, complete = ? WHERE id = ?"),
-      lastSeg: db.prepare<[number], { id: number; rows: number; min_ts: number; max_ts: number; bloom: Buffer }>(
-        "SELECT id, rows, min_ts, max_ts, bloom FROM segs WHERE file = ? ORDER BY id DESC LIMIT 1",
+      lastSeg: db.prepare<[number], { id: number; rows: number; min_ts: number; max_ts: number; bloom: Buffer; bloom_rows: number }>(
+        "SELECT id, rows, min_ts, max_ts, bloom, bloom_rows FROM segs WHERE file = ? ORDER BY id DESC LIMIT 1",
       ),
-      insertSeg: db.prepare("INSERT INTO segs (file, rows, min_ts, max_ts, bloom) VALUES (?, 0, 0, 0, x'')"),
-      updateSeg: db.prepare("UPDATE segs SET rows = ?, min_ts = ?, max_ts = ?, bloom = ? WHERE id = ?"),
+      segBloom: db.prepare<[number], { bloom: Buffer; bloom_rows: number }>("SELECT bloom, bloom_rows FROM segs WHERE id = ?"),
+      segRuns: db.prepare<[number], { n: number; data: Buffer }>("SELECT n, data FROM runs WHERE seg = ?"),
+      insertSeg: db.prepare("INSERT INTO segs (file, rows, min_ts, max_ts, bloom, bloom_rows) VALUES (?, 0, 0, 0, x'', 0)"),
+      updateSeg: db.prepare("UPDATE segs SET rows = ?, min_ts = ?, max_ts = ? WHERE id = ?"),
+      writeBloom: db.prepare("UPDATE segs SET bloom = ?, bloom_rows = ? WHERE id = ?"),
       insertStr: db.prepare("INSERT INTO strs (id, kind, s) VALUES (?, ?, ?)"),
       insertCombo: db.prepare("INSERT INTO combos (id, endpoint, method, status, caller, error_code) VALUES (?, ?, ?, ?, ?, ?)"),
       insertRun: db.prepare("INSERT INTO runs (seg, loc, k0, min_ts, max_ts, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -221,10 +214,14 @@ export class AuditIndexStore {
     Object.assign(row, { name, gz: gz ? 1 : 0, dev, ino });
   }
 
-  /** Rows a new batch for `fileId` may still put in the file's open segment (a full segment starts a new one). */
-  room(fileId: number): number {
-    const seg = this.#openSegment(fileId);
-    return seg === undefined ? this.segmentLines : this.segmentLines - seg.rows;
+  /** The dictionary of ids; a pass on this thread interns into it directly. */
+  get dict(): AuditDictionary {
+    return this.#dict;
+  }
+
+  /** Rows in the file's open segment (0 when its last segment is full or it has none). */
+  openRows(fileId: number): number {
+    return this.#openSegment(fileId)?.rows ?? 0;
   }
 
   #openSegment(fileId: number): OpenSegment | undefined {
@@ -232,82 +229,48 @@ export class AuditIndexStore {
     if (seg === undefined) {
       const r = this.#stmt.lastSeg.get(fileId);
       if (r === undefined || r.rows >= this.segmentLines) return undefined;
-      seg = { id: r.id, rows: r.rows, minTs: r.min_ts, maxTs: r.max_ts, bloom: new Uint8Array(r.bloom) };
+      const bloom = r.bloom_rows === r.rows ? new Uint8Array(r.bloom) : this.#bloomFromRuns(r.id);
+      seg = { id: r.id, rows: r.rows, minTs: r.min_ts, maxTs: r.max_ts, bloom, bloomRows: r.bloom_rows };
       this.#open.set(fileId, seg);
     }
     return seg.rows < this.segmentLines ? seg : undefined;
   }
 
-  /** Adds a scanned line to `batch`, interning its strings. */
-  stage(batch: SegmentBatch, f: LineFields): void {
-    const i = batch.size++;
-    const { src, at } = f;
-    const dict = this.#dict;
-    batch.loc[i] = dict.loc(f);
-    batch.org[i] = dict.org;
-    batch.combo[i] = dict.combo(f);
-    batch.ts[i] = f.ts;
-    // Hundredths that fit an i32 (a run stores 4 bytes); anything else goes to `extra`.
-    const lat = f.latCenti >= -0x7fffffff && f.latCenti <= 0x7fffffff ? f.latCenti : Number.NaN;
-    batch.lat[i] = lat;
-    const rs = at[F.RidStart]!;
-    const re = at[F.RidStart + 1]!;
-    if (isUuidAt(src, rs, re)) {
-      uuidBytes(src, rs, batch.rid, i * 16);
-      batch.ridA[i] = uuidHashA(batch.rid, i * 16);
-      batch.ridB[i] = uuidHashB(batch.rid, i * 16);
-    } else {
-      const rid = src.slice(rs, re);
-      batch.ridText.set(i, rid);
-      batch.ridA[i] = textHashA(rid);
-      batch.ridB[i] = textHashB(rid);
-    }
-    if (!f.tsCanonical || Number.isNaN(lat)) {
-      const ts = f.tsCanonical ? undefined : src.slice(at[F.TsStart], at[F.TsStart + 1]);
-      batch.extra.set(i, JSON.stringify({ ts, lat: Number.isNaN(lat) ? f.lat : undefined }));
-    }
-  }
-
   /**
-   * Writes the batch (lines of one file, no more than room() allows) and the file's new progress in
-   * one transaction. On failure nothing is written and the in-memory state is reloaded.
+   * Writes an encoded batch (lines of one file following `enc.base` lines of its open segment, or
+   * starting a new segment when `enc.base` is 0), the ids made with it, and the file's new progress
+   * in one transaction. `made` came from another thread's dictionary when `foreign`: then this one
+   * learns the ids too. On failure nothing is written and the in-memory state is reloaded.
    */
-  flush(file: FileRow, batch: SegmentBatch, progress: { offset: number; lines: number; size: number; mtime: number; complete: boolean }): void {
+  flush(file: FileRow, enc: EncodedBatch, made: Made, foreign: boolean, progress: { offset: number; lines: number; size: number; mtime: number; complete: boolean }): void {
     const s = this.#stmt;
     try {
       this.db.transaction(() => {
-        const made = this.#dict.drain();
         for (const [id, kind, str] of made.strs) s.insertStr.run(id, kind, str);
         for (const [id, c] of made.combos) s.insertCombo.run(id, c.endpoint, c.method, c.status, c.caller, c.error_code);
-        const n = batch.size;
-        if (n > 0) {
+        if (enc.n > 0) {
           let seg = this.#openSegment(file.id);
-          if (seg === undefined) {
+          if (enc.base === 0 && seg?.rows !== 0) {
             const id = Number(s.insertSeg.run(file.id).lastInsertRowid);
-            seg = { id, rows: 0, minTs: Number.POSITIVE_INFINITY, maxTs: Number.NEGATIVE_INFINITY, bloom: new Uint8Array(bloomBytes(this.segmentLines)) };
+            seg = { id, rows: 0, minTs: Number.POSITIVE_INFINITY, maxTs: Number.NEGATIVE_INFINITY, bloom: new Uint8Array(bloomBytes(this.segmentLines)), bloomRows: 0 };
             this.#open.set(file.id, seg);
           }
-          const base = seg.rows;
-          const order = orderByLocation(batch.loc, n);
-          for (let j = 0; j < n; ) {
-            const loc = batch.loc[order[j]!]!;
-            let end = j;
-            let minTs = Number.POSITIVE_INFINITY;
-            let maxTs = Number.NEGATIVE_INFINITY;
-            for (; end < n && batch.loc[order[end]!] === loc; end++) {
-              const i = order[end]!;
-              const ts = batch.ts[i]!;
-              if (ts < minTs) minTs = ts;
-              if (ts > maxTs) maxTs = ts;
-              bloomAdd(seg.bloom, batch.ridA[i]!, batch.ridB[i]!);
-            }
-            s.insertRun.run(seg.id, loc, base + order[j]!, minTs, maxTs, end - j, encodeRun(batch, order, j, end, base));
+          if (seg === undefined || seg.rows !== enc.base) throw new Error(`audit index: segment of ${file.name} moved during a refresh (${seg?.rows} rows, batch after ${enc.base})`);
+          const { runs, data } = enc;
+          for (let r = 0; r < runs.length; r += 7) {
+            const minTs = runs[r + 2]!;
+            const maxTs = runs[r + 3]!;
+            s.insertRun.run(seg.id, runs[r], runs[r + 1], minTs, maxTs, runs[r + 4], Buffer.from(data, runs[r + 5], runs[r + 6]));
             if (minTs < seg.minTs) seg.minTs = minTs;
             if (maxTs > seg.maxTs) seg.maxTs = maxTs;
-            j = end;
           }
-          seg.rows += n;
-          s.updateSeg.run(seg.rows, seg.minTs, seg.maxTs, seg.bloom, seg.id);
+          for (let i = 0; i < enc.n; i++) bloomAdd(seg.bloom, enc.ridA[i]!, enc.ridB[i]!);
+          seg.rows += enc.n;
+          s.updateSeg.run(seg.rows, seg.minTs, seg.maxTs, seg.id);
+          if (seg.rows >= this.segmentLines || seg.rows - seg.bloomRows >= BLOOM_WRITE_ROWS) {
+            s.writeBloom.run(seg.bloom, seg.rows, seg.id);
+            seg.bloomRows = seg.rows;
+          }
         }
         s.progress.run(progress.offset, progress.lines, progress.size, progress.mtime, progress.complete ? 1 : 0, file.id);
       })();
@@ -315,7 +278,44 @@ export class AuditIndexStore {
       this.#reload();
       throw err;
     }
+    if (foreign) this.#dict.learn(made);
     Object.assign(file, { offset: progress.offset, lines: progress.lines, size: progress.size, mtime: progress.mtime, complete: progress.complete ? 1 : 0 });
+  }
+
+  /**
+   * The Bloom filter of a segment that holds `rows` rows: a filling one's from memory, a stored one
+   * when it covers every row, else rebuilt from the segment's runs.
+   */
+  bloomOf(segId: number, rows: number): Uint8Array {
+    for (const seg of this.#open.values()) if (seg.id === segId) return seg.bloom;
+    const cached = this.#blooms.get(segId);
+    if (cached?.rows === rows) return cached.bloom;
+    const r = this.#stmt.segBloom.get(segId);
+    const bloom = r !== undefined && r.bloom_rows === rows ? new Uint8Array(r.bloom) : this.#bloomFromRuns(segId);
+    this.#blooms.delete(segId);
+    this.#blooms.set(segId, { rows, bloom });
+    if (this.#blooms.size > BLOOM_CACHE) this.#blooms.delete(this.#blooms.keys().next().value!);
+    return bloom;
+  }
+
+  /** Writes the filters of filling segments that grew since they were last written (when idle, and on close). */
+  writeBlooms(): void {
+    for (const seg of this.#open.values()) {
+      if (seg.rows === seg.bloomRows) continue;
+      this.#stmt.writeBloom.run(seg.bloom, seg.rows, seg.id);
+      seg.bloomRows = seg.rows;
+    }
+  }
+
+  #bloomFromRuns(segId: number): Uint8Array {
+    const bloom = new Uint8Array(bloomBytes(this.segmentLines));
+    for (const run of this.#stmt.segRuns.iterate(segId)) {
+      decodeRun(run.data, run.n, (r) => {
+        if (r.rid !== undefined) bloomAdd(bloom, uuidHashA(r.rid, 0), uuidHashB(r.rid, 0));
+        else bloomAdd(bloom, textHashA(r.ridText!), textHashB(r.ridText!));
+      });
+    }
+    return bloom;
   }
 
   /** Removes a file's rows, segments and progress (the file is gone, or retention removes it). */
@@ -329,51 +329,4 @@ export class AuditIndexStore {
     this.#open.delete(fileId);
     this.#files?.delete(fileId);
   }
-}
-
-/** Lines of one file waiting to be flushed into its open segment, column by column. @internal */
-export class SegmentBatch {
-  size = 0;
-  readonly loc: Int32Array;
-  readonly org: Int32Array;
-  readonly combo: Int32Array;
-  readonly ts: Float64Array;
-  /** Latency in hundredths, NaN when that is not exact (then it is in `extra`). */
-  readonly lat: Float64Array;
-  /** Request ids that are UUIDs, 16 bytes each; the others are in `ridText`. */
-  readonly rid: Uint8Array;
-  readonly ridA: Int32Array;
-  readonly ridB: Int32Array;
-  ridText = new Map<number, string>();
-  /** What the integer columns cannot give back exactly, as JSON, by row. */
-  extra = new Map<number, string>();
-
-  constructor(capacity: number) {
-    this.loc = new Int32Array(capacity);
-    this.org = new Int32Array(capacity);
-    this.combo = new Int32Array(capacity);
-    this.ts = new Float64Array(capacity);
-    this.lat = new Float64Array(capacity);
-    this.rid = new Uint8Array(capacity * 16);
-    this.ridA = new Int32Array(capacity);
-    this.ridB = new Int32Array(capacity);
-  }
-
-  clear(): void {
-    this.size = 0;
-    if (this.ridText.size > 0) this.ridText = new Map();
-    if (this.extra.size > 0) this.extra = new Map();
-  }
-}
-
-/** Batch positions ordered by location id, in line order within one (a counting sort): the key order, nearly. */
-function orderByLocation(loc: Int32Array, n: number): Int32Array {
-  let max = 0;
-  for (let i = 0; i < n; i++) if (loc[i]! > max) max = loc[i]!;
-  const start = new Int32Array(max + 2);
-  for (let i = 0; i < n; i++) start[loc[i]! + 1]!++;
-  for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[start[loc[i]!]!++] = i;
-  return order;
 }

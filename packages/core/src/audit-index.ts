@@ -1,9 +1,10 @@
-import type { Stats } from "node:fs";
-import { AuditFileTracker } from "./audit-file-tracker.js";
-import { AuditLineSplitter, MAX_AUDIT_LINE_BYTES, readAuditBytes, readAuditBytesSync, type AuditFile, type AuditLineSink } from "./audit-files.js";
+import { statSync, type Stats } from "node:fs";
+import { runFilePass, type PassEnd, type PassJob, type PassSink } from "./audit-file-pass.js";
+import { AuditFileTracker, type SeenFile } from "./audit-file-tracker.js";
+import type { AuditFile } from "./audit-files.js";
 import { AuditIndexReader } from "./audit-index-query.js";
-import { AuditIndexStore, openIndexDatabase, SegmentBatch, type FileRow } from "./audit-index-store.js";
-import { newLineFields, scanAuditLine } from "./audit-line-parser.js";
+import { AuditIndexStore, openIndexDatabase, type FileRow } from "./audit-index-store.js";
+import { PassWorker } from "./audit-pass-worker.js";
 import type { AuditQuery, AuditRecord } from "./location-router-api.js";
 
 /** Options of createAuditIndex(). */
@@ -24,6 +25,12 @@ export interface AuditIndexOptions {
    * @default 32768
    */
   segmentLines?: number | undefined;
+  /**
+   * A refresh with at least this many new bytes to read parses them in a worker thread while the main
+   * thread writes (when the compiled worker is present); smaller ones parse on the main thread.
+   * @default 16777216 (16 MiB)
+   */
+  workerMinBytes?: number | undefined;
 }
 
 /** What one refresh did. */
@@ -50,21 +57,27 @@ export interface AuditIndex {
 }
 
 export const DEFAULT_AUDIT_SEGMENT_LINES = 32_768;
-const WARNINGS_PER_FILE = 10;
-/** New bytes read in one synchronous read (what a refresh between queries usually finds). */
-const SMALL_READ = 256 * 1024;
+/** When idle this often, the index writes filling segments' filters and checkpoints a WAL grown past IDLE_CHECKPOINT_BYTES. */
+const IDLE_MS = 5_000;
+const IDLE_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+const DEFAULT_WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
 class SqliteAuditIndex implements AuditIndex {
   readonly #store: AuditIndexStore;
   readonly #reader: AuditIndexReader;
   readonly #warn: (err: Error) => void;
   readonly #tracker: AuditFileTracker;
-  readonly #batch: SegmentBatch;
-  readonly #fields = newLineFields();
+  readonly #workerMinBytes: number;
+  /** Whether this refresh's ids come from a worker's dictionary. */
+  #foreign = false;
   /** Cut last lines already reported, by file id and offset, so each is told once. */
   readonly #toldCut = new Set<string>();
   #warnings = 0;
   #chain: Promise<unknown> = Promise.resolve();
+  #busy = 0;
+  #lastRefreshAt = 0;
+  readonly #indexPath: string;
+  readonly #idle: ReturnType<typeof setInterval>;
   #closed = false;
 
   constructor(options: AuditIndexOptions) {
@@ -72,7 +85,11 @@ class SqliteAuditIndex implements AuditIndex {
     this.#warn = options.onWarning ?? ((err) => process.emitWarning(err));
     const db = openIndexDatabase(options.indexPath);
     this.#store = new AuditIndexStore(db, options.segmentLines ?? DEFAULT_AUDIT_SEGMENT_LINES);
-    this.#batch = new SegmentBatch(this.#store.segmentLines);
+    this.#workerMinBytes = options.workerMinBytes ?? DEFAULT_WORKER_MIN_BYTES;
+    this.#indexPath = options.indexPath;
+    // Housekeeping between queries rather than inside one: a checkpoint copies and syncs the WAL.
+    this.#idle = setInterval(() => this.#housekeep(), IDLE_MS);
+    this.#idle.unref();
     this.#reader = new AuditIndexReader(options.indexPath, this.#store);
   }
 
@@ -81,9 +98,24 @@ class SqliteAuditIndex implements AuditIndex {
   }
 
   refresh(): Promise<AuditIndexRefresh> {
-    const run = this.#chain.then(() => this.#refresh());
+    this.#busy++;
+    const run = this.#chain.then(() => this.#refresh()).finally(() => {
+      this.#busy--;
+      this.#lastRefreshAt = Date.now();
+    });
     this.#chain = run.catch(() => undefined);
     return run;
+  }
+
+  #housekeep(): void {
+    if (this.#closed || this.#busy > 0 || Date.now() - this.#lastRefreshAt < IDLE_MS / 2) return;
+    try {
+      this.#store.writeBlooms();
+      const wal = statSync(`${this.#indexPath}-wal`, { throwIfNoEntry: false });
+      if (wal !== undefined && wal.size > IDLE_CHECKPOINT_BYTES) this.#store.db.pragma("wal_checkpoint(PASSIVE)");
+    } catch (err) {
+      this.#warn(new Error(`audit index: housekeeping failed: ${(err as Error).message}`, { cause: err }));
+    }
   }
 
   query(q: AuditQuery): Generator<AuditRecord, void, undefined> {
@@ -92,18 +124,26 @@ class SqliteAuditIndex implements AuditIndex {
   }
 
   async forget(filePath: string): Promise<boolean> {
-    await this.#chain;
-    const id = await this.#tracker.idOf(filePath, this.#store);
-    if (id === undefined) return false;
-    this.#store.dropFile(id);
-    return true;
+    // In the refresh queue, so no refresh reads the file between its rows going and the file going.
+    const run = this.#chain.then(async () => {
+      const id = await this.#tracker.forget(filePath, this.#store);
+      if (id !== undefined) this.#store.dropFile(id);
+      return id !== undefined;
+    });
+    this.#chain = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#idle);
     this.#reader.close();
-    this.#store.db.close();
+    try {
+      this.#store.writeBlooms();
+    } finally {
+      this.#store.db.close();
+    }
   }
 
   #report(message: string): void {
@@ -120,20 +160,52 @@ class SqliteAuditIndex implements AuditIndex {
     let complete = full && sure;
     const rows = new Map(store.files().map((r) => [r.id, r]));
     const seen = new Set<number>();
-    for (const { file, st } of files) {
+    const todo: { seen: SeenFile; row: FileRow }[] = [];
+    let pending = 0;
+    const vanished = (file: AuditFile, err: unknown): void => {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      complete = false;
+      this.#report(`audit index: ${file.path} was removed while it was read; it is read again on the next refresh`);
+    };
+    for (const f of files) {
       try {
-        const row = await this.#tracker.identify({ file, st }, full, rows, store);
+        const row = await this.#tracker.identify(f, full, rows, store);
         if (row === undefined || seen.has(row.id)) continue;
         seen.add(row.id);
-        const n = await this.#indexFile(row, file, st);
-        if (n.lines > 0) done.files++;
-        done.lines += n.lines;
-        done.bytes += n.bytes;
+        if (!hasNew(row, f.file, f.st)) continue;
+        todo.push({ seen: f, row });
+        pending += f.file.gz ? f.st.size * 5 : f.st.size - row.offset;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        complete = false;
-        this.#report(`audit index: ${file.path} was removed while it was read; it is read again on the next refresh`);
+        vanished(f.file, err);
       }
+    }
+    // A big read is parsed in a worker thread while this one writes; a small one is not worth the start.
+    const worker = todo.length > 0 && pending >= this.#workerMinBytes && PassWorker.available() ? new PassWorker(store.dict.snapshot()) : undefined;
+    this.#foreign = worker !== undefined;
+    try {
+      // With a worker, every pass is queued at once: it reads ahead while this thread writes.
+      const passes = (worker === undefined ? [] : todo).map(({ seen: f, row }) => {
+        const job = this.#job(row, f);
+        const p = worker!.pass(job.job, job.sink);
+        p.catch(() => undefined); // awaited below, in order
+        return { job, p };
+      });
+      for (let i = 0; i < todo.length; i++) {
+        const { seen: f, row } = todo[i]!;
+        try {
+          const queued = passes[i];
+          const job = queued?.job ?? this.#job(row, f);
+          const end = queued === undefined ? await runFilePass(job.job, this.#store.dict, job.sink) : await queued.p;
+          const n = this.#finish(row, f, job.job, end, worker !== undefined);
+          if (n.lines > 0) done.files++;
+          done.lines += n.lines;
+          done.bytes += n.bytes;
+        } catch (err) {
+          vanished(f.file, err);
+        }
+      }
+    } finally {
+      await worker?.close();
     }
     // Only when every file of the log was listed and read can an unseen file be called gone.
     if (complete) {
@@ -146,59 +218,38 @@ class SqliteAuditIndex implements AuditIndex {
     return done;
   }
 
-  /** Indexes the file's lines after the row's offset, one segment-sized transaction at a time. */
-  async #indexFile(row: FileRow, file: AuditFile, st: Stats): Promise<{ lines: number; bytes: number }> {
-    const mtime = Math.floor(st.mtimeMs);
-    if (file.gz ? row.complete === 1 && row.size === st.size && row.mtime === mtime : st.size <= row.offset) return { lines: 0, bytes: 0 };
+  /** The pass that indexes a file's lines after the row's offset, writing one segment at a time. */
+  #job(row: FileRow, { file, st }: SeenFile): { job: PassJob; sink: PassSink } {
     const store = this.#store;
-    const start = { offset: row.offset, lines: row.lines };
-    let { offset, lines } = start;
-    let room = store.room(row.id);
-    let told = 0;
-    const batch = this.#batch;
-    batch.clear();
-    const parsed = this.#fields;
-    const warn = (what: string): void => {
-      if (++told <= WARNINGS_PER_FILE) this.#report(`audit index: ${file.path} line ${lines}: ${what}; skipped`);
-      else this.#warnings++;
+    const mtime = Math.floor(st.mtimeMs);
+    const job: PassJob = { file, from: row.offset, lines: row.lines, upTo: st.size, segRows: store.openRows(row.id), segmentLines: store.segmentLines };
+    const sink: PassSink = {
+      batch: (enc, made, progress) => store.flush(row, enc, made, this.#foreign, { ...progress, size: st.size, mtime, complete: false }),
+      warn: (message) => this.#report(message),
     };
-    const flush = (complete: boolean): void => {
-      store.flush(row, batch, { offset, lines, size: st.size, mtime, complete });
-      batch.clear();
-      room = store.room(row.id);
-    };
-    const sink: AuditLineSink = {
-      line(text, s, e, bytes, noEscapes) {
-        lines++;
-        offset += bytes;
-        if (e === s) return; // a blank line carries nothing
-        const fault = scanAuditLine(text, parsed, s, e, noEscapes);
-        if (fault !== undefined) return warn(fault);
-        if (parsed.unknownFields > 0) warn(`${parsed.unknownFields} unknown field(s) not indexed; the record's own fields are`);
-        store.stage(batch, parsed);
-        if (batch.size >= room) flush(false);
-      },
-      overlong(bytes) {
-        lines++;
-        offset += bytes;
-        warn(`longer than ${MAX_AUDIT_LINE_BYTES} bytes`);
-      },
-    };
-    const splitter = new AuditLineSplitter();
-    if (!file.gz && st.size - row.offset <= SMALL_READ) splitter.push(readAuditBytesSync(file.path, row.offset, st.size), sink);
-    else for await (const chunk of readAuditBytes(file, row.offset, file.gz ? Number.POSITIVE_INFINITY : st.size)) splitter.push(chunk, sink);
-    if (splitter.carried > 0 && (file.gz || file.rank > 0)) {
+    return { job, sink };
+  }
+
+  /** Writes a pass's last batch with the file's final state; reports a cut last line of a rotated file once. */
+  #finish(row: FileRow, { file, st }: SeenFile, start: PassJob, end: PassEnd, foreign: boolean): { lines: number; bytes: number } {
+    this.#warnings += end.suppressed;
+    const { offset, lines } = end.progress;
+    if (end.carried > 0 && (file.gz || file.rank > 0)) {
       // The live file's last line may be half-written right now; a rotated file's cut line stays cut.
       const key = `${row.id}:${offset}`;
       if (!this.#toldCut.has(key)) {
         this.#toldCut.add(key);
-        this.#report(`audit index: ${file.path} line ${lines + 1}: cut short (${splitter.carried} bytes without a newline, an interrupted write); skipped`);
+        this.#report(`audit index: ${file.path} line ${lines + 1}: cut short (${end.carried} bytes without a newline, an interrupted write); skipped`);
       }
     }
-    if (told > WARNINGS_PER_FILE) this.#report(`audit index: ${file.path}: ${told - WARNINGS_PER_FILE} more line(s) skipped`);
-    flush(file.gz);
-    return { lines: lines - start.lines, bytes: offset - start.offset };
+    this.#store.flush(row, end.enc, end.made, foreign, { offset, lines, size: st.size, mtime: Math.floor(st.mtimeMs), complete: file.gz });
+    return { lines: lines - start.lines, bytes: offset - start.from };
   }
+}
+
+/** Whether the file has bytes the row has not indexed (a gzipped file: unless read to its end as it is). */
+function hasNew(row: FileRow, file: AuditFile, st: Stats): boolean {
+  return file.gz ? !(row.complete === 1 && row.size === st.size && row.mtime === Math.floor(st.mtimeMs)) : st.size > row.offset;
 }
 
 /**

@@ -42,18 +42,34 @@ export interface RunSource {
   extra: Map<number, string>;
 }
 
-/** Packs rows `order[from, to)` of `src` (k = base + row) into one run. @internal */
-export function encodeRun(src: RunSource, order: Int32Array, from: number, to: number, base: number): Buffer {
-  const n = to - from;
-  const ab = new ArrayBuffer(n * RECORD_BYTES);
-  const ts = new Float64Array(ab, 0, n);
-  const k = new Uint32Array(ab, 8 * n, n);
-  const org = new Uint32Array(ab, 12 * n, n);
-  const combo = new Uint32Array(ab, 16 * n, n);
-  const lat = new Int32Array(ab, 20 * n, n);
-  const flags = new Uint8Array(ab, 24 * n, n);
-  const rid = new Uint8Array(ab, 25 * n, 16 * n);
+/** The JSON trailer of rows `order[from, to)` (their text request ids and extras), if any has one. @internal */
+export function runTrailer(src: RunSource, order: Int32Array, from: number, to: number): string | undefined {
   let trailer: [number, string | null, string | null][] | undefined;
+  if (src.ridText.size === 0 && src.extra.size === 0) return undefined;
+  for (let j = 0; j < to - from; j++) {
+    const i = order[from + j]!;
+    const text = src.ridText.get(i);
+    const extra = src.extra.get(i);
+    if (text !== undefined || extra !== undefined) (trailer ??= []).push([j, text ?? null, extra ?? null]);
+  }
+  return trailer === undefined ? undefined : JSON.stringify(trailer);
+}
+
+/**
+ * Packs rows `order[from, to)` of `src` (k = base + row) into a run at `ab[offset]` (8-aligned), with
+ * the trailer runTrailer() gave (as UTF-8 bytes); returns the run's length in bytes.
+ * @internal
+ */
+export function writeRun(src: RunSource, order: Int32Array, from: number, to: number, base: number, ab: ArrayBuffer, offset: number, trailer: Uint8Array | undefined): number {
+  const n = to - from;
+  const ts = new Float64Array(ab, offset, n);
+  const k = new Uint32Array(ab, offset + 8 * n, n);
+  const org = new Uint32Array(ab, offset + 12 * n, n);
+  const combo = new Uint32Array(ab, offset + 16 * n, n);
+  const lat = new Int32Array(ab, offset + 20 * n, n);
+  const flags = new Uint8Array(ab, offset + 24 * n, n);
+  const rid = new Uint8Array(ab, offset + 25 * n, 16 * n);
+  const marked = src.ridText.size > 0 || src.extra.size > 0;
   for (let j = 0; j < n; j++) {
     const i = order[from + j]!;
     ts[j] = src.ts[i]!;
@@ -62,20 +78,16 @@ export function encodeRun(src: RunSource, order: Int32Array, from: number, to: n
     combo[j] = src.combo[i]!;
     const l = src.lat[i]!;
     lat[j] = Number.isNaN(l) ? NO_LAT : l;
-    const text = src.ridText.get(i);
-    const extra = src.extra.get(i);
+    const text = marked ? src.ridText.get(i) : undefined;
     if (text === undefined) {
       const r = i * 16;
       const o = j * 16;
       for (let b = 0; b < 16; b++) rid[o + b] = src.rid[r + b]!;
     }
-    if (text !== undefined || extra !== undefined) {
-      flags[j] = (text === undefined ? 0 : FLAG_RID_TEXT) | (extra === undefined ? 0 : FLAG_EXTRA);
-      (trailer ??= []).push([j, text ?? null, extra ?? null]);
-    }
+    flags[j] = marked ? (text === undefined ? 0 : FLAG_RID_TEXT) | (src.extra.has(i) ? FLAG_EXTRA : 0) : 0;
   }
-  const blocks = Buffer.from(ab);
-  return trailer === undefined ? blocks : Buffer.concat([blocks, Buffer.from(JSON.stringify(trailer))]);
+  if (trailer !== undefined) new Uint8Array(ab, offset + n * RECORD_BYTES, trailer.length).set(trailer);
+  return n * RECORD_BYTES + (trailer?.length ?? 0);
 }
 
 /**

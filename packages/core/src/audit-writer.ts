@@ -1,7 +1,6 @@
-import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
-import { dirname } from "node:path";
+import type { FileHandle } from "node:fs/promises";
 import { chainAuditLine } from "./audit-chain.js";
-import { readAuditTail, resolveChainStart } from "./audit-tail.js";
+import { lookForRotation, openAuditAppend, type AppendFile } from "./audit-rotation.js";
 
 /**
  * When records reach the disk. Every mode writes each batch (the records appended in one turn of the
@@ -58,11 +57,8 @@ export class AuditWriter {
   #batchUpTo = 0;
   /** The hash of the last line put in a batch; undefined until the file was first opened. */
   #lastHash: string | undefined;
-  #fh: FileHandle | undefined;
-  /** The open file's identity and our idea of its size, to notice a rotation. */
-  #dev = 0;
-  #ino = 0;
-  #size = 0;
+  /** The open file: its handle, identity and our idea of its size, to notice a rotation. */
+  #file: AppendFile | undefined;
   #checkedAt = 0;
   #reopenWanted = false;
   #reopenWaiters: Waiter[] = [];
@@ -142,9 +138,9 @@ export class AuditWriter {
       clearTimeout(this.#retryTimer);
       this.#syncTimer = this.#retryTimer = undefined;
       for (const w of this.#reopenWaiters.splice(0)) w.resolve();
-      const fh = this.#fh;
-      this.#fh = undefined;
-      await fh?.close().catch((err: unknown) => this.#o.onError(err as Error));
+      const file = this.#file;
+      this.#file = undefined;
+      await file?.fh.close().catch((err: unknown) => this.#o.onError(err as Error));
     }
   }
 
@@ -179,7 +175,7 @@ export class AuditWriter {
       for (;;) {
         const write = this.#batch !== undefined || this.#pending.length > 0;
         if (!write && !this.#reopenWanted && !this.#syncWanted()) break;
-        if (this.#fh === undefined) {
+        if (this.#file === undefined) {
           await this.#open();
           this.#reopened();
         } else if (this.#reopenWanted) {
@@ -187,7 +183,8 @@ export class AuditWriter {
         } else if (write && this.#batch === undefined && Date.now() - this.#checkedAt >= this.#o.rotationCheckMs) {
           await this.#checkRotation();
         }
-        const fh = this.#fh!;
+        const file = this.#file!;
+        const fh = file.fh;
         if (!write) {
           if (this.#syncWanted()) await this.#sync(fh);
           continue;
@@ -196,7 +193,7 @@ export class AuditWriter {
         while (this.#batchOffset < this.#batch.length) {
           const { bytesWritten } = await fh.write(this.#batch, this.#batchOffset, this.#batch.length - this.#batchOffset);
           this.#batchOffset += bytesWritten;
-          this.#size += bytesWritten;
+          file.size += bytesWritten;
         }
         this.#batch = undefined;
         this.#written = this.#batchUpTo;
@@ -240,39 +237,30 @@ export class AuditWriter {
     this.#settle();
   }
 
-  /**
-   * A cheap look (one stat) at whether the path still names our file: logrotate's `create` renamed it
-   * (another inode, or none yet, at the path), `copytruncate` emptied it (smaller than we wrote).
-   */
+  /** A cheap look (one stat) at whether logrotate moved the file away or truncated it. */
   async #checkRotation(): Promise<void> {
     this.#checkedAt = Date.now();
-    let st;
-    try {
-      st = await stat(this.#o.path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    if (st === undefined || st.ino !== this.#ino || st.dev !== this.#dev) {
+    const file = this.#file!;
+    const seen = await lookForRotation(this.#o.path, file);
+    if (seen.moved) {
       await this.#reopen();
-    } else if (st.size < this.#size) {
-      // Our handle appends (O_APPEND), so the next write lands at the new end; lines written between
-      // logrotate's copy and its truncate are gone, which `verify` will report as deleted.
+    } else if (seen.shrankTo !== undefined) {
       this.#o.onWarning(
-        new Error(`audit log ${this.#o.path} shrank from ${this.#size} to ${st.size} bytes (logrotate copytruncate?); writing on at its new end`),
+        new Error(`audit log ${this.#o.path} shrank from ${file.size} to ${seen.shrankTo} bytes (logrotate copytruncate?); writing on at its new end`),
       );
-      this.#size = st.size;
+      file.size = seen.shrankTo;
     }
   }
 
   /** Syncs what went to the old file (it is the rotated copy now), closes it, opens the path. */
   async #reopen(): Promise<void> {
-    const old = this.#fh;
-    this.#fh = undefined;
+    const old = this.#file;
+    this.#file = undefined;
     if (old !== undefined) {
       try {
-        if (this.#o.fsync !== "never" && this.#synced < this.#written) await this.#sync(old);
+        if (this.#o.fsync !== "never" && this.#synced < this.#written) await this.#sync(old.fh);
       } finally {
-        await old.close().catch(() => undefined);
+        await old.fh.close().catch(() => undefined);
       }
     }
     await this.#open();
@@ -285,45 +273,14 @@ export class AuditWriter {
   }
 
   async #open(): Promise<void> {
-    const path = this.#o.path;
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const fh = await open(path, "a", 0o600);
-    try {
-      const st = await fh.stat();
-      // The mode only applies when the file is created; tighten a file someone made readable.
-      if ((st.mode & 0o077) !== 0) {
-        await fh.chmod(0o600).catch((err: unknown) => this.#o.onError(new Error(`audit log ${path}: cannot make it 0600`, { cause: err })));
-      }
-      let size = st.size;
-      let lastLine: string | undefined;
-      if (size > 0) {
-        const tail = await readAuditTail(path, size);
-        if (tail.completeBytes < size) {
-          // A line cut by a crash (or by a failed write of ours): not a record, and a chain break if kept.
-          await fh.truncate(tail.completeBytes);
-          this.#o.onWarning(new Error(`audit log ${path}: removed an incomplete last line (${size - tail.completeBytes} bytes) left by an interrupted write`));
-          size = tail.completeBytes;
-        }
-        lastLine = tail.lastLine;
-      }
-      if (this.#lastHash === undefined) {
-        const start = await resolveChainStart(path, lastLine);
-        if (start.note !== undefined) this.#o.onWarning(new Error(`audit log ${path}: ${start.note}`));
-        this.#lastHash = start.hash;
-      }
-      this.#dev = st.dev;
-      this.#ino = st.ino;
-      this.#size = size;
-      this.#checkedAt = Date.now();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      throw err;
-    }
+    const { file, lastHash } = await openAuditAppend(this.#o.path, this.#lastHash, this.#o);
+    this.#lastHash = lastHash;
+    this.#checkedAt = Date.now();
     if (this.#batch !== undefined && this.#batchOffset > 0) {
-      // Part of a line reached the old handle; write that line again whole (the cut part was removed above).
+      // Part of a line reached the old handle; write that line again whole (a cut line was removed on open).
       this.#batchOffset = this.#batch.subarray(0, this.#batchOffset).lastIndexOf(0x0a) + 1;
     }
-    this.#fh = fh;
+    this.#file = file;
   }
 
   #armSync(): void {
@@ -358,9 +315,9 @@ export class AuditWriter {
       { cause: err },
     );
     this.#o.onError(error);
-    const fh = this.#fh;
-    this.#fh = undefined; // reopen on retry: the file may have been removed or its handle broken
-    void fh?.close().catch(() => undefined);
+    const file = this.#file;
+    this.#file = undefined; // reopen on retry: the file may have been removed or its handle broken
+    void file?.fh.close().catch(() => undefined);
     for (const w of this.#waiters.splice(0)) w.reject(error);
     for (const w of this.#reopenWaiters.splice(0)) w.reject(error);
     this.#reopenWanted = false;
