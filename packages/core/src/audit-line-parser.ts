@@ -1,3 +1,4 @@
+import { hasAuditRecordFields } from "./audit-record.js";
 /**
  * Reads audit lines for the index without allocating per field: a line is scanned into positions
  * (`LineFields.at`) in a source string, so interning compares characters in place instead of slicing
@@ -215,18 +216,7 @@ function scanSlow(line: string, out: LineFields): boolean {
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  if (
-    typeof o.ts !== "string" ||
-    typeof o.location_uid !== "string" ||
-    typeof o.org_slug !== "string" ||
-    typeof o.endpoint !== "string" ||
-    typeof o.method !== "string" ||
-    typeof o.status !== "number" ||
-    typeof o.request_id !== "string" ||
-    typeof o.latency_ms !== "number"
-  ) {
-    return false;
-  }
+  if (!hasAuditRecordFields(o)) return false;
   let unknown = 0;
   for (const key of Object.keys(o)) if (!KNOWN.has(key)) unknown++;
   if (o.caller !== undefined && typeof o.caller !== "string") unknown++;

@@ -20,6 +20,26 @@ export function auditLine(r: AuditRecord): string {
 }
 
 /**
+ * True when a parsed line has every fixed field of an audit record with the right type. Shared by the
+ * query fallback (parseAuditLine) and the indexer's slow path, so both accept exactly the same lines.
+ * @internal
+ */
+export function hasAuditRecordFields(
+  o: Record<string, unknown>,
+): o is Record<string, unknown> & Pick<AuditRecord, "ts" | "location_uid" | "org_slug" | "endpoint" | "method" | "status" | "request_id" | "latency_ms"> {
+  return (
+    typeof o.ts === "string" &&
+    typeof o.location_uid === "string" &&
+    typeof o.org_slug === "string" &&
+    typeof o.endpoint === "string" &&
+    typeof o.method === "string" &&
+    typeof o.status === "number" &&
+    typeof o.request_id === "string" &&
+    typeof o.latency_ms === "number"
+  );
+}
+
+/**
  * Parses one line back into a record of the known fields only; undefined when the line is not a
  * complete audit record (a truncated last line, a foreign line).
  * @internal
@@ -33,18 +53,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
   }
   if (typeof v !== "object" || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  if (
-    typeof o.ts !== "string" ||
-    typeof o.location_uid !== "string" ||
-    typeof o.org_slug !== "string" ||
-    typeof o.endpoint !== "string" ||
-    typeof o.method !== "string" ||
-    typeof o.status !== "number" ||
-    typeof o.request_id !== "string" ||
-    typeof o.latency_ms !== "number"
-  ) {
-    return undefined;
-  }
+  if (!hasAuditRecordFields(o)) return undefined;
   const r: AuditRecord = {
     ts: o.ts,
     location_uid: o.location_uid,

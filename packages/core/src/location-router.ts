@@ -98,7 +98,22 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     return p;
   };
 
-  const writeAudit = (rec: AuditRecord): void => audit.append(rec);
+  /** The one place an audit line is built: the fixed fields, then caller and error_code when present. */
+  const writeAudit = (ts: string, locationUid: string, endpoint: string, method: string, status: number, requestId: string, latencyMs: number, caller?: string, errorCode?: string): void => {
+    const rec: AuditRecord = {
+      ts,
+      location_uid: locationUid,
+      org_slug: live.get(locationUid)?.record.orgSlug ?? "",
+      endpoint,
+      method,
+      status,
+      request_id: requestId,
+      latency_ms: latencyMs,
+    };
+    if (caller) rec.caller = caller;
+    if (errorCode) rec.error_code = errorCode;
+    audit.append(rec);
+  };
 
   /** Podium said 404 for the location itself: mark it deleted, say so once, send nothing more for it. */
   const markDeleted = async (loc: LiveLocation, requestId: string): Promise<void> => {
@@ -194,38 +209,14 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       if (errorCode === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
       throw coreErr;
     } finally {
-      const rec: AuditRecord = {
-        ts,
-        location_uid: call.locationUid,
-        org_slug: loc?.record.orgSlug ?? "",
-        endpoint,
-        method: call.method,
-        status,
-        request_id: requestId,
-        latency_ms: round2(performance.now() - t0),
-      };
-      if (ctx.caller) rec.caller = ctx.caller;
-      if (errorCode) rec.error_code = errorCode;
-      writeAudit(rec);
+      writeAudit(ts, call.locationUid, endpoint, call.method, status, requestId, round2(performance.now() - t0), ctx.caller, errorCode);
       observer.callOutcome?.(errorCode ?? "OK");
     }
   }
 
   /** An administrative operation's audit line: endpoint names the RPC; nothing else changes shape. */
   const auditAdmin = (rpc: string, locationUid: string, requestId: string, t0: number, ctx: CallContext | undefined, errorCode?: string, status = 0): void => {
-    const rec: AuditRecord = {
-      ts: new Date().toISOString(),
-      location_uid: locationUid,
-      org_slug: live.get(locationUid)?.record.orgSlug ?? "",
-      endpoint: `router:${rpc}`,
-      method: "RPC",
-      status,
-      request_id: requestId,
-      latency_ms: round2(performance.now() - t0),
-    };
-    if (ctx?.caller) rec.caller = ctx.caller;
-    if (errorCode) rec.error_code = errorCode;
-    writeAudit(rec);
+    writeAudit(new Date().toISOString(), locationUid, `router:${rpc}`, "RPC", status, requestId, round2(performance.now() - t0), ctx?.caller, errorCode);
   };
 
   // Onboarding by consent ends in the normal onboarding path for its one location.
@@ -331,19 +322,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     },
 
     recordRefusal(refusal: Refusal) {
-      const rec: AuditRecord = {
-        ts: new Date().toISOString(),
-        location_uid: refusal.locationUid,
-        org_slug: live.get(refusal.locationUid)?.record.orgSlug ?? "",
-        endpoint: refusal.path.startsWith("/") ? endpointOf(refusal.method, refusal.path) : `router:${refusal.path}`,
-        method: refusal.method,
-        status: 0,
-        request_id: refusal.requestId,
-        latency_ms: 0,
-        error_code: refusal.errorCode,
-      };
-      if (refusal.caller) rec.caller = refusal.caller;
-      writeAudit(rec);
+      const endpoint = refusal.path.startsWith("/") ? endpointOf(refusal.method, refusal.path) : `router:${refusal.path}`;
+      writeAudit(new Date().toISOString(), refusal.locationUid, endpoint, refusal.method, 0, refusal.requestId, 0, refusal.caller, refusal.errorCode);
     },
 
     beginAuthorization: (request, ctx) => consent.beginAuthorization(request, { caller: ctx?.caller }),
