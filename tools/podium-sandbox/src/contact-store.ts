@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { NO_OWNERS, ownersOf, ResourceStore, stored, type StoredResource } from "./resource-store.js";
 
 /** The write shape of a contact (POST/PATCH /v4/contacts), already validated. */
 export interface ContactWrite {
@@ -13,72 +14,72 @@ export interface ContactWrite {
   conversationUid?: string;
 }
 
-/** A contact as the sandbox stores it (one organization's). */
-interface ContactRecord {
-  uid: string;
-  conversationUid: string;
-  organizationUid: string;
+/** A contact as the sandbox stores it. `owners` are the contact's locations (a contact may have several). */
+export interface ContactRecord extends StoredResource {
+  /** The first is the identifier create returns; every one also finds the contact. */
+  conversationUids: string[];
   name: string;
   emails: string[];
   phoneNumbers: string[];
-  locationUids: Set<string>;
   address: Record<string, unknown> | null;
   attributes: Map<string, unknown>;
   tags: Set<string>;
-  createdAt: string;
-  updatedAt: string;
+  contactStatus: Record<string, unknown> | null;
+  /** Per channel identifier: the locations the contact opted in to campaign messages from. */
+  optIns: Map<string, readonly string[]>;
 }
 
-const emptyAddress = { addressLine1: null, addressLine2: null, city: null, state: null, postalCode: null, country: null };
+/** Fixed ids for a seeded contact. */
+export interface ContactIds {
+  uid: string;
+  conversationUid: string;
+}
 
 /**
- * Contacts per organization, indexed by every identifier Podium accepts (conversation uid, E.164 phone,
- * email) plus the contact uid. Create is an upsert on phone or email, as Podium documents.
+ * Contacts, indexed by every identifier Podium accepts (conversation uid, E.164 phone, email) plus the contact
+ * uid, within an organization. Create is an upsert on phone, email or conversation uid, as Podium documents.
  */
 export class ContactStore {
+  readonly #records = new ResourceStore<ContactRecord>();
   readonly #byKey = new Map<string, ContactRecord>();
-  readonly #byOrg = new Map<string, ContactRecord[]>();
 
   /** Find a contact by identifier within an organization. */
   find(organizationUid: string, identifier: string): ContactRecord | undefined {
     return this.#byKey.get(`${organizationUid}|${identifier.toLowerCase()}`);
   }
 
-  /** Create or update (matched on phone or email); returns the identifier and whether it was new. */
-  upsert(organizationUid: string, write: ContactWrite, now: string): { identifier: string; created: boolean } {
-    const existing =
+  /** The contact a create would update: same phone number, email or conversation uid ("will update the contact"). */
+  match(organizationUid: string, write: ContactWrite): ContactRecord | undefined {
+    return (
       (write.phoneNumber === undefined ? undefined : this.find(organizationUid, write.phoneNumber)) ??
       (write.email === undefined ? undefined : this.find(organizationUid, write.email)) ??
-      (write.conversationUid === undefined ? undefined : this.find(organizationUid, write.conversationUid));
-    if (existing !== undefined) {
-      this.update(existing, write, now, true);
-      return { identifier: existing.conversationUid, created: false };
-    }
+      (write.conversationUid === undefined ? undefined : this.find(organizationUid, write.conversationUid))
+    );
+  }
+
+  /** Create a contact from a write (its locations become its owners). */
+  create(organizationUid: string, write: ContactWrite, now: string, ids?: ContactIds): ContactRecord {
     const rec: ContactRecord = {
-      uid: randomUUID(),
-      conversationUid: randomUUID(),
-      organizationUid,
+      ...stored(ids?.uid ?? randomUUID(), organizationUid, NO_OWNERS, now),
+      conversationUids: [ids?.conversationUid ?? randomUUID()],
       name: write.name ?? "",
       emails: [],
       phoneNumbers: [],
-      locationUids: new Set(),
       address: null,
       attributes: new Map(),
       tags: new Set(),
-      createdAt: now,
-      updatedAt: now,
+      contactStatus: null,
+      optIns: new Map(),
     };
+    this.#records.add(rec);
     this.#index(rec, rec.uid);
-    this.#index(rec, rec.conversationUid);
-    const list = this.#byOrg.get(organizationUid) ?? [];
-    list.push(rec);
-    this.#byOrg.set(organizationUid, list);
-    this.update(rec, write, now, true);
-    return { identifier: rec.conversationUid, created: true };
+    this.#index(rec, rec.conversationUids[0] as string);
+    this.apply(rec, write, now, "merge");
+    return rec;
   }
 
-  /** Apply a write. Upserts add locations; PATCH (`merge` false) replaces them. */
-  update(rec: ContactRecord, write: ContactWrite, now: string, merge: boolean): void {
+  /** Apply a write. `merge` adds the write's locations to the contact's; `replace` makes them the contact's. */
+  apply(rec: ContactRecord, write: ContactWrite, now: string, locations: "merge" | "replace"): void {
     if (write.name !== undefined) rec.name = write.name;
     if (write.phoneNumber !== undefined && !rec.phoneNumbers.includes(write.phoneNumber)) {
       rec.phoneNumbers.push(write.phoneNumber);
@@ -89,67 +90,49 @@ export class ContactStore {
       rec.emails.push(write.email);
       this.#index(rec, write.email);
     }
+    if (write.conversationUid !== undefined) this.addConversation(rec, write.conversationUid);
     if (write.locations !== undefined) {
-      if (!merge) rec.locationUids.clear();
-      for (const uid of write.locations) rec.locationUids.add(uid);
+      this.setLocations(rec, locations === "merge" ? [...rec.owners, ...write.locations] : write.locations);
     }
     if (write.address !== undefined) rec.address = write.address;
+    if (write.contactStatus !== undefined) rec.contactStatus = write.contactStatus;
     for (const a of write.attributes ?? []) rec.attributes.set(a.uid, a.value);
     for (const t of write.tags ?? []) rec.tags.add(t);
     rec.updatedAt = now;
   }
 
-  /** Remove a contact and every identifier pointing at it. */
-  delete(rec: ContactRecord): void {
-    for (const key of [rec.uid, rec.conversationUid, ...rec.phoneNumbers, ...rec.emails]) {
-      this.#byKey.delete(`${rec.organizationUid}|${key.toLowerCase()}`);
-    }
-    const list = this.#byOrg.get(rec.organizationUid) ?? [];
-    list.splice(list.indexOf(rec), 1);
+  /** Replace the contact's locations. */
+  setLocations(rec: ContactRecord, locations: readonly string[]): void {
+    this.#records.setOwners(rec, ownersOf(locations));
   }
 
-  /** An organization's contacts whose locations intersect `visible`, oldest first. */
-  list(organizationUid: string, visible: ReadonlySet<string>): ContactRecord[] {
-    return (this.#byOrg.get(organizationUid) ?? []).filter((c) => isVisible(c, visible));
+  /** Link a conversation uid to the contact, so it finds the contact too. */
+  addConversation(rec: ContactRecord, conversationUid: string): void {
+    if (rec.conversationUids.includes(conversationUid)) return;
+    rec.conversationUids.push(conversationUid);
+    this.#index(rec, conversationUid);
+  }
+
+  /** Remove a contact and every identifier pointing at it. */
+  delete(rec: ContactRecord): void {
+    for (const key of [rec.uid, ...rec.conversationUids, ...rec.phoneNumbers, ...rec.emails]) {
+      const k = `${rec.organizationUid}|${key.toLowerCase()}`;
+      if (this.#byKey.get(k) === rec) this.#byKey.delete(k);
+    }
+    this.#records.remove(rec);
+  }
+
+  /** The organization's contacts belonging to any of `locations`, oldest first. */
+  list(organizationUid: string, locations: readonly string[]): ContactRecord[] {
+    return this.#records.select(organizationUid, locations, false);
+  }
+
+  /** Every contact of an organization, oldest first. */
+  all(organizationUid: string): ContactRecord[] {
+    return this.#records.all(organizationUid);
   }
 
   #index(rec: ContactRecord, key: string): void {
     this.#byKey.set(`${rec.organizationUid}|${key.toLowerCase()}`, rec);
   }
 }
-
-/** A token sees a contact when the contact belongs to at least one of the token's locations. */
-export function isVisible(rec: { locationUids: ReadonlySet<string> }, visible: ReadonlySet<string>): boolean {
-  for (const uid of rec.locationUids) if (visible.has(uid)) return true;
-  return false;
-}
-
-/** Podium's contact object (podium-api.md §4). */
-export function contactJson(rec: ContactRecord): Record<string, unknown> {
-  const channel = (type: string, identifier: string): Record<string, unknown> => ({
-    type,
-    identifier,
-    label: null,
-    createdAt: rec.createdAt,
-    updatedAt: rec.updatedAt,
-    marketingOptedInLocationUids: [],
-    transactionalOptedOutAt: null,
-  });
-  return {
-    uid: rec.uid,
-    name: rec.name,
-    emails: [...rec.emails],
-    phoneNumbers: [...rec.phoneNumbers],
-    channels: [...rec.phoneNumbers.map((p) => channel("phone", p)), ...rec.emails.map((e) => channel("email", e))],
-    locations: [...rec.locationUids].map((uid) => ({ uid })),
-    organization: { uid: rec.organizationUid },
-    conversations: [{ uid: rec.conversationUid }],
-    tags: [...rec.tags].map((uid) => ({ uid, label: null, description: null })),
-    attributes: [...rec.attributes].map(([uid, value]) => ({ uid, label: null, dataType: "text", value, ownerResource: null })),
-    address: { ...emptyAddress, ...rec.address },
-    createdAt: rec.createdAt,
-    updatedAt: rec.updatedAt,
-  };
-}
-
-export type { ContactRecord };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, startSandbox, tokenFor } from "../test/harness.js";
+import { bareFixture, call, sharedSandbox, startSandbox, tokenFor } from "../test/harness.js";
 import { defaultFixtureIds } from "./fixtures/default-fixture.js";
+import { defaultResourceIds } from "./fixtures/default-resources.js";
 import type { Sandbox } from "./sandbox.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
@@ -69,12 +70,19 @@ describe("getContact() / updateContact() / deleteContact()", () => {
     expect(await call(sandbox, "GET", `/v4/contacts/${id}`, { token: harbour })).toMatchObject({ status: 404, body: { code: "resource_not_found" } });
   });
 
-  it("answers 404 for missing contacts and for contacts of locations the token does not reach", async () => {
+  it("answers 404 for missing contacts and, with foreignResourceIds rejected, for contacts of locations the token does not reach", async () => {
     expect(await call(sandbox, "GET", "/v4/contacts/nobody@example.com", { token: owner })).toMatchObject({ status: 404 });
     expect(await call(sandbox, "PATCH", "/v4/contacts/nobody@example.com", { token: owner, body: { name: "x" } })).toMatchObject({ status: 404 });
     expect(await call(sandbox, "DELETE", "/v4/contacts/nobody@example.com", { token: owner })).toMatchObject({ status: 404 });
     await create(owner, { name: "Dee", email: "dee@example.com", locations: [cs.locations.burleighHeads] });
-    expect(await call(sandbox, "GET", "/v4/contacts/dee@example.com", { token: sydneyOnly })).toMatchObject({ status: 404 });
+    sandbox.setFaults({ foreignResourceIds: "rejected" });
+    try {
+      expect(await call(sandbox, "GET", "/v4/contacts/dee@example.com", { token: sydneyOnly })).toMatchObject({ status: 404 });
+    } finally {
+      sandbox.resetFaults();
+    }
+    // The default (the worst case for isolation): a same-organization contact is found whoever owns it.
+    expect(await call(sandbox, "GET", "/v4/contacts/dee@example.com", { token: sydneyOnly })).toMatchObject({ status: 200, body: { data: { name: "Dee" } } });
   });
 
   it("refuses a PATCH moving the contact to a location outside the grant", async () => {
@@ -86,7 +94,7 @@ describe("getContact() / updateContact() / deleteContact()", () => {
 
 describe("listContacts()", () => {
   it("answers an array of the contacts the token's locations hold", async () => {
-    const other = await startSandbox();
+    const other = await startSandbox({ fixture: bareFixture() });
     try {
       const token = await tokenFor(other, ha.ownerGrant.grantId);
       await call(other, "POST", "/v4/contacts", { token, body: { name: "F1", email: "f1@example.com", locations: [ha.locations.fremantle] } });
@@ -103,5 +111,92 @@ describe("listContacts()", () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe("seeded contacts and ownership", () => {
+  const c = defaultResourceIds.coastalSmiles.contacts;
+  const S = cs.locations.sydney;
+  const B = cs.locations.burleighHeads;
+  const t = sharedSandbox();
+
+  it("serves the seeded contacts by phone, email, conversation uid and uid, with their locations", async () => {
+    for (const id of [encodeURIComponent(c.shared.phoneNumber), c.shared.email, c.shared.conversationUid, c.shared.uid]) {
+      const got = await call(t.sandbox, "GET", `/v4/contacts/${id}`, { token: t.owner });
+      expect(got.body.data, id).toMatchObject({ uid: c.shared.uid, locations: [{ uid: S }, { uid: B }], organization: { uid: cs.organizationUid } });
+    }
+    const sydney = await call(t.sandbox, "GET", `/v4/contacts/${c.sydney.email}`, { token: t.owner });
+    expect(sydney.body.data).toMatchObject({ tags: [{ label: "VIP" }], attributes: [{ label: "Preferred dentist", value: "Dr Lee", dataType: "STRING" }] });
+    expect(t.last()?.resources).toEqual([{ kind: "contact", id: c.sydney.uid, access: "read", owners: [S], organizationUid: cs.organizationUid }]);
+  });
+
+  it("lists the contacts of the token's locations (a shared contact for each of its locations)", async () => {
+    const names = (await call(t.sandbox, "GET", "/v4/contacts?limit=100", { token: t.sydneyOnly })).body.data.map((x: { name: string }) => x.name);
+    expect(names).toEqual([c.sydney.name, c.shared.name]);
+  });
+
+  it("records an upsert that matched another location's contact as its update, with owners before and after", async () => {
+    const answer = await call(t.sandbox, "POST", "/v4/contacts", { token: t.sydneyOnly, body: { name: "Blake B.", phoneNumber: c.burleighHeads.phoneNumber, locations: [S] } });
+    expect(answer.body.data.identifier).toBe(c.burleighHeads.conversationUid);
+    expect(t.last()?.resources).toEqual([{ kind: "contact", id: c.burleighHeads.uid, access: "update", owners: [B], ownersAfter: [B, S], organizationUid: cs.organizationUid }]);
+  });
+
+  it("records a new contact as a create with the locations it was created in", async () => {
+    await call(t.sandbox, "POST", "/v4/contacts", { token: t.owner, body: { name: "Fresh", email: "fresh@patients.example", locations: [B] } });
+    expect(t.last()?.resources).toMatchObject([{ kind: "contact", access: "create", owners: [B] }]);
+  });
+});
+
+describe("faults.contactLocationsPatch", () => {
+  const c = defaultResourceIds.coastalSmiles.contacts;
+  const S = cs.locations.sydney;
+  const B = cs.locations.burleighHeads;
+  const N = cs.locations.newcastle;
+  const t = sharedSandbox();
+
+  it("replace (default): PATCH locations becomes the contact's locations, detaching the others", async () => {
+    expect(t.sandbox.faults().contactLocationsPatch).toBe("replace");
+    await call(t.sandbox, "PATCH", `/v4/contacts/${c.shared.email}`, { token: t.owner, body: { locations: [B] } });
+    expect(t.last()?.resources).toEqual([{ kind: "contact", id: c.shared.uid, access: "update", owners: [S, B], ownersAfter: [B], organizationUid: cs.organizationUid }]);
+    expect((await call(t.sandbox, "GET", `/v4/contacts/${c.shared.email}`, { token: t.owner })).body.data.locations).toEqual([{ uid: B }]);
+  });
+
+  it("merge: PATCH locations are added to the contact's", async () => {
+    t.sandbox.setFaults({ contactLocationsPatch: "merge" });
+    try {
+      await call(t.sandbox, "PATCH", `/v4/contacts/${c.newcastle.email}`, { token: t.owner, body: { locations: [B] } });
+      expect(t.last()?.resources[0]).toMatchObject({ owners: [N], ownersAfter: [N, B] });
+    } finally {
+      t.sandbox.resetFaults();
+    }
+  });
+
+  it("is validated", () => {
+    expect(() => t.sandbox.setFaults({ contactLocationsPatch: "append" as never })).toThrow(/contactLocationsPatch must be replace or merge/);
+  });
+});
+
+describe("optIn() / optOut()", () => {
+  const c = defaultResourceIds.coastalSmiles.contacts;
+  const S = cs.locations.sydney;
+  const B = cs.locations.burleighHeads;
+  const t = sharedSandbox();
+
+  it("opts the organization's contact with that phone in from a location, adding the location to it", async () => {
+    const answer = await call(t.sandbox, "POST", "/v4/contacts/campaigns/opt_in", { token: t.owner, body: { channel: { identifier: c.sydney.phoneNumber, type: "PHONE" }, locationUid: B } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toMatchObject({ uid: c.sydney.uid, locations: [{ uid: S }, { uid: B }] });
+    expect(answer.body.data.channels[0]).toMatchObject({ identifier: c.sydney.phoneNumber, marketingOptedInLocationUids: [B] });
+    expect(t.last()?.resources).toEqual([{ kind: "contact", id: c.sydney.uid, access: "update", owners: [S], ownersAfter: [S, B], organizationUid: cs.organizationUid }]);
+  });
+
+  it("creates a contact for an unknown phone, and opt-out clears the opt-ins of every location", async () => {
+    const made = await call(t.sandbox, "POST", "/v4/contacts/campaigns/opt_in", { token: t.owner, body: { channel: { identifier: "+61400108888", type: "PHONE" }, locationUid: S, name: "Opt In" } });
+    expect(t.last()?.resources).toMatchObject([{ kind: "contact", access: "create", owners: [S] }]);
+    expect(made.body.data.channels[0].marketingOptedInLocationUids).toEqual([S]);
+    const out = await call(t.sandbox, "POST", "/v4/contacts/campaigns/opt_out", { token: t.sydneyOnly, body: { channel: { identifier: "+61400108888", type: "PHONE" } } });
+    expect(out.body.data.channels[0].marketingOptedInLocationUids).toEqual([]);
+    expect(await call(t.sandbox, "POST", "/v4/contacts/campaigns/opt_out", { token: t.owner, body: { channel: { identifier: "+61400107777", type: "PHONE" } } })).toMatchObject({ status: 404 });
+    expect(await call(t.sandbox, "POST", "/v4/contacts/campaigns/opt_in", { token: t.owner, body: { channel: { identifier: "+61400107777", type: "FAX" }, locationUid: S } })).toMatchObject({ status: 400 });
   });
 });

@@ -16,6 +16,13 @@ export interface RateLimitConfig {
   headers: boolean;
 }
 
+/** Whether PATCH /v4/contacts/{identifier} `locations` replaces the contact's locations or adds to them. */
+export type ContactLocationsPatch = "replace" | "merge";
+/** Whether list operations apply their location filters (`locationUid`, `locationUids`). */
+export type ListFiltersMode = "honoured" | "ignored";
+/** Whether an id whose owning locations are all outside the token's grant is found (same organization). */
+export type ForeignResourceIds = "allowed" | "rejected";
+
 /** Faults and switches; every field optional in a patch. */
 export interface Faults {
   /** Delay before answering any Podium route (oauth and v4). @default 0 */
@@ -42,6 +49,18 @@ export interface Faults {
   foreignLocationStatus?: 403 | 404;
   /** Sandbox extension: with rotation, how long the previous refresh token stays valid. @default 0 */
   rotationGraceSeconds?: number;
+  /**
+   * Where Podium's documents are silent, the sandbox offers each behaviour; the default is the worst one for
+   * isolation. PATCH /v4/contacts `locations`: replace the contact's locations, or merge into them.
+   * @default "replace"
+   */
+  contactLocationsPatch?: ContactLocationsPatch;
+  /** Given a `cursor`, a list ignores every other query parameter (the cursor's own filters apply). @default true */
+  cursorIgnoresFilters?: boolean;
+  /** `ignored`: lists skip their location filters and return everything the token reaches. @default "honoured" */
+  listFilters?: ListFiltersMode;
+  /** `allowed`: a same-organization id is found even when no owner is in the token's grant. @default "allowed" */
+  foreignResourceIds?: ForeignResourceIds;
 }
 
 /** Faults with every field present, as the sandbox applies them. */
@@ -58,6 +77,10 @@ export interface ResolvedFaults {
   rateLimit: RateLimitConfig | false;
   foreignLocationStatus: 403 | 404;
   rotationGraceSeconds: number;
+  contactLocationsPatch: ContactLocationsPatch;
+  cursorIgnoresFilters: boolean;
+  listFilters: ListFiltersMode;
+  foreignResourceIds: ForeignResourceIds;
 }
 
 /** Podium's documented "most routes are limited to 300 requests per minute". */
@@ -81,6 +104,10 @@ export const noFaults: Readonly<ResolvedFaults> = {
   rateLimit: DEFAULT_RATE_LIMIT,
   foreignLocationStatus: 403,
   rotationGraceSeconds: 0,
+  contactLocationsPatch: "replace",
+  cursorIgnoresFilters: true,
+  listFilters: "honoured",
+  foreignResourceIds: "allowed",
 };
 
 /** Thrown for a fault patch that breaks a rule; the message names the field. */
@@ -111,10 +138,13 @@ export function validateFaults(raw: unknown): Faults {
   if (has("resetRate")) check(isFraction(f["resetRate"]), "resetRate", "must be a number between 0 and 1");
   if (has("revokedGrants")) check(isStringArray(f["revokedGrants"]), "revokedGrants", "must be an array of grant ids");
   if (has("deletedLocations")) check(isStringArray(f["deletedLocations"]), "deletedLocations", "must be an array of location uids");
-  for (const k of ["expireAllTokens", "rotateRefreshTokens"]) if (has(k)) check(typeof f[k] === "boolean", k, "must be a boolean");
+  for (const k of ["expireAllTokens", "rotateRefreshTokens", "cursorIgnoresFilters"]) if (has(k)) check(typeof f[k] === "boolean", k, "must be a boolean");
   if (has("accessTokenTtlSeconds")) check(isNonNegative(f["accessTokenTtlSeconds"]), "accessTokenTtlSeconds", "must be a number >= 0");
   if (has("rotationGraceSeconds")) check(isNonNegative(f["rotationGraceSeconds"]), "rotationGraceSeconds", "must be a number >= 0");
   if (has("foreignLocationStatus")) check(f["foreignLocationStatus"] === 403 || f["foreignLocationStatus"] === 404, "foreignLocationStatus", "must be 403 or 404");
+  if (has("contactLocationsPatch")) check(f["contactLocationsPatch"] === "replace" || f["contactLocationsPatch"] === "merge", "contactLocationsPatch", "must be replace or merge");
+  if (has("listFilters")) check(f["listFilters"] === "honoured" || f["listFilters"] === "ignored", "listFilters", "must be honoured or ignored");
+  if (has("foreignResourceIds")) check(f["foreignResourceIds"] === "allowed" || f["foreignResourceIds"] === "rejected", "foreignResourceIds", "must be allowed or rejected");
   const storm = f["rateLimitStorm"];
   if (storm !== undefined && typeof storm !== "boolean") {
     check(typeof storm === "object" && storm !== null, "rateLimitStorm", "must be a boolean or { retryAfterSeconds }");
@@ -148,6 +178,10 @@ export function mergeFaults(base: ResolvedFaults, patch: Faults): ResolvedFaults
   if (patch.accessTokenTtlSeconds !== undefined) next.accessTokenTtlSeconds = patch.accessTokenTtlSeconds;
   if (patch.foreignLocationStatus !== undefined) next.foreignLocationStatus = patch.foreignLocationStatus;
   if (patch.rotationGraceSeconds !== undefined) next.rotationGraceSeconds = patch.rotationGraceSeconds;
+  if (patch.contactLocationsPatch !== undefined) next.contactLocationsPatch = patch.contactLocationsPatch;
+  if (patch.cursorIgnoresFilters !== undefined) next.cursorIgnoresFilters = patch.cursorIgnoresFilters;
+  if (patch.listFilters !== undefined) next.listFilters = patch.listFilters;
+  if (patch.foreignResourceIds !== undefined) next.foreignResourceIds = patch.foreignResourceIds;
   if (patch.rateLimit !== undefined) {
     if (patch.rateLimit === false) next.rateLimit = false;
     else {

@@ -23,8 +23,12 @@ describe("validateFixture()", () => {
     [{ ...tiny, orgs: "x" }, "fixture orgs must be an array"],
     [{ ...tiny, apps: [{ clientId: "c" }] }, "fixture apps[0].clientSecret must be a non-empty string"],
     [{ ...tiny, grants: [{ ...tiny.grants[0], scopes: "read_locations" }] }, "fixture grants[0].scopes must be an array"],
+    [{ ...tiny, resources: [] }, "fixture resources must be an object"],
+    [{ ...tiny, resources: { gizmos: [] } }, /fixture resources\.gizmos is not a resource kind/],
+    [{ ...tiny, resources: { reviews: [{ locations: [] }] } }, "fixture resources.reviews[0].uid must be a non-empty string"],
   ])("refuses a broken fixture naming the path (%#)", (raw, message) => {
-    expect(() => validateFixture(raw)).toThrow(new InvalidFixtureError(message));
+    expect(() => validateFixture(raw)).toThrow(InvalidFixtureError);
+    expect(() => validateFixture(raw)).toThrow(message);
   });
 });
 
@@ -61,6 +65,28 @@ describe("loadFixtureFile()", () => {
 });
 
 describe("defaultFixture", () => {
+  it("loads seeded resources from a file, and names a resource that refers to an unknown location", async () => {
+    const loc = tiny.orgs[0]?.locations[0]?.uid as string;
+    const review = { uid: "r-1", locations: [loc], rating: 5, body: "Good", siteName: "Google", authorName: "Ann" };
+    const dir = await mkdtemp(join(tmpdir(), "sbx-resources-"));
+    try {
+      const grants = [{ ...(tiny.grants[0] as SandboxFixture["grants"][number]), scopes: ["read_reviews"] }];
+      await writeFile(join(dir, "ok.json"), JSON.stringify({ ...tiny, grants, resources: { reviews: [review] } }));
+      const sandbox = await startSandbox({ fixture: await loadFixtureFile(join(dir, "ok.json")) });
+      try {
+        const token = await tokenFor(sandbox, "g1");
+        expect((await call(sandbox, "GET", "/v4/reviews/r-1", { token })).body.data).toMatchObject({ uid: "r-1", locations: [{ uid: loc }] });
+        expect(sandbox.fixture.resources).toEqual({ reviews: [review] });
+      } finally {
+        await sandbox.close();
+      }
+      await expect(startSandbox({ fixture: { ...tiny, resources: { reviews: [{ ...review, locations: ["nowhere"] }] } } })).rejects.toThrow("fixture resources.reviews[0]: unknown location nowhere");
+      await expect(startSandbox({ fixture: { ...tiny, resources: { reviews: [review, review] } } })).rejects.toThrow("fixture resources.reviews[1]: uid r-1 appears twice");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("holds coastal-smiles (Sydney, Burleigh Heads under one grant; a Sydney-only grant) and harbour-auto", () => {
     const [coastal, harbour] = defaultFixture.orgs;
     expect(coastal?.slug).toBe("coastal-smiles");

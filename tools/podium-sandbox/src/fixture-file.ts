@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { SandboxFixture } from "./fixture.js";
+import { RESOURCE_SEED_KINDS } from "./resource-seed.js";
 
 /** Thrown when a fixture is not the shape `SandboxFixture` describes; the message names the path and the rule. */
 export class InvalidFixtureError extends Error {
@@ -36,7 +37,8 @@ function strings(obj: Record<string, unknown>, key: string, path: string): void 
 
 /**
  * Check the structure of a parsed fixture (types and required fields) and return it typed. References
- * between its parts (a grant's app, user, org and locations) are checked when a sandbox loads it.
+ * between its parts (a grant's app, user, org and locations; a resource's locations) are checked when a
+ * sandbox loads it. Seeded `resources` are checked for their kinds and uids here, the rest when loaded.
  */
 export function validateFixture(raw: unknown): SandboxFixture {
   const root = object(raw, "(root)");
@@ -62,6 +64,13 @@ export function validateFixture(raw: unknown): SandboxFixture {
     strings(grant, "locations", `grants[${i}]`);
     strings(grant, "scopes", `grants[${i}]`);
   });
+  if (root["resources"] !== undefined) {
+    const resources = object(root["resources"], "resources");
+    for (const [kind, list] of Object.entries(resources)) {
+      if (!(RESOURCE_SEED_KINDS as readonly string[]).includes(kind)) fail(`resources.${kind}`, `is not a resource kind (${RESOURCE_SEED_KINDS.join(", ")})`);
+      array(list, `resources.${kind}`).forEach((item, i) => string(object(item, `resources.${kind}[${i}]`), "uid", `resources.${kind}[${i}]`));
+    }
+  }
   return { users: [], ...root } as unknown as SandboxFixture;
 }
 

@@ -1,4 +1,5 @@
 import type { FixtureUser } from "./fixture.js";
+import type { ResourceSeed } from "./resource-seed.js";
 import type { AddedGrant, GrantState, SandboxModel } from "./sandbox-model.js";
 
 /** A location as the fixture view lists it. */
@@ -18,6 +19,8 @@ export interface SandboxFixtureView {
   grants: AddedGrant[];
   locations: FixtureViewLocation[];
   users: FixtureUser[];
+  /** The resources the fixture seeded (uids, owning locations, phone numbers, emails), as seeded. */
+  resources: ResourceSeed;
 }
 
 /** Describe one grant in the shape `addGrant()` returns. */
@@ -37,7 +40,7 @@ export function describeGrant(model: SandboxModel, grant: GrantState): AddedGran
 }
 
 /** Build the fixture view (a fresh copy; callers may keep or change it freely). */
-export function buildFixtureView(model: SandboxModel, deleted: ReadonlySet<string>): SandboxFixtureView {
+export function buildFixtureView(model: SandboxModel, deleted: ReadonlySet<string>, resources: ResourceSeed = {}): SandboxFixtureView {
   const orgs: SandboxFixtureView["orgs"] = [];
   const locations: FixtureViewLocation[] = [];
   for (const org of model.orgs.values()) {
@@ -52,5 +55,5 @@ export function buildFixtureView(model: SandboxModel, deleted: ReadonlySet<strin
   }
   const grants = [...model.grants.values()].map((g) => describeGrant(model, g));
   const users = [...model.users.values()].map((u) => ({ ...u }));
-  return { orgs, grants, locations, users };
+  return { orgs, grants, locations, users, resources: structuredClone(resources) };
 }

@@ -1,3 +1,5 @@
+import type { ResourceSeed } from "./resource-seed.js";
+
 /**
  * The seed data a sandbox starts from: organizations with their locations, users, OAuth apps and grants.
  * A grant is one user's consent for one app: it reaches one organization and a subset of its locations,
@@ -80,6 +82,8 @@ export interface SandboxFixture {
   users: FixtureUser[];
   apps: FixtureApp[];
   grants: FixtureGrant[];
+  /** Seeded resources (contacts, reviews, invoices …); none when absent. */
+  resources?: ResourceSeed;
 }
 
 /** Every scope Podium publishes or its OpenAPI requires (podium-api.md §1). */

@@ -16,10 +16,12 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** The request body, or null when there is none; `tooLarge` when it passed MAX_BODY_BYTES. */
 export interface RawBody {
   text: string | null;
+  /** The same body as bytes (multipart bodies are parsed from these). */
+  bytes: Buffer | null;
   tooLarge: boolean;
 }
 
-const EMPTY: RawBody = { text: null, tooLarge: false };
+const EMPTY: RawBody = { text: null, bytes: null, tooLarge: false };
 
 /** Read the whole body. Resolves at once, with no listeners, for requests that declare none. */
 export function readBody(req: IncomingMessage): Promise<RawBody> {
@@ -35,8 +37,9 @@ export function readBody(req: IncomingMessage): Promise<RawBody> {
       else chunks.push(chunk);
     });
     req.on("end", () => {
-      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8");
-      resolve({ text: tooLarge || size === 0 ? null : text, tooLarge });
+      if (tooLarge || size === 0) return resolve({ text: null, bytes: null, tooLarge });
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      resolve({ text: bytes.toString("utf8"), bytes, tooLarge });
     });
     req.on("error", reject);
   });
@@ -68,4 +71,26 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 export function isLoopback(address: string | undefined): boolean {
   if (address === undefined) return false;
   return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
+/** A parsed multipart/form-data body: text fields, and what is known of each file. */
+export interface MultipartBody {
+  fields: Record<string, string>;
+  files: Record<string, { filename: string; contentType: string; size: number }>;
+}
+
+/** Parse a multipart/form-data body (with the platform's own parser); undefined when it is not valid. */
+export async function readMultipart(contentType: string, bytes: Buffer): Promise<MultipartBody | undefined> {
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(bytes), { headers: { "content-type": contentType } }).formData();
+  } catch {
+    return undefined;
+  }
+  const out: MultipartBody = { fields: {}, files: {} };
+  for (const [name, value] of form) {
+    if (typeof value === "string") out.fields[name] = value;
+    else out.files[name] = { filename: value.name, contentType: value.type || "application/octet-stream", size: value.size };
+  }
+  return out;
 }

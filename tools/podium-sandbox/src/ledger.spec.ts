@@ -6,7 +6,7 @@ import type { Sandbox } from "./sandbox.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const ha = defaultFixtureIds.harbourAuto;
-const draft = (path: string): Omit<LedgerEntry, "seq"> => ({ ts: "t", method: "GET", path, route: path, status: 200, locationUids: [] });
+const draft = (path: string): Omit<LedgerEntry, "seq"> => ({ ts: "t", method: "GET", path, route: path, status: 200, locationUids: [], resources: [] });
 
 describe("createLedger()", () => {
   it("numbers entries from 1 and returns those after a seq", () => {
@@ -67,6 +67,10 @@ describe("Sandbox.ledger()", () => {
       accessTokenId: expect.stringMatching(/^at-\d+$/),
       clientId: cs.app.clientId,
       locationUids: [cs.locations.sydney],
+      resources: [
+        { kind: "conversation", id: expect.any(String), access: "create", owners: [cs.locations.sydney], organizationUid: cs.organizationUid },
+        { kind: "message", id: expect.any(String), access: "create", owners: [cs.locations.sydney], organizationUid: cs.organizationUid },
+      ],
       requestId: "req-42",
       podiumVersion: "2021.04.01",
     });

@@ -1,3 +1,5 @@
+import { NO_RESOURCES, type ResourceAccess } from "./resource-access.js";
+
 /** One request the sandbox answered (or dropped), as `GET /_sandbox/ledger` returns it. */
 export interface LedgerEntry {
   /** Increases by one per request, starting at 1; never reused, not even after `clear()`. */
@@ -17,6 +19,11 @@ export interface LedgerEntry {
   clientId?: string;
   /** Every location the request named, in path, query and body, valid or not. */
   locationUids: string[];
+  /**
+   * Every resource the answer returned (`read`) or the request changed (`create`, `update`, `delete`), with the
+   * locations that owned it. Empty for error answers (nothing was returned or changed) and for OAuth requests.
+   */
+  resources: ResourceAccess[];
   /** The `X-Request-ID` header, as sent. */
   requestId?: string;
   /** The `podium-version` header, as sent. */
@@ -30,7 +37,7 @@ export interface LedgerEntry {
 /** A bounded, in-memory record of requests. */
 export interface Ledger {
   /** Append an entry, overwriting its seq with the next one; drops the oldest entry when full. */
-  append(entry: Omit<LedgerEntry, "seq"> & { seq?: number }): LedgerEntry;
+  append(entry: Omit<LedgerEntry, "seq" | "resources"> & { seq?: number; resources?: ResourceAccess[] }): LedgerEntry;
   /** Entries with seq greater than `sinceSeq` (all kept entries when omitted), oldest first. */
   entries(sinceSeq?: number): LedgerEntry[];
   /** Forget every entry; seq keeps counting. Returns how many were dropped. */
@@ -54,6 +61,7 @@ export function createLedger(capacity: number = DEFAULT_LEDGER_CAPACITY): Ledger
     append(partial) {
       const entry = partial as LedgerEntry;
       entry.seq = ++lastSeq;
+      entry.resources ??= NO_RESOURCES;
       // Slot for seq s is (s - 1) % capacity, so lookups by seq need no search.
       ring[(entry.seq - 1) % capacity] = entry;
       if (size < capacity) size++;

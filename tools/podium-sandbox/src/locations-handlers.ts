@@ -1,16 +1,21 @@
 import type { Reply } from "./http-io.js";
 import { pageEnvelope, readPageRequest } from "./paginate.js";
 import { PodiumHttpError } from "./podium-error.js";
+import { recordRead, recordWrite } from "./resource-access.js";
+import { NO_OWNERS, ownersOf, type ResourceRef } from "./resource-store.js";
 import type { PodiumLocation } from "./sandbox-model.js";
-import { PODIUM_VERSION, singleMetadata, type SandboxState } from "./sandbox-state.js";
+import { isoNow, PODIUM_VERSION, singleMetadata, type SandboxState } from "./sandbox-state.js";
 import type { V4Request } from "./v4-request.js";
 
 const SEARCH_FIELDS = new Set(["address", "displayName", "name", "podiumPhoneNumber"]);
 const PATCHABLE = new Set(["name", "displayName", "phoneNumber", "addressDetails"]);
 
+/** A location as a ledger resource: it owns itself. */
+const locationRef = (loc: PodiumLocation): ResourceRef => ({ uid: loc.uid, organizationUid: loc.organizationUid, owners: ownersOf([loc.uid]) });
+
 /** GET /v4/locations: the token's locations (never another grant's), minus deleted ones, paginated. */
 export function listLocations(state: SandboxState, req: V4Request): Reply {
-  const page = readPageRequest(req.query, "locations", ["search", "searchFields", "updatedAfter"]);
+  const page = readPageRequest(req.query, "locations", ["search", "searchFields", "updatedAfter"], state.faults.cursorIgnoresFilters);
   const search = page.filters["search"]?.toLowerCase();
   const fields = (page.filters["searchFields"] ?? "name").split(",");
   for (const f of fields) {
@@ -27,16 +32,18 @@ export function listLocations(state: SandboxState, req: V4Request): Reply {
     if (search !== undefined && !fields.some((f) => String(loc[f as keyof PodiumLocation] ?? "").toLowerCase().includes(search))) continue;
     items.push(loc);
   }
-  return { status: 200, body: pageEnvelope(state, req.path, "locations", items, page, (l) => l) };
+  const record = (loc: PodiumLocation): void => recordRead(req, "location", locationRef(loc));
+  return { status: 200, body: pageEnvelope(state, req.path, "locations", items, page, (l) => l, record) };
 }
 
 /** GET /v4/locations/{uid}: the pipeline already refused unknown, deleted and foreign uids. */
 export function getLocation(state: SandboxState, req: V4Request): Reply {
-  const loc = state.model.locations.get(req.params["uid"] as string);
+  const loc = state.model.locations.get(req.params["uid"] as string) as PodiumLocation;
+  recordRead(req, "location", locationRef(loc));
   return { status: 200, body: { data: loc, metadata: singleMetadata(state, req.path) } };
 }
 
-/** PATCH /v4/locations/{uid}: updates name, displayName, phoneNumber, addressDetails. */
+/** PATCH /v4/locations/{uid}: updates name, displayName, phoneNumber, addressDetails (all checked first). */
 export function patchLocation(state: SandboxState, req: V4Request): Reply {
   const loc = state.model.locations.get(req.params["uid"] as string) as PodiumLocation;
   const body = (req.body ?? {}) as Record<string, unknown>;
@@ -45,16 +52,14 @@ export function patchLocation(state: SandboxState, req: V4Request): Reply {
   }
   for (const key of ["name", "displayName", "phoneNumber"] as const) {
     const v = body[key];
-    if (v === undefined) continue;
-    if (typeof v !== "string" || v === "") throw new PodiumHttpError("invalid_request_values", `${key} must be a non-empty string`);
-    loc[key] = v;
+    if (v !== undefined && (typeof v !== "string" || v === "")) throw new PodiumHttpError("invalid_request_values", `${key} must be a non-empty string`);
   }
-  if (body["addressDetails"] !== undefined) {
-    const d = body["addressDetails"];
-    if (typeof d !== "object" || d === null || Array.isArray(d)) throw new PodiumHttpError("invalid_request_values", "addressDetails must be an object");
-    loc.addressDetails = { ...loc.addressDetails, ...(d as Record<string, string>) };
-  }
-  loc.updatedAt = new Date(state.now()).toISOString();
+  const d = body["addressDetails"];
+  if (d !== undefined && (typeof d !== "object" || d === null || Array.isArray(d))) throw new PodiumHttpError("invalid_request_values", "addressDetails must be an object");
+  for (const key of ["name", "displayName", "phoneNumber"] as const) if (body[key] !== undefined) loc[key] = body[key] as string;
+  if (d !== undefined) loc.addressDetails = { ...loc.addressDetails, ...(d as Record<string, string>) };
+  loc.updatedAt = isoNow(state);
+  recordWrite(state, req, "location", locationRef(loc), "update", () => ({ ...loc }));
   return { status: 200, body: { data: loc, metadata: singleMetadata(state, req.path) } };
 }
 
@@ -62,5 +67,6 @@ export function patchLocation(state: SandboxState, req: V4Request): Reply {
 export function getOrganization(state: SandboxState, req: V4Request): Reply {
   const org = state.model.orgByUid.get(req.grant.organizationUid);
   const data = org === undefined ? null : { uid: org.organizationUid, businessName: org.businessName, archived: false, createdAt: org.createdAt, updatedAt: org.createdAt };
+  if (org !== undefined) recordRead(req, "organization", { uid: org.organizationUid, organizationUid: org.organizationUid, owners: NO_OWNERS });
   return { status: 200, body: { data, metadata: { url: `${state.baseUrl}${req.path}`, version: PODIUM_VERSION } } };
 }

@@ -28,7 +28,7 @@ function addAll(out: string[], seen: Set<string>, value: unknown): void {
 
 /**
  * Collect every location uid the request names (path `/v4/locations/{uid}`, query `locationUid(s)`, body
- * `locationUid`/`locationUids`/`locations`) and every organization uid (path `/v4/organizations/{uid}`, query
+ * `locationUid`/`locationUids`/`locations`, also inside a top-level `data` object) and every organization uid (path `/v4/organizations/{uid}`, query
  * or body `organizationUid`). Every route is searched, not only those the OpenAPI lists, so a stray field
  * cannot slip a foreign location past the checks.
  */
@@ -43,19 +43,28 @@ export function collectNamedScope(route: SandboxRoute | undefined, params: Recor
     for (const name of ["locationUid", "locationUids", "locationUids[]"]) for (const v of query.getAll(name)) addAll(locationUids, seenL, v);
     for (const v of query.getAll("organizationUid")) addAll(organizationUids, seenO, v);
   }
-  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-    const b = body as Record<string, unknown>;
+  const collect = (b: Record<string, unknown>): void => {
     addAll(locationUids, seenL, b["locationUid"]);
     addAll(locationUids, seenL, b["locationUids"]);
     addAll(locationUids, seenL, b["locations"]);
     addAll(organizationUids, seenO, b["organizationUid"]);
+  };
+  if (isObject(body)) {
+    collect(body);
+    // The `data` part of /v4/messages/attachment carries the send body, locationUid included.
+    if (isObject(body["data"])) collect(body["data"]);
   }
   return { locationUids, organizationUids };
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function present(value: unknown): boolean {
   if (typeof value === "string") return value !== "";
-  if (Array.isArray(value)) return value.length > 0;
+  // An empty array is present: `locations: []` makes an organization-wide campaign.
+  if (Array.isArray(value)) return true;
   return value !== undefined && value !== null;
 }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { FixtureApp, FixtureLocation, FixtureUser, SandboxFixture } from "./fixture.js";
 import { allPodiumScopes } from "./fixture.js";
 import { InvalidFixtureError } from "./fixture-file.js";
+import { NO_OWNERS, ownersOf } from "./resource-store.js";
 import type { TokenStore } from "./token-store.js";
 
 /** Podium's location object as the API returns it (podium-api.md §3). */
@@ -100,6 +101,8 @@ export class SandboxModel {
   readonly apps = new Map<string, FixtureApp>();
   readonly grants = new Map<string, GrantState>();
   readonly grantsByClient = new Map<string, GrantState[]>();
+  /** Per user: the locations the user belongs to (the union of the user's grants), frozen. */
+  readonly #userLocations = new Map<string, readonly string[]>();
   readonly #tokens: TokenStore;
   #counter = 0;
 
@@ -149,6 +152,7 @@ export class SandboxModel {
     list.push(grant);
     this.grantsByClient.set(grant.clientId, list);
     this.#tokens.addRefresh(grant.refreshToken, grant.grantId);
+    this.#userLocations.set(grant.userUid, ownersOf([...this.userLocations(grant.userUid), ...grant.locationUids]));
     return grant;
   }
 
@@ -158,6 +162,11 @@ export class SandboxModel {
     let grantId = `grant-consent-${n}`;
     while (this.grants.has(grantId)) grantId = `grant-consent-${n}-${randomBytes(3).toString("hex")}`;
     return this.addGrantState({ grantId, clientId, userUid, org, scopes, locationUids, refreshToken: newRefreshToken() });
+  }
+
+  /** The locations a user belongs to: those of the user's grants (a token reaches its user's locations). */
+  userLocations(userUid: string): readonly string[] {
+    return this.#userLocations.get(userUid) ?? NO_OWNERS;
   }
 
   /** A user by uid or email (the `login_hint` of /oauth/authorize). */

@@ -7,12 +7,15 @@ import { mergeFaults, noFaults, validateFaults, type Faults, type RateLimitConfi
 import type { SandboxFixture } from "./fixture.js";
 import { buildFixtureView, describeGrant, type SandboxFixtureView } from "./fixture-view.js";
 import { defaultFixture } from "./fixtures/default-fixture.js";
-import { headerValue, isLoopback, readBody, writeReply, type Reply } from "./http-io.js";
+import { headerValue, isLoopback, readBody, readMultipart, writeReply, type MultipartBody, type Reply } from "./http-io.js";
 import { createLedger, DEFAULT_LEDGER_CAPACITY, type LedgerEntry } from "./ledger.js";
 import { authorize, handleAuthorize, handleToken, type AuthorizeParams, type AuthorizeResult } from "./oauth-handlers.js";
 import { podiumError } from "./podium-error.js";
 import { createRateLimiter } from "./rate-limiter.js";
+import { NO_RESOURCES, type ResourceChangeListener } from "./resource-access.js";
+import { loadResourceSeed } from "./resource-seed.js";
 import { SandboxModel, type AddedGrant, type AddGrantInput } from "./sandbox-model.js";
+import { createResources } from "./sandbox-resources.js";
 import type { SandboxState } from "./sandbox-state.js";
 import { TokenStore } from "./token-store.js";
 import { handleV4, type IncomingPodiumRequest, type LedgerDraft } from "./v4-pipeline.js";
@@ -67,6 +70,11 @@ export interface Sandbox extends SandboxAdmin {
   authorizeCode(params: AuthorizeParams): AuthorizeResult;
   /** Mint an access token for a grant without a refresh (not counted in stats, not in the ledger). */
   issueAccessToken(grantId: string): { accessToken: string; accessTokenId: string; expiresIn: number };
+  /**
+   * Be told of every resource write (one `ResourceChange` per resource created, updated or deleted), e.g. to
+   * emit Podium webhooks. Returns a function that stops the listener. A listener must not throw.
+   */
+  onResourceChange(listener: ResourceChangeListener): () => void;
   /** Stop listening and drop open connections. */
   close(): Promise<void>;
 }
@@ -84,10 +92,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   if (options.foreignLocationStatus !== undefined) baselinePatch.foreignLocationStatus = options.foreignLocationStatus;
   const baseline = mergeFaults(noFaults, validateFaults(baselinePatch));
   const tokens = new TokenStore();
+  const fixture = options.fixture ?? defaultFixture;
   const state: SandboxState = {
-    model: new SandboxModel(options.fixture ?? defaultFixture, tokens),
+    model: new SandboxModel(fixture, tokens),
     tokens,
     contacts: new ContactStore(),
+    resources: createResources(),
+    changeListeners: new Set(),
     ledger: createLedger(options.ledgerCapacity ?? DEFAULT_LEDGER_CAPACITY),
     limiter: createRateLimiter(),
     faults: baseline,
@@ -98,6 +109,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     baseUrl: "",
     authorizationCodeTtlMs: (options.authorizationCodeTtlSeconds ?? DEFAULT_AUTH_CODE_TTL_SECONDS) * 1000,
   };
+  if (fixture.resources !== undefined) loadResourceSeed(state, fixture.resources);
   const applyFaults = (next: ResolvedFaults, patch: Faults): ResolvedFaults => {
     if (patch.expireAllTokens === true) state.tokens.expireAll();
     if (patch.rateLimit !== undefined) state.limiter.reset();
@@ -135,7 +147,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     port,
     host,
     get fixture() {
-      return buildFixtureView(state.model, state.deleted);
+      return buildFixtureView(state.model, state.deleted, fixture.resources);
     },
     ledger: (sinceSeq) => state.ledger.entries(sinceSeq),
     clearLedger: () => state.ledger.clear(),
@@ -153,6 +165,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       if (grant === undefined) throw new Error(`unknown grant ${grantId}`);
       const rec = state.tokens.issueAccess(grant, grant.clientId, state.faults.accessTokenTtlSeconds, state.now());
       return { accessToken: rec.token, accessTokenId: rec.id, expiresIn: state.faults.accessTokenTtlSeconds };
+    },
+    onResourceChange: (listener) => {
+      state.changeListeners.add(listener);
+      return () => void state.changeListeners.delete(listener);
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
@@ -179,7 +195,7 @@ async function onRequest(state: SandboxState, admin: SandboxAdmin, req: Incoming
   }
   state.stats.requests++;
   // Every field in ledger order up front, so entries serialise alike and share one hidden class.
-  const entry: LedgerDraft = { seq: 0, ts: "", method, path, route: path, status: 0, locationUids: [] };
+  const entry: LedgerDraft = { seq: 0, ts: "", method, path, route: path, status: 0, locationUids: [], resources: NO_RESOURCES };
   const requestId = headerValue(req, "x-request-id");
   if (requestId !== undefined) entry.requestId = requestId;
   const podiumVersion = headerValue(req, "podium-version");
@@ -187,7 +203,10 @@ async function onRequest(state: SandboxState, admin: SandboxAdmin, req: Incoming
   const raw = await readBody(req);
   if (state.faults.latencyMs > 0) await delay(state.faults.latencyMs);
   const isV4 = path.startsWith("/v4/");
-  const incoming: IncomingPodiumRequest = { req, method, path, search, raw, entry };
+  const contentType = headerValue(req, "content-type") ?? "";
+  let form: MultipartBody | null | undefined;
+  if (isV4 && raw.bytes !== null && contentType.startsWith("multipart/")) form = (await readMultipart(contentType, raw.bytes)) ?? null;
+  const incoming: IncomingPodiumRequest = { req, method, path, search, raw, form, entry };
   let reply: Reply;
   try {
     if (isV4 && state.faults.resetRate > 0 && Math.random() < state.faults.resetRate) {

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { call, startSandbox, tokenFor } from "../test/harness.js";
+import { call, sharedSandbox, startSandbox, tokenFor } from "../test/harness.js";
 import { defaultFixtureIds } from "./fixtures/default-fixture.js";
 import { createSandbox, type Sandbox } from "./sandbox.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
+const ha = defaultFixtureIds.harbourAuto;
 
 let sandbox: Sandbox;
 afterEach(() => sandbox?.close());
@@ -111,5 +112,27 @@ describe("handleV4()", () => {
     expect((await call(sandbox, "GET", "/v4/locations", { token })).status).toBe(429);
     sandbox.setFaults({ rateLimit: false });
     for (let i = 0; i < 5; i++) expect((await call(sandbox, "GET", "/v4/locations", { token })).status).toBe(200);
+  });
+});
+
+describe("location fields on every route", () => {
+  const t = sharedSandbox();
+
+  it("answers 403 unauthorized for a foreign locationUid in the query or body", async () => {
+    expect(await call(t.sandbox, "GET", `/v4/conversations?locationUid=${cs.locations.newcastle}`, { token: t.sydneyOnly })).toMatchObject({ status: 403, body: { code: "unauthorized" } });
+    expect(await call(t.sandbox, "GET", `/v4/reviews/summary?locationUids=${cs.locations.sydney},${ha.locations.geelong}`, { token: t.owner })).toMatchObject({ status: 403 });
+    expect(await call(t.sandbox, "POST", "/v4/templates", { token: t.sydneyOnly, body: { locationUids: [cs.locations.sydney, cs.locations.burleighHeads] } })).toMatchObject({ status: 403 });
+    expect(await call(t.sandbox, "POST", "/v4/invoices/inv-1/charge", { token: t.owner, body: { locationUid: ha.locations.fremantle } })).toMatchObject({ status: 403 });
+  });
+
+  it("answers 400 invalid_request_values when a required location field is missing", async () => {
+    expect(await call(t.sandbox, "GET", "/v4/invoices/inv-1", { token: t.owner })).toMatchObject({ status: 400, body: { code: "invalid_request_values" } });
+    expect(await call(t.sandbox, "POST", "/v4/appointments", { token: t.owner, body: {} })).toMatchObject({ status: 400, body: { code: "invalid_request_values" } });
+  });
+
+  it("checks organizationUid against the grant's organization", async () => {
+    const hook = { url: "https://hooks.example/podium", eventTypes: ["message.received"] };
+    expect(await call(t.sandbox, "POST", "/v4/webhooks", { token: t.owner, body: { ...hook, organizationUid: cs.organizationUid } })).toMatchObject({ status: 200 });
+    expect(await call(t.sandbox, "POST", "/v4/webhooks", { token: t.owner, body: { ...hook, organizationUid: ha.organizationUid } })).toMatchObject({ status: 403 });
   });
 });

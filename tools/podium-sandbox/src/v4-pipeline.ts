@@ -1,15 +1,15 @@
 import type { IncomingMessage } from "node:http";
-import { createContact, deleteContact, getContact, listContacts, updateContact } from "./contacts-handlers.js";
-import { headerValue, type RawBody, type Reply } from "./http-io.js";
+import { headerValue, type MultipartBody, type RawBody, type Reply } from "./http-io.js";
 import type { LedgerEntry } from "./ledger.js";
-import { getLocation, getOrganization, listLocations, patchLocation } from "./locations-handlers.js";
-import { checkWebhookWrite, createReviewInvite, genericOperation, sendMessage } from "./messaging-handlers.js";
 import { checkRequiredFields, collectNamedScope, type NamedScope } from "./named-locations.js";
 import { PodiumHttpError } from "./podium-error.js";
 import { matchSandboxRoute, type RouteMatch } from "./podium-routes.js";
+import { NO_RESOURCES, type ResourceAccess } from "./resource-access.js";
 import { PODIUM_VERSION, type SandboxState } from "./sandbox-state.js";
 import type { AccessTokenRecord } from "./token-store.js";
-import type { V4Handler, V4Request } from "./v4-request.js";
+import { v4Handlers } from "./v4-handlers.js";
+import type { V4Request } from "./v4-request.js";
+import { checkWebhookWrite } from "./webhook-handlers.js";
 
 /** The ledger entry being filled while a request is handled (seq and ts are set when recorded). @internal */
 export type LedgerDraft = LedgerEntry;
@@ -22,22 +22,10 @@ export interface IncomingPodiumRequest {
   /** Query string without `?`; empty when none. */
   search: string;
   raw: RawBody;
+  /** A multipart body, parsed; null when it could not be parsed; undefined for other bodies. */
+  form?: MultipartBody | null;
   entry: LedgerDraft;
 }
-
-const handlers = new Map<string, V4Handler>([
-  ["GET /v4/locations", listLocations],
-  ["GET /v4/locations/{uid}", getLocation],
-  ["PATCH /v4/locations/{uid}", patchLocation],
-  ["GET /v4/organizations/{uid}", getOrganization],
-  ["GET /v4/contacts", listContacts],
-  ["POST /v4/contacts", createContact],
-  ["GET /v4/contacts/{identifier}", getContact],
-  ["PATCH /v4/contacts/{identifier}", updateContact],
-  ["DELETE /v4/contacts/{identifier}", deleteContact],
-  ["POST /v4/messages", sendMessage],
-  ["POST /v4/reviews/invites", createReviewInvite],
-]);
 
 const emptyQuery = new URLSearchParams();
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -54,6 +42,8 @@ export function handleV4(state: SandboxState, incoming: IncomingPodiumRequest): 
     if (Object.keys(rateHeaders).length > 0) reply.headers = { ...reply.headers, ...rateHeaders };
     return reply;
   } catch (err) {
+    // An error answer returns and changes nothing: handlers check everything before they write.
+    incoming.entry.resources = NO_RESOURCES;
     if (!(err instanceof PodiumHttpError)) throw err;
     return { status: err.status, body: err.toBody(), headers: { ...rateHeaders, ...err.headers }, errorCode: err.code };
   }
@@ -66,8 +56,13 @@ function runV4(state: SandboxState, incoming: IncomingPodiumRequest, rateHeaders
   let body: unknown;
   let bodyError: PodiumHttpError | undefined;
   if (incoming.raw.tooLarge) bodyError = new PodiumHttpError("bad_request", "The request body is too large");
-  // Attachment and image uploads are multipart (podium-api.md §2); only JSON bodies are parsed.
-  else if (incoming.raw.text !== null && !(headerValue(req, "content-type") ?? "").startsWith("multipart/")) {
+  // Attachment uploads are multipart (podium-api.md §2): the body becomes { data, attachment }.
+  else if (incoming.form === null) bodyError = new PodiumHttpError("bad_request", "The multipart body cannot be parsed");
+  else if (incoming.form !== undefined) {
+    const parsed = multipartBody(incoming.form);
+    if (parsed instanceof PodiumHttpError) bodyError = parsed;
+    else body = parsed;
+  } else if (incoming.raw.text !== null && !(headerValue(req, "content-type") ?? "").startsWith("multipart/")) {
     try {
       body = JSON.parse(incoming.raw.text);
     } catch {
@@ -101,10 +96,27 @@ function runV4(state: SandboxState, incoming: IncomingPodiumRequest, rateHeaders
     throw new PodiumHttpError("unauthorized", `The access token lacks the required scope: ${route.scope}`);
   }
   checkRequiredFields(route, query, body);
-  const v4: V4Request = { method: route.method, path: incoming.path, route, params: match.params, query, body, token, grant: token.grant, locationUids: named.locationUids };
+  const resources: ResourceAccess[] = [];
+  entry.resources = resources;
+  const v4: V4Request = { method: route.method, path: incoming.path, route, params: match.params, query, body, token, grant: token.grant, locationUids: named.locationUids, resources };
   if (route.eventScoped) checkWebhookWrite(v4);
   checkLocationAccess(state, match, named, token);
-  return (handlers.get(`${route.method} ${route.template}`) ?? genericOperation)(state, v4);
+  const handler = v4Handlers.get(`${route.method} ${route.template}`);
+  if (handler === undefined) throw new Error(`no handler for ${route.method} ${route.template}`);
+  return handler(state, v4);
+}
+
+/** A multipart body as handlers see it: the `data` part parsed as JSON, and the `attachment` file's facts. */
+function multipartBody(form: MultipartBody): Record<string, unknown> | PodiumHttpError {
+  const out: Record<string, unknown> = { attachment: form.files["attachment"] ?? null };
+  const data = form.fields["data"];
+  if (data === undefined) return out;
+  try {
+    out["data"] = JSON.parse(data);
+  } catch {
+    return new PodiumHttpError("bad_request", "The data part is not valid JSON");
+  }
+  return out;
 }
 
 function injectFaults(state: SandboxState, entry: LedgerDraft): void {

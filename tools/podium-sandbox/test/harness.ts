@@ -1,11 +1,19 @@
 /**
  * Helpers shared by the sandbox's specs: real HTTP against a real sandbox, nothing mocked.
  */
-import { createSandbox, type Sandbox, type SandboxOptions } from "../src/index.js";
+import { afterAll, beforeAll } from "vitest";
+import { createSandbox, defaultFixture, defaultFixtureIds, type Sandbox, type SandboxFixture, type SandboxOptions } from "../src/index.js";
+import type { OperationCase } from "./operation-table.js";
 
 /** A sandbox without the rate limit unless a test asks for one, so unrelated tests never see 429. */
 export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return createSandbox({ rateLimit: false, ...options });
+}
+
+/** The default fixture without its seeded resources, for tests that need empty stores. */
+export function bareFixture(): SandboxFixture {
+  const { resources: _seeded, ...bare } = defaultFixture;
+  return bare;
 }
 
 /** A parsed HTTP answer. */
@@ -56,4 +64,39 @@ export async function tokenFor(sandbox: Sandbox, grantId: string): Promise<strin
   const answer = await refreshGrant(sandbox, grantId);
   if (answer.status !== 200) throw new Error(`refresh of ${grantId} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.access_token as string;
+}
+
+/** Send an operation-table request (JSON or multipart), optionally to another path. */
+export async function callCase(sandbox: Sandbox, token: string, c: OperationCase, path: string = c.path): Promise<Answer> {
+  const method = c.op.slice(0, c.op.indexOf(" "));
+  if (c.form === undefined) return call(sandbox, method, path, { token, ...(c.body === undefined ? {} : { body: c.body }) });
+  const res = await fetch(`${sandbox.url}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: c.form() });
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? undefined : JSON.parse(text), headers: res.headers };
+}
+
+/** A sandbox for a spec file and tokens of the three default grants, filled in before its tests run. */
+export interface SharedSandbox {
+  sandbox: Sandbox;
+  /** coastal-smiles owner: all four locations. */
+  owner: string;
+  /** coastal-smiles Sydney front desk: Sydney only. */
+  sydneyOnly: string;
+  /** harbour-auto owner: Fremantle and Geelong. */
+  harbour: string;
+  /** The newest ledger entry. */
+  last(): ReturnType<Sandbox["ledger"]>[number] | undefined;
+}
+
+/** Start one sandbox (default fixture, seeded) for the calling spec file and close it after. */
+export function sharedSandbox(options: SandboxOptions = {}): SharedSandbox {
+  const shared = { last: () => shared.sandbox.ledger().at(-1) } as SharedSandbox;
+  beforeAll(async () => {
+    shared.sandbox = await startSandbox(options);
+    shared.owner = shared.sandbox.issueAccessToken(defaultFixtureIds.coastalSmiles.ownerGrant.grantId).accessToken;
+    shared.sydneyOnly = shared.sandbox.issueAccessToken(defaultFixtureIds.coastalSmiles.sydneyGrant.grantId).accessToken;
+    shared.harbour = shared.sandbox.issueAccessToken(defaultFixtureIds.harbourAuto.ownerGrant.grantId).accessToken;
+  });
+  afterAll(() => shared.sandbox?.close());
+  return shared;
 }
