@@ -118,3 +118,31 @@ describe("Sandbox.setFaults()", () => {
     expect((await call(sandbox, "GET", `/v4/locations/${cs.locations.sydney}`, { token })).status).toBe(200);
   });
 });
+
+describe("the ownership switches", () => {
+  it("default to the worst case for isolation", () => {
+    expect(noFaults).toMatchObject({ contactLocationsPatch: "replace", cursorIgnoresFilters: true, listFilters: "honoured", foreignResourceIds: "allowed" });
+  });
+
+  it.each([
+    [{ contactLocationsPatch: "append" }, "faults.contactLocationsPatch must be replace or merge"],
+    [{ cursorIgnoresFilters: "yes" }, "faults.cursorIgnoresFilters must be a boolean"],
+    [{ listFilters: "partly" }, "faults.listFilters must be honoured or ignored"],
+    [{ foreignResourceIds: "sometimes" }, "faults.foreignResourceIds must be allowed or rejected"],
+  ])("refuses %j", (raw, message) => {
+    expect(() => validateFaults(raw)).toThrow(new InvalidFaultsError(message));
+  });
+
+  it("merge one at a time, and start-up options set the baseline resetFaults() returns to", async () => {
+    const merged = mergeFaults(noFaults, { listFilters: "ignored", cursorIgnoresFilters: false });
+    expect(merged).toMatchObject({ listFilters: "ignored", cursorIgnoresFilters: false, contactLocationsPatch: "replace", foreignResourceIds: "allowed" });
+    const sandbox = await startSandbox({ faults: { foreignResourceIds: "rejected" } });
+    try {
+      sandbox.setFaults({ foreignResourceIds: "allowed", contactLocationsPatch: "merge" });
+      expect(sandbox.resetFaults()).toMatchObject({ foreignResourceIds: "rejected", contactLocationsPatch: "replace" });
+      expect((await call(sandbox, "GET", "/_sandbox/faults")).body).toMatchObject({ foreignResourceIds: "rejected", listFilters: "honoured", cursorIgnoresFilters: true });
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

@@ -15,7 +15,7 @@ export type { FixtureViewLocation, SandboxFixtureView } from "./fixture-view.js"
 export type { AddedGrant, AddGrantInput, GrantLocation, PodiumLocation } from "./sandbox-model.js";
 export { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_RATE_LIMIT, InvalidFaultsError, mergeFaults, noFaults, validateFaults } from "./faults.js";
 export type { ContactLocationsPatch, Faults, ForeignResourceIds, ListFiltersMode, RateLimitConfig, RateLimitKey, ResolvedFaults } from "./faults.js";
-export { createLedger, DEFAULT_LEDGER_CAPACITY } from "./ledger.js";
+export { createLedger, DEFAULT_LEDGER_CAPACITY, DEFAULT_LEDGER_RESOURCE_CAPACITY } from "./ledger.js";
 export type { Ledger, LedgerEntry } from "./ledger.js";
 export { matchSandboxRoute, sandboxRoutes } from "./podium-routes.js";
 export type { LocationField, PodiumMethod, RouteMatch, SandboxRoute } from "./podium-routes.js";

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { call, startSandbox, tokenFor } from "../test/harness.js";
+import { call, sharedSandbox, startSandbox, tokenFor } from "../test/harness.js";
 import { defaultFixtureIds } from "./fixtures/default-fixture.js";
+import { defaultResourceIds } from "./fixtures/default-resources.js";
 import { createLedger, type LedgerEntry } from "./ledger.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -38,6 +39,24 @@ describe("createLedger()", () => {
 
   it("refuses a capacity below 1", () => {
     expect(() => createLedger(0)).toThrow(RangeError);
+    expect(() => createLedger(10, 0)).toThrow(RangeError);
+  });
+
+  it("also keeps the resource accesses of its entries within a bound, dropping the oldest entries (never the newest)", () => {
+    const access = { kind: "review", id: "r", access: "read", owners: [], organizationUid: "o" } as const;
+    const withResources = (n: number): Omit<LedgerEntry, "seq"> => ({ ...draft(`/r${n}`), resources: Array.from({ length: n }, () => ({ ...access, owners: [] })) });
+    const ledger = createLedger(100, 10);
+    for (const n of [4, 4, 1, 3]) ledger.append(withResources(n));
+    expect(ledger.entries().map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect(ledger.resourceCount).toBe(8);
+    ledger.append(withResources(25));
+    expect(ledger.entries().map((e) => e.seq)).toEqual([5]);
+    expect(ledger.resourceCount).toBe(25);
+    expect(ledger.entries(3).map((e) => e.seq)).toEqual([5]);
+    expect(ledger.clear()).toBe(1);
+    expect([ledger.size, ledger.resourceCount]).toEqual([0, 0]);
+    ledger.append(draft("/after"));
+    expect(ledger.entries().map((e) => e.seq)).toEqual([6]);
   });
 });
 
@@ -122,5 +141,41 @@ describe("Sandbox.ledger()", () => {
     sandbox = await startSandbox({ ledgerCapacity: 2 });
     for (let i = 0; i < 4; i++) await call(sandbox, "GET", "/v4/locations");
     expect(sandbox.ledger().map((e) => e.seq)).toEqual([3, 4]);
+  });
+});
+
+describe("LedgerEntry.resources", () => {
+  const t = sharedSandbox({ ledgerCapacity: 50 });
+  const S = cs.locations.sydney;
+
+  it("records the locations a list returns, a location PATCH as its update, and the organization as organization-level", async () => {
+    await call(t.sandbox, "GET", "/v4/locations?limit=2", { token: t.owner });
+    expect(t.last()?.resources).toEqual([
+      { kind: "location", id: S, access: "read", owners: [S], organizationUid: cs.organizationUid },
+      { kind: "location", id: cs.locations.burleighHeads, access: "read", owners: [cs.locations.burleighHeads], organizationUid: cs.organizationUid },
+    ]);
+    await call(t.sandbox, "PATCH", `/v4/locations/${S}`, { token: t.owner, body: { displayName: "Sydney CBD" } });
+    expect(t.last()?.resources).toEqual([{ kind: "location", id: S, access: "update", owners: [S], organizationUid: cs.organizationUid }]);
+    await call(t.sandbox, "GET", `/v4/organizations/${cs.organizationUid}`, { token: t.owner });
+    expect(t.last()?.resources).toEqual([{ kind: "organization", id: cs.organizationUid, access: "read", owners: [], organizationUid: cs.organizationUid }]);
+  });
+
+  it("records nothing for an error answer or an OAuth request", async () => {
+    await call(t.sandbox, "PATCH", `/v4/contacts/${defaultResourceIds.coastalSmiles.contacts.sydney.email}`, { token: t.owner, body: { name: 5 } });
+    expect(t.last()).toMatchObject({ status: 400, resources: [] });
+    await call(t.sandbox, "PATCH", `/v4/locations/${S}`, { token: t.owner, body: { name: "New", displayName: 7 } });
+    expect(t.last()).toMatchObject({ status: 400, resources: [] });
+    expect((await call(t.sandbox, "GET", `/v4/locations/${S}`, { token: t.owner })).body.data.name).toBe("Sydney");
+    await tokenFor(t.sandbox, cs.sydneyGrant.grantId);
+    expect(t.last()).toMatchObject({ route: "/oauth/token", resources: [] });
+  });
+
+  it("serves resources over GET /_sandbox/ledger, and stays a bounded ring", async () => {
+    for (let i = 0; i < 60; i++) await call(t.sandbox, "GET", "/v4/reviews?limit=100", { token: t.owner });
+    const entries = t.sandbox.ledger();
+    expect(entries).toHaveLength(50);
+    expect(entries.at(-1)?.resources).toHaveLength(5);
+    const over = await call(t.sandbox, "GET", `/_sandbox/ledger?since=${(entries.at(-1)?.seq ?? 1) - 1}`);
+    expect(over.body.entries[0].resources[0]).toEqual({ kind: "review", id: expect.any(String), access: "read", owners: expect.any(Array), organizationUid: cs.organizationUid });
   });
 });

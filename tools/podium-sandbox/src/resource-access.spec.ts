@@ -50,15 +50,16 @@ describe("resources addressed by id", () => {
 
   it("answers 404 for another organization's id (it is invisible), and changes nothing there", async () => {
     const harbour = await tokenFor(sandbox, defaultFixtureIds.harbourAuto.ownerGrant.grantId);
-    const before = await call(sandbox, "GET", `/v4/campaigns/${defaultResourceIds.harbourAuto.campaigns.fremantle}`, { token: harbour });
+    const lists = ["contacts", "conversations", "reviews", "reviews/invites", "invoices", "campaigns", "campaign_interactions", "templates", "webhooks", "products", "feedback", "contact_tags", "contact_attributes"];
+    const harbourView = () => Promise.all(lists.map(async (l) => (await call(sandbox, "GET", `/v4/${l}?limit=100`, { token: harbour })).body.data));
+    const before = await harbourView();
+    expect(before.every((items) => items.length > 0)).toBe(true);
     for (const x of byId) {
       const answer = await callCase(sandbox, owner, x, x.foreign);
       expect(answer, `${x.op} ${x.foreign}`).toMatchObject({ status: 404, body: { code: "resource_not_found" } });
       expect(sandbox.ledger().at(-1)?.resources, x.op).toEqual([]);
     }
-    expect(await call(sandbox, "GET", `/v4/campaigns/${defaultResourceIds.harbourAuto.campaigns.fremantle}`, { token: harbour })).toEqual(before);
-    const hooks = await call(sandbox, "GET", "/v4/webhooks", { token: harbour });
-    expect(hooks.body.data.map((w: { uid: string }) => w.uid)).toEqual([defaultResourceIds.harbourAuto.webhooks.fremantle]);
+    expect(await harbourView()).toEqual(before);
   });
 });
 
@@ -153,6 +154,22 @@ describe("onResourceChange()", () => {
       stopBad();
       await call(sandbox, "POST", "/v4/contact_tags", { token, body: { label: "x", description: "y" } });
       expect(seen).toHaveLength(2);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe("deletedLocations", () => {
+  it("hides a resource whose every owner is a deleted location, by id and from lists; a shared one stays", async () => {
+    const sandbox = await startSandbox({ faults: { deletedLocations: [B] } });
+    try {
+      const owner = await tokenFor(sandbox, cs.ownerGrant.grantId);
+      expect(await call(sandbox, "GET", `/v4/reviews/${c.reviews.burleighHeads}`, { token: owner })).toMatchObject({ status: 404, body: { code: "resource_not_found" } });
+      expect((await call(sandbox, "GET", `/v4/reviews/${c.reviews.shared}`, { token: owner })).status).toBe(200);
+      const uids = (await call(sandbox, "GET", "/v4/reviews", { token: owner })).body.data.map((r: { uid: string }) => r.uid);
+      expect(uids).not.toContain(c.reviews.burleighHeads);
+      expect(uids).toContain(c.reviews.shared);
     } finally {
       await sandbox.close();
     }

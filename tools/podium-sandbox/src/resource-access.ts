@@ -70,10 +70,13 @@ export function grantReaches(grant: GrantState, owners: readonly string[]): bool
 
 /**
  * Whether a resource of the caller's organization is addressable by the caller. Ids of other organizations are
- * never found; with `foreignResourceIds: "rejected"` neither is a resource none of whose owners is in the grant.
+ * never found, nor resources whose every owner is a deleted location; with `foreignResourceIds: "rejected"`
+ * neither is a resource none of whose owners is in the grant.
  */
 export function addressable(state: SandboxState, grant: GrantState, rec: ResourceRef | undefined): boolean {
   if (rec === undefined || rec.organizationUid !== grant.organizationUid) return false;
+  // A resource of deleted locations only is gone with them (`deletedLocations` fault).
+  if (state.deleted.size > 0 && rec.owners.length > 0 && rec.owners.every((uid) => state.deleted.has(uid))) return false;
   return state.faults.foreignResourceIds === "allowed" || grantReaches(grant, rec.owners);
 }
 

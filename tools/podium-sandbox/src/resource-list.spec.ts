@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, sharedSandbox } from "../test/harness.js";
-import { defaultFixtureIds } from "./fixtures/default-fixture-ids.js";
-import { defaultResourceIds } from "./fixtures/default-resources.js";
+import { B, S, c, cs, ha } from "../test/ids.js";
 
-const cs = defaultFixtureIds.coastalSmiles;
-const c = defaultResourceIds.coastalSmiles;
-const S = cs.locations.sydney;
-const B = cs.locations.burleighHeads;
 const t = sharedSandbox();
 const uids = (answer: { body: { data: { uid: string }[] } }): string[] => answer.body.data.map((x) => x.uid);
 const get = (path: string, token = t.owner) => call(t.sandbox, "GET", path, { token });
@@ -28,7 +23,7 @@ describe("lists", () => {
   it("return only what the token's grant reaches, and never another organization's", async () => {
     expect(uids(await get("/v4/conversations", t.sydneyOnly))).toEqual([c.conversations.sydney, c.conversations.sharedAtSydney]);
     const harbour = await get("/v4/conversations", t.harbour);
-    expect(harbour.body.data.map((x: { locationUid: string }) => x.locationUid)).toEqual([defaultFixtureIds.harbourAuto.locations.fremantle, defaultFixtureIds.harbourAuto.locations.geelong]);
+    expect(harbour.body.data.map((x: { locationUid: string }) => x.locationUid)).toEqual([ha.locations.fremantle, ha.locations.geelong]);
   });
 
   it("record every item returned (and only those) as a read, with its owners", async () => {

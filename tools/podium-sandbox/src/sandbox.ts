@@ -8,7 +8,7 @@ import type { SandboxFixture } from "./fixture.js";
 import { buildFixtureView, describeGrant, type SandboxFixtureView } from "./fixture-view.js";
 import { defaultFixture } from "./fixtures/default-fixture.js";
 import { headerValue, isLoopback, readBody, readMultipart, writeReply, type MultipartBody, type Reply } from "./http-io.js";
-import { createLedger, DEFAULT_LEDGER_CAPACITY, type LedgerEntry } from "./ledger.js";
+import { createLedger, DEFAULT_LEDGER_CAPACITY, DEFAULT_LEDGER_RESOURCE_CAPACITY, type LedgerEntry } from "./ledger.js";
 import { authorize, handleAuthorize, handleToken, type AuthorizeParams, type AuthorizeResult } from "./oauth-handlers.js";
 import { podiumError } from "./podium-error.js";
 import { createRateLimiter } from "./rate-limiter.js";
@@ -40,6 +40,8 @@ export interface SandboxOptions {
   foreignLocationStatus?: 403 | 404;
   /** Ledger ring-buffer size; the oldest entries are dropped beyond it. @default 200000 */
   ledgerCapacity?: number;
+  /** Resource accesses kept across all ledger entries; the oldest entries are dropped beyond it. @default 1000000 */
+  ledgerResourceCapacity?: number;
   /** Lifetime of authorization codes. @default 60 */
   authorizationCodeTtlSeconds?: number;
   /** Clock (epoch ms), so tests can expire tokens or refill buckets without waiting. @default Date.now */
@@ -99,7 +101,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     contacts: new ContactStore(),
     resources: createResources(),
     changeListeners: new Set(),
-    ledger: createLedger(options.ledgerCapacity ?? DEFAULT_LEDGER_CAPACITY),
+    ledger: createLedger(options.ledgerCapacity ?? DEFAULT_LEDGER_CAPACITY, options.ledgerResourceCapacity ?? DEFAULT_LEDGER_RESOURCE_CAPACITY),
     limiter: createRateLimiter(),
     faults: baseline,
     deleted: new Set(baseline.deletedLocations),

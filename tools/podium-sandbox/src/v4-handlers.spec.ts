@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { callCase, startSandbox } from "../test/harness.js";
+import { haveSpecs, loadOperations } from "../test/openapi.js";
 import { operationCases } from "../test/operation-table.js";
 import { defaultFixtureIds } from "./fixtures/default-fixture-ids.js";
 import { sandboxRoutes } from "./podium-routes.js";
@@ -52,6 +53,13 @@ describe("v4Handlers", () => {
   it("has a handler for each of the 86 operations and a table request for each", () => {
     expect([...v4Handlers.keys()].sort()).toEqual([...ops].sort());
     expect(operationCases.map((c) => c.op).sort()).toEqual([...ops].sort());
+  });
+
+  it.skipIf(!haveSpecs)("has a handler, and a request the next test answers, for every operation in Podium's OpenAPI files", () => {
+    const openapi = loadOperations().map((o) => `${o.method} ${o.path}`).sort();
+    expect(openapi).toHaveLength(86);
+    expect([...v4Handlers.keys()].sort()).toEqual(openapi);
+    expect(operationCases.map((c) => c.op).sort()).toEqual(openapi);
   });
 
   it("answers every operation with its documented status and a resource, never an echo of the request", async () => {

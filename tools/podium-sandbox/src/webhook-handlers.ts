@@ -73,6 +73,9 @@ export function checkWebhookWrite(req: V4Request): void {
       if (!req.grant.scopes.has(scope)) throw new PodiumHttpError("unauthorized", `Missing scope ${scope} for event type ${t}`);
     }
   }
+  // Checked here, before location access: a non-string uid would escape the grant check.
+  str(b, "locationUid");
+  str(b, "organizationUid");
   if (creating && b["locationUid"] === undefined && b["organizationUid"] === undefined) invalid("locationUid or organizationUid is required");
 }
 
