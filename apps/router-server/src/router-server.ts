@@ -90,7 +90,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback });
   let grpcJs: GrpcJsEngine | undefined;
   if (settings.grpcEngine === "grpc-js") {
-    grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes);
+    grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes, logger);
     if (grpcJs === undefined) logger.warn("this @grpc/grpc-js has no per-stream entry point; serving gRPC with connect-node");
   }
 
