@@ -63,6 +63,9 @@ function isGrpcProto(contentType: string | undefined): boolean {
   return contentType === "application/grpc" || contentType === "application/grpc+proto" || (contentType?.startsWith("application/grpc;") ?? false);
 }
 
+/** Node's default for receiving a whole HTTP/1.1 request (5 minutes); kept unless the header timeout is longer. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+
 function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
@@ -102,13 +105,29 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     if (--inflight === 0) drained?.();
   };
 
-  const h1 = createHttpServer((req, res) => {
-    inflight++;
-    res.once("close", done);
-    if (closing !== undefined) res.setHeader("connection", "close");
-    handler(req, res);
+  const h1 = createHttpServer(
+    {
+      // Node's own checks only for a request's headers (header_timeout_ms); idle keep-alive connections
+      // are closed by the connection tracker (idle_timeout_ms), so Node's 5 s keep-alive timeout is off.
+      headersTimeout: settings.headerTimeoutMs,
+      requestTimeout: Math.max(DEFAULT_REQUEST_TIMEOUT_MS, settings.headerTimeoutMs),
+      connectionsCheckingInterval: Math.min(1_000, settings.headerTimeoutMs),
+      keepAliveTimeout: 0,
+    },
+    (req, res) => {
+      inflight++;
+      res.once("close", done);
+      if (closing !== undefined) res.setHeader("connection", "close");
+      handler(req, res);
+    },
+  );
+  const h2 = createHttp2Server({
+    settings: { maxConcurrentStreams: settings.http2MaxConcurrentStreams },
+    // Node >= 24.2 can keep header values with spaces around them (RFC 9113 makes them malformed; nghttp2
+    // drops such a field by default). HTTP/1.1 strips them, so this is what lets an API key followed by a
+    // space be treated alike on both (caller-auth.ts trims). Older Node ignores the option.
+    ...({ strictFieldWhitespaceValidation: false } as object),
   });
-  const h2 = createHttp2Server();
   const sessions = new Set<Http2Session>();
   h2.on("session", (session: Http2Session) => {
     sessions.add(session);
@@ -165,7 +184,14 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     async listen() {
       if (listener !== undefined) throw new Error("listen() was already called");
       const tls = settings.tls === undefined ? undefined : { cert: await readFile(settings.tls.certFile), key: await readFile(settings.tls.keyFile) };
-      listener = createPortListener({ h1, h2, tls, onTlsError: (err) => logger.debug({ err: err.message }, "TLS handshake failed") });
+      listener = createPortListener({
+        h1,
+        h2,
+        tls,
+        onTlsError: (err) => logger.debug({ err: err.message }, "TLS handshake failed"),
+        limits: settings,
+        metrics: metrics.connections,
+      });
       const address = await listener.listen(settings.port, settings.host);
       // h1 never listens itself; "listening" starts its connection tracking (header and request
       // timeouts, closeIdleConnections), which Node sets up on that event.

@@ -150,3 +150,28 @@ export function refusalOf(err: ConnectError | undefined): { code: string; reason
   const detail = err.findDetails(ErrorDetailSchema)[0];
   return { code: Code[err.code] ?? String(err.code), reason: detail?.reason, requestId: detail?.requestId, message: err.rawMessage };
 }
+
+/** The HTTP/2 client connection preface. */
+export const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** One HTTP/2 frame: type (0 DATA, 1 HEADERS, 4 SETTINGS, 6 PING), flags, stream id, payload. */
+export function h2Frame(type: number, flags: number, streamId: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.byteLength, 0, 3);
+  head.writeUInt8(type, 3);
+  head.writeUInt8(flags, 4);
+  head.writeUInt32BE(streamId, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/** A header block of HPACK literals without indexing (no Huffman; names and values under 127 bytes). */
+export function hpackBlock(headers: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const n = Buffer.from(name);
+    const v = Buffer.from(value);
+    if (n.length > 126 || v.length > 126) throw new Error("hpackBlock: name or value too long for a one-byte length");
+    parts.push(Buffer.from([0x00, n.length]), n, Buffer.from([v.length]), v);
+  }
+  return Buffer.concat(parts);
+}
