@@ -18,7 +18,7 @@ const message = toBinary(CallRequestSchema, create(CallRequestSchema, { location
 
 /** True when this Node's HTTP/2 server can receive a header value with a trailing space. */
 async function http2KeepsFieldWhitespace(): Promise<boolean> {
-  const server = createHttp2Server({ ...({ strictFieldWhitespaceValidation: false } as object) });
+  const server = createHttp2Server({ strictFieldWhitespaceValidation: false } as Parameters<typeof createHttp2Server>[0]);
   server.on("stream", (stream, headers) => {
     stream.respond({ ":status": 200, "x-seen": headers["x-probe"] === "v " ? "yes" : "no" });
     stream.end();

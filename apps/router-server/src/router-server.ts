@@ -6,6 +6,7 @@ import {
   Http2ServerResponse,
   type Http2Session,
   type IncomingHttpHeaders,
+  type ServerOptions as Http2ServerOptions,
   type ServerHttp2Stream,
 } from "node:http2";
 import { isIP } from "node:net";
@@ -121,13 +122,14 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
       handler(req, res);
     },
   );
-  const h2 = createHttp2Server({
+  const h2Options: Http2ServerOptions & { strictFieldWhitespaceValidation?: boolean } = {
     settings: { maxConcurrentStreams: settings.http2MaxConcurrentStreams },
     // Node >= 24.2 can keep header values with spaces around them (RFC 9113 makes them malformed; nghttp2
     // drops such a field by default). HTTP/1.1 strips them, so this is what lets an API key followed by a
     // space be treated alike on both (caller-auth.ts trims). Older Node ignores the option.
-    ...({ strictFieldWhitespaceValidation: false } as object),
-  });
+    strictFieldWhitespaceValidation: false,
+  };
+  const h2 = createHttp2Server(h2Options);
   const sessions = new Set<Http2Session>();
   h2.on("session", (session: Http2Session) => {
     sessions.add(session);

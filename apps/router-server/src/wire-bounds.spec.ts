@@ -137,6 +137,25 @@ for (const engine of ["grpc-js", "connect"] as const) {
       expect(r.upstreamSince(seq)).toEqual([]);
     });
 
+    it("a 300,000-character path or method: INVALID_ARGUMENT ERR_LOC_BAD_REQUEST with a bounded message, nothing upstream", async () => {
+      const seq = r.lastSeq();
+      const client = createClient(LocationRouterService, createGrpcTransport({ baseUrl: r.url }));
+      for (const req of [
+        { locationUid: REAL_SYDNEY, method: "GET", path: `/v4/${"p".repeat(300_000)}` },
+        { locationUid: REAL_SYDNEY, method: `GET${"\u202e".repeat(10)}${"M".repeat(300_000)}`, path: "/v4/contacts" },
+      ]) {
+        const err = await client.call(req, { headers: { authorization: `Bearer ${OPS_KEY}` } }).then(
+          () => undefined,
+          (e: unknown) => ConnectError.from(e),
+        );
+        const detail = err?.findDetails(ErrorDetailSchema)[0];
+        expect([err === undefined ? "OK" : Code[err.code], detail?.reason]).toEqual(["InvalidArgument", "ERR_LOC_BAD_REQUEST"]);
+        expectBounded("Connect gRPC", { code: "", reason: detail?.reason, locationUid: detail?.locationUid, requestId: detail?.requestId, message: err?.rawMessage ?? "" }, "p".repeat(200));
+        expect(err?.rawMessage).not.toContain("M".repeat(200));
+      }
+      expect(r.upstreamSince(seq)).toEqual([]);
+    });
+
     it(`gRPC trailers stay under ${TRAILER_BUDGET_BYTES} bytes for every hostile value`, async () => {
       for (const [locationUid, requestId] of [
         [LONG_UID, "bounds-trailer"],
