@@ -59,7 +59,8 @@ export function createPortListener(opts: PortListenerOptions): PortListener {
     tracker.servingHttp1(socket);
     h1.emit("connection", socket);
   };
-  h1.on("request", (req, res) => {
+  // Before the router's own listener, so the request counts as open while it is being handled.
+  h1.prependListener("request", (req, res) => {
     const request = tracker.requestStarted(req.socket);
     res.once("close", request.ended);
   });
