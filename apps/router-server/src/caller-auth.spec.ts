@@ -12,6 +12,15 @@ describe("createCallerAuth()", () => {
     expect(auth.authenticate("bearer  key-app ")?.name).toBe("app");
   });
 
+  it("trims spaces and tabs around the credentials, as HTTP/1.1 does before the header reaches the router", () => {
+    for (const header of ["Bearer key-ops   ", "  Bearer key-ops", "\tBearer\tkey-ops\t", " Bearer  key-ops \t "]) {
+      expect(auth.authenticate(header)?.name, JSON.stringify(header)).toBe("ops");
+    }
+    // Whitespace inside the key is not trimming: that key does not exist.
+    expect(auth.authenticate("Bearer key -ops")).toBeUndefined();
+    expect(auth.authenticate("Bearer key-ops\n")).toBeUndefined();
+  });
+
   it("refuses a missing, malformed or unknown key", () => {
     for (const header of [undefined, null, "", "key-ops", "Basic a2V5LW9wcw==", "Bearer", "Bearer key-nope", "Bearer key-ops extra"]) {
       expect(auth.authenticate(header), String(header)).toBeUndefined();

@@ -21,7 +21,13 @@ interface StoredKey {
   caller: Caller;
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+/**
+ * `Bearer <key>`, with optional spaces or tabs around it. HTTP/1.1 removes them before any code sees the
+ * header (RFC 9110 5.5: they are not part of the value), so the only way to treat a key the same on
+ * every protocol is to trim on HTTP/2 too (router-server.ts keeps them there, where Node allows). A key
+ * is one token: trimming can never make another key match.
+ */
+const BEARER = /^[ \t]*Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /**
  * Builds the API key check from the validated grants. Keys are compared by SHA-256 in constant time,

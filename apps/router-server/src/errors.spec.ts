@@ -3,7 +3,8 @@ import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorCatalog, errorClasses, type CoreErrorCode } from "@podium-router/core/errors";
 import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
-import { connectCodeFor, toConnectError } from "./errors.js";
+import { connectCodeFor, grpcJsFailure, protocolError, protocolFailures, toConnectError, type ProtocolFailure } from "./errors.js";
+import { MAX_ERROR_MESSAGE_BYTES, QUOTED_PREFIX_CHARS } from "./wire-text.js";
 
 /** The expected wire code of every core error: the table the README documents. */
 const expected: Record<CoreErrorCode, Code> = {
@@ -90,5 +91,62 @@ describe("toConnectError()", () => {
   it("hides the message of a framework INTERNAL error", () => {
     const err = toConnectError(new ConnectError("TypeError: cannot read x of undefined", Code.Internal));
     expect(err.rawMessage).not.toContain("TypeError");
+  });
+});
+
+describe("bounded errors (issue 11 item 5)", () => {
+  const longUid = `loc-${"x".repeat(400_000)}`;
+
+  it("quotes a long location uid as a short prefix in the message and the ErrorDetail, whatever error carries it", () => {
+    for (const err of [
+      toConnectError(new errorClasses.ERR_LOC_UNKNOWN({ locationUid: longUid, requestId: "req-1" })),
+      toConnectError(new errorClasses.ERR_LOC_PERMISSION_DENIED({ locationUid: longUid }, `the API key of ops is not granted location ${longUid}`)),
+      toConnectError(new ConnectError(`framework says ${longUid}`, Code.InvalidArgument), { locationUid: longUid }),
+    ]) {
+      expect(Buffer.byteLength(err.rawMessage, "utf8")).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_BYTES);
+      expect(err.rawMessage).toContain('"loc-xxxxxxxx');
+      const detail = err.findDetails(ErrorDetailSchema)[0];
+      expect(detail?.locationUid).toBe(`${longUid.slice(0, QUOTED_PREFIX_CHARS)}…`);
+      expect(detail?.requestId).not.toBe("");
+    }
+  });
+
+  it("bounds an error that already carries an ErrorDetail but an unbounded message", () => {
+    const first = protocolError("undecodable_message");
+    const grown = new ConnectError(`${first.rawMessage} ${"z".repeat(5_000)}`, first.code, undefined, undefined);
+    grown.details.push(...first.details);
+    const bounded = toConnectError(grown);
+    expect(Buffer.byteLength(bounded.rawMessage, "utf8")).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_BYTES);
+    expect(bounded.findDetails(ErrorDetailSchema)).toEqual(first.findDetails(ErrorDetailSchema));
+  });
+});
+
+describe("protocol failures (issue 11 item 7)", () => {
+  it("are client faults with reason ERR_LOC_BAD_REQUEST, except a deadline and a server fault", () => {
+    for (const [kind, row] of Object.entries(protocolFailures) as [ProtocolFailure, (typeof protocolFailures)[ProtocolFailure]][]) {
+      if (kind === "deadline_exceeded") expect([row.code, row.reason]).toEqual([Code.DeadlineExceeded, "ERR_LOC_DEADLINE_EXCEEDED"]);
+      else if (kind === "server_fault") expect([row.code, row.reason]).toEqual([Code.Internal, "ERR_LOC_INTERNAL"]);
+      else {
+        expect([Code.InvalidArgument, Code.ResourceExhausted, Code.Unimplemented], kind).toContain(row.code);
+        expect(row.reason, kind).toBe("ERR_LOC_BAD_REQUEST");
+      }
+    }
+  });
+
+  it("give every refusal an ErrorDetail with a fresh request id and the table's code", () => {
+    const err = protocolError("malformed_timeout");
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: "ERR_LOC_BAD_REQUEST", requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(protocolError("deadline_exceeded", { requestId: "req-9" }).findDetails(ErrorDetailSchema)[0]?.requestId).toBe("req-9");
+  });
+
+  it("recognise the statuses grpc-js sends by itself; anything else is a server fault", () => {
+    expect(grpcJsFailure(Code.DeadlineExceeded, "Deadline exceeded")).toBe("deadline_exceeded");
+    expect(grpcJsFailure(Code.Internal, 'Invalid grpc-timeout value "abc"')).toBe("malformed_timeout");
+    expect(grpcJsFailure(Code.Internal, "Failed to decompress message")).toBe("corrupt_compression");
+    expect(grpcJsFailure(Code.ResourceExhausted, "Received message that decompresses to a size larger than 65536")).toBe("decompressed_too_large");
+    expect(grpcJsFailure(Code.Unimplemented, 'Received message compressed with unsupported encoding "snappy"')).toBe("unsupported_encoding");
+    expect(grpcJsFailure(Code.Internal, "Error serializing response")).toBe("server_fault");
+    expect(grpcJsFailure(Code.Unknown, "Unknown error")).toBe("server_fault");
   });
 });

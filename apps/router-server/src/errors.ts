@@ -1,7 +1,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { InternalError, isCoreError, type CoreError, type CoreErrorCode } from "@podium-router/core/errors";
+import { newRequestId } from "@podium-router/core";
+import { errorCatalog, InternalError, isCoreError, type CoreError, type CoreErrorCode } from "@podium-router/core/errors";
 import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
+import { boundMessage, isBoundedMessage, wireId } from "./wire-text.js";
 
 /**
  * The one table from core error codes to Connect (= gRPC) codes. Where the catalog's HTTP-ish status
@@ -31,6 +33,84 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
 });
+
+/**
+ * Failures of the protocol layer itself, before (or around) the service: framing, compression, headers,
+ * decoding, and the statuses connect-node and grpc-js raise on their own. Client faults are
+ * INVALID_ARGUMENT, RESOURCE_EXHAUSTED (a size limit) or UNIMPLEMENTED (something this server does not
+ * speak), never INTERNAL; all carry reason ERR_LOC_BAD_REQUEST. The messages name no caller value.
+ */
+export type ProtocolFailure =
+  | "unknown_rpc"
+  | "no_host"
+  | "request_too_large"
+  | "message_too_large"
+  | "decompressed_too_large"
+  | "malformed_timeout"
+  | "unsupported_encoding"
+  | "corrupt_compression"
+  | "compressed_without_encoding"
+  | "bad_frame_flags"
+  | "truncated_message"
+  | "missing_message"
+  | "extra_message"
+  | "undecodable_message"
+  | "deadline_exceeded"
+  | "server_fault";
+
+/** One row of {@link protocolFailures}: the wire code, the ErrorDetail reason and the message. */
+export interface ProtocolFailureRow {
+  readonly code: Code;
+  readonly reason: CoreErrorCode;
+  readonly message: string;
+}
+
+const badRequest = (code: Code, message: string): ProtocolFailureRow => ({ code, reason: "ERR_LOC_BAD_REQUEST", message });
+
+/** The table of protocol-level failures (README "Protocol errors" lists it). */
+export const protocolFailures: Readonly<Record<ProtocolFailure, ProtocolFailureRow>> = Object.freeze({
+  unknown_rpc: badRequest(Code.Unimplemented, "unknown RPC"),
+  no_host: badRequest(Code.InvalidArgument, "the request has no Host header"),
+  request_too_large: badRequest(Code.ResourceExhausted, "the request body exceeds server.max_request_bytes"),
+  message_too_large: badRequest(Code.ResourceExhausted, "a request message exceeds server.max_request_bytes"),
+  decompressed_too_large: badRequest(Code.ResourceExhausted, "a request message exceeds server.max_request_bytes once decompressed"),
+  malformed_timeout: badRequest(
+    Code.InvalidArgument,
+    "the timeout header is malformed (grpc-timeout: 1-8 digits and a unit H, M, S, m, u or n; connect-timeout-ms: 1-10 digits)",
+  ),
+  unsupported_encoding: badRequest(Code.Unimplemented, "the request is compressed with an encoding this server does not accept"),
+  corrupt_compression: badRequest(Code.InvalidArgument, "a compressed request message cannot be decompressed"),
+  compressed_without_encoding: badRequest(Code.InvalidArgument, "a request message is flagged as compressed, but the request names no encoding"),
+  bad_frame_flags: badRequest(Code.InvalidArgument, "a request message frame has flags this protocol does not define"),
+  truncated_message: badRequest(Code.InvalidArgument, "the request ends inside a message frame"),
+  missing_message: badRequest(Code.InvalidArgument, "the request carries no message; this RPC takes exactly one"),
+  extra_message: badRequest(Code.InvalidArgument, "the request carries more than one message; this RPC takes exactly one"),
+  undecodable_message: badRequest(Code.InvalidArgument, "the request message cannot be decoded"),
+  deadline_exceeded: { code: Code.DeadlineExceeded, reason: "ERR_LOC_DEADLINE_EXCEEDED", message: "the caller's deadline passed before the call finished" },
+  server_fault: {
+    code: Code.Internal,
+    reason: "ERR_LOC_INTERNAL",
+    message: `${errorCatalog.ERR_LOC_INTERNAL.title}. ${errorCatalog.ERR_LOC_INTERNAL.action}`,
+  },
+});
+
+/**
+ * The statuses @grpc/grpc-js (1.14) sends by itself, without an ErrorDetail, by code and the text it
+ * gives them; the server's own checks answer most of these first, so this is the backstop. A status
+ * not listed here is a server fault.
+ */
+const grpcJsStatuses: readonly (readonly [Code, RegExp, ProtocolFailure])[] = [
+  [Code.DeadlineExceeded, /^/, "deadline_exceeded"],
+  [Code.Internal, /^Invalid grpc-timeout/, "malformed_timeout"],
+  [Code.Internal, /^Failed to decompress/, "corrupt_compression"],
+  [Code.Internal, /^Error deserializing request/, "undecodable_message"],
+  [Code.ResourceExhausted, /decompresses to a size larger/, "decompressed_too_large"],
+  [Code.ResourceExhausted, /^Received message larger than max/, "message_too_large"],
+  [Code.Unimplemented, /unsupported encoding/, "unsupported_encoding"],
+  [Code.Unimplemented, /^Received no request message/, "missing_message"],
+  [Code.Unimplemented, /^Received a second request message/, "extra_message"],
+  [Code.Unimplemented, /^The server does not implement/, "unknown_rpc"],
+];
 
 /** The reason a Connect error raised outside the core (by the framework, or a size limit) carries. */
 function reasonForConnectCode(code: Code): CoreErrorCode {
@@ -65,7 +145,9 @@ const MAX_CAUSE_DEPTH = 8;
  * Converts anything thrown while serving a call into the ConnectError sent on the wire. It walks
  * `cause` (with a loop guard) for a core error; a bare ConnectError keeps its code; anything else
  * becomes INTERNAL with the catalog's message, never the original text. Every result carries a
- * `podium.router.v1.ErrorDetail`, and rate-limit errors a `google.rpc.RetryInfo`.
+ * `podium.router.v1.ErrorDetail` (with a request id, a fresh one when the call has none yet), and
+ * rate-limit errors a `google.rpc.RetryInfo`. Every message is bounded (see wire-text.ts): a caller's
+ * value appears as a short, sanitised prefix at most, whatever error carried it.
  */
 export function toConnectError(err: unknown, scope: ErrorScope = {}): ConnectError {
   let connectErr: ConnectError | undefined;
@@ -75,7 +157,7 @@ export function toConnectError(err: unknown, scope: ErrorScope = {}): ConnectErr
     seen.add(cur);
     if (isCoreError(cur)) return fromCoreError(cur, scope);
     if (cur instanceof ConnectError) {
-      if (hasErrorDetail(cur)) return cur;
+      if (hasErrorDetail(cur)) return isBoundedMessage(cur.rawMessage) ? cur : rebound(cur);
       connectErr ??= cur;
     }
     cur = typeof cur === "object" ? (cur as { cause?: unknown }).cause : undefined;
@@ -86,24 +168,62 @@ export function toConnectError(err: unknown, scope: ErrorScope = {}): ConnectErr
   return fromCoreError(new InternalError({ cause: err }), scope);
 }
 
-/** Builds a ConnectError for an error the server raises itself (unknown RPC, oversized body). */
+/** A copy of an error carrying an ErrorDetail (made elsewhere) with its message bounded. */
+function rebound(err: ConnectError): ConnectError {
+  const copy = new ConnectError(boundMessage(err.rawMessage), err.code, err.metadata, undefined, err.cause);
+  copy.details.push(...err.details);
+  return copy;
+}
+
+/** Builds a ConnectError for an error the server raises itself (an unauthenticated scrape, say). */
 export function connectErrorFor(code: Code, reason: CoreErrorCode, message: string, scope: ErrorScope = {}): ConnectError {
   return withDetail(message, code, reason, scope, undefined);
 }
 
+/**
+ * The ConnectError for a protocol-level failure (see {@link protocolFailures}). `detail` is appended to
+ * the message and must quote caller values with quoteValue; `metadata` goes out as headers (an
+ * UNIMPLEMENTED encoding names the accepted ones).
+ */
+export function protocolError(kind: ProtocolFailure, scope: ErrorScope = {}, detail?: string, metadata?: Record<string, string>): ConnectError {
+  const row = protocolFailures[kind];
+  return withDetail(detail === undefined ? row.message : `${row.message}: ${detail}`, row.code, row.reason, scope, undefined, metadata);
+}
+
+/** The protocol failure behind a status grpc-js sent by itself (see grpcJsStatuses); unknown ones are server faults. */
+export function grpcJsFailure(code: number, message: string): ProtocolFailure {
+  return grpcJsStatuses.find(([c, text]) => c === code && text.test(message))?.[2] ?? "server_fault";
+}
+
 function fromCoreError(e: CoreError, scope: ErrorScope): ConnectError {
-  const err = withDetail(e.message, connectCodeFor[e.code], e.code, { locationUid: e.locationUid ?? scope.locationUid, requestId: e.requestId ?? scope.requestId }, e);
+  const callScope = { locationUid: e.locationUid ?? scope.locationUid, requestId: e.requestId ?? scope.requestId };
+  const err = withDetail(e.message, connectCodeFor[e.code], e.code, callScope, e, undefined, [scope.locationUid, scope.requestId]);
   if (e.retryAfterMs !== undefined && e.retryAfterMs >= 0) {
     err.details.push({ desc: RetryInfoSchema, value: { retryDelay: durationFromMs(Math.ceil(e.retryAfterMs)) } });
   }
   return err;
 }
 
-function withDetail(message: string, code: Code, reason: CoreErrorCode, scope: ErrorScope, cause: unknown): ConnectError {
-  const detail = { desc: ErrorDetailSchema, value: { reason, locationUid: scope.locationUid ?? "", requestId: scope.requestId ?? "" } };
-  return new ConnectError(message, code, undefined, [detail], cause);
+/**
+ * The one constructor of the errors this server sends: the message is bounded with the call's caller
+ * values quoted, and the ErrorDetail's ids are the call's own when they follow the id rule, else a
+ * sanitised prefix. A call without a request id yet gets a fresh one, so every refusal can be quoted.
+ */
+function withDetail(
+  message: string,
+  code: Code,
+  reason: CoreErrorCode,
+  scope: ErrorScope,
+  cause: unknown,
+  metadata?: Record<string, string>,
+  moreCallerValues: readonly (string | undefined)[] = [],
+): ConnectError {
+  const requestId = scope.requestId === undefined || scope.requestId === "" ? newRequestId() : scope.requestId;
+  const detail = { desc: ErrorDetailSchema, value: { reason, locationUid: wireId(scope.locationUid), requestId: wireId(requestId) } };
+  return new ConnectError(boundMessage(message, [scope.locationUid, scope.requestId, ...moreCallerValues]), code, metadata, [detail], cause);
 }
 
-function hasErrorDetail(err: ConnectError): boolean {
+/** True when `err` already carries a podium.router.v1.ErrorDetail (it was built by this module). */
+export function hasErrorDetail(err: ConnectError): boolean {
   return err.details.some((d) => ("desc" in d ? d.desc.typeName : d.type) === ErrorDetailSchema.typeName);
 }

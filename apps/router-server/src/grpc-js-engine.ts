@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import {
   Server,
+  ServerInterceptingCall,
   type Metadata,
   type ServerDuplexStream,
   type ServerInterceptor,
@@ -10,9 +11,12 @@ import {
   type ServerWritableStream,
   type sendUnaryData,
 } from "@grpc/grpc-js";
-import { connectErrorFor } from "./errors.js";
-import { detailsInterceptor, grpcStatusFrom } from "./grpc-js-status.js";
-import { limitRequestBytes, pipeResponses, readMessages } from "./grpc-js-streams.js";
+import type { Logger } from "pino";
+import { callContextValues, createCallRecord, type CallRecord } from "./call-record.js";
+import { protocolError } from "./errors.js";
+import { grpcStatusFrom, respondWithError, typeStatusesOf } from "./grpc-js-status.js";
+import { guardFrames, pipeResponses, readMessages } from "./grpc-js-streams.js";
+import { checkRequestHeaders, FrameReader, logProtocolRefusal } from "./protocol-guard.js";
 import type { HostedService } from "./routes.js";
 
 /** Serves gRPC over HTTP/2 with @grpc/grpc-js, one stream at a time, on the same service objects. */
@@ -23,7 +27,7 @@ export interface GrpcJsEngine {
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void;
 }
 
-/** A request grpc-js could not parse; the handler answers INVALID_ARGUMENT with details instead of grpc-js's bare INTERNAL. */
+/** A request grpc-js could not parse; the handler answers INVALID_ARGUMENT with details instead of grpc-js's INTERNAL. */
 class UnparsableRequest {
   constructor(readonly cause: unknown) {}
 }
@@ -47,6 +51,28 @@ interface AnyCall {
 /** The abort reason of every cancelled grpc-js call: shared, because grpc-js reports a cancellation
  * for every stream that closes, finished or not, and a fresh error (with its stack) per call is costly. */
 const CANCELLED = new ConnectError("the call was cancelled", Code.Canceled);
+/** The abort reason when grpc-js cancels a call because its deadline passed, so the core records a deadline. */
+const DEADLINE_PASSED = new ConnectError("the caller's deadline passed", Code.DeadlineExceeded);
+
+/**
+ * Each stream's call record, found by the request Metadata grpc-js hands the handler: grpc-js gives a
+ * handler no way back to its stream, and the record must be the one the stream's status hook reads.
+ */
+const recordsByMetadata = new WeakMap<Metadata, CallRecord>();
+
+/** The per-stream interceptor that files the stream's record under the call's Metadata. */
+function recordInterceptor(record: CallRecord): ServerInterceptor {
+  return (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            recordsByMetadata.set(metadata, record);
+            nextMetadata(metadata);
+          },
+        }),
+    });
+}
 
 /** A HandlerContext for one grpc-js call, and the switch that marks the call answered. */
 interface CallScope {
@@ -63,11 +89,11 @@ interface CallScope {
 function scopeFor(service: DescService, method: DescMethod, call: AnyCall): CallScope {
   const controller = new AbortController();
   let answered = false;
-  call.on("cancelled", () => {
-    if (!answered) controller.abort(CANCELLED);
-  });
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  call.on("cancelled", () => {
+    if (!answered) controller.abort(Date.now() >= deadlineMs ? DEADLINE_PASSED : CANCELLED);
+  });
   let responseHeader: Headers | undefined;
   let responseTrailer: Headers | undefined;
   const ctx: HandlerContext = {
@@ -85,7 +111,7 @@ function scopeFor(service: DescService, method: DescMethod, call: AnyCall): Call
       return (responseTrailer ??= new Headers());
     },
     protocolName: "grpc",
-    values: createContextValues(),
+    values: callContextValues(recordsByMetadata.get(call.metadata) ?? createCallRecord()),
     get url() {
       return `http://${call.getHost()}${call.getPath()}`;
     },
@@ -110,13 +136,12 @@ function deserializerFor(desc: DescMessage): (bytes: Buffer) => unknown {
   };
 }
 
-const badRequest = (method: DescMethod): ConnectError =>
-  connectErrorFor(Code.InvalidArgument, "ERR_LOC_BAD_REQUEST", `cannot parse the ${method.input.typeName} message`);
+const badRequest = (method: DescMethod): ConnectError => protocolError("undecodable_message", {}, method.input.typeName);
 
 type Impl = (req: unknown, ctx: HandlerContext) => unknown;
 
-function register(server: Server, hosted: HostedService): string[] {
-  const paths: string[] = [];
+function register(server: Server, hosted: HostedService): [string, DescMethod][] {
+  const paths: [string, DescMethod][] = [];
   for (const method of hosted.service.methods) {
     const path = `/${hosted.service.typeName}/${method.name}`;
     const impl = (hosted.impl as Record<string, Impl>)[method.localName]?.bind(hosted.impl);
@@ -160,7 +185,7 @@ function register(server: Server, hosted: HostedService): string[] {
         // No hosted service has client-streaming methods; connect-node would serve them if one did.
         continue;
     }
-    paths.push(path);
+    paths.push([path, method]);
   }
   return paths;
 }
@@ -175,20 +200,34 @@ type StreamHandler = (extraInterceptors: ServerInterceptor[], stream: ServerHttp
  * so this uses grpc-js's per-stream entry point. It is not public API: the version is pinned, and when
  * it is missing this returns undefined and the caller serves gRPC with connect-node instead.
  */
-export function createGrpcJsEngine(services: readonly HostedService[], maxRequestBytes: number): GrpcJsEngine | undefined {
+export function createGrpcJsEngine(services: readonly HostedService[], maxRequestBytes: number, logger: Logger): GrpcJsEngine | undefined {
   const server = new Server({
     "grpc.max_receive_message_length": maxRequestBytes,
     "grpc.enable_channelz": 0,
-    interceptors: [detailsInterceptor],
   });
   const streamHandler = (server as unknown as { _streamHandler?: StreamHandler })._streamHandler;
   if (typeof streamHandler !== "function") return undefined;
-  const paths = new Set(services.flatMap((s) => register(server, s)));
+  const methods = new Map(services.flatMap((s) => register(server, s)));
   return {
-    serves: (path) => paths.has(path),
+    serves: (path) => methods.has(path),
     handleStream(stream, headers) {
-      limitRequestBytes(stream, maxRequestBytes);
-      streamHandler.call(server, [], stream, headers);
+      const method = methods.get(headers[":path"] ?? "");
+      const record = createCallRecord();
+      typeStatusesOf(stream, record);
+      stream.once("close", () => {
+        if (record.failure !== undefined) logProtocolRefusal(logger, record.failure, "grpc");
+      });
+      let compressed: boolean;
+      try {
+        compressed = checkRequestHeaders("grpc", headers).compression !== undefined;
+      } catch (e) {
+        record.failure = e as ConnectError;
+        return respondWithError(stream, record.failure);
+      }
+      const singleMessage = method?.methodKind === "unary" || method?.methodKind === "server_streaming";
+      const reader = new FrameReader({ maxBytes: maxRequestBytes, singleMessage, compressed, keepData: false });
+      guardFrames(stream, reader, (err) => (record.failure = err));
+      streamHandler.call(server, [recordInterceptor(record)], stream, headers);
     },
   };
 }

@@ -1,10 +1,9 @@
 import { once } from "node:events";
-import { constants, type ServerHttp2Stream } from "node:http2";
-import { Code } from "@connectrpc/connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { ServerHttp2Stream } from "node:http2";
+import { ConnectError } from "@connectrpc/connect";
 import type { ServerDuplexStream, ServerWritableStream } from "@grpc/grpc-js";
-import { connectErrorFor } from "./errors.js";
-import { grpcStatusFrom } from "./grpc-js-status.js";
+import { grpcStatusFrom, respondWithError } from "./grpc-js-status.js";
+import type { FrameReader } from "./protocol-guard.js";
 
 /** Writes each response, honouring back-pressure, then ends the call; an error becomes the call's status. */
 export async function pipeResponses(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, responses: AsyncIterable<unknown>): Promise<void> {
@@ -56,37 +55,35 @@ export async function* readMessages(call: ServerDuplexStream<unknown, unknown>):
 }
 
 /**
- * Enforces server.max_request_bytes on a gRPC stream before grpc-js reads it, so the refusal carries
- * the ErrorDetail: grpc-js's own size check answers from inside the call, past every interceptor.
- * This listener is registered before grpc-js's, so it sees each chunk first; it checks the first
- * message's declared length (before its body arrives) and the running total (later messages).
+ * Checks the frames of a gRPC request (protocol-guard.ts's FrameReader) before grpc-js reads them, so a
+ * malformed or oversized request gets the server's typed refusal instead of grpc-js's own answer. The
+ * listeners are registered before grpc-js's, so they see each chunk (and the end) first; a refusal
+ * closes the stream synchronously and grpc-js stops. Once response headers are out (a streaming call),
+ * a refusal can no longer be trailers-only: the stream is then left to grpc-js, whose own status for
+ * the same fault goes through typeStatusesOf.
  */
-export function limitRequestBytes(stream: ServerHttp2Stream, max: number): void {
-  let total = 0;
-  let head: Buffer | undefined = Buffer.alloc(0);
-  const refuse = (): void => {
+export function guardFrames(stream: ServerHttp2Stream, reader: FrameReader, onRefusal: (err: ConnectError) => void): void {
+  const refuse = (e: unknown): void => {
     stream.off("data", onData);
-    if (!stream.headersSent) {
-      const headers: Record<string, string> = { ":status": "200", "content-type": "application/grpc+proto" };
-      const trailer = new Headers();
-      setTrailerStatus(trailer, connectErrorFor(Code.ResourceExhausted, "ERR_LOC_BAD_REQUEST", `request exceeds server.max_request_bytes (${max} bytes)`));
-      trailer.forEach((value, key) => (headers[key] = value));
-      stream.respond(headers, { endStream: true });
-    }
-    // Closed synchronously: grpc-js, reading this same chunk next, sees the stream closed and stops.
-    stream.close(constants.NGHTTP2_NO_ERROR);
+    stream.off("end", onEnd);
+    if (!(e instanceof ConnectError) || stream.headersSent) return;
+    onRefusal(e);
+    respondWithError(stream, e);
   };
   const onData = (chunk: Buffer): void => {
-    total += chunk.length;
-    if (head !== undefined) {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (head.length >= 5) {
-        const declared = head.readUInt32BE(1) + 5;
-        head = undefined;
-        if (declared > max) return refuse();
-      }
+    try {
+      reader.push(chunk);
+    } catch (e) {
+      refuse(e);
     }
-    if (total > max) refuse();
+  };
+  const onEnd = (): void => {
+    try {
+      reader.end();
+    } catch (e) {
+      refuse(e);
+    }
   };
   stream.on("data", onData);
+  stream.once("end", onEnd);
 }

@@ -2,15 +2,19 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { Code, ConnectError, createConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { codeToHttpStatus, createEndStreamSerialization, endStreamFlag, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { encodeEnvelope, type UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "pino";
+import { callContextValues, createCallRecord } from "./call-record.js";
 import type { CallerAuth } from "./caller-auth.js";
-import { connectErrorFor } from "./errors.js";
+import { edgeInterceptor } from "./edge-interceptor.js";
+import { connectErrorFor, protocolError } from "./errors.js";
 import type { RouterMetrics } from "./metrics.js";
 import { OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
+import { checkRequestHeaders, encodingHeaderOf, guardBody, logProtocolRefusal, wireProtocolOf } from "./protocol-guard.js";
 import { createRoutes, type HostedService } from "./routes.js";
+import { quoteValue } from "./wire-text.js";
 
 /** A Node request of either HTTP version. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -32,43 +36,75 @@ export interface HttpHandlerOptions {
 
 /**
  * The connect-node side of the port: Connect, gRPC-Web and (when grpc-js does not take it) gRPC, plus
- * `GET /metrics`. It is connect-node's adapter with three additions: the request size limit is
- * enforced before connect-node reads the body, unknown paths answer UNIMPLEMENTED in the caller's
- * protocol, and both carry the ErrorDetail every other error carries.
+ * `GET /metrics`. It is connect-node's adapter with the server's own protocol checks in front
+ * (protocol-guard.ts: size, timeout and encoding headers, frames, decompression) and one error path
+ * behind: every refusal, connect-node's own included, carries the ErrorDetail and a bounded message.
  */
 export function createHttpHandler(opts: HttpHandlerOptions): NodeHandler {
   const { maxRequestBytes, auth, logger, metrics } = opts;
   const router = createConnectRouter({
-    // A backstop for compressed bodies, which the byte count below sees before decompression.
+    // A backstop: protocol-guard.ts enforces the limit before connect-node reads anything.
     readMaxBytes: maxRequestBytes,
+    // For responses only: requests are decompressed by protocol-guard.ts, which strips the encoding header.
     acceptCompression: [compressionGzip, compressionBrotli],
+    interceptors: [edgeInterceptor],
   });
   createRoutes(opts.services)(router);
   const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
-  const tooLarge = (): ConnectError =>
-    connectErrorFor(Code.ResourceExhausted, "ERR_LOC_BAD_REQUEST", `request body exceeds server.max_request_bytes (${maxRequestBytes} bytes)`);
 
   return function handleRequest(req, res) {
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     const handler = handlers.get(path);
+    const refuse = (err: ConnectError, protocol: string = "http"): void => {
+      logProtocolRefusal(logger, err, protocol);
+      writeError(req, res, err);
+    };
     if (handler === undefined) {
       if (path === "/metrics" && req.method === "GET") return void serveMetrics(req, res, auth, metrics, logger);
       if (path === OAUTH_CALLBACK_PATH && opts.oauthCallback !== undefined) return opts.oauthCallback(req, res);
-      return writeError(req, res, connectErrorFor(Code.Unimplemented, "ERR_LOC_BAD_REQUEST", `unknown RPC ${JSON.stringify(path.slice(0, 200))}`));
+      return refuse(protocolError("unknown_rpc", {}, quoteValue(path)));
     }
     const length = Number(req.headers["content-length"] ?? 0);
-    if (length > maxRequestBytes) return writeError(req, res, tooLarge());
+    if (length > maxRequestBytes) return refuse(protocolError("request_too_large", {}, `${maxRequestBytes} bytes`));
+    const protocol = wireProtocolOf(req.method, req.headers["content-type"], handler.method.methodKind);
+    let compression;
+    try {
+      compression = protocol === undefined ? undefined : checkRequestHeaders(protocol, req.headers).compression;
+    } catch (e) {
+      return refuse(e as ConnectError, protocol);
+    }
+    const record = createCallRecord();
     let uReq;
     try {
-      uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+      uReq = universalRequestFromNodeRequest(req, res, undefined, callContextValues(record));
     } catch {
       // An HTTP/1.0 request without a Host header: connect-node cannot build the URL. Never throw
       // from a request listener; that would take the process down.
-      return writeError(req, res, connectErrorFor(Code.InvalidArgument, "ERR_LOC_BAD_REQUEST", "the request has no Host header"));
+      return refuse(protocolError("no_host"));
     }
-    const body = limitBytes(uReq.body as AsyncIterable<Uint8Array>, maxRequestBytes, tooLarge);
+    const rawBody = uReq.body as AsyncIterable<Uint8Array>;
+    let body: AsyncIterable<Uint8Array>;
+    if (protocol === undefined) {
+      // connect-node answers these itself (405, 415) without reading a message; the limit still holds.
+      body = limitBytes(rawBody, maxRequestBytes, () => protocolError("request_too_large", {}, `${maxRequestBytes} bytes`));
+    } else {
+      // The guard hands connect-node identity messages, so the encoding (and a compressed length) must go.
+      uReq.header.delete(encodingHeaderOf(protocol));
+      if (compression !== undefined && protocol === "connect") uReq.header.delete("content-length");
+      const singleMessage = handler.method.methodKind === "unary" || handler.method.methodKind === "server_streaming";
+      body = guardBody(rawBody, { protocol, maxBytes: maxRequestBytes, singleMessage, compression, onRefusal: (err) => (record.failure = err) });
+    }
     handler({ ...uReq, body })
-      .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      .then((uRes) => {
+        if (record.failure !== undefined) logProtocolRefusal(logger, record.failure, protocol ?? "http");
+        // connect-node failed before any service saw the request, and the server's own checks passed
+        // every frame: what is left is a message that does not decode, which connect-node answers
+        // without an ErrorDetail (binary: as INTERNAL). A bare 405/415/505 has no content type.
+        if (protocol !== undefined && !record.reached && record.failure === undefined && new Headers(uRes.header).has("content-type") && !uReq.signal.aborted) {
+          return refuse(protocolError("undecodable_message", {}, handler.method.input.typeName), protocol);
+        }
+        return universalResponseToNodeResponse(uRes, res);
+      })
       .catch((reason: unknown) => {
         // The client went away mid-response: nothing to answer, nothing to log above debug.
         if (ConnectError.from(reason).code === Code.Aborted || ConnectError.from(reason).code === Code.Canceled) return;
@@ -87,14 +123,18 @@ async function* limitBytes(body: AsyncIterable<Uint8Array>, max: number, error: 
   }
 }
 
+const endStream = createEndStreamSerialization({});
+
 /**
- * Answers an error before connect-node is involved, in the protocol the request used: gRPC and
- * gRPC-Web as a trailers-only response (status in the headers), Connect (and anything else) as the
- * Connect JSON error with the matching HTTP status.
+ * Answers an error without connect-node, in the protocol the request used: gRPC and gRPC-Web as a
+ * trailers-only response (status in the headers), Connect streaming as an end-stream message, and
+ * Connect unary (and anything else) as the Connect JSON error with the matching HTTP status. The
+ * error's metadata (an UNIMPLEMENTED encoding names the accepted ones) goes out as headers.
  */
 export function writeError(req: NodeRequest, res: NodeResponse, err: ConnectError): void {
   const contentType = req.headers["content-type"] ?? "";
   const headers: Record<string, string> = {};
+  err.metadata.forEach((value, key) => (headers[key] = value));
   if (contentType.startsWith("application/grpc")) {
     const trailer = new Headers();
     setTrailerStatus(trailer, err);
@@ -104,10 +144,16 @@ export function writeError(req: NodeRequest, res: NodeResponse, err: ConnectErro
     res.end();
     return;
   }
-  const body = errorToJsonBytes(err, {});
-  headers["content-type"] = "application/json";
   // An HTTP/1.1 body we refuse to read must not be left in the connection for the next request.
   if (!("stream" in req)) headers["connection"] = "close";
+  if (contentType.startsWith("application/connect+")) {
+    headers["content-type"] = contentType.startsWith("application/connect+proto") ? "application/connect+proto" : "application/connect+json";
+    res.writeHead(200, headers);
+    res.end(Buffer.from(encodeEnvelope(endStreamFlag, endStream.serialize({ metadata: new Headers(), error: err }))));
+    return;
+  }
+  const body = errorToJsonBytes(err, {});
+  headers["content-type"] = "application/json";
   res.writeHead(codeToHttpStatus(err.code), headers);
   res.end(Buffer.from(body));
 }

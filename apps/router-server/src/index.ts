@@ -9,7 +9,13 @@ export type { CloseOnSignalOptions, SignalSource } from "./close-on-signal.js";
 export type { StartedRouterServer, StartRouterServerOptions } from "./start-router-server.js";
 export {
   defaultServerSettings,
+  DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_HOST,
+  DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIME_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_GRACE_MS,
@@ -19,10 +25,10 @@ export {
 export type { ApiKeyGrant, ServerSettings, ServerTlsSettings } from "./server-settings.js";
 export { createCallerAuth, hashApiKey } from "./caller-auth.js";
 export type { Caller, CallerAuth } from "./caller-auth.js";
-export { connectCodeFor, connectErrorFor, toConnectError } from "./errors.js";
-export type { ErrorScope } from "./errors.js";
+export { connectCodeFor, connectErrorFor, protocolError, protocolFailures, toConnectError } from "./errors.js";
+export type { ErrorScope, ProtocolFailure, ProtocolFailureRow } from "./errors.js";
 export { createRouterMetrics } from "./metrics.js";
-export type { RouterMetrics, RpcMetrics } from "./metrics.js";
+export type { ConnectionMetrics, IdleCloseTrigger, RouterMetrics, RpcMetrics } from "./metrics.js";
 export { logRedactCensor, logRedactPaths, logRedaction } from "./log-redaction.js";
 export { createServerLogger } from "./server-logger.js";
 export type { ServerLoggerOptions } from "./server-logger.js";

@@ -5,6 +5,7 @@ import type { CallContext, LocationRouter } from "@podium-router/core";
 import { InternalError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/core/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
+import { noteCallScope } from "./call-record.js";
 import { mayCallRpc, mayUseLocation, type Caller, type CallerAuth } from "./caller-auth.js";
 import { toConnectError, type ErrorScope } from "./errors.js";
 import type { RpcMetrics } from "./metrics.js";
@@ -118,6 +119,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
   async function unary<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => Promise<T>): Promise<T> {
     const started = performance.now();
+    noteCallScope(ctx.values, scope);
     try {
       const out = await fn(admit(rpc, ctx, uids, scope, target));
       finish(rpc, scope, started, undefined);
@@ -131,6 +133,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
   async function* stream<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => AsyncIterable<T>): AsyncGenerator<T> {
     const started = performance.now();
+    noteCallScope(ctx.values, scope);
     let settled = false;
     try {
       yield* fn(admit(rpc, ctx, uids, scope, target));

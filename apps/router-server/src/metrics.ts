@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { RouterObserver } from "@podium-router/core";
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** What the service implementation reports per RPC. */
 export interface RpcMetrics {
@@ -8,15 +8,29 @@ export interface RpcMetrics {
   rpcFinished(rpc: string, code: Code | 0, ms: number): void;
 }
 
+/** Why the server closed a connection that had no request or stream open. */
+export type IdleCloseTrigger = "idle_timeout" | "header_timeout" | "cap" | "keepalive_timeout";
+
+/** What the port reports about client connections (see connection-tracker.ts). */
+export interface ConnectionMetrics {
+  opened(): void;
+  closed(): void;
+  /** The server closed an idle connection: after idle_timeout_ms, past header_timeout_ms, to make room at the cap, or a PING went unanswered. */
+  closedIdle(trigger: IdleCloseTrigger): void;
+  /** A new connection was refused at max_connections (every open one was busy). */
+  refused(): void;
+}
+
 /**
  * The server's Prometheus metrics. `observer` is the core's hook object (`RouterObserver`, passed to
  * `createLocationRouter({ observer })`); none of its hooks carries a location uid, so every label set
  * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (16 ERR_LOC_* + OK), status
- * class (1xx-5xx) and budget backend (3).
+ * class (1xx-5xx), budget backend (3) and idle-close trigger (4).
  */
 export interface RouterMetrics extends RpcMetrics {
   readonly registry: Registry;
   readonly observer: Required<RouterObserver>;
+  readonly connections: ConnectionMetrics;
   /** The Prometheus text exposition, for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -47,6 +61,14 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
   const verifications = new Counter({ name: "podium_router_verifications_total", help: "Location verifications, by cache result (hit or miss).", labelNames: ["cache"], registers });
   const budgetBackends = new Counter({ name: "podium_router_budget_decisions_total", help: "Which budget decided a call: the shared one (redis), a local fallback, or none (refused).", labelNames: ["backend"], registers });
   const refreshes = new Counter({ name: "podium_router_token_refreshes_total", help: "OAuth token refreshes, by outcome.", labelNames: ["outcome"], registers });
+  const connectionsOpen = new Gauge({ name: "podium_router_connections_open", help: "Client connections open on the router's port.", registers });
+  const idleClosed = new Counter({
+    name: "podium_router_connections_idle_closed_total",
+    help: "Connections the server closed while idle, by trigger: idle_timeout, header_timeout, cap (room for a new one), keepalive_timeout.",
+    labelNames: ["trigger"],
+    registers,
+  });
+  const refused = new Counter({ name: "podium_router_connections_refused_total", help: "Connections refused at server.max_connections (every open one busy).", registers });
 
   // Label lookups hash the label values on every call; the children are cached instead, which keeps
   // the per-call cost to an increment. The key sets are bounded (see RouterMetrics).
@@ -74,6 +96,12 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
       verification: (cacheHit) => verifications.labels(cacheHit ? "hit" : "miss").inc(),
       refresh: (outcome) => refreshes.labels(outcome).inc(),
       budgetBackend: (outcome) => budgetBackends.labels(outcome).inc(),
+    },
+    connections: {
+      opened: () => connectionsOpen.inc(),
+      closed: () => connectionsOpen.dec(),
+      closedIdle: (trigger) => idleClosed.labels(trigger).inc(),
+      refused: () => refused.inc(),
     },
     async render() {
       return { contentType: reg.contentType, body: await reg.metrics() };

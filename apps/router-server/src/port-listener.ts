@@ -1,12 +1,12 @@
 import type { Server as HttpServer } from "node:http";
-import type { Http2Server } from "node:http2";
+import type { Http2Server, Http2Session } from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createConnectionTracker, type ConnectionLimits } from "./connection-tracker.js";
+import type { ConnectionMetrics } from "./metrics.js";
 
 /** The client connection preface every HTTP/2 prior-knowledge (h2c) connection starts with. */
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** A connection that has not said which protocol it speaks within this time is dropped. */
-const SNIFF_TIMEOUT_MS = 10_000;
 
 /** One listening port that hands each connection to the HTTP/1.1 or the HTTP/2 server. */
 export interface PortListener {
@@ -17,42 +17,65 @@ export interface PortListener {
   destroyConnections(): void;
 }
 
-/** What {@link createPortListener} needs: the two servers (never listening themselves) and TLS, if any. */
+/** What {@link createPortListener} needs: the two servers (never listening themselves), TLS if any, and the limits. */
 export interface PortListenerOptions {
   h1: HttpServer;
   h2: Http2Server;
   tls?: { cert: Buffer; key: Buffer } | undefined;
   onTlsError?: (err: Error) => void;
+  limits: ConnectionLimits;
+  metrics: ConnectionMetrics;
 }
 
 /**
  * Cleartext: sniffs the first bytes of each connection for the HTTP/2 preface (h2c prior knowledge)
  * and hands the socket over with the bytes read so far put back. TLS: ALPN decides ("h2", else
- * HTTP/1.1). Both keep every socket in a set, because neither server owns the listening port and
- * so neither can close the connections on shutdown.
+ * HTTP/1.1). Neither server owns the listening port, so this tracks every connection itself (for
+ * shutdown, and for the limits: connection-tracker.ts).
  */
 export function createPortListener(opts: PortListenerOptions): PortListener {
   const { h1, h2 } = opts;
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+  const tracker = createConnectionTracker(opts.limits, opts.metrics);
+  const admit = (socket: Socket): boolean => {
     // Errors surface through the servers after the handoff; this only keeps an early reset from crashing the process.
     socket.on("error", () => {});
+    return tracker.admit(socket);
   };
+
+  // The HTTP/2 server makes a session synchronously on "connection": this is how the session finds its connection.
+  let handingToHttp2: Socket | undefined;
+  h2.on("session", (session: Http2Session) => {
+    if (handingToHttp2 !== undefined) tracker.servingHttp2(handingToHttp2, session);
+  });
+  const toHttp2 = (socket: Socket): void => {
+    handingToHttp2 = socket;
+    try {
+      h2.emit("connection", socket);
+    } finally {
+      handingToHttp2 = undefined;
+    }
+  };
+  const toHttp1 = (socket: Socket): void => {
+    tracker.servingHttp1(socket);
+    h1.emit("connection", socket);
+  };
+  // Before the router's own listener, so the request counts as open while it is being handled.
+  h1.prependListener("request", (req, res) => {
+    const request = tracker.requestStarted(req.socket);
+    res.once("close", request.ended);
+  });
 
   let server: NetServer;
   if (opts.tls === undefined) {
     server = createNetServer((socket) => {
-      track(socket);
-      sniff(socket, h1, h2);
+      if (admit(socket)) sniff(socket, toHttp1, toHttp2);
     });
   } else {
     const tlsServer = createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, ALPNProtocols: ["h2", "http/1.1"] });
-    tlsServer.on("connection", track);
+    tlsServer.on("connection", admit);
     tlsServer.on("secureConnection", (socket: TLSSocket) => {
-      if (socket.alpnProtocol === "h2") h2.emit("connection", socket);
-      else h1.emit("connection", socket);
+      if (socket.alpnProtocol === "h2") toHttp2(socket);
+      else toHttp1(socket);
     });
     tlsServer.on("tlsClientError", (err) => opts.onTlsError?.(err));
     server = tlsServer;
@@ -73,31 +96,28 @@ export function createPortListener(opts: PortListenerOptions): PortListener {
       if (server.listening) server.close(() => {});
     },
     destroyConnections() {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
+      tracker.destroyAll();
     },
   };
 }
 
-function sniff(socket: Socket, h1: HttpServer, h2: Http2Server): void {
+function sniff(socket: Socket, toHttp1: (socket: Socket) => void, toHttp2: (socket: Socket) => void): void {
   let seen: Buffer = Buffer.alloc(0);
-  socket.setTimeout(SNIFF_TIMEOUT_MS, () => socket.destroy());
   const onData = (chunk: Buffer): void => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
     const n = Math.min(seen.length, H2_PREFACE.length);
     const matches = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    // Still a prefix of the preface but shorter: wait for more bytes.
+    // Still a prefix of the preface but shorter: wait for more bytes (the header timeout bounds the wait).
     if (matches && n < H2_PREFACE.length) return;
     socket.off("data", onData);
-    socket.setTimeout(0);
     socket.pause();
     socket.unshift(seen);
     if (matches) {
       // Never resume for HTTP/2: the session reads the buffered bytes itself and then takes over the
       // handle; a resumed JS stream would steal bytes (clients see GOAWAY INTERNAL_ERROR).
-      h2.emit("connection", socket);
+      toHttp2(socket);
     } else {
-      h1.emit("connection", socket);
+      toHttp1(socket);
       // The HTTP/1.1 parser only reads a flowing socket; without this the request hangs.
       socket.resume();
     }

@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -19,6 +19,7 @@ const PYTHON = "/usr/bin/python3";
 const REQUIRE_SERVICES_ENV = "PODIUM_ROUTER_REQUIRE_SERVICES";
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const script = fileURLToPath(new URL("../test/python/route_contact.py", import.meta.url));
+const hostileScript = fileURLToPath(new URL("../test/python/hostile_inputs.py", import.meta.url));
 const run = promisify(execFile);
 
 /** Empty when Debian's grpc packages import under /usr/bin/python3, else why not; throws in CI. */
@@ -36,6 +37,14 @@ const cs = defaultFixtureIds.coastalSmiles;
 const SYDNEY = cs.locations.sydney;
 const UNKNOWN = "00000000-0000-4000-8000-00000000beef";
 const KEY = "pr_py_it_5c0ffee1d2";
+
+/** What hostile_inputs.py saw for one case. */
+interface HostileOutcome {
+  code: string;
+  message_len?: number;
+  trailer_bytes?: number;
+  details?: { reason: string; location_uid: string; request_id: string }[];
+}
 
 interface ScriptOutput {
   contact: { status: number; request_id: string; identifier: string };
@@ -81,6 +90,13 @@ describe.skipIf(missing !== "")(`a Python grpcio client${missing}`, () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
+  function readAudit(): { request_id: string; error_code?: string }[] {
+    return readFileSync(join(dir, "audit.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as { request_id: string; error_code?: string });
+  }
+
   async function runScript(): Promise<ScriptOutput> {
     const { stdout } = await run(PYTHON, [script, join(dir, "stubs"), target, SYDNEY, UNKNOWN], {
       env: { ...process.env, PODIUM_ROUTER_API_KEY: KEY },
@@ -102,5 +118,35 @@ describe.skipIf(missing !== "")(`a Python grpcio client${missing}`, () => {
     expect(out.unknown.details).toEqual([{ reason: "ERR_LOC_UNKNOWN", location_uid: UNKNOWN, request_id: expect.any(String) }]);
     expect(out.unknown.details?.[0]?.request_id).not.toBe("");
     expect(sandbox.ledger(seq).filter((e) => e.locationUids.includes(UNKNOWN))).toEqual([]);
+  });
+
+  // Issue 11 items 5 and 7: long values and protocol faults get the typed refusal, within trailer limits.
+  it("receives typed, bounded refusals for hostile input", async () => {
+    const seq = sandbox.ledger().at(-1)?.seq ?? 0;
+    const { stdout } = await run(PYTHON, [hostileScript, join(dir, "stubs"), target, SYDNEY], {
+      env: { ...process.env, PODIUM_ROUTER_API_KEY: KEY },
+      timeout: 60_000,
+      maxBuffer: 1024 * 1024,
+    });
+    const out = JSON.parse(stdout) as Record<string, HostileOutcome>;
+    const seen = Object.fromEntries(Object.entries(out).map(([name, o]) => [name, [o.code, o.details?.[0]?.reason]]));
+    expect(seen).toEqual({
+      long_location_uid: ["NOT_FOUND", "ERR_LOC_UNKNOWN"],
+      long_request_id: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
+      random_bytes: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
+      deflate: ["UNIMPLEMENTED", "ERR_LOC_BAD_REQUEST"],
+      gzip_bomb: ["RESOURCE_EXHAUSTED", "ERR_LOC_BAD_REQUEST"],
+    });
+    for (const [name, o] of Object.entries(out)) {
+      expect(o.message_len, name).toBeLessThanOrEqual(512);
+      expect(o.trailer_bytes, name).toBeLessThan(4096);
+      expect(o.details?.[0]?.request_id, name).toMatch(/^[A-Za-z0-9._-]{1,128}$/);
+      expect(o.details?.[0]?.location_uid.length ?? 0, name).toBeLessThanOrEqual(36);
+    }
+    expect(out["long_location_uid"]?.details?.[0]?.request_id).toBe("py-long-uid");
+    await vi.waitFor(() => expect(readAudit().find((l) => l.request_id === "py-long-uid")?.error_code).toBe("ERR_LOC_UNKNOWN"));
+    // The protocol faults never reached the service: no audit line names their request ids.
+    expect(readAudit().filter((l) => l.request_id === "py-deflate" || l.request_id === "py-bomb")).toEqual([]);
+    expect(sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token" && !e.path.startsWith("/v4/locations"))).toEqual([]);
   });
 });

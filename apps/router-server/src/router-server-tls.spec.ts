@@ -3,7 +3,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as h2Connect } from "node:http2";
 import { request } from "node:https";
+import { connect as netConnect, type Socket } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { LocationRouterService } from "@podium-router/proto";
@@ -65,5 +67,55 @@ describe.skipIf(!openssl)("createRouterServer() with server.tls", () => {
       req.end("{}");
     });
     expect(status).toBe(200);
+  });
+});
+
+describe.skipIf(!openssl)("connection limits over TLS", () => {
+  let dir: string;
+  let ca: Buffer;
+  let t: TestServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "router-tls-limits-"));
+    const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { stdio: "ignore" });
+    ca = readFileSync(cert);
+    t = await startTestServer({ section: { tls: { cert_file: cert, key_file: key }, idle_timeout_ms: 300, header_timeout_ms: 300 } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("drops a connection that never starts its TLS handshake after header_timeout_ms", async () => {
+    const socket = netConnect(t.port, "127.0.0.1");
+    socket.on("error", () => {});
+    await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  });
+
+  it("keeps an HTTP/1.1 connection with a call in flight past idle_timeout_ms, and closes it once idle", async () => {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const body = JSON.stringify({ locationUid: SYDNEY, method: "GET", path: "/v4/slow?ms=1000" });
+      const req = request(
+        `${t.url}/podium.router.v1.LocationRouterService/Call`,
+        { method: "POST", ca, agent: false, headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}`, connection: "keep-alive" } },
+        (res) => {
+          res.resume();
+          res.on("end", () => (res.statusCode === 200 ? resolve(req.socket as Socket) : reject(new Error(`HTTP ${res.statusCode}`))));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once("close", () => resolve())));
+  });
+
+  it("sends GOAWAY to an idle HTTP/2 connection after idle_timeout_ms", async () => {
+    const session = h2Connect(t.url, { ca });
+    const req = session.request({ ":path": "/grpc.health.v1.Health/Check", ":method": "POST", "content-type": "application/json" });
+    req.resume();
+    req.end("{}");
+    await new Promise<void>((resolve) => req.once("close", () => resolve()));
+    await new Promise<void>((resolve) => session.once("goaway", () => resolve()));
+    session.destroy();
   });
 });

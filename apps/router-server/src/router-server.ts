@@ -6,6 +6,7 @@ import {
   Http2ServerResponse,
   type Http2Session,
   type IncomingHttpHeaders,
+  type ServerOptions as Http2ServerOptions,
   type ServerHttp2Stream,
 } from "node:http2";
 import { isIP } from "node:net";
@@ -63,6 +64,9 @@ function isGrpcProto(contentType: string | undefined): boolean {
   return contentType === "application/grpc" || contentType === "application/grpc+proto" || (contentType?.startsWith("application/grpc;") ?? false);
 }
 
+/** Node's default for receiving a whole HTTP/1.1 request (5 minutes); kept unless the header timeout is longer. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+
 function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
@@ -90,7 +94,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback });
   let grpcJs: GrpcJsEngine | undefined;
   if (settings.grpcEngine === "grpc-js") {
-    grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes);
+    grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes, logger);
     if (grpcJs === undefined) logger.warn("this @grpc/grpc-js has no per-stream entry point; serving gRPC with connect-node");
   }
 
@@ -102,13 +106,30 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     if (--inflight === 0) drained?.();
   };
 
-  const h1 = createHttpServer((req, res) => {
-    inflight++;
-    res.once("close", done);
-    if (closing !== undefined) res.setHeader("connection", "close");
-    handler(req, res);
-  });
-  const h2 = createHttp2Server();
+  const h1 = createHttpServer(
+    {
+      // Node's own checks only for a request's headers (header_timeout_ms); idle keep-alive connections
+      // are closed by the connection tracker (idle_timeout_ms), so Node's 5 s keep-alive timeout is off.
+      headersTimeout: settings.headerTimeoutMs,
+      requestTimeout: Math.max(DEFAULT_REQUEST_TIMEOUT_MS, settings.headerTimeoutMs),
+      connectionsCheckingInterval: Math.min(1_000, settings.headerTimeoutMs),
+      keepAliveTimeout: 0,
+    },
+    (req, res) => {
+      inflight++;
+      res.once("close", done);
+      if (closing !== undefined) res.setHeader("connection", "close");
+      handler(req, res);
+    },
+  );
+  const h2Options: Http2ServerOptions & { strictFieldWhitespaceValidation?: boolean } = {
+    settings: { maxConcurrentStreams: settings.http2MaxConcurrentStreams },
+    // Node >= 24.2 can keep header values with spaces around them (RFC 9113 makes them malformed; nghttp2
+    // drops such a field by default). HTTP/1.1 strips them, so this is what lets an API key followed by a
+    // space be treated alike on both (caller-auth.ts trims). Older Node ignores the option.
+    strictFieldWhitespaceValidation: false,
+  };
+  const h2 = createHttp2Server(h2Options);
   const sessions = new Set<Http2Session>();
   h2.on("session", (session: Http2Session) => {
     sessions.add(session);
@@ -165,7 +186,14 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     async listen() {
       if (listener !== undefined) throw new Error("listen() was already called");
       const tls = settings.tls === undefined ? undefined : { cert: await readFile(settings.tls.certFile), key: await readFile(settings.tls.keyFile) };
-      listener = createPortListener({ h1, h2, tls, onTlsError: (err) => logger.debug({ err: err.message }, "TLS handshake failed") });
+      listener = createPortListener({
+        h1,
+        h2,
+        tls,
+        onTlsError: (err) => logger.debug({ err: err.message }, "TLS handshake failed"),
+        limits: settings,
+        metrics: metrics.connections,
+      });
       const address = await listener.listen(settings.port, settings.host);
       // h1 never listens itself; "listening" starts its connection tracking (header and request
       // timeouts, closeIdleConnections), which Node sets up on that event.

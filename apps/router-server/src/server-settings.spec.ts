@@ -1,6 +1,13 @@
 import { describe, it, expect } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadSettings } from "@podium-router/core";
 import { hashApiKey } from "./caller-auth.js";
-import { validateServerSettings } from "./server-settings.js";
+import { defaultServerSettings, validateServerSettings } from "./server-settings.js";
+
+const exampleFile = fileURLToPath(new URL("../../../config/settings.example.yaml", import.meta.url));
 
 const hash = hashApiKey("k");
 
@@ -16,7 +23,25 @@ describe("validateServerSettings()", () => {
       grpcEngine: "grpc-js",
       apiKeys: [],
       publicUrl: undefined,
+      maxConnections: 1024,
+      idleTimeoutMs: 60000,
+      headerTimeoutMs: 10000,
+      http2MaxConcurrentStreams: 100,
+      keepaliveTimeMs: 120000,
+      keepaliveTimeoutMs: 20000,
     });
+  });
+
+  it("reads the connection limits", () => {
+    const s = validateServerSettings({
+      max_connections: 10,
+      idle_timeout_ms: "500",
+      header_timeout_ms: 250,
+      http2_max_concurrent_streams: 8,
+      keepalive_time_ms: 0,
+      keepalive_timeout_ms: 1000,
+    });
+    expect(s).toMatchObject({ maxConnections: 10, idleTimeoutMs: 500, headerTimeoutMs: 250, http2MaxConcurrentStreams: 8, keepaliveTimeMs: 0, keepaliveTimeoutMs: 1000 });
   });
 
   it("takes public_url as the base of the OAuth callback, without a trailing slash", () => {
@@ -54,6 +79,12 @@ describe("validateServerSettings()", () => {
     ["a public_url with a query", { public_url: "https://r.example/?x=1" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL without credentials, query or fragment/],
     ["a public_url that is not http", { public_url: "ftp://r.example" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL/],
     ["a renamed public_url", { redirect_uri: "https://r.example" }, /unsupported server\.redirect_uri, use server\.public_url instead/],
+    ["no connections at all", { max_connections: 0 }, /server\.max_connections must be an integer from 1 to 1000000/],
+    ["an idle timeout of 0 (never)", { idle_timeout_ms: 0 }, /server\.idle_timeout_ms must be an integer from 100 to 86400000/],
+    ["a header timeout over 5 minutes", { header_timeout_ms: 300_001 }, /server\.header_timeout_ms must be an integer from 100 to 300000/],
+    ["unlimited HTTP/2 streams", { http2_max_concurrent_streams: 0 }, /server\.http2_max_concurrent_streams must be an integer from 1 to 10000/],
+    ["a keepalive shorter than a round trip", { keepalive_time_ms: 5 }, /server\.keepalive_time_ms must be 0 \(off\) or an integer from 100 to 86400000/],
+    ["Node's name for the idle timeout", { keep_alive_timeout_ms: 5000 }, /unsupported server\.keep_alive_timeout_ms, use server\.idle_timeout_ms instead/],
   ];
   for (const [what, raw, message] of cases) {
     it(`refuses ${what}, naming the key and the rule`, () => {
@@ -73,6 +104,33 @@ describe("validateServerSettings()", () => {
       validateServerSettings(raw);
     } catch (err) {
       expect(String((err as Error).message)).not.toContain("supersecret");
+    }
+  });
+});
+
+describe("config/settings.example.yaml", () => {
+  it("documents every server key with exactly its default (the commented-out server: block)", async () => {
+    const lines = readFileSync(exampleFile, "utf8").split("\n");
+    const start = lines.indexOf("# server:");
+    expect(start).toBeGreaterThan(0);
+    const block: string[] = [];
+    for (const line of lines.slice(start)) {
+      if (!line.startsWith("#")) break;
+      block.push(line.replace(/^# ?/, ""));
+    }
+    const dir = mkdtempSync(join(tmpdir(), "server-example-"));
+    try {
+      writeFileSync(join(dir, "settings.yaml"), `${block.join("\n")}\n`);
+      const { raw } = await loadSettings({ path: join(dir, "settings.yaml"), env: {} });
+      const section = raw["server"] as Record<string, unknown>;
+      // One snake_case key per setting: none undocumented.
+      expect(Object.keys(section).map((k) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())).sort()).toEqual(
+        Object.keys(defaultServerSettings)
+          .sort(),
+      );
+      expect(validateServerSettings(section)).toEqual({ ...defaultServerSettings, apiKeys: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

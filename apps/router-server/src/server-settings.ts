@@ -9,6 +9,22 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 /** 10 s: long enough for in-flight calls (upstream timeouts are 15 s only in the worst case) behind a load balancer's drain. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * 1024: the common file-descriptor soft limit, and about 20 MB of memory if every one sits idle (an idle
+ * HTTP/2 connection costs the process about 20 KB). At the cap a new connection replaces the one idle
+ * the longest, so idle connections never lock callers out.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** 60 s without an open request or stream closes a connection; clients reconnect on their next call. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** 10 s to finish the TLS handshake, show which protocol it speaks, or send an HTTP/1.1 request's headers. */
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+/** 100 streams per HTTP/2 connection, the value RFC 9113 recommends as the least to allow. */
+export const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS = 100;
+/** An HTTP/2 connection with open streams but no frames for 2 minutes gets a PING (and TCP keepalive probes start). */
+export const DEFAULT_KEEPALIVE_TIME_MS = 120_000;
+/** A PING unanswered for 20 s means the peer is gone: the connection is closed and its calls cancelled. */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 /** The names an API key grant may list in `rpcs`: the methods of LocationRouterService. */
 export const grantableRpcs: readonly string[] = Object.freeze(LocationRouterService.methods.map((m) => m.name));
@@ -57,6 +73,18 @@ export interface ServerSettings {
    * `<public_url>/oauth/callback`. @default the listening address, `http(s)://<host>:<port>`
    */
   publicUrl: string | undefined;
+  /** Open client connections at most; at the cap the longest-idle one is closed for a new one, or the new one refused. @default 1024 */
+  maxConnections: number;
+  /** A connection without an open request (HTTP/1.1) or stream (HTTP/2) is closed after this. @default 60000 */
+  idleTimeoutMs: number;
+  /** Time to finish the TLS handshake, name the protocol, or (HTTP/1.1) send a request's headers. @default 10000 */
+  headerTimeoutMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS advertised on every HTTP/2 connection. @default 100 */
+  http2MaxConcurrentStreams: number;
+  /** Quiet time before an HTTP/2 connection with open streams is PINGed (and TCP keepalive's idle time); 0 = off. @default 120000 */
+  keepaliveTimeMs: number;
+  /** How long a PING may go unanswered before the connection is closed. @default 20000 */
+  keepaliveTimeoutMs: number;
 }
 
 /** Fully default settings: loopback, port 8080, no keys. */
@@ -70,9 +98,31 @@ export const defaultServerSettings: Readonly<ServerSettings> = Object.freeze({
   grpcEngine: "grpc-js",
   apiKeys: [],
   publicUrl: undefined,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+  headerTimeoutMs: DEFAULT_HEADER_TIMEOUT_MS,
+  http2MaxConcurrentStreams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+  keepaliveTimeMs: DEFAULT_KEEPALIVE_TIME_MS,
+  keepaliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
 });
 
-const knownKeys = ["host", "port", "tls", "max_request_bytes", "shutdown_grace_ms", "reflection", "grpc_engine", "api_keys", "public_url"];
+const knownKeys = [
+  "host",
+  "port",
+  "tls",
+  "max_request_bytes",
+  "shutdown_grace_ms",
+  "reflection",
+  "grpc_engine",
+  "api_keys",
+  "public_url",
+  "max_connections",
+  "idle_timeout_ms",
+  "header_timeout_ms",
+  "http2_max_concurrent_streams",
+  "keepalive_time_ms",
+  "keepalive_timeout_ms",
+];
 /** Keys people plausibly write instead of the real ones, with the hint to give. */
 const renamedKeys: Record<string, string> = {
   address: "host",
@@ -82,7 +132,12 @@ const renamedKeys: Record<string, string> = {
   keys: "api_keys",
   callback_url: "public_url",
   redirect_uri: "public_url",
+  connection_limit: "max_connections",
+  keep_alive_timeout_ms: "idle_timeout_ms",
+  headers_timeout_ms: "header_timeout_ms",
+  max_concurrent_streams: "http2_max_concurrent_streams",
 };
+const HOUR_MS = 60 * 60_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const UID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -215,5 +270,18 @@ export function validateServerSettings(raw: unknown): ServerSettings {
     grpcEngine: engine,
     apiKeys,
     publicUrl: publicUrlAt("server.public_url", obj["public_url"]),
+    maxConnections: intAt("server.max_connections", obj["max_connections"], DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+    idleTimeoutMs: intAt("server.idle_timeout_ms", obj["idle_timeout_ms"], DEFAULT_IDLE_TIMEOUT_MS, 100, 24 * HOUR_MS),
+    headerTimeoutMs: intAt("server.header_timeout_ms", obj["header_timeout_ms"], DEFAULT_HEADER_TIMEOUT_MS, 100, 5 * 60_000),
+    http2MaxConcurrentStreams: intAt("server.http2_max_concurrent_streams", obj["http2_max_concurrent_streams"], DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS, 1, 10_000),
+    keepaliveTimeMs: keepaliveAt(obj["keepalive_time_ms"]),
+    keepaliveTimeoutMs: intAt("server.keepalive_timeout_ms", obj["keepalive_timeout_ms"], DEFAULT_KEEPALIVE_TIMEOUT_MS, 100, 10 * 60_000),
   };
+}
+
+// 0 turns keepalive off; anything else must leave room for the PING's round trip.
+function keepaliveAt(value: unknown): number {
+  const n = intAt("server.keepalive_time_ms", value, DEFAULT_KEEPALIVE_TIME_MS, 0, 24 * HOUR_MS);
+  if (n !== 0 && n < 100) fail("server.keepalive_time_ms must be 0 (off) or an integer from 100 to 86400000");
+  return n;
 }
