@@ -8,9 +8,9 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createFileCredentialStore } from "../file-credential-store.js";
-import type { AuditRecord } from "../location-router-api.js";
-import type { BudgetBackendOutcome } from "../router-observer.js";
+import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
+import type { AuditRecord } from "../audit/audit-record.js";
+import type { BudgetBackendOutcome } from "../redis/redis-rate-budgets.js";
 import type { GrantCredential } from "./router-harness.js";
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "replica-child.mjs");
