@@ -1,4 +1,4 @@
-import { callerAbortError } from "../util/call-signal.js";
+import { callerAbortError } from "../util/index.js";
 import { LocationRateLimitedError } from "../errors.js";
 import { FairShares } from "./fair-shares.js";
 import { TOKEN_EPSILON as EPS, type TokenBucket } from "./token-bucket.js";

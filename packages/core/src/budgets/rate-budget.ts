@@ -5,7 +5,7 @@ import {
   LocationRateLimitedError,
   UnknownLocationError,
 } from "../errors.js";
-import { callerAbortError } from "../util/call-signal.js";
+import { callerAbortError } from "../util/index.js";
 import { NEWCOMER_RESERVE } from "./fair-shares.js";
 import { QuotaGroup, type BudgetMember } from "./quota-group.js";
 import { TokenBucket } from "./token-bucket.js";

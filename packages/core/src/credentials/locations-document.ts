@@ -5,7 +5,7 @@
  */
 import type { LocationRecord } from "./credential-store.js";
 import { CredentialError, InvalidConfigError } from "../errors.js";
-import { jsonErrorOffset } from "../util/json-error-offset.js";
+import { jsonErrorOffset } from "../util/index.js";
 import { parseSecretRef } from "./secret-ref.js";
 
 /** The schema version this build writes; older versions are migrated on read, newer ones refused. */

@@ -6,10 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../util/atomic-file.js";
+import { writeFileAtomic } from "../util/index.js";
 import { BadRequestError, LocationAuthError, UpstreamUnavailableError } from "../errors.js";
-import { parseSecretRef, resolveSecretRef } from "../credentials/secret-ref.js";
-import type { UpstreamClient } from "../upstream/upstream-client.js";
+import { parseSecretRef, resolveSecretRef } from "../credentials/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
 
 /**
  * What an operator hands over to onboard one location by consent (OAuth authorization code flow).

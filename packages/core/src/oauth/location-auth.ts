@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { waitFor } from "../util/call-signal.js";
+import { waitFor } from "../util/index.js";
 import { CredentialError, LocationAuthError, UpstreamUnavailableError, isCoreError } from "../errors.js";
 import type { CoreError } from "../errors.js";
-import { isRefreshTokenConflict } from "../credentials/refresh-coordination.js";
-import type { RefreshCoordination } from "../credentials/refresh-coordination.js";
-import type { UpstreamClient } from "../upstream/upstream-client.js";
+import { isRefreshTokenConflict, type RefreshCoordination } from "../credentials/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
 
 /** What one location's auth needs. Built from that location's record alone, never from its org's. */
 export interface LocationAuthOptions {

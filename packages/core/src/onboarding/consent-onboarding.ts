@@ -10,17 +10,15 @@ import { createHash } from "node:crypto";
 import { unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { AGAIN, exchangeAuthorizationCode, OAUTH_ERROR_RE, prepareAuthorization, writeRefreshTokenFile } from "../oauth/authorization-code-grant.js";
-import type { AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "../oauth/authorization-code-grant.js";
-import type { CredentialStore } from "../credentials/credential-store.js";
+import { AGAIN, type AuthorizationCallback, type AuthorizationRequest, exchangeAuthorizationCode, OAUTH_ERROR_RE, type PendingAuthorization, prepareAuthorization, writeRefreshTokenFile } from "../oauth/index.js";
+import { type CredentialStore, resolveSecretRef } from "../credentials/index.js";
 import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError } from "../errors.js";
 import type { OnboardingInput, OnboardingResult } from "./onboarding.js";
 import { newRequestId } from "../ids.js";
-import { resolveSecretRef } from "../credentials/secret-ref.js";
-import type { Settings } from "../settings/settings.js";
-import type { UpstreamClient } from "../upstream/upstream-client.js";
+import type { Settings } from "../settings/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
 
-export { DEFAULT_AUTHORIZATION_TTL_MS, MAX_AUTHORIZATION_TTL_MS } from "../oauth/authorization-code-grant.js";
+export { DEFAULT_AUTHORIZATION_TTL_MS, MAX_AUTHORIZATION_TTL_MS } from "../oauth/index.js";
 /** Bounds memory: an API-key holder cannot grow the pending map without limit. */
 export const MAX_PENDING_AUTHORIZATIONS = 1_000;
 /** Spent and expired states are remembered this long, so a late callback hears "expired" or "used", not "unknown". */

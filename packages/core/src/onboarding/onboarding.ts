@@ -1,15 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
-import type { CredentialStore, LocationRecord } from "../credentials/credential-store.js";
+import { type CredentialStore, type LocationRecord, parseSecretRef, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
 import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeError, InternalError } from "../errors.js";
-import { createLocationAuth, type LocationAuth } from "../oauth/location-auth.js";
-import { listAllLocations } from "../verification/location-verifier.js";
-import { mapConcurrent } from "../util/map-concurrent.js";
+import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
+import { listAllLocations } from "../verification/index.js";
+import { mapConcurrent } from "../util/index.js";
 import { newRequestId } from "../ids.js";
-import { refreshCoordinationFor } from "../credentials/refresh-coordination.js";
-import { parseSecretRef, resolveSecretRef } from "../credentials/secret-ref.js";
-import type { Settings } from "../settings/settings.js";
-import type { UpstreamClient } from "../upstream/upstream-client.js";
+import type { Settings } from "../settings/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
 
 /** What an operator hands over to onboard one location. References, never secrets. */
 export interface OnboardingInput {

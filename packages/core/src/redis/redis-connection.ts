@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 const requireLazy = createRequire(import.meta.url);
 import { createCircuitBreaker, type BreakerState, type CircuitBreaker } from "./circuit-breaker.js";
 import { BudgetUnavailableError } from "../errors.js";
-import { noopLogger, type CoreLogger } from "../util/logger.js";
+import { noopLogger, type CoreLogger } from "../util/index.js";
 import type { BreakerSettings, RedisStateSettings } from "./state-settings.js";
 
 /** Options of `createRedisConnection()`: settings `state.redis` and `state.breaker`. */

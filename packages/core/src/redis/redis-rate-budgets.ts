@@ -1,5 +1,5 @@
-import type { BudgetSnapshot } from "../budgets/rate-budget.js";
-import { callerAbortError } from "../util/call-signal.js";
+import { type AcquireOptions, type BucketOptions, type BudgetSnapshot, createRateBudgets, type RateBudgetOptions, type RateBudgets } from "../budgets/index.js";
+import { callerAbortError } from "../util/index.js";
 import {
   BudgetUnavailableError,
   DeadlineExceededError,
@@ -8,7 +8,6 @@ import {
   LocationRateLimitedError,
   UnknownLocationError,
 } from "../errors.js";
-import { createRateBudgets, type AcquireOptions, type BucketOptions, type RateBudgetOptions, type RateBudgets } from "../budgets/rate-budget.js";
 import { BUDGET_DECIDE_SCRIPT, BUDGET_PAUSE_SCRIPT } from "./redis-budget-script.js";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 import type { RedisDownSettings } from "./state-settings.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CredentialStore } from "../credentials/credential-store.js";
+import type { CredentialStore } from "../credentials/index.js";
 import { CredentialError, isCoreError } from "../errors.js";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 

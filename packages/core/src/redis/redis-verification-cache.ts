@@ -1,6 +1,5 @@
 import { LocationDeletedError, LocationNotInScopeError, isCoreError } from "../errors.js";
-import type { LocationVerifier, VerifierState, VerifyOutcome, VerifyTarget } from "../verification/location-verifier.js";
-import { NEGATIVE_TTL_MS } from "../verification/location-verifier.js";
+import { type LocationVerifier, NEGATIVE_TTL_MS, type VerifierState, type VerifyOutcome, type VerifyTarget } from "../verification/index.js";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 
 /** What one replica learned about a location, for the others. */

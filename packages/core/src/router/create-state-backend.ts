@@ -1,14 +1,10 @@
-import type { CredentialStore } from "../credentials/credential-store.js";
-import { createLocationVerifier, type LocationVerifier } from "../verification/location-verifier.js";
-import type { CoreLogger } from "../util/logger.js";
-import { createRateBudgets, type RateBudgets } from "../budgets/rate-budget.js";
-import { createRedisConnection, type RedisConnection } from "../redis/redis-connection.js";
-import { createRedisRateBudgets } from "../redis/redis-rate-budgets.js";
-import { createRedisRefreshLock, withRedisRefreshLock, type RedisRefreshLock } from "../redis/redis-refresh-lock.js";
-import { createRedisVerificationCache, withSharedVerificationCache } from "../redis/redis-verification-cache.js";
+import type { CredentialStore } from "../credentials/index.js";
+import { createLocationVerifier, type LocationVerifier } from "../verification/index.js";
+import type { CoreLogger } from "../util/index.js";
+import { createRateBudgets, type RateBudgets } from "../budgets/index.js";
+import { createRedisConnection, createRedisRateBudgets, createRedisRefreshLock, createRedisVerificationCache, type RedisConnection, type RedisRefreshLock, type StateBackend, withRedisRefreshLock, withSharedVerificationCache } from "../redis/index.js";
 import type { RouterObserver } from "./router-observer.js";
-import type { Settings } from "../settings/settings.js";
-import type { StateBackend } from "../redis/state-settings.js";
+import type { Settings } from "../settings/index.js";
 
 /** What the state backend needs besides settings. */
 export interface StateBackendDeps {

@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import type { CredentialStore, LocationRecord } from "../credentials/credential-store.js";
-import { createLocationAuth, type LocationAuth } from "../oauth/location-auth.js";
-import { listAllLocations } from "../verification/location-verifier.js";
-import type { VerifyTarget } from "../verification/location-verifier.js";
-import { refreshCoordinationFor } from "../credentials/refresh-coordination.js";
-import { resolveSecretRef } from "../credentials/secret-ref.js";
-import type { Settings } from "../settings/settings.js";
-import type { UpstreamClient } from "../upstream/upstream-client.js";
+import { type CredentialStore, type LocationRecord, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
+import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
+import { listAllLocations, type VerifyTarget } from "../verification/index.js";
+import type { Settings } from "../settings/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
 
 /**
  * A registered location as the live router holds it: its record, the keys that group it with others

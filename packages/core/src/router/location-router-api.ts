@@ -3,11 +3,11 @@
  * Implemented by `createLocationRouter()` in location-router.ts. Transport-free: the server maps these
  * plain objects to and from the protobuf messages.
  */
-import type { AuditQuery, AuditRecord } from "../audit/audit-record.js";
-import type { AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "../oauth/authorization-code-grant.js";
-import type { OnboardingInput, OnboardingOptions, OnboardingResult } from "../onboarding/onboarding.js";
-import type { BudgetSnapshot } from "../budgets/rate-budget.js";
-import type { LocationState } from "../credentials/credential-store.js";
+import type { AuditQuery, AuditRecord } from "../audit/index.js";
+import type { AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "../oauth/index.js";
+import type { OnboardingInput, OnboardingOptions, OnboardingResult } from "../onboarding/index.js";
+import type { BudgetSnapshot } from "../budgets/index.js";
+import type { LocationState } from "../credentials/index.js";
 
 /** One Podium API call for one location. */
 export interface RoutedCall {

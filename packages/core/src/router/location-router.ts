@@ -1,8 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { createAuditLog, type AuditLog } from "../audit/audit-log.js";
-import { createConsentOnboarding } from "../onboarding/consent-onboarding.js";
-import { createCredentialStore } from "../credentials/create-credential-store.js";
-import type { CredentialStore, LocationRecord } from "../credentials/credential-store.js";
+import { type AuditLog, type AuditQuery, type AuditRecord, createAuditLog } from "../audit/index.js";
+import { createConsentOnboarding, type OnboardingInput, type OnboardingOptions, type OnboardingResult, onboardLocations } from "../onboarding/index.js";
+import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
 import {
   BadRequestError,
   InternalError,
@@ -13,21 +12,17 @@ import {
   type CoreError,
 } from "../errors.js";
 import { createLiveLocation, type LiveLocation } from "./live-location.js";
-import { withAuthRetry } from "../oauth/location-auth.js";
-import { guardRequest } from "../isolation/location-guard.js";
-import type { AuditQuery, AuditRecord } from "../audit/audit-record.js";
+import { withAuthRetry } from "../oauth/index.js";
+import { guardRequest, matchRoute } from "../isolation/index.js";
 import type { CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, RoutedCall, RoutedResponse, VerifyResult } from "./location-router-api.js";
-import type { LocationVerifier } from "../verification/location-verifier.js";
-import { noopLogger, type CoreLogger } from "../util/logger.js";
-import { onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/onboarding.js";
-import { matchRoute } from "../isolation/podium-routes.js";
-import type { RateBudgets } from "../budgets/rate-budget.js";
+import type { LocationVerifier } from "../verification/index.js";
+import { noopLogger, type CoreLogger } from "../util/index.js";
+import type { RateBudgets } from "../budgets/index.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { newRequestId, validateRequestId } from "../ids.js";
-import { retryDelayMs } from "../upstream/retry-delay.js";
+import { createUpstreamClient, retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
 import type { RouterObserver } from "./router-observer.js";
-import type { Settings } from "../settings/settings.js";
-import { createUpstreamClient, type UpstreamClient, type UpstreamResponse } from "../upstream/upstream-client.js";
+import type { Settings } from "../settings/index.js";
 
 /** Everything the router needs; each part defaults to the embedded implementation built from settings. */
 export interface LocationRouterDeps {

@@ -1,4 +1,4 @@
-import type { BudgetBackendOutcome } from "../redis/redis-rate-budgets.js";
+import type { BudgetBackendOutcome } from "../redis/index.js";
 
 /**
  * Hooks the core calls so the server can count what happens without the core knowing about

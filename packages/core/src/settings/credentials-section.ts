@@ -1,18 +1,7 @@
 /** The `credentials` section of the settings (see credentials-settings.ts for what each key means). */
 import { InvalidConfigError } from "../errors.js";
-import { PG_SCHEMA_PATTERN } from "../credentials/postgres/pg-credential-schema.js";
-import { KEY_ID_PATTERN } from "../credentials/postgres/secret-cipher.js";
-import { parseSecretRef } from "../credentials/secret-ref.js";
+import { type CredentialsSettings, DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH, DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL, KEY_ID_PATTERN, parseSecretRef, PG_SCHEMA_PATTERN, type PostgresSettings } from "../credentials/index.js";
 import type { OriginOf, SectionReader } from "./settings-reader.js";
-import {
-  DEFAULT_CREDENTIALS_BACKEND,
-  DEFAULT_CREDENTIALS_PATH,
-  DEFAULT_POSTGRES_POOL_MAX,
-  DEFAULT_POSTGRES_SCHEMA,
-  DEFAULT_POSTGRES_URL,
-  type CredentialsSettings,
-  type PostgresSettings,
-} from "../credentials/credentials-settings.js";
 
 /**
  * Reads and checks the `credentials` section. The PostgreSQL backend needs at least one encryption key; key

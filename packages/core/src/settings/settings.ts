@@ -10,11 +10,11 @@ import { parseDocument } from "yaml";
 import { InvalidConfigError } from "../errors.js";
 import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings-env.js";
 import { readCredentialsSettings } from "./credentials-section.js";
-import type { CredentialsSettings } from "../credentials/credentials-settings.js";
+import type { CredentialsSettings } from "../credentials/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
-import type { StateSettings } from "../redis/state-settings.js";
+import type { StateSettings } from "../redis/index.js";
 
 /** Podium's production API origin. */
 export const DEFAULT_BASE_URL = "https://api.podium.com";
@@ -62,8 +62,8 @@ export const DEFAULT_AUDIT_RETENTION_DAYS = 0;
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
 /** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
 export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
-export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH } from "../credentials/credentials-settings.js";
-export type { CredentialBackend, CredentialsSettings, EncryptionSettings, PostgresSettings } from "../credentials/credentials-settings.js";
+export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH } from "../credentials/index.js";
+export type { CredentialBackend, CredentialsSettings, EncryptionSettings, PostgresSettings } from "../credentials/index.js";
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
 export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 

@@ -17,7 +17,7 @@ import {
   type RedisDownSettings,
   type RedisStateSettings,
   type StateSettings,
-} from "../redis/state-settings.js";
+} from "../redis/index.js";
 
 const REDIS_URL_RULE = "must be a redis:// or rediss:// URL";
 

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
-import { linkCallSignal } from "../util/call-signal.js";
-import type { CallSignal } from "../util/call-signal.js";
+import { type CallSignal, linkCallSignal } from "../util/index.js";
 import { UpstreamUnavailableError } from "../errors.js";
 import { isRetryableUpstreamError, upstreamErrorFrom } from "./upstream-errors.js";
 

@@ -1,9 +1,7 @@
 import { LocationAuthError, LocationRateLimitedError, UpstreamUnavailableError } from "../errors.js";
 import type { CoreError } from "../errors.js";
-import { withAuthRetry } from "../oauth/location-auth.js";
-import type { LocationAuth } from "../oauth/location-auth.js";
-import { retryDelayMs } from "../upstream/retry-delay.js";
-import type { UpstreamClient, UpstreamResponse } from "../upstream/upstream-client.js";
+import { type LocationAuth, withAuthRetry } from "../oauth/index.js";
+import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
 
 /**
  * A location's credential for a read: a bare access token (a 401 is then final), or the location's

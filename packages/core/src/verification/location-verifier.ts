@@ -1,7 +1,7 @@
 import { LocationDeletedError, LocationNotInScopeError } from "../errors.js";
 import type { CoreError } from "../errors.js";
 import type { ListedLocation } from "./location-listing.js";
-import { SingleFlight } from "../util/single-flight.js";
+import { SingleFlight } from "../util/index.js";
 
 export { getLocationStatus, listAllLocations } from "./location-listing.js";
 export type { ListedLocation, ListingCredential } from "./location-listing.js";

@@ -381,7 +381,7 @@ describe("readRefreshToken() / writeRefreshToken()", () => {
 });
 
 /**
- * Compiles `entry` and the modules it imports (not type-only ones) to plain ESM in `outDir`, so a child `node`
+ * Compiles `entry` and the modules it imports or re-exports (not type-only ones) to plain ESM in `outDir`, so a child `node`
  * process can run the store without a build of the whole package (other modules may be mid-edit).
  */
 async function transpileForNode(entry: string, outDir: string): Promise<void> {
@@ -394,7 +394,7 @@ async function transpileForNode(entry: string, outDir: string): Promise<void> {
     if (done.has(source)) continue;
     done.add(source);
     const text = await readFile(source, "utf8");
-    for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+"(\.\.?\/[^"]+)\.js";/gms)) pending.push(join(dirname(source), `${m[1]}.ts`));
+    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+"(\.\.?\/[^"]+)\.js";/gms)) pending.push(join(dirname(source), `${m[1]}.ts`));
     const { outputText } = ts.transpileModule(text, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
     });

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdir, open, readFile, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { writeFileAtomic } from "../../util/atomic-file.js";
+import { writeFileAtomic } from "../../util/index.js";
 import { tryFileLock, type FileLock } from "./file-lock.js";
 import type { CredentialStore, LocationRecord, LocationRecordPatch } from "../credential-store.js";
 import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "../../errors.js";

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { PoolClient, QueryResult, QueryResultRow } from "pg";
-import { writeFileAtomic } from "../../util/atomic-file.js";
+import { writeFileAtomic } from "../../util/index.js";
 import type { LocationRecord, VersionedRefreshToken } from "../credential-store.js";
 import { CredentialError, InternalError, UnknownLocationError } from "../../errors.js";
 import { holderOf, PG_TOKEN_MARKER } from "./pg-location-row.js";
