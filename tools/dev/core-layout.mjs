@@ -19,8 +19,8 @@ export const CORE_FOLDER_ORDER = Object.freeze([
   "oauth",
   "credentials",
   "upstream",
-  "isolation",
   "audit",
+  "isolation",
   "util",
 ]);
 /** Root modules every folder may import; they import only each other. */

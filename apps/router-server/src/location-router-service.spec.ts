@@ -40,7 +40,7 @@ describe("createLocationRouterService()", () => {
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: "ERR_LOC_UNAUTHENTICATED", locationUid: SYDNEY, requestId: "r-1" });
     expect(router.calls).toHaveLength(0);
-    expect(router.refusals).toEqual([{ locationUid: SYDNEY, method: "GET", path: "/v4/contacts", caller: undefined, errorCode: "ERR_LOC_UNAUTHENTICATED", requestId: "r-1" }]);
+    expect(router.refusals).toEqual([{ kind: "call", locationUid: SYDNEY, method: "GET", path: "/v4/contacts", caller: undefined, errorCode: "ERR_LOC_UNAUTHENTICATED", requestId: "r-1" }]);
   });
 
   it("refuses an invalid key as UNAUTHENTICATED", async () => {
@@ -56,14 +56,14 @@ describe("createLocationRouterService()", () => {
     expect(err.code).toBe(Code.PermissionDenied);
     expect(err.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: "ERR_LOC_PERMISSION_DENIED", locationUid: BURLEIGH, requestId: "r-2" });
     expect(router.calls).toHaveLength(0);
-    expect(router.refusals).toEqual([{ locationUid: BURLEIGH, method: "POST", path: "/v4/messages", caller: "sydney-app", errorCode: "ERR_LOC_PERMISSION_DENIED", requestId: "r-2" }]);
+    expect(router.refusals).toEqual([{ kind: "call", locationUid: BURLEIGH, method: "POST", path: "/v4/messages", caller: "sydney-app", errorCode: "ERR_LOC_PERMISSION_DENIED", requestId: "r-2" }]);
   });
 
   it("refuses an ungranted RPC as PERMISSION_DENIED, audited under the RPC's name", async () => {
     const { router, client, as } = setup();
     const err = await failure(client.removeLocation({ locationUid: SYDNEY }, as(keys.sydney)));
     expect(err.code).toBe(Code.PermissionDenied);
-    expect(router.refusals[0]).toMatchObject({ locationUid: SYDNEY, method: "RemoveLocation", path: "RemoveLocation", caller: "sydney-app" });
+    expect(router.refusals[0]).toMatchObject({ kind: "rpc", locationUid: SYDNEY, rpc: "RemoveLocation", caller: "sydney-app" });
     expect(router.refusals[0]?.requestId).not.toBe("");
   });
 

@@ -39,10 +39,7 @@ interface Admitted {
 }
 
 /** What the audit line of a refusal names: the HTTP method and path for Call, the RPC name otherwise. */
-interface RefusalTarget {
-  method: string;
-  path: string;
-}
+type RefusalTarget = { kind: "call"; method: string; path: string } | { kind: "rpc"; rpc: string };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 // Only a plausible uid reaches the audit log from an unauthenticated caller; anything else is noise.
@@ -77,7 +74,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
   function refuse(code: CoreErrorCode, locationUid: string, scope: ErrorScope, target: RefusalTarget, caller: string | undefined): void {
     if (!LOCATION_UID.test(locationUid)) return;
-    router.recordRefusal({ locationUid, method: target.method, path: target.path, caller, errorCode: code, requestId: scope.requestId ?? "" });
+    router.recordRefusal({ ...target, locationUid, caller, errorCode: code, requestId: scope.requestId ?? "" });
   }
 
   /** Authenticates and checks the grant for the RPC and every location it names. */
@@ -147,7 +144,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     }
   }
 
-  const rpcTarget = (rpc: string): RefusalTarget => ({ method: rpc, path: rpc });
+  const rpcTarget = (rpc: string): RefusalTarget => ({ kind: "rpc", rpc });
   const scopeOf = (locationUid: string, requestId = ""): ErrorScope => ({
     locationUid: locationUid === "" ? undefined : locationUid,
     requestId: REQUEST_ID.test(requestId) ? requestId : randomUUID(),
@@ -158,7 +155,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
       const scope = scopeOf(req.locationUid, req.requestId);
       // An invalid caller-chosen id goes to the core unchanged, which refuses it as ERR_LOC_BAD_REQUEST.
       const requestId = req.requestId === "" ? scope.requestId : req.requestId;
-      return unary("Call", ctx, scope, [req.locationUid], { method: req.method, path: req.path }, async ({ context }) =>
+      return unary("Call", ctx, scope, [req.locationUid], { kind: "call", method: req.method, path: req.path }, async ({ context }) =>
         callResponseToProto(
           await router.call({ locationUid: req.locationUid, method: req.method, path: req.path, body: req.body, requestId }, context),
         ),

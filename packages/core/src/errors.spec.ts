@@ -21,6 +21,7 @@ import {
   UnauthenticatedError,
   UnknownLocationError,
   UpstreamUnavailableError,
+  withErrorContext,
 } from "./errors.js";
 import type { CoreErrorCode, CoreErrorContext } from "./errors.js";
 
@@ -115,11 +116,14 @@ describe("CoreError", () => {
     expect(new InternalError().toJSON()).toEqual({ code: "ERR_LOC_INTERNAL", message: new InternalError().message });
   });
 
-  it("lets the router fill in the location and request id later", () => {
+  it("adds the location and request id later as a copy, leaving the shared original unchanged", () => {
     const err = new DeadlineExceededError();
-    err.locationUid ??= "loc-late";
-    err.requestId ??= "req-late";
-    expect(err.toJSON()).toMatchObject({ locationUid: "loc-late", requestId: "req-late" });
+    const late = withErrorContext(err, { locationUid: "loc-late", requestId: "req-late" });
+    expect(late.toJSON()).toMatchObject({ code: "ERR_LOC_DEADLINE_EXCEEDED", message: err.message, locationUid: "loc-late", requestId: "req-late" });
+    expect(late).toBeInstanceOf(DeadlineExceededError);
+    expect(err.toJSON()).toEqual({ code: "ERR_LOC_DEADLINE_EXCEEDED", message: err.message });
+    const complete = new DeadlineExceededError({ locationUid: "loc-1", requestId: "r1" });
+    expect(withErrorContext(complete, { locationUid: "loc-late", requestId: "req-late" })).toBe(complete);
   });
 });
 

@@ -150,14 +150,16 @@ function messageFor(code: CoreErrorCode, context: CoreErrorContext, detail: stri
   return d === "" ? `${title}. ${action}` : `${title}: ${d}. ${action}`;
 }
 
-/** Base of every podium-router error; match on `code`, not on the class. */
+/**
+ * Base of every podium-router error; match on `code`, not on the class. Complete at creation: the context is
+ * passed in and never changed afterwards (`withErrorContext` makes a completed copy instead).
+ */
 export class CoreError extends Error {
   readonly code: CoreErrorCode;
-  // Writable on purpose: the router fills in the location and request id as an error travels out.
-  locationUid?: string | undefined;
-  requestId?: string | undefined;
-  retryAfterMs?: number | undefined;
-  upstreamStatus?: number | undefined;
+  readonly locationUid?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly retryAfterMs?: number | undefined;
+  readonly upstreamStatus?: number | undefined;
 
   constructor(code: CoreErrorCode, context: CoreErrorContext = {}, detail?: string) {
     super(messageFor(code, context, detail), context.cause === undefined ? undefined : { cause: context.cause });
@@ -347,6 +349,21 @@ export function isCoreError(e: unknown): e is CoreError {
   if (typeof e !== "object" || e === null) return false;
   const { code, message } = e as { code?: unknown; message?: unknown };
   return isCoreErrorCode(code) && typeof message === "string";
+}
+
+/**
+ * `err` when it already names the context's location and request id; otherwise a copy with the same code,
+ * message, cause and stack that names them too. Never changes `err`: one error may reach several callers (a
+ * single-flight verification or token refresh), each with its own request id.
+ */
+export function withErrorContext(err: CoreError, context: Pick<CoreErrorContext, "locationUid" | "requestId">): CoreError {
+  const locationUid = err.locationUid ?? context.locationUid;
+  const requestId = err.requestId ?? context.requestId;
+  if (locationUid === err.locationUid && requestId === err.requestId) return err;
+  const { retryAfterMs, upstreamStatus, cause } = err;
+  const copy = coreErrorFromCode(err.code, { locationUid, requestId, retryAfterMs, upstreamStatus, cause }, err.message);
+  if (err.stack !== undefined) copy.stack = err.stack;
+  return copy;
 }
 
 /**

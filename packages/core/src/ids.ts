@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { BadRequestError } from "./errors.js";
+import { BadRequestError, type CoreErrorContext } from "./errors.js";
 
 /** Longest request id accepted; long enough for a UUID with a prefix, short enough for an audit line. */
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -13,10 +13,10 @@ export function newRequestId(): string {
  * Returns `id` when it is 1–128 characters of `[A-Za-z0-9._-]`, the id the caller chose; throws
  * BadRequestError otherwise. The charset keeps ids safe in headers, logs and file names.
  */
-export function validateRequestId(id: unknown): string {
+export function validateRequestId(id: unknown, context: Pick<CoreErrorContext, "locationUid"> = {}): string {
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH || !isIdChars(id)) {
     throw new BadRequestError(
-      {},
+      { locationUid: context.locationUid },
       `request id must be 1-${MAX_REQUEST_ID_LENGTH} characters of letters, digits, ".", "_" or "-"`,
     );
   }

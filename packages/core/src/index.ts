@@ -50,7 +50,6 @@ export { defaultSettings, DEFAULT_SETTINGS_PATH, loadSettings, validateSettings 
 export type {
   BudgetRate,
   BudgetSettings,
-  CredentialBackend,
   FsyncPolicy,
   LoadedSettings,
   LoadSettingsOptions,
@@ -61,6 +60,7 @@ export type {
   UpstreamSettings,
 } from "./settings/index.js";
 export { ENV_PREFIX, SETTINGS_PATH_ENV, settingsPathFromEnv } from "./settings/index.js";
+export type { CredentialBackend } from "./credentials/index.js";
 export { matchRoute, podiumRoutes } from "./isolation/index.js";
 export type { LocationFill, PodiumMethod, PodiumRoute, RouteMatch } from "./isolation/index.js";
 export { guardRequest, MAX_PATH_LENGTH } from "./isolation/index.js";

@@ -43,7 +43,7 @@ describe("coreLayoutProblems()", () => {
         "isolation/location-guard.ts": `import type { LocationRouter } from "../router/index.js";\n`,
       });
       expect(problems).toEqual([
-        'packages/core/src/isolation/location-guard.ts: imports "../router/index.js", but isolation/ may import only the folders below it (audit, util)',
+        'packages/core/src/isolation/location-guard.ts: imports "../router/index.js", but isolation/ may import only the folders below it (util)',
       ]);
     });
 

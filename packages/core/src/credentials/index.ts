@@ -5,9 +5,9 @@
  */
 export { createCredentialStore } from "./create-credential-store.js";
 export type { CredentialStore, InsertOptions, LocationRecord, LocationRecordPatch, LocationState, VersionedRefreshToken } from "./credential-store.js";
-export { DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "./credentials-settings.js";
-export type { CredentialsSettings, EncryptionSettings, PostgresSettings } from "./credentials-settings.js";
-export { createFileCredentialStore, DEFAULT_CREDENTIALS_PATH } from "./file/file-credential-store.js";
+export { DEFAULT_CREDENTIALS_PATH, DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "./credentials-settings.js";
+export type { CredentialBackend, CredentialsSettings, EncryptionSettings, PostgresSettings } from "./credentials-settings.js";
+export { createFileCredentialStore } from "./file/file-credential-store.js";
 export type { FileCredentialStoreOptions } from "./file/file-credential-store.js";
 export { createPgCredentialStore } from "./postgres/pg-credential-store.js";
 export type { PgCredentialStore, PgCredentialStoreOptions } from "./postgres/pg-credential-store.js";
@@ -20,6 +20,5 @@ export type { SecretRef, SecretRefContext } from "./secret-ref.js";
 
 // Internal: used by other folders of the core, not part of the package's API.
 export { DEFAULT_CREDENTIALS_BACKEND } from "./credentials-settings.js";
-export type { CredentialBackend } from "./credentials-settings.js";
 export { PG_SCHEMA_PATTERN } from "./postgres/pg-credential-schema.js";
 export { KEY_ID_PATTERN } from "./postgres/secret-cipher.js";

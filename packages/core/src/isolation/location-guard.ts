@@ -22,6 +22,8 @@ export interface GuardLocation {
 export interface GuardOptions {
   /** Largest accepted body in UTF-8 bytes (settings.upstream.maxRequestBodyBytes). */
   maxBodyBytes: number;
+  /** The call's request id, named in every refusal. */
+  requestId?: string | undefined;
 }
 
 /** A call that passed the guard, ready to send to Podium. */
@@ -57,7 +59,7 @@ const PERCENT = 0x25;
  */
 export function guardRequest(call: GuardCall, location: GuardLocation, opts: GuardOptions): GuardedRequest {
   const uid = location.locationUid;
-  const ctx: CoreErrorContext = { locationUid: uid };
+  const ctx: CoreErrorContext = { locationUid: uid, requestId: opts.requestId };
   const bad = (detail: string): never => {
     throw new BadRequestError(ctx, detail);
   };

@@ -14,6 +14,7 @@ import { AGAIN, type AuthorizationCallback, type AuthorizationRequest, exchangeA
 import { type CredentialStore, resolveSecretRef } from "../credentials/index.js";
 import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError } from "../errors.js";
 import type { OnboardingInput, OnboardingResult } from "./onboarding.js";
+import type { RecordAudit } from "../audit/index.js";
 import { newRequestId } from "../ids.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
@@ -35,7 +36,7 @@ export interface ConsentOnboardingDeps {
   /** The normal onboarding path for one location: token → verified in scope → persisted → live. */
   onboard(input: OnboardingInput, caller: string | undefined): Promise<OnboardingResult>;
   /** One audit line per begun authorization and per completion that failed before onboarding ran. */
-  audit?(rpc: "BeginAuthorization" | "CompleteAuthorization", locationUid: string, requestId: string, t0: number, caller: string | undefined, errorCode?: string): void;
+  recordAudit?: RecordAudit | undefined;
   /** The clock that decides expiry. @default Date.now */
   now?: () => number;
 }
@@ -81,6 +82,10 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
     for (const [key, entry] of pending) if (t >= entry.expiresAt + RETAIN_MS) pending.delete(key);
   };
 
+  /** The operation's audit line: 200 when it went on, 0 with the code when it failed. */
+  const audited = (rpc: "BeginAuthorization" | "CompleteAuthorization", locationUid: string, requestId: string, startedAt: number, caller: string | undefined, errorCode?: string): void =>
+    deps.recordAudit?.({ subject: { kind: "rpc", rpc }, locationUid, requestId, startedAt, caller, errorCode, status: errorCode ? 0 : 200 });
+
   async function finish(entry: Pending, callback: AuthorizationCallback): Promise<OnboardingResult> {
     const t0 = performance.now();
     const { request, caller } = entry;
@@ -95,7 +100,7 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
       if (callback.code === undefined || callback.code === "") throw new BadRequestError({ locationUid: uid, requestId }, "the callback carries neither code nor error");
       if ((await deps.store.get(uid)) || deps.isLive(uid)) {
         // The code is not even exchanged: the stored credential stays the one in use.
-        deps.audit?.("CompleteAuthorization", uid, requestId, t0, caller);
+        audited("CompleteAuthorization", uid, requestId, t0, caller);
         return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed (the consent was not used)" };
       }
       const [clientId, clientSecret] = await Promise.all([
@@ -113,7 +118,7 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
     } catch (err) {
       if (tokenFile !== undefined) await unlink(tokenFile).catch(() => undefined);
       const e = isCoreError(err) ? err : new InternalError({ locationUid: uid, requestId, cause: err });
-      deps.audit?.("CompleteAuthorization", uid, requestId, t0, caller, e.code);
+      audited("CompleteAuthorization", uid, requestId, t0, caller, e.code);
       return { locationUid: uid, outcome: "failed", errorCode: e.code, message: e.message };
     }
   }
@@ -142,7 +147,7 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
       // A pending consent never holds the process open.
       entry.timer.unref?.();
       pending.set(keyOf(state), entry);
-      deps.audit?.("BeginAuthorization", request.locationUid, requestId, t0, opts.caller);
+      audited("BeginAuthorization", request.locationUid, requestId, t0, opts.caller);
       return { locationUid: request.locationUid, authorizeUrl, state, expiresAt, redirectUri: request.redirectUri };
     },
 

@@ -5,6 +5,7 @@ import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeE
 import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
 import { listAllLocations } from "../verification/index.js";
 import { mapConcurrent } from "../util/index.js";
+import type { RecordAudit } from "../audit/index.js";
 import { newRequestId } from "../ids.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
@@ -51,7 +52,7 @@ export interface OnboardingDeps {
   /** Make a persisted location routable, handing over the auth instance onboarding already warmed. */
   addLive(record: LocationRecord, auth: LocationAuth): void;
   /** One audit line per location onboarded or refused. */
-  audit(locationUid: string, requestId: string, t0: number, errorCode?: string): void;
+  recordAudit: RecordAudit;
 }
 
 const UID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -107,9 +108,11 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
   const t0 = performance.now();
   const requestId = newRequestId();
   const uid = input.locationUid;
+  const audited = (errorCode?: string): void =>
+    deps.recordAudit({ subject: { kind: "rpc", rpc: "OnboardLocations" }, locationUid: uid, requestId, startedAt: t0, caller: opts.caller, errorCode, status: errorCode ? 0 : 200 });
   try {
     if ((await deps.store.get(uid)) || deps.isLive(uid)) {
-      deps.audit(uid, requestId, t0);
+      audited();
       return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
     }
     const now = new Date().toISOString();
@@ -152,23 +155,23 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
       throw new LocationNotInScopeError({ locationUid: uid, requestId }, "absent from GET /v4/locations for this credential");
     }
     if (opts.dryRun) {
-      deps.audit(uid, requestId, t0);
+      audited();
       return { locationUid: uid, outcome: "checked", message: "credentials resolve and the location is in scope; nothing was changed (dry run)" };
     }
     record.verifiedAt = new Date().toISOString();
     if (seen.organizationUid) record.organizationUid = seen.organizationUid;
     // 4. Persisted atomically; a concurrent onboarding of the same uid loses the race cleanly.
     if (!(await deps.store.insert(record))) {
-      deps.audit(uid, requestId, t0);
+      audited();
       return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
     }
     // 5. Live.
     deps.addLive(record, auth);
-    deps.audit(uid, requestId, t0);
+    audited();
     return { locationUid: uid, outcome: "onboarded", message: "verified in scope, stored and routable" };
   } catch (err) {
     const e = isCoreError(err) ? err : new InternalError({ locationUid: uid, requestId, cause: err });
-    deps.audit(uid, requestId, t0, e.code);
+    audited(e.code);
     return { locationUid: uid, outcome: "failed", errorCode: e.code, message: e.message };
   }
 }

@@ -73,17 +73,31 @@ export interface LocationStatus extends LocationSummary {
   accessTokenExpiresAt?: number | undefined;
 }
 
-/** A call refused at the edge, before the core saw it. */
-export interface Refusal {
+/** What every refusal at the edge records: where, who, why, under which request id. */
+interface RefusalBase {
   locationUid: string;
-  /** The RPC or HTTP method, e.g. "POST" or "RemoveLocation". */
-  method: string;
-  /** The Podium path if the RPC was Call, else the RPC name; reduced to a route template before writing. */
-  path: string;
   caller?: string | undefined;
   errorCode: string;
   requestId: string;
 }
+
+/** A Call refused at the edge (before the core saw it): its Podium method and path, reduced to a route template. */
+export interface CallRefusal extends RefusalBase {
+  kind: "call";
+  /** The HTTP method the caller asked for, e.g. "POST". */
+  method: string;
+  /** The Podium path the caller asked for; only its route template is written. */
+  path: string;
+}
+
+/** Any other RPC refused at the edge, e.g. RemoveLocation; written as `router:<rpc>`. */
+export interface RpcRefusal extends RefusalBase {
+  kind: "rpc";
+  rpc: string;
+}
+
+/** A call refused at the edge, before the core saw it. */
+export type Refusal = CallRefusal | RpcRefusal;
 
 /** The routing core. One instance per process. */
 export interface LocationRouter {

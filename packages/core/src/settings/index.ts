@@ -4,4 +4,4 @@
  */
 export { ENV_PREFIX, SETTINGS_PATH_ENV, settingsPathFromEnv } from "./settings-env.js";
 export { DEFAULT_SETTINGS_PATH, defaultSettings, loadSettings, validateSettings } from "./settings.js";
-export type { BudgetRate, BudgetSettings, CredentialBackend, FsyncPolicy, LoadedSettings, LoadSettingsOptions, QuotaGroupBy, RetrySettings, Settings, SettingsExtras, UpstreamSettings } from "./settings.js";
+export type { BudgetRate, BudgetSettings, FsyncPolicy, LoadedSettings, LoadSettingsOptions, QuotaGroupBy, RetrySettings, Settings, SettingsExtras, UpstreamSettings } from "./settings.js";

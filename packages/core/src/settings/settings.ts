@@ -62,8 +62,6 @@ export const DEFAULT_AUDIT_RETENTION_DAYS = 0;
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
 /** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
 export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
-export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH } from "../credentials/index.js";
-export type { CredentialBackend, CredentialsSettings, EncryptionSettings, PostgresSettings } from "../credentials/index.js";
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
 export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 
