@@ -13,16 +13,17 @@ const root = new URL("../..", import.meta.url).pathname;
 
 /** Which workspace packages each project's source may import. Apps may import libs, never the reverse. */
 const allowed = {
+  "packages/errors": [],
   "packages/proto": [],
-  "packages/core": [],
+  "packages/core": ["@podium-router/errors"],
   "tools/podium-sandbox": [],
-  "packages/client": ["@podium-router/proto", "@podium-router/core/errors"],
-  "apps/router-server": ["@podium-router/proto", "@podium-router/core"],
-  "tools/bench": ["@podium-router/core", "@podium-router/server", "@podium-router/client", "@podium-router/podium-sandbox", "@podium-router/proto"],
+  "packages/client": ["@podium-router/proto", "@podium-router/errors"],
+  "apps/router-server": ["@podium-router/proto", "@podium-router/core", "@podium-router/errors"],
+  "tools/bench": ["@podium-router/core", "@podium-router/errors", "@podium-router/server", "@podium-router/client", "@podium-router/podium-sandbox", "@podium-router/proto"],
   "apps/cli": ["@podium-router/client", "@podium-router/server", "@podium-router/core", "@podium-router/podium-sandbox"],
 };
 /** Tests may also import the sandbox (the upstream they run against) and the client SDK. */
-const allowedInTests = ["@podium-router/podium-sandbox", "@podium-router/client", "@podium-router/server", "@podium-router/core", "@podium-router/proto"];
+const allowedInTests = ["@podium-router/podium-sandbox", "@podium-router/client", "@podium-router/server", "@podium-router/core", "@podium-router/errors", "@podium-router/proto"];
 /** The domain core must stay transport-free: no RPC framework, no generated code, no HTTP/2 serving. */
 const forbiddenInCore = [/^@connectrpc\//, /^@grpc\//, /^@bufbuild\//, /^node:http2$/, /^http2$/, /^prom-client$/];
 

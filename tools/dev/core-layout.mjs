@@ -7,7 +7,8 @@ import { join, posix, relative } from "node:path";
 
 /**
  * The concern folders of packages/core/src, top to bottom: a folder may import the folders after it, never one
- * before it. `errors.ts` and `ids.ts` at the root sit below every folder; the root `index.ts` (the barrel) above.
+ * before it. `ids.ts` at the root sits below every folder (errors are the package @podium-router/errors, below
+ * the whole core); the root `index.ts` (the barrel) sits above.
  */
 export const CORE_FOLDER_ORDER = Object.freeze([
   "router",
@@ -23,8 +24,8 @@ export const CORE_FOLDER_ORDER = Object.freeze([
   "isolation",
   "util",
 ]);
-/** Root modules every folder may import; they import only each other. */
-const ROOT_LEAVES = new Set(["errors.ts", "ids.ts"]);
+/** Root modules every folder may import; they import only each other (and packages). */
+const ROOT_LEAVES = new Set(["ids.ts"]);
 /** Test support: only specs and other test support may import it. */
 const TEST_SUPPORT = "testing";
 

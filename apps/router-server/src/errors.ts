@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { InternalError, isCoreError, type CoreError, type CoreErrorCode } from "@podium-router/core/errors";
+import { InternalError, isCoreError, type CoreError, type CoreErrorCode } from "@podium-router/errors";
 import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
 
 /**

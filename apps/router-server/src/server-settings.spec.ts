@@ -1,3 +1,4 @@
+import { loadSettings } from "@podium-router/core";
 import { describe, it, expect } from "vitest";
 import { hashApiKey } from "./caller-auth.js";
 import { validateServerSettings } from "./server-settings.js";
@@ -41,19 +42,19 @@ describe("validateServerSettings()", () => {
   });
 
   const cases: [string, unknown, RegExp][] = [
-    ["a bad port", { port: 70000 }, /server\.port must be an integer from 0 to 65535/],
-    ["an unknown key", { prot: 1 }, /unsupported server\.prot \(known keys: /],
-    ["a renamed key", { shutdown_timeout_ms: 5 }, /unsupported server\.shutdown_timeout_ms, use server\.shutdown_grace_ms instead/],
+    ["a bad port", { port: 70000 }, /server\.port must be an integer between 0 and 65535/],
+    ["an unknown key", { prot: 1 }, /unknown key server\.prot; use server\.port/],
+    ["a renamed key", { shutdown_timeout_ms: 5 }, /unknown key server\.shutdown_timeout_ms; use server\.shutdown_grace_ms/],
     ["half a TLS pair", { tls: { cert_file: "/c.pem" } }, /server\.tls\.cert_file and server\.tls\.key_file must be set together/],
     ["a short hash", { api_keys: [{ name: "a", key_sha256: "abc", locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.key_sha256 must be 64 hexadecimal/],
     ["an unknown RPC", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["Cal"] }] }, /server\.api_keys\[0\]\.rpcs\[0\] must be "\*" or one of the RPCs Call, /],
     ["\"*\" mixed with uids", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*", "loc-1"], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] alone/],
     ["an empty grant", { api_keys: [{ name: "a", key_sha256: hash, locations: [], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] or a non-empty list/],
     ["a duplicate name", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"] }, { name: "a", key_sha256: hashApiKey("x"), locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[1\]\.name must be unique/],
-    ["a bad engine", { grpc_engine: "fast" }, /server\.grpc_engine must be "grpc-js" or "connect"/],
+    ["a bad engine", { grpc_engine: "fast" }, /server\.grpc_engine must be one of grpc-js \| connect/],
     ["a public_url with a query", { public_url: "https://r.example/?x=1" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL without credentials, query or fragment/],
     ["a public_url that is not http", { public_url: "ftp://r.example" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL/],
-    ["a renamed public_url", { redirect_uri: "https://r.example" }, /unsupported server\.redirect_uri, use server\.public_url instead/],
+    ["a renamed public_url", { redirect_uri: "https://r.example" }, /unknown key server\.redirect_uri; use server\.public_url/],
   ];
   for (const [what, raw, message] of cases) {
     it(`refuses ${what}, naming the key and the rule`, () => {
@@ -74,5 +75,12 @@ describe("validateServerSettings()", () => {
     } catch (err) {
       expect(String((err as Error).message)).not.toContain("supersecret");
     }
+  });
+});
+
+describe("validateServerSettings() with loadSettings()", () => {
+  it("names the environment variable that set a bad server.* value", async () => {
+    const { raw, originOf } = await loadSettings({ path: undefined, env: { PODIUM_ROUTER_SERVER__PORT: "70000" }, cwd: "/nonexistent-dir" });
+    expect(() => validateServerSettings(raw["server"], originOf)).toThrow(/server\.port must be an integer between 0 and 65535 \(got 70000\) \(set by PODIUM_ROUTER_SERVER__PORT\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isCoreError } from "./errors.js";
-import { newRequestId, validateRequestId } from "./ids.js";
+import { isCoreError } from "@podium-router/errors";
+import { isLocationUid, newRequestId, validateRequestId } from "./ids.js";
 
 describe("newRequestId()", () => {
   it("returns distinct ids that validateRequestId() accepts", () => {
@@ -35,4 +35,17 @@ describe("validateRequestId()", () => {
     // The offending value is never echoed: it may be a log-injection attempt.
     expect((caught as Error).message).not.toContain(String(id).slice(0, 5) || "\u0000");
   });
+});
+
+describe("isLocationUid()", () => {
+  it.each(["loc-1", "c0a57a15-5e11-4000-8000-000000000001", "A", "a.b_c-9", `a${"x".repeat(127)}`])("accepts %j", (uid) => {
+    expect(isLocationUid(uid)).toBe(true);
+  });
+
+  it.each([["empty", ""], ["a leading dot", ".hidden"], ["a dot-dot", ".."], ["a leading dash", "-x"], ["a slash", "a/b"], ["too long", `a${"x".repeat(128)}`], ["not a string", 42]])(
+    "refuses %s, in every place that takes a uid",
+    (_what, uid) => {
+      expect(isLocationUid(uid)).toBe(false);
+    },
+  );
 });

@@ -7,21 +7,30 @@ import type { AuditQuery, AuditRecord } from "./audit-record.js";
 
 export type { AuditFsyncPolicy } from "./audit-writer.js";
 
-/** `settings.audit`, camelCase, plus knobs for tests. */
+/** Relative to the working directory, under the git-ignored state/ folder. */
+export const DEFAULT_AUDIT_PATH = "state/audit/audit.jsonl";
+/** fsync in batches: at most 100 ms of audit lines lost on power failure, at a fraction of the cost of always. */
+export const DEFAULT_AUDIT_FSYNC: AuditFsyncPolicy = "interval";
+/** 100 ms between fsyncs under the interval policy. */
+export const DEFAULT_AUDIT_FSYNC_INTERVAL_MS = 100;
+/** 0: keep every rotated audit file; compliance decides how long, not a default. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 0;
+
+/** The `audit` section of the settings, plus knobs for tests. */
 export interface AuditLogOptions {
   /**
    * The JSONL file; its directory is created (0700) and the file is created 0600 and opened for append.
-   * @default "state/audit/audit.jsonl" (from settings)
+   * @default "state/audit/audit.jsonl"
    */
   path: string;
   /**
    * See AuditFsyncPolicy for what each mode can lose.
-   * @default "interval" (from settings)
+   * @default "interval"
    */
   fsync: AuditFsyncPolicy;
   /**
    * With `fsync: "interval"`, the least time between two syncs.
-   * @default 100 (from settings)
+   * @default 100
    */
   fsyncIntervalMs: number;
   /**

@@ -1,5 +1,5 @@
 import { callerAbortError } from "../util/index.js";
-import { LocationRateLimitedError } from "../errors.js";
+import { LocationRateLimitedError } from "@podium-router/errors";
 import { FairShares } from "./fair-shares.js";
 import { TOKEN_EPSILON as EPS, type TokenBucket } from "./token-bucket.js";
 

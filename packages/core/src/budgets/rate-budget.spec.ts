@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRateBudgets } from "./rate-budget.js";
-import type { RateBudgetOptions, RateBudgets } from "./rate-budget.js";
+import type { RateBudgetOptions } from "./budget-options.js";
+import type { RateBudgets } from "./rate-budget.js";
 
 const T0 = 1_700_000_000_000;
 

@@ -4,8 +4,9 @@ import {
   InvalidConfigError,
   LocationRateLimitedError,
   UnknownLocationError,
-} from "../errors.js";
+} from "@podium-router/errors";
 import { callerAbortError } from "../util/index.js";
+import { DEFAULT_BUDGET_IDLE_MS, type BucketOptions, type RateBudgetOptions } from "./budget-options.js";
 import { NEWCOMER_RESERVE } from "./fair-shares.js";
 import { QuotaGroup, type BudgetMember } from "./quota-group.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -19,44 +20,6 @@ export interface BudgetSnapshot {
   quotaGroup: string;
 }
 
-
-/** A token bucket's size, as in settings `budgets.*`. */
-export interface BucketOptions {
-  /** Sustained rate: tokens added per minute. */
-  ratePerMinute: number;
-  /** Most tokens held at once: how many calls may go back to back. */
-  burst: number;
-}
-
-/** `settings.budgets`, camelCase; extra keys (e.g. `groupBy`) are ignored. */
-export interface RateBudgetOptions {
-  /**
-   * Each location's own bucket.
-   * @default { ratePerMinute: 120, burst: 20 } (from settings)
-   */
-  location: BucketOptions;
-  /**
-   * Each quota group's shared bucket, split fairly among its locations.
-   * @default { ratePerMinute: 300, burst: 30 } (Podium's documented 300/min per token)
-   */
-  upstream: BucketOptions;
-  /**
-   * Longest a call waits for a token; a call that would wait longer is refused at once.
-   * @default 2000 (from settings)
-   */
-  maxWaitMs: number;
-  /**
-   * Per-location replacements of `location`, by location_uid.
-   * @default {}
-   */
-  overrides?: Record<string, BucketOptions> | undefined;
-  /**
-   * A location that has not called for this long (and whose bucket is full) is forgotten: its share
-   * of the group goes back to the others and its state is freed. It gets a share again on its next call.
-   * @default 60000 (Podium's window is a minute; a location calling once a minute keeps its share)
-   */
-  idleMs?: number | undefined;
-}
 
 /** Injected for tests. */
 export interface RateBudgetDeps {
@@ -101,9 +64,6 @@ export interface RateBudgets {
   /** Clears every timer and refuses waiting calls; later calls are refused too. */
   close(): void;
 }
-
-/** Default for `idleMs`; see RateBudgetOptions. */
-export const DEFAULT_BUDGET_IDLE_MS = 60_000;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 

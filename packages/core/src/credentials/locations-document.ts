@@ -3,8 +3,8 @@
  * Parsing refuses anything doubtful with a message naming the file and the line or record, so a hand-edit
  * gone wrong stops the router instead of routing with a half-read registry.
  */
-import type { LocationRecord } from "./credential-store.js";
-import { CredentialError, InvalidConfigError } from "../errors.js";
+import type { LocationRecord, LocationRecordPatch } from "./credential-store.js";
+import { CredentialError, InvalidConfigError } from "@podium-router/errors";
 import { jsonErrorOffset } from "../util/index.js";
 import { parseSecretRef } from "./secret-ref.js";
 
@@ -125,6 +125,21 @@ export function checkLocationRecord(record: LocationRecord): LocationRecord {
   const uid = typeof record?.locationUid === "string" ? record.locationUid : undefined;
   const where = uid ? `location ${uid}` : "location record";
   return checkFields(record as unknown as Record<string, unknown>, where, uid, (field) => field, (detail) => new InvalidConfigError({ locationUid: uid }, detail));
+}
+
+/**
+ * `current` with `patch` applied, `updatedAt` set to now unless the patch names it, checked as a whole; the uid
+ * never changes. A patch key present with the value `undefined` clears an optional field (e.g. `verifiedAt`
+ * after a failed verification). Both stores apply updates through this one function.
+ */
+export function applyRecordPatch(current: LocationRecord, patch: LocationRecordPatch): LocationRecord {
+  const merged: Record<string, unknown> = { ...current, updatedAt: new Date().toISOString() };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === "locationUid") continue;
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  return checkLocationRecord({ ...(merged as unknown as LocationRecord), locationUid: current.locationUid });
 }
 
 function recordFromDisk(raw: unknown, file: string, index: number): LocationRecord {

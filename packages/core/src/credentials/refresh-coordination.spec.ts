@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CredentialStore, LocationRecord } from "./credential-store.js";
 import { createFileCredentialStore } from "./file/file-credential-store.js";
-import { UnknownLocationError } from "../errors.js";
+import { UnknownLocationError } from "@podium-router/errors";
 import { createLocationAuth } from "../oauth/location-auth.js";
 import type { LocationAuthOptions } from "../oauth/location-auth.js";
-import { RefreshTokenConflictError, refreshCoordinationFor } from "./refresh-coordination.js";
+import { RefreshTokenConflictError } from "@podium-router/errors";
+import { refreshCoordinationFor } from "./refresh-coordination.js";
 import type { RefreshCoordination } from "./refresh-coordination.js";
 
 const record: LocationRecord = {

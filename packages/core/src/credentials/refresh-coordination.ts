@@ -6,8 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { CredentialStore, LocationRecord } from "./credential-store.js";
-import { CredentialError, isCoreError } from "../errors.js";
-import type { CoreErrorContext } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 
 /**
  * How long one process may hold a location's refresh lock: a token request takes at most the upstream
@@ -70,31 +69,4 @@ export function refreshCoordinationFor(
     read: async () => (store.readRefreshTokenVersioned !== undefined ? store.readRefreshTokenVersioned(record) : { token: await store.readRefreshToken(record) }),
     write: (token, expectedVersion) => (expectedVersion === undefined ? store.writeRefreshToken(record, token) : store.writeRefreshToken(record, token, expectedVersion)),
   };
-}
-
-/** `reason` of RefreshTokenConflictError; matched by `isRefreshTokenConflict()` (not by prototype). */
-const CONFLICT = "refresh_token_version_conflict";
-
-/**
- * A version-checked refresh-token write found a newer token stored by another process (this one's lock had
- * expired). Nothing was written; the stored token is the one to use, so re-read it. Code ERR_LOC_CREDENTIAL.
- */
-export class RefreshTokenConflictError extends CredentialError {
-  readonly reason = CONFLICT;
-  readonly expectedVersion: number;
-  readonly storedVersion: number;
-
-  constructor(context: CoreErrorContext & { expectedVersion: number; storedVersion: number }) {
-    super(
-      context,
-      `the refresh token of location ${context.locationUid ?? "(unknown)"} was rotated by another router process (stored version ${context.storedVersion}, this write expected ${context.expectedVersion}); nothing was written, re-read the stored token`,
-    );
-    this.expectedVersion = context.expectedVersion;
-    this.storedVersion = context.storedVersion;
-  }
-}
-
-/** True for a RefreshTokenConflictError, from any copy of this module. */
-export function isRefreshTokenConflict(err: unknown): err is RefreshTokenConflictError {
-  return typeof err === "object" && err !== null && (err as { reason?: unknown }).reason === CONFLICT;
 }

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CredentialError } from "../errors.js";
+import { CredentialError } from "@podium-router/errors";
 
 /** A parsed secret reference. */
 export type SecretRef = { kind: "env"; name: string } | { kind: "file"; path: string };

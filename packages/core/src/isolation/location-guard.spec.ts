@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
-import type { CoreErrorCode } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
+import type { CoreErrorCode } from "@podium-router/errors";
 import { guardRequest, MAX_PATH_LENGTH } from "./location-guard.js";
 import type { GuardCall, GuardLocation } from "./location-guard.js";
 

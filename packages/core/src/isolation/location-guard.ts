@@ -1,5 +1,5 @@
-import { BadRequestError, LocationMismatchError } from "../errors.js";
-import type { CoreErrorContext } from "../errors.js";
+import { BadRequestError, LocationMismatchError } from "@podium-router/errors";
+import type { CoreErrorContext } from "@podium-router/errors";
 import { matchRoute } from "./podium-routes.js";
 
 /** The call as the caller sent it. */

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../util/index.js";
-import { BadRequestError, LocationAuthError, UpstreamUnavailableError } from "../errors.js";
+import { BadRequestError, LocationAuthError, UpstreamUnavailableError } from "@podium-router/errors";
+import { isLocationUid, isOrgSlug, LOCATION_UID_RULE } from "../ids.js";
 import { parseSecretRef, resolveSecretRef } from "../credentials/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 
@@ -66,9 +67,6 @@ const STATE_BYTES = 32;
 export const AGAIN = "run `podium-router onboard --authorize` again";
 /** An RFC 6749 error code; only these are echoed from Podium or the callback. @internal */
 export const OAUTH_ERROR_RE = /^[a-z_]{1,40}$/;
-// The same rules as onboarding.ts's batch check, applied before any URL is issued.
-const UID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const SCOPE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
@@ -81,11 +79,11 @@ export async function prepareAuthorization(
   env: Record<string, string | undefined>,
 ): Promise<{ authorizeUrl: string; state: string; ttlMs: number }> {
   const uid = request.locationUid;
-  if (!UID_RE.test(uid ?? "")) throw new BadRequestError({}, "location_uid must be 1-128 characters of [A-Za-z0-9._-]");
+  if (!isLocationUid(uid)) throw new BadRequestError({}, `location_uid must be ${LOCATION_UID_RULE}`);
   const fail = (detail: string): never => {
     throw new BadRequestError({ locationUid: uid }, detail);
   };
-  if (!SLUG_RE.test(request.orgSlug ?? "")) fail("org_slug must be lower-case letters, digits and dashes");
+  if (!isOrgSlug(request.orgSlug)) fail("org_slug must be lower-case letters, digits and dashes");
   parseSecretRef(request.clientIdRef, { label: "client_id_ref", locationUid: uid });
   parseSecretRef(request.clientSecretRef, { label: "client_secret_ref", locationUid: uid });
   let redirect: URL | undefined;

@@ -1,7 +1,7 @@
 import { createSandbox, defaultFixtureIds } from "@podium-router/podium-sandbox";
 import type { AddedGrant, Sandbox } from "@podium-router/podium-sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CredentialError } from "../errors.js";
+import { CredentialError } from "@podium-router/errors";
 import { createLocationAuth, withAuthRetry } from "./location-auth.js";
 import type { LocationAuth, LocationAuthOptions } from "./location-auth.js";
 import { createUpstreamClient } from "../upstream/upstream-client.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { waitFor } from "../util/index.js";
-import { CredentialError, LocationAuthError, UpstreamUnavailableError, isCoreError } from "../errors.js";
-import type { CoreError } from "../errors.js";
-import { isRefreshTokenConflict, type RefreshCoordination } from "../credentials/index.js";
+import { isRefreshTokenConflict, CredentialError, LocationAuthError, UpstreamUnavailableError, isCoreError } from "@podium-router/errors";
+import type { CoreError } from "@podium-router/errors";
+import type { RefreshCoordination } from "../credentials/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 
 /** What one location's auth needs. Built from that location's record alone, never from its org's. */
@@ -37,7 +37,7 @@ export interface LocationAuthOptions {
   now?: (() => number) | undefined;
 }
 
-export type LocationAuthState = "no_token" | "valid" | "expired" | "failed";
+export type AuthState = "no_token" | "valid" | "expired" | "failed";
 
 /** One location's OAuth access token: cached, refreshed once however many callers need it. */
 export interface LocationAuth {
@@ -45,7 +45,7 @@ export interface LocationAuth {
   getAccessToken(opts?: { signal?: AbortSignal | undefined; deadline?: number | undefined }): Promise<string>;
   /** The upstream said 401 for this token: drop it so the next getAccessToken refreshes (only if it is still the cached one). */
   invalidate(token: string): void;
-  state(): { authState: LocationAuthState; expiresAt?: number };
+  state(): { authState: AuthState; expiresAt?: number };
 }
 
 /**
@@ -96,7 +96,7 @@ class CachedLocationAuth implements LocationAuth {
     }
   }
 
-  state(): { authState: LocationAuthState; expiresAt?: number } {
+  state(): { authState: AuthState; expiresAt?: number } {
     if (this.#failure !== undefined) return { authState: "failed" };
     if (this.#expiresAt === undefined) return { authState: "no_token" };
     const authState = this.#token !== undefined && this.#now() < this.#freshUntil ? "valid" : "expired";

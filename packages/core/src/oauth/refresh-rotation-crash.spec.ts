@@ -28,7 +28,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createSandbox, type Sandbox } from "@podium-router/podium-sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
 import { createLocationRouter } from "../router/location-router.js";
 import { validateSettings, type Settings } from "../settings/settings.js";

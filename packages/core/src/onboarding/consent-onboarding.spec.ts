@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { createConsentOnboarding, type ConsentOnboarding } from "./consent-onboarding.js";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import type { AuthorizationRequest } from "../oauth/authorization-code-grant.js";
 import type { OnboardingResult } from "./onboarding.js";
 import { createLocationRouter, type LocationRouterHandle } from "../router/location-router.js";

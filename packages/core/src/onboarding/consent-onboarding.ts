@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { AGAIN, type AuthorizationCallback, type AuthorizationRequest, exchangeAuthorizationCode, OAUTH_ERROR_RE, type PendingAuthorization, prepareAuthorization, writeRefreshTokenFile } from "../oauth/index.js";
 import { type CredentialStore, resolveSecretRef } from "../credentials/index.js";
-import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError } from "../errors.js";
+import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError } from "@podium-router/errors";
 import type { OnboardingInput, OnboardingResult } from "./onboarding.js";
 import type { RecordAudit } from "../audit/index.js";
 import { newRequestId } from "../ids.js";

@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CredentialStore, LocationRecord } from "../credentials/credential-store.js";
-import { errorCatalog, isCoreError, type CoreErrorCode } from "../errors.js";
+import { errorCatalog, isCoreError, type CoreErrorCode } from "@podium-router/errors";
 import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
 import { createLocationAuth } from "../oauth/location-auth.js";
 import type { OnboardingInput, OnboardingResult } from "./onboarding.js";

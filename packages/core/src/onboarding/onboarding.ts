@@ -1,12 +1,12 @@
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { type CredentialStore, type LocationRecord, parseSecretRef, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
-import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeError, InternalError } from "../errors.js";
+import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeError, InternalError } from "@podium-router/errors";
 import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
 import { listAllLocations } from "../verification/index.js";
 import { mapConcurrent } from "../util/index.js";
 import type { RecordAudit } from "../audit/index.js";
-import { newRequestId } from "../ids.js";
+import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, newRequestId } from "../ids.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 
@@ -55,8 +55,6 @@ export interface OnboardingDeps {
   recordAudit: RecordAudit;
 }
 
-const UID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * Onboards locations with bounded concurrency, yielding one result per location as it finishes.
@@ -84,15 +82,15 @@ function validateBatch(inputs: readonly OnboardingInput[]): void {
   const seen = new Map<string, number>();
   inputs.forEach((input, i) => {
     const where = `locations[${i}]`;
-    if (!UID_RE.test(input.locationUid ?? "")) {
-      throw new BadRequestError({}, `${where}.location_uid must be 1-128 characters of [A-Za-z0-9._-]`);
+    if (!isLocationUid(input.locationUid)) {
+      throw new BadRequestError({}, `${where}.location_uid must be ${LOCATION_UID_RULE}`);
     }
     const first = seen.get(input.locationUid);
     if (first !== undefined) {
       throw new BadRequestError({ locationUid: input.locationUid }, `duplicate location_uid in locations[${first}] and ${where}; nothing was onboarded`);
     }
     seen.set(input.locationUid, i);
-    if (!SLUG_RE.test(input.orgSlug ?? "")) {
+    if (!isOrgSlug(input.orgSlug)) {
       throw new BadRequestError({ locationUid: input.locationUid }, `${where}.org_slug must be lower-case letters, digits and dashes`);
     }
     // parseSecretRef throws a CredentialError naming the field, never the value.

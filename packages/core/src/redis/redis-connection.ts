@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 // Loaded on first use: a router on the memory backend never pays ioredis' ~200 ms import.
 const requireLazy = createRequire(import.meta.url);
 import { createCircuitBreaker, type BreakerState, type CircuitBreaker } from "./circuit-breaker.js";
-import { BudgetUnavailableError } from "../errors.js";
+import { BudgetUnavailableError } from "@podium-router/errors";
 import { noopLogger, type CoreLogger } from "../util/index.js";
 import type { BreakerSettings, RedisStateSettings } from "./state-settings.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import type { RateBudgets } from "../budgets/rate-budget.js";
 import type { RedisConnection } from "./redis-connection.js";
 import { createRedisRateBudgets, type RedisRateBudgetOptions } from "./redis-rate-budgets.js";

@@ -7,7 +7,7 @@ import {
   isCoreError,
   LocationRateLimitedError,
   UnknownLocationError,
-} from "../errors.js";
+} from "@podium-router/errors";
 import { BUDGET_DECIDE_SCRIPT, BUDGET_PAUSE_SCRIPT } from "./redis-budget-script.js";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 import type { RedisDownSettings } from "./state-settings.js";

@@ -4,7 +4,7 @@ import type { CredentialStore, LocationRecord } from "../credentials/credential-
 import { createPgCredentialStore, type PgCredentialStore } from "../credentials/postgres/pg-credential-store.js";
 import type { RedisConnection } from "./redis-connection.js";
 import { createRedisRefreshLock, withRedisRefreshLock, type RedisRefreshLock } from "./redis-refresh-lock.js";
-import { isRefreshTokenConflict } from "../credentials/refresh-coordination.js";
+import { isRefreshTokenConflict } from "@podium-router/errors";
 import { absentNote, dropTestSchema, requirePostgres, requireRedis, TEST_POSTGRES_URL, testSchemaName } from "../testing/services.js";
 import { deleteKeys, testConnection, testRedisSettings, uniquePrefix } from "../testing/redis-test-state.js";
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { CredentialStore } from "../credentials/index.js";
-import { CredentialError, isCoreError } from "../errors.js";
+import { CredentialError, isCoreError } from "@podium-router/errors";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import { createLocationVerifier, type LocationVerifier, type VerifyTarget } from "../verification/location-verifier.js";
 import type { RedisConnection } from "./redis-connection.js";
 import { createRedisVerificationCache, withSharedVerificationCache } from "./redis-verification-cache.js";

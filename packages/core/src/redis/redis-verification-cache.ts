@@ -1,5 +1,5 @@
-import { LocationDeletedError, LocationNotInScopeError, isCoreError } from "../errors.js";
-import { type LocationVerifier, NEGATIVE_TTL_MS, type VerifierState, type VerifyOutcome, type VerifyTarget } from "../verification/index.js";
+import { LocationDeletedError, LocationNotInScopeError, isCoreError } from "@podium-router/errors";
+import { type LocationVerifier, NEGATIVE_TTL_MS, type VerificationState, type VerifyOutcome, type VerifyTarget } from "../verification/index.js";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 
 /** What one replica learned about a location, for the others. */
@@ -137,7 +137,7 @@ export function withSharedVerificationCache(inner: LocationVerifier, cache: Shar
       const own = inner.peek(locationUid);
       const m = fresh(locationUid);
       if (m === undefined || (own.state !== "unverified" && (own.expiresAt ?? 0) >= m.expiresAt)) return own;
-      const out: { state: VerifierState; verifiedAt?: number; expiresAt?: number } = { state: m.entry.state, expiresAt: m.expiresAt };
+      const out: { state: VerificationState; verifiedAt?: number; expiresAt?: number } = { state: m.entry.state, expiresAt: m.expiresAt };
       if (m.entry.verifiedAt !== undefined) out.verifiedAt = m.entry.verifiedAt;
       return out;
     },

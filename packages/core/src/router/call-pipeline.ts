@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { endpointOf, type RecordAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
-import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "../errors.js";
+import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
 import { newRequestId, validateRequestId } from "../ids.js";
 import { guardRequest, type GuardedRequest } from "../isolation/index.js";
 import { withAuthRetry } from "../oauth/index.js";

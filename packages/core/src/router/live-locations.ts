@@ -1,6 +1,6 @@
 import type { RateBudgets } from "../budgets/index.js";
 import type { CredentialStore, LocationRecord } from "../credentials/index.js";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import type { LocationAuth } from "../oauth/index.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";

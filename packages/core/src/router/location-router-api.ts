@@ -4,10 +4,11 @@
  * plain objects to and from the protobuf messages.
  */
 import type { AuditQuery, AuditRecord } from "../audit/index.js";
-import type { AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "../oauth/index.js";
+import type { AuthorizationCallback, AuthorizationRequest, AuthState, PendingAuthorization } from "../oauth/index.js";
 import type { OnboardingInput, OnboardingOptions, OnboardingResult } from "../onboarding/index.js";
 import type { BudgetSnapshot } from "../budgets/index.js";
 import type { LocationState } from "../credentials/index.js";
+import type { VerificationState } from "../verification/index.js";
 
 /** One Podium API call for one location. */
 export interface RoutedCall {
@@ -44,8 +45,6 @@ export interface RoutedResponse {
   latencyMs: number;
 }
 
-export type VerificationState = "unverified" | "verified" | "not_in_scope" | "deleted";
-export type AuthState = "no_token" | "valid" | "expired" | "failed";
 
 /** A registered location as listed. */
 export interface LocationSummary {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
 
 const cs = defaultFixtureIds.coastalSmiles;

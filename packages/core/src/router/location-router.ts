@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { buildAuditRecord, createAuditLog, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
-import { InternalError, LocationDeletedError, UnknownLocationError } from "../errors.js";
+import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
 import { createConsentOnboarding, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
 import type { Settings } from "../settings/index.js";

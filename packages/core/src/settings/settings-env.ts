@@ -13,7 +13,7 @@
  * Overrides apply in name order, so a section (…__LOCATION) applies before one of its keys (…__LOCATION__BURST).
  */
 import { parse } from "yaml";
-import { InvalidConfigError } from "../errors.js";
+import { InvalidConfigError } from "@podium-router/errors";
 
 /** Prefix of every settings environment variable. */
 export const ENV_PREFIX = "PODIUM_ROUTER_";

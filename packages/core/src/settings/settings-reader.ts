@@ -1,16 +1,20 @@
-import { InvalidConfigError } from "../errors.js";
+import { InvalidConfigError } from "@podium-router/errors";
 
 /**
  * Reads one mapping of the settings file, key by key, and refuses keys nobody read. Each read names
- * the dotted key and the rule when it fails (`budgets.location.burst must be an integer >= 1`).
- * @internal
+ * the dotted key, the rule and, for an environment override, the variable when it fails
+ * (`budgets.location.burst must be an integer >= 1 (set by PODIUM_ROUTER_BUDGETS__LOCATION__BURST)`).
+ * The one settings toolkit: the core reads its sections with it, the server its `server` section.
  */
 export interface SectionReader {
   /** The dotted path of this mapping ("" at the top). */
   readonly path: string;
-  int(key: string, fallback: number, min: number, max?: number): number;
-  /** A non-empty string (or "" when `allowEmpty`). */
-  string(key: string, fallback: string, opts?: { allowEmpty?: boolean; pattern?: RegExp; rule?: string }): string;
+  /** An integer in [min, max]; with `digitString`, a string of digits counts as its number too. */
+  int(key: string, fallback: number, min: number, max?: number, opts?: { digitString?: boolean }): number;
+  /** A non-empty string (or "" when `allowEmpty`); with `trim`, surrounding white space is dropped first. */
+  string(key: string, fallback: string, opts?: { allowEmpty?: boolean; trim?: boolean; pattern?: RegExp; rule?: string }): string;
+  /** true or false (also as the strings "true" and "false"). */
+  bool(key: string, fallback: boolean): boolean;
   /** An http(s) URL without credentials, query or fragment, returned without a trailing slash; "" when `allowEmpty`. */
   url(key: string, fallback: string, opts?: { allowEmpty?: boolean }): string;
   oneOf<T extends string>(key: string, fallback: T, values: readonly T[]): T;
@@ -18,6 +22,8 @@ export interface SectionReader {
   section(key: string): SectionReader;
   /** Marks `key` as known and returns its raw value (for maps keyed by data, e.g. location uids). */
   raw(key: string): unknown;
+  /** Throws InvalidConfigError for `key` (relative to this mapping) and `rule`, naming the variable that set it. */
+  fail(key: string, rule: string): never;
   /** Throws for any key that was never read, with a hint for renamed and misspelt keys. */
   done(): void;
 }
@@ -50,12 +56,21 @@ const RENAMED: Readonly<Record<string, string>> = {
   "credentials.store": "credentials.backend",
   "credentials.file": "credentials.path",
   "onboarding.parallelism": "onboarding.concurrency",
+  "server.address": "server.host",
+  "server.listen": "server.host and server.port",
+  "server.max_body_bytes": "server.max_request_bytes",
+  "server.shutdown_timeout_ms": "server.shutdown_grace_ms",
+  "server.keys": "server.api_keys",
+  "server.callback_url": "server.public_url",
+  "server.redirect_uri": "server.public_url",
+  "server.tls.cert": "server.tls.cert_file",
+  "server.tls.key": "server.tls.key_file",
 };
 
 /** Largest delay a Node timer honours (2^31 - 1 ms); a larger value would fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-/** Creates the reader for `value`, a mapping (or absent) at `path`. @internal */
+/** Creates the reader for `value`, a mapping (or absent) at `path`; `originOf` names where an overridden key came from. */
 export function createSectionReader(value: unknown, path: string, originOf: OriginOf = () => undefined): SectionReader {
   const at = (key: string): string => (path === "" ? key : `${path}.${key}`);
   const fail = (dotted: string, rule: string): never => {
@@ -76,9 +91,10 @@ export function createSectionReader(value: unknown, path: string, originOf: Orig
 
   return {
     path,
-    int(key, fallback, min, max = Number.MAX_SAFE_INTEGER) {
-      const v = get(key);
-      if (v === undefined) return fallback;
+    int(key, fallback, min, max = Number.MAX_SAFE_INTEGER, opts = {}) {
+      const raw = get(key);
+      if (raw === undefined) return fallback;
+      const v = opts.digitString && typeof raw === "string" && /^\d{1,15}$/.test(raw.trim()) ? Number(raw) : raw;
       if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
         const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
         fail(at(key), `must be an integer ${range}${got(v)}`);
@@ -86,8 +102,9 @@ export function createSectionReader(value: unknown, path: string, originOf: Orig
       return v as number;
     },
     string(key, fallback, opts = {}) {
-      const v = get(key);
-      if (v === undefined) return fallback;
+      const raw = get(key);
+      if (raw === undefined) return fallback;
+      const v = opts.trim && typeof raw === "string" ? raw.trim() : raw;
       if (typeof v !== "string" || (v === "" && !opts.allowEmpty)) return fail(at(key), "must be a non-empty string");
       if (opts.pattern && !opts.pattern.test(v)) fail(at(key), `${opts.rule ?? `must match ${opts.pattern}`}${got(v)}`);
       return v;
@@ -110,6 +127,13 @@ export function createSectionReader(value: unknown, path: string, originOf: Orig
       }
       return u.href.endsWith("/") ? u.href.slice(0, -1) : u.href;
     },
+    bool(key, fallback) {
+      const v = get(key);
+      if (v === undefined) return fallback;
+      if (v === true || v === "true") return true;
+      if (v === false || v === "false") return false;
+      return fail(at(key), `must be true or false${got(v)}`);
+    },
     oneOf(key, fallback, values) {
       const v = get(key);
       if (v === undefined) return fallback;
@@ -121,6 +145,9 @@ export function createSectionReader(value: unknown, path: string, originOf: Orig
     },
     raw(key) {
       return get(key);
+    },
+    fail(key, rule) {
+      return fail(at(key), rule);
     },
     done() {
       for (const key of Object.keys(obj)) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import { defaultSettings, loadSettings, validateSettings } from "./settings.js";
 import type { Settings } from "./settings.js";
 
@@ -249,7 +249,7 @@ describe("loadSettings()", () => {
 
   it("returns the defaults when the default file is absent", async () => {
     const loaded = await loadSettings({ cwd: dir, env: {} });
-    expect(loaded).toEqual({ settings: defaultSettings, raw: {}, path: undefined });
+    expect(loaded).toEqual({ settings: defaultSettings, raw: {}, path: undefined, originOf: expect.any(Function) });
   });
 
   it("reads config/settings.yaml under the working directory by default", async () => {

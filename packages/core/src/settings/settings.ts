@@ -7,7 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { InvalidConfigError } from "../errors.js";
+import { InvalidConfigError } from "@podium-router/errors";
+import { isLocationUid, LOCATION_UID_RULE } from "../ids.js";
 import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings-env.js";
 import { readCredentialsSettings } from "./credentials-section.js";
 import type { CredentialsSettings } from "../credentials/index.js";
@@ -15,49 +16,41 @@ import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
 import type { StateSettings } from "../redis/index.js";
+import {
+  DEFAULT_AUDIT_FSYNC,
+  DEFAULT_AUDIT_FSYNC_INTERVAL_MS,
+  DEFAULT_AUDIT_PATH,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  type AuditLogOptions,
+} from "../audit/index.js";
+import {
+  DEFAULT_GROUP_BY,
+  DEFAULT_LOCATION_BUDGET,
+  DEFAULT_MAX_WAIT_MS,
+  DEFAULT_UPSTREAM_BUDGET,
+  type BucketOptions,
+  type RateBudgetOptions,
+} from "../budgets/index.js";
+import {
+  DEFAULT_BASE_URL,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_CONNECTIONS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_PODIUM_VERSION,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_RETRY_MAX_ATTEMPTS,
+  DEFAULT_RETRY_MAX_DELAY_MS,
+  type UpstreamClientOptions,
+  type UpstreamRetryOptions,
+} from "../upstream/index.js";
 
-/** Podium's production API origin. */
-export const DEFAULT_BASE_URL = "https://api.podium.com";
-/** Pinned so a new Podium API version never changes responses under us; the version of the OpenAPI files. */
-export const DEFAULT_PODIUM_VERSION = "2021.04.01";
-/** 5 s: a TCP+TLS handshake to Podium takes well under a second; longer means the path is broken. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-/** 15 s: Podium answers in well under a second; a slower answer is better reported than awaited. */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
-/** 15 s between body chunks, for the same reason. */
-export const DEFAULT_BODY_TIMEOUT_MS = 15_000;
-/** 64 sockets: 300 calls/min per token needs few; 64 covers many tokens in parallel without exhausting fds. */
-export const DEFAULT_CONNECTIONS = 64;
-/** 30 s: reuse sockets across bursts, below common load-balancer idle timeouts (60 s). */
-export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
-/** 3 attempts for GET/HEAD only: two retries ride out a blip; writes are never retried (not idempotent). */
-export const DEFAULT_RETRY_MAX_ATTEMPTS = 3;
-/** 100 ms first backoff ceiling, doubled per attempt with full jitter. */
-export const DEFAULT_RETRY_BASE_DELAY_MS = 100;
-/** 2 s cap per backoff, so a retried GET still answers within a typical caller deadline. */
-export const DEFAULT_RETRY_MAX_DELAY_MS = 2_000;
-/** 1 MiB: Podium's JSON bodies are far smaller; the limit bounds memory per call. */
-export const DEFAULT_MAX_REQUEST_BODY_BYTES = 1_048_576;
 /** 1 h: scope changes in Podium are rare, and a Podium 403 forces re-verification sooner. */
 export const DEFAULT_VERIFICATION_TTL_SECONDS = 3_600;
 /** 60 s: refresh a token this long before it expires, so no call races the expiry. */
 export const DEFAULT_OAUTH_EXPIRY_MARGIN_SECONDS = 60;
-/** 120/min, burst 20 per location: less than half the token's 300/min, so no one location starves the others. */
-export const DEFAULT_LOCATION_BUDGET = Object.freeze({ ratePerMinute: 120, burst: 20 });
-/** 300/min, burst 30 per quota group: Podium's documented limit per token. */
-export const DEFAULT_UPSTREAM_BUDGET = Object.freeze({ ratePerMinute: 300, burst: 30 });
-/** Locations sharing a credential share Podium's per-token quota. */
-export const DEFAULT_GROUP_BY: QuotaGroupBy = "credential";
-/** 2 s: wait this long for a budget token before refusing with retryAfterMs, instead of queueing unboundedly. */
-export const DEFAULT_MAX_WAIT_MS = 2_000;
-/** Relative to the working directory, under the git-ignored state/ folder. */
-export const DEFAULT_AUDIT_PATH = "state/audit/audit.jsonl";
-/** fsync in batches: at most 100 ms of audit lines lost on power failure, at a fraction of the cost of always. */
-export const DEFAULT_AUDIT_FSYNC: FsyncPolicy = "interval";
-/** 100 ms between fsyncs under the interval policy. */
-export const DEFAULT_AUDIT_FSYNC_INTERVAL_MS = 100;
-/** 0: keep every rotated audit file; compliance decides how long, not a default. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 0;
 /** 8 locations onboarded at once: fast for hundreds of locations, gentle on Podium's token endpoint. */
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
 /** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
@@ -65,64 +58,12 @@ export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
 export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 
-/** Quota groups share one upstream bucket: by credential (token), organization, or each location alone. */
-export type QuotaGroupBy = "credential" | "org" | "location";
-/** When the audit log fsyncs: after every batch, on a timer, or never (the OS decides). */
-export type FsyncPolicy = "always" | "interval" | "never";
-
-/** GET/HEAD retry policy, as data (`upstream.retry`). */
-export interface RetrySettings {
-  /** Attempts in total, the first included; 1 disables retries. @default 3 */
-  maxAttempts: number;
-  /** First backoff ceiling in ms; doubles per attempt, full jitter. @default 100 */
-  baseDelayMs: number;
-  /** Cap of any backoff in ms; must be >= baseDelayMs. @default 2000 */
-  maxDelayMs: number;
-}
-
-/** How to reach Podium (`upstream`). */
-export interface UpstreamSettings {
-  /** Podium's origin (no trailing slash); dev mode points it at the bundled sandbox. @default "https://api.podium.com" */
-  baseUrl: string;
-  /** OAuth token endpoint. @default `<baseUrl>/oauth/token` (settings: `token_url: ""`) */
-  tokenUrl: string;
-  /** Sent as `podium-version` on every call. @default "2021.04.01" */
-  podiumVersion: string;
-  /** @default 5000 */
-  connectTimeoutMs: number;
-  /** @default 15000 */
-  headersTimeoutMs: number;
-  /** @default 15000 */
-  bodyTimeoutMs: number;
-  /** undici pool size. @default 64 */
-  connections: number;
-  /** @default 30000 */
-  keepAliveTimeoutMs: number;
-  /** GET/HEAD only. @default { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000 } */
-  retry: RetrySettings;
-  /** Larger request bodies are refused before sending. @default 1048576 */
-  maxRequestBodyBytes: number;
-}
-
-/** A token bucket: sustained rate and burst. */
-export interface BudgetRate {
-  ratePerMinute: number;
-  burst: number;
-}
-
-/** Per-location rate budgets under a shared bucket per quota group (`budgets`). */
-export interface BudgetSettings {
-  /** Each location's bucket. @default { ratePerMinute: 120, burst: 20 } */
-  location: BudgetRate;
-  /** Each quota group's shared bucket. @default { ratePerMinute: 300, burst: 30 } */
-  upstream: BudgetRate;
-  /** @default "credential" */
-  groupBy: QuotaGroupBy;
-  /** Longest wait for a budget token before refusing. @default 2000 */
-  maxWaitMs: number;
-  /** Per-location replacements of `location`, keyed by location_uid; missing fields come from `location`. @default {} */
-  overrides: Record<string, BudgetRate>;
-}
+/**
+ * A section owned by a component: exactly that component's options, every default filled in, without the
+ * hooks only code can set (test clocks, dispatchers, callbacks). The defaults are named and documented once,
+ * on the component's options.
+ */
+export type Section<Options, Hooks extends keyof Options = never> = Required<Omit<Options, Hooks>>;
 
 /** Sections owned by other components, passed through as parsed (snake_case, unvalidated). */
 export interface SettingsExtras {
@@ -132,7 +73,7 @@ export interface SettingsExtras {
 
 /** Every setting, camelCase, fully populated. */
 export interface Settings {
-  upstream: UpstreamSettings;
+  upstream: Section<UpstreamClientOptions, "dispatcher" | "random">;
   verification: {
     /** How long a successful GET /v4/locations verification stays valid; 0 verifies on every call. @default 3600 */
     ttlSeconds: number;
@@ -141,19 +82,8 @@ export interface Settings {
     /** Refresh an access token this long before it expires. @default 60 */
     expiryMarginSeconds: number;
   };
-  budgets: BudgetSettings;
-  audit: {
-    /** JSONL file, relative to the working directory. @default "state/audit/audit.jsonl" */
-    path: string;
-    /** @default "interval" */
-    fsync: FsyncPolicy;
-    /** @default 100 */
-    fsyncIntervalMs: number;
-    /** The SQLite index of the audit files (a cache, rebuilt if deleted). @default `${path}.index.sqlite` */
-    indexPath: string;
-    /** Rotated audit files last written more than this many days ago are removed; 0 keeps them all. @default 0 */
-    retentionDays: number;
-  };
+  budgets: Section<RateBudgetOptions, "idleMs">;
+  audit: Section<Pick<AuditLogOptions, "path" | "fsync" | "fsyncIntervalMs" | "indexPath" | "retentionDays">>;
   onboarding: {
     /** Locations onboarded at once. @default 8 */
     concurrency: number;
@@ -172,8 +102,6 @@ export interface Settings {
 
 // `YYYY.MM.DD`, the form of Podium's dated versions.
 const PODIUM_VERSION = /^\d{4}\.\d{2}\.\d{2}$/;
-// A location uid as a map key: what Podium issues (UUIDs) and what request ids allow, nothing path-like.
-const UID_KEY = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Checks a parsed settings document (snake_case) and returns it camelCase with every default filled in.
@@ -189,7 +117,7 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   const up = root.section("upstream");
   const baseUrl = up.url("base_url", DEFAULT_BASE_URL);
   const retryIn = up.section("retry");
-  const retry: RetrySettings = {
+  const retry: UpstreamRetryOptions = {
     maxAttempts: retryIn.int("max_attempts", DEFAULT_RETRY_MAX_ATTEMPTS, 1, 10),
     baseDelayMs: retryIn.int("base_delay_ms", DEFAULT_RETRY_BASE_DELAY_MS, 0, MAX_TIMER_MS),
     maxDelayMs: retryIn.int("max_delay_ms", DEFAULT_RETRY_MAX_DELAY_MS, 0, MAX_TIMER_MS),
@@ -198,7 +126,7 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
     throw new InvalidConfigError({}, "upstream.retry.max_delay_ms must be >= upstream.retry.base_delay_ms");
   }
   retryIn.done();
-  const upstream: UpstreamSettings = {
+  const upstream: Settings["upstream"] = {
     baseUrl,
     tokenUrl: up.url("token_url", "", { allowEmpty: true }) || `${baseUrl}/oauth/token`,
     podiumVersion: up.string("podium_version", DEFAULT_PODIUM_VERSION, { pattern: PODIUM_VERSION, rule: "must be a dated version like 2021.04.01" }),
@@ -220,22 +148,22 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   oa.done();
 
   const bu = root.section("budgets");
-  const rate = (r: ReturnType<typeof bu.section>, fallback: BudgetRate): BudgetRate => {
+  const rate = (r: ReturnType<typeof bu.section>, fallback: BucketOptions): BucketOptions => {
     const out = { ratePerMinute: r.int("rate_per_minute", fallback.ratePerMinute, 1), burst: r.int("burst", fallback.burst, 1) };
     r.done();
     return out;
   };
   const location = rate(bu.section("location"), DEFAULT_LOCATION_BUDGET);
   const overridesIn = bu.section("overrides");
-  const overrides: Record<string, BudgetRate> = {};
+  const overrides: Record<string, BucketOptions> = {};
   for (const uid of Object.keys((bu.raw("overrides") ?? {}) as object)) {
-    if (!UID_KEY.test(uid)) {
-      throw new InvalidConfigError({}, `budgets.overrides.${JSON.stringify(uid.slice(0, 40))} must be keyed by a location uid (1-128 of A-Z a-z 0-9 . _ -)`);
+    if (!isLocationUid(uid)) {
+      throw new InvalidConfigError({}, `budgets.overrides.${JSON.stringify(uid.slice(0, 40))} must be keyed by a location uid (${LOCATION_UID_RULE})`);
     }
     overrides[uid] = rate(overridesIn.section(uid), location);
   }
   overridesIn.done();
-  const budgets: BudgetSettings = {
+  const budgets: Settings["budgets"] = {
     location,
     upstream: rate(bu.section("upstream"), DEFAULT_UPSTREAM_BUDGET),
     groupBy: bu.oneOf("group_by", DEFAULT_GROUP_BY, ["credential", "org", "location"]),
@@ -261,7 +189,7 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   };
   ob.done();
   const cr = root.section("credentials");
-  const credentials = readCredentialsSettings(cr, originOf);
+  const credentials = readCredentialsSettings(cr);
   cr.done();
 
   const state = readStateSettings(root.section("state"));
@@ -291,6 +219,8 @@ export interface LoadedSettings {
   raw: Record<string, unknown>;
   /** The file read, or undefined when the default file was absent. */
   path: string | undefined;
+  /** The environment variable that set a dotted key, if one did: the server names it in `server.*` errors. */
+  originOf: OriginOf;
 }
 
 /**
@@ -314,8 +244,9 @@ export async function loadSettings(opts: LoadSettingsOptions = {}): Promise<Load
   }
   const doc = text === undefined ? {} : parseYaml(text, file);
   const { raw, origins } = applyEnvOverrides(doc, env);
-  const settings = validate(raw, originLookup(origins));
-  return { settings, raw, path: text === undefined ? undefined : file };
+  const originOf = originLookup(origins);
+  const settings = validate(raw, originOf);
+  return { settings, raw, path: text === undefined ? undefined : file, originOf };
 }
 
 function parseYaml(text: string, file: string): Record<string, unknown> {

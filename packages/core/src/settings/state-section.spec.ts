@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCoreError } from "../errors.js";
+import { isCoreError } from "@podium-router/errors";
 import { loadSettings, validateSettings } from "./settings.js";
 
 function configError(raw: unknown): string {

@@ -1,5 +1,4 @@
 /** The `state` section of the settings (see state-settings.ts for what each key means). */
-import { InvalidConfigError } from "../errors.js";
 import type { SectionReader } from "./settings-reader.js";
 import { MAX_TIMER_MS } from "./settings-reader.js";
 import {
@@ -29,7 +28,7 @@ const REDIS_URL_RULE = "must be a redis:// or rediss:// URL";
 export function readStateSettings(st: SectionReader): StateSettings {
   const backend = st.oneOf("backend", DEFAULT_STATE_BACKEND, ["memory", "redis"]);
   const rd = st.section("redis");
-  const url = readRedisUrl(rd, `${st.path}.redis.url`);
+  const url = readRedisUrl(rd);
   const redis: RedisStateSettings = {
     url,
     keyPrefix: rd.string("key_prefix", DEFAULT_REDIS_KEY_PREFIX, { pattern: /^[^\s{}]{1,64}$/, rule: "must be 1-64 characters without spaces or braces" }),
@@ -54,7 +53,7 @@ export function readStateSettings(st: SectionReader): StateSettings {
   return { backend, redis, redisDown, breaker };
 }
 
-function readRedisUrl(rd: SectionReader, dotted: string): string {
+function readRedisUrl(rd: SectionReader): string {
   const v = rd.raw("url");
   if (v === undefined || v === null) return DEFAULT_REDIS_URL;
   let ok = false;
@@ -66,6 +65,6 @@ function readRedisUrl(rd: SectionReader, dotted: string): string {
       ok = false;
     }
   }
-  if (!ok) throw new InvalidConfigError({}, `${dotted} ${REDIS_URL_RULE}`);
+  if (!ok) rd.fail("url", REDIS_URL_RULE);
   return v as string;
 }

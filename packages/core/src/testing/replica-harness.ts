@@ -117,7 +117,9 @@ async function startOne(index: number, opts: ReplicaOptions, files: { rt: string
   const configPath = join(dir, "config.json");
   await writeFile(configPath, JSON.stringify({ settings }));
 
-  const child: ChildProcess = fork(CHILD, [configPath], { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  // No inherited execArgv: the test runner's `--conditions @podium-router/source` would send the built core's
+  // workspace imports (@podium-router/errors) to TypeScript sources a plain node cannot load.
+  const child: ChildProcess = fork(CHILD, [configPath], { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   child.stdout?.on("data", () => undefined);

@@ -4,7 +4,8 @@ import { createSandbox, defaultFixtureIds } from "@podium-router/podium-sandbox"
 import type { Sandbox } from "@podium-router/podium-sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createUpstreamClient } from "./upstream-client.js";
-import type { UpstreamClient, UpstreamClientOptions } from "./upstream-client.js";
+import type { UpstreamClient } from "./upstream-client.js";
+import type { UpstreamClientOptions } from "./upstream-options.js";
 
 const ids = defaultFixtureIds.coastalSmiles;
 const PODIUM_VERSION = "2021.04.01";

@@ -2,44 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
 import { type CallSignal, linkCallSignal } from "../util/index.js";
-import { UpstreamUnavailableError } from "../errors.js";
+import { UpstreamUnavailableError } from "@podium-router/errors";
 import { isRetryableUpstreamError, upstreamErrorFrom } from "./upstream-errors.js";
-
-/** Backoff for GET/HEAD retries, declared as data (settings `upstream.retry`). */
-export interface UpstreamRetryOptions {
-  /** Total attempts for a GET or HEAD, the first included; 1 disables retries. */
-  maxAttempts: number;
-  /** First backoff ceiling; doubles per attempt, with full jitter. */
-  baseDelayMs: number;
-  /** Upper bound of any single backoff. */
-  maxDelayMs: number;
-}
-
-/** How to reach Podium: `settings.upstream` plus test hooks. */
-export interface UpstreamClientOptions {
-  /** Podium's origin, e.g. `https://api.podium.com`; paths are `/v4/...`. */
-  baseUrl: string;
-  /** Sent as `podium-version` on every call, so a new Podium version never changes responses under us. */
-  podiumVersion: string;
-  connectTimeoutMs: number;
-  /** Time to wait for response headers. */
-  headersTimeoutMs: number;
-  /** Time allowed between body chunks. */
-  bodyTimeoutMs: number;
-  /** undici pool size per origin. */
-  connections: number;
-  /** Idle keep-alive sockets are closed after this long. */
-  keepAliveTimeoutMs: number;
-  retry: UpstreamRetryOptions;
-  /**
-   * Send everything through this dispatcher (e.g. a MockAgent) instead of the client's own pools.
-   * It is the caller's: `close()` leaves it open.
-   * @default undefined: one undici Pool per origin
-   */
-  dispatcher?: Dispatcher | undefined;
-  /** Source of jitter, for tests. @default Math.random */
-  random?: (() => number) | undefined;
-}
+import type { UpstreamClientOptions } from "./upstream-options.js";
 
 /** One call to Podium. */
 export interface UpstreamRequest {

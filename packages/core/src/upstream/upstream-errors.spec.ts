@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LocationAuthError } from "../errors.js";
+import { LocationAuthError } from "@podium-router/errors";
 import { isRetryableUpstreamError, upstreamErrorFrom, upstreamFailureByCode } from "./upstream-errors.js";
 
 /** An error shaped like undici's: a code, and a message that (in a bad world) echoes request data. */

@@ -1,5 +1,5 @@
-import { DeadlineExceededError, UpstreamUnavailableError, isCoreError } from "../errors.js";
-import type { CoreError } from "../errors.js";
+import { DeadlineExceededError, UpstreamUnavailableError, isCoreError } from "@podium-router/errors";
+import type { CoreError } from "@podium-router/errors";
 
 /** How one transport failure is reported and whether an idempotent request may be sent again. */
 interface UpstreamFailure {

@@ -1,5 +1,5 @@
-import { DeadlineExceededError, isCoreError } from "../errors.js";
-import type { CoreError } from "../errors.js";
+import { DeadlineExceededError, isCoreError } from "@podium-router/errors";
+import type { CoreError } from "@podium-router/errors";
 
 /** Who the call is for, attached to the DeadlineExceededError raised when it is cut short. */
 export interface CallSignalContext {

@@ -1,5 +1,5 @@
-import { LocationAuthError, LocationRateLimitedError, UpstreamUnavailableError } from "../errors.js";
-import type { CoreError } from "../errors.js";
+import { LocationAuthError, LocationRateLimitedError, UpstreamUnavailableError } from "@podium-router/errors";
+import type { CoreError } from "@podium-router/errors";
 import { type LocationAuth, withAuthRetry } from "../oauth/index.js";
 import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
 

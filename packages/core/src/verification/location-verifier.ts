@@ -1,5 +1,5 @@
-import { LocationDeletedError, LocationNotInScopeError } from "../errors.js";
-import type { CoreError } from "../errors.js";
+import { LocationDeletedError, LocationNotInScopeError } from "@podium-router/errors";
+import type { CoreError } from "@podium-router/errors";
 import type { ListedLocation } from "./location-listing.js";
 import { SingleFlight } from "../util/index.js";
 
@@ -25,14 +25,14 @@ export interface VerifyOutcome {
   organizationUid?: string | undefined;
 }
 
-export type VerifierState = "unverified" | "verified" | "not_in_scope" | "deleted";
+export type VerificationState = "unverified" | "verified" | "not_in_scope" | "deleted";
 
 /** Pre-flight verification: is this location in its own credential's GET /v4/locations? */
 export interface LocationVerifier {
   /** Resolves when verified (cached within TTL unless force); throws LocationNotInScopeError or LocationDeletedError. */
   verify(target: VerifyTarget, opts?: { force?: boolean | undefined; signal?: AbortSignal | undefined }): Promise<VerifyOutcome>;
   /** What the cache knows, without asking Podium; an expired entry reads "unverified". */
-  peek(locationUid: string): { state: VerifierState; verifiedAt?: number; expiresAt?: number };
+  peek(locationUid: string): { state: VerificationState; verifiedAt?: number; expiresAt?: number };
   /** Drops the location's cache entry (e.g. on removal). */
   forget(locationUid: string): void;
 }
@@ -98,7 +98,7 @@ class CachingLocationVerifier implements LocationVerifier {
     return this.#locationFlights.run(uid, (signal) => this.#check(target, force, signal), opts.signal, { locationUid: uid });
   }
 
-  peek(locationUid: string): { state: VerifierState; verifiedAt?: number; expiresAt?: number } {
+  peek(locationUid: string): { state: VerificationState; verifiedAt?: number; expiresAt?: number } {
     const entry = this.#entries.get(locationUid);
     if (entry === undefined) return { state: "unverified" };
     const state = this.#now() < entry.expiresAt ? entry.state : "unverified";

@@ -27,12 +27,12 @@ function records(n: number): AuditRecord[] {
 
 describe("createAuditIndex() in a worker thread", () => {
   let dir: string;
-  let built: typeof import("../../index.js");
+  let built: typeof import("./audit-index.js");
 
   beforeAll(async () => {
     // The worker thread runs compiled code (a worker cannot use vitest's TypeScript), so build it.
     await buildCore();
-    built = (await import(pathToFileURL(join(REPO_ROOT, "packages/core/dist/index.js")).href)) as typeof import("../../index.js");
+    built = (await import(pathToFileURL(join(REPO_ROOT, "packages/core/dist/audit/sqlite-index/audit-index.js")).href)) as typeof import("./audit-index.js");
     dir = await mkdtemp(join(tmpdir(), "audit-index-worker-"));
   }, 180_000);
   afterAll(async () => {

@@ -9,8 +9,8 @@ import { dirname, resolve } from "node:path";
 import { writeFileAtomic } from "../../util/index.js";
 import { tryFileLock, type FileLock } from "./file-lock.js";
 import type { CredentialStore, LocationRecord, LocationRecordPatch } from "../credential-store.js";
-import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "../../errors.js";
-import { checkLocationRecord, parseLocationsDocument, serializeLocationsDocument } from "../locations-document.js";
+import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "@podium-router/errors";
+import { applyRecordPatch, checkLocationRecord, parseLocationsDocument, serializeLocationsDocument } from "../locations-document.js";
 import { describeReadError } from "../secret-ref.js";
 
 /** Where the locations file lives unless settings say otherwise (`credentials.path`). */
@@ -118,14 +118,7 @@ class FileCredentialStore implements CredentialStore {
     return this.#mutate((records) => {
       const current = records.get(locationUid);
       if (!current) throw new UnknownLocationError({ locationUid });
-      const merged: Record<string, unknown> = { ...current, updatedAt: new Date().toISOString() };
-      for (const [key, value] of Object.entries(patch)) {
-        if (key === "locationUid") continue;
-        // An explicit undefined clears an optional field (e.g. verifiedAt after a failed verification).
-        if (value === undefined) delete merged[key];
-        else merged[key] = value;
-      }
-      const next = checkLocationRecord({ ...(merged as unknown as LocationRecord), locationUid });
+      const next = applyRecordPatch(current, patch);
       return { result: { ...next }, next: new Map(records).set(locationUid, next) };
     });
   }

@@ -4,8 +4,8 @@
  * @internal
  */
 import type { Pool, PoolClient } from "pg";
-import { CredentialError, InternalError, isCoreError } from "../../errors.js";
-import type { CoreError } from "../../errors.js";
+import { CredentialError, InternalError, isCoreError } from "@podium-router/errors";
+import type { CoreError } from "@podium-router/errors";
 
 /** The schema version this build creates; a database at a newer version is refused, older ones are migrated. */
 export const PG_SCHEMA_VERSION = 1;

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { LocationRecord } from "../credential-store.js";
 import { createPgCredentialStore } from "./pg-credential-store.js";
 import type { PgCredentialStore, PgCredentialStoreOptions } from "./pg-credential-store.js";
-import { isRefreshTokenConflict, refreshCoordinationFor } from "../refresh-coordination.js";
+import { isRefreshTokenConflict } from "@podium-router/errors";
+import { refreshCoordinationFor } from "../refresh-coordination.js";
 import type { RefreshCoordination } from "../refresh-coordination.js";
 import { absentNote, dropTestSchema, requirePostgres, TEST_POSTGRES_URL, testSchemaName } from "../../testing/services.js";
 

@@ -7,8 +7,8 @@ import { resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import type { CredentialStore, InsertOptions, LocationRecord, LocationRecordPatch, VersionedRefreshToken } from "../credential-store.js";
-import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "../../errors.js";
-import { checkLocationRecord } from "../locations-document.js";
+import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "@podium-router/errors";
+import { applyRecordPatch, checkLocationRecord } from "../locations-document.js";
 import { describePgError, ensurePgSchema, inTransaction, PG_SCHEMA_PATTERN, pgEndpointOf } from "./pg-credential-schema.js";
 import { fromRow, holderOf, PG_TOKEN_MARKER, RECORD_COLUMNS, toRow } from "./pg-location-row.js";
 import type { LocationRow } from "./pg-location-row.js";
@@ -145,14 +145,7 @@ class PgStore implements PgCredentialStore {
       const row = (await client.query<LocationRow>(`SELECT ${RECORD_COLUMNS} FROM ${this.#table} WHERE location_uid = $1 FOR UPDATE`, [locationUid])).rows[0];
       if (!row) throw new UnknownLocationError({ locationUid });
       const current = fromRow(row);
-      const merged: Record<string, unknown> = { ...current, updatedAt: new Date().toISOString() };
-      for (const [key, value] of Object.entries(patch)) {
-        if (key === "locationUid") continue;
-        // An explicit undefined clears an optional field, as in the file store.
-        if (value === undefined) delete merged[key];
-        else merged[key] = value;
-      }
-      const next = checkLocationRecord({ ...(merged as unknown as LocationRecord), locationUid });
+      const next = applyRecordPatch(current, patch);
       if (next.refreshTokenFile !== current.refreshTokenFile) {
         throw new InvalidConfigError({ locationUid }, `location ${locationUid}: refreshTokenFile cannot be changed in the PostgreSQL store; it keeps the token itself (write a new one with writeRefreshToken)`);
       }

@@ -8,9 +8,9 @@ import { dirname, resolve } from "node:path";
 import type { PoolClient, QueryResult, QueryResultRow } from "pg";
 import { writeFileAtomic } from "../../util/index.js";
 import type { LocationRecord, VersionedRefreshToken } from "../credential-store.js";
-import { CredentialError, InternalError, UnknownLocationError } from "../../errors.js";
+import { CredentialError, InternalError, UnknownLocationError } from "@podium-router/errors";
 import { holderOf, PG_TOKEN_MARKER } from "./pg-location-row.js";
-import { RefreshTokenConflictError } from "../refresh-coordination.js";
+import { RefreshTokenConflictError } from "@podium-router/errors";
 import type { SecretCipher } from "./secret-cipher.js";
 import { describeReadError } from "../secret-ref.js";
 

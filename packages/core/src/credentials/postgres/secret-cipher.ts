@@ -4,7 +4,7 @@
  * kept beside the ciphertext so keys can rotate without an outage. Messages name key ids, never key material.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { CredentialError, InvalidConfigError } from "../../errors.js";
+import { CredentialError, InvalidConfigError } from "@podium-router/errors";
 
 /** AES-256: 32-byte keys. */
 export const ENCRYPTION_KEY_BYTES = 32;

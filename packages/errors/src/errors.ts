@@ -3,7 +3,8 @@
  * Callers match on `code` (or `isCoreError`), never on the prototype: the client SDK rebuilds these
  * from the wire with `coreErrorFromCode`, and two copies of this module (src and dist) may coexist.
  *
- * This module imports nothing, so `@podium-router/core/errors` is safe for the client SDK and browsers.
+ * This package (`@podium-router/errors`) imports nothing, so the client SDK and browsers can use it without the
+ * core and its database drivers.
  */
 
 /** The stable code of a core error; the server maps each to a Connect code in one table. */
@@ -312,6 +313,35 @@ export class InternalError extends CoreError {
     super("ERR_LOC_INTERNAL", context, detail);
     this.name = "InternalError";
   }
+}
+
+// Refinements: a code's class with what one kind of caller needs to tell it apart.
+
+/** `reason` of RefreshTokenConflictError; matched by `isRefreshTokenConflict()` (not by prototype). */
+const CONFLICT = "refresh_token_version_conflict";
+
+/**
+ * A version-checked refresh-token write found a newer token stored by another process (this one's lock had
+ * expired). Nothing was written; the stored token is the one to use, so re-read it. Code ERR_LOC_CREDENTIAL.
+ */
+export class RefreshTokenConflictError extends CredentialError {
+  readonly reason = CONFLICT;
+  readonly expectedVersion: number;
+  readonly storedVersion: number;
+
+  constructor(context: CoreErrorContext & { expectedVersion: number; storedVersion: number }) {
+    super(
+      context,
+      `the refresh token of location ${context.locationUid ?? "(unknown)"} was rotated by another router process (stored version ${context.storedVersion}, this write expected ${context.expectedVersion}); nothing was written, re-read the stored token`,
+    );
+    this.expectedVersion = context.expectedVersion;
+    this.storedVersion = context.storedVersion;
+  }
+}
+
+/** True for a RefreshTokenConflictError, from any copy of this module. */
+export function isRefreshTokenConflict(err: unknown): err is RefreshTokenConflictError {
+  return typeof err === "object" && err !== null && (err as { reason?: unknown }).reason === CONFLICT;
 }
 
 type CoreErrorClass = new (context?: CoreErrorContext, detail?: string) => CoreError;
