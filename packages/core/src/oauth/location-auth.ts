@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { waitFor } from "../util/index.js";
 import { isRefreshTokenConflict, CredentialError, LocationAuthError, UpstreamUnavailableError, isCoreError } from "@podium-router/errors";
 import type { CoreError } from "@podium-router/errors";
+import { newRequestId } from "../ids.js";
 import type { RefreshCoordination } from "../credentials/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 
@@ -135,7 +135,7 @@ class CachedLocationAuth implements LocationAuth {
     // Podium already refused this exact refresh token: fail fast until the operator stores a new one.
     if (this.#failure !== undefined && this.#failure.refreshToken === refreshToken) throw this.#failure.error;
     const started = this.#now();
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     let res: { status: number; json: unknown };
     try {
       res = await o.upstream.postToken(
