@@ -1,10 +1,10 @@
+import { isRequestId } from "@podium-router/core/ids";
 import type { OptionValues } from "./command-options.js";
 
 /** Thrown by the value checks below and the per-command builders; parseArgs turns it into `{ ok: false }`. */
 export class ArgError extends Error {}
 
 const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
-const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The string value of `--key`, or undefined when absent; an empty value is refused. */
 export function optionalString(v: OptionValues, key: string): string | undefined {
@@ -59,6 +59,6 @@ export function method(value: string | undefined, what: string): string | undefi
 /** The value of `--request-id`, checked against the router's request id rule. */
 export function requestId(v: OptionValues): string | undefined {
   const value = optionalString(v, "request-id");
-  if (value !== undefined && !requestIdPattern.test(value)) throw new ArgError("--request-id must be 1 to 128 characters of [A-Za-z0-9._-]");
+  if (value !== undefined && !isRequestId(value)) throw new ArgError("--request-id must be 1 to 128 characters of [A-Za-z0-9._-]");
   return value;
 }

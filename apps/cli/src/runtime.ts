@@ -3,7 +3,7 @@
 // (the same steps as the server's own startRouterServer, minus reading the settings file: dev builds its
 // settings in memory).
 import { createLocationRouter } from "@podium-router/core";
-import type { LocationRouter, Settings } from "@podium-router/core";
+import type { LocationRouter, OriginOf, Settings } from "@podium-router/core";
 import { createRouterMetrics, createRouterServer, createServerLogger, validateServerSettings } from "@podium-router/server";
 import type { ServerSettings } from "@podium-router/server";
 import type { OutputStream } from "./cli-io.js";
@@ -24,6 +24,8 @@ export interface RunningRouter {
 export interface StartRouterOptions {
   /** The validated settings; `extras.server` is the raw `server` section the server validates. */
   settings: Settings;
+  /** Which environment variable set a settings key (from loadSettings), so `server.*` errors name it. */
+  originOf?: OriginOf | undefined;
   /** Replaces validated server settings, e.g. the CLI's --port and --host. */
   serverOverrides?: Partial<ServerSettings>;
   /** Where the JSON log lines go. */
@@ -37,7 +39,7 @@ export interface StartRouterOptions {
 /** Builds the core router from settings and serves it; if the port cannot be bound, the router is closed again. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   const logger = createServerLogger({ level: options.logLevel ?? "info", destination: { write: (line: string) => void options.logTo.write(line) } });
-  const serverSettings = { ...validateServerSettings(options.settings.extras.server), ...options.serverOverrides };
+  const serverSettings = { ...validateServerSettings(options.settings.extras.server, options.originOf), ...options.serverOverrides };
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings: options.settings, logger, observer: metrics.observer, env: options.env });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });

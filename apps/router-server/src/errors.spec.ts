@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { errorCatalog, errorClasses, type CoreErrorCode } from "@podium-router/core/errors";
+import { errorCatalog, errorClasses, type CoreErrorCode } from "@podium-router/errors";
 import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
 import { connectCodeFor, grpcJsFailure, protocolError, protocolFailures, toConnectError, type ProtocolFailure } from "./errors.js";
 import { MAX_ERROR_MESSAGE_BYTES, QUOTED_PREFIX_CHARS } from "./wire-text.js";

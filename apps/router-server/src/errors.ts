@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { newRequestId } from "@podium-router/core";
-import { errorCatalog, InternalError, isCoreError, type CoreError, type CoreErrorCode } from "@podium-router/core/errors";
+import { errorCatalog, InternalError, isCoreError, type CoreError, type CoreErrorCode } from "@podium-router/errors";
 import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
 import { boundMessage, isBoundedMessage, wireId } from "./wire-text.js";
 

@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { CallContext, LocationRouter } from "@podium-router/core";
-import { InternalError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/core/errors";
+import { isLocationUid, isRequestId, newRequestId, type CallContext, type LocationRouter } from "@podium-router/core";
+import { InternalError, isCoreError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
 import { noteCallScope } from "./call-record.js";
@@ -40,14 +39,8 @@ interface Admitted {
 }
 
 /** What the audit line of a refusal names: the HTTP method and path for Call, the RPC name otherwise. */
-interface RefusalTarget {
-  method: string;
-  path: string;
-}
+type RefusalTarget = { kind: "call"; method: string; path: string } | { kind: "rpc"; rpc: string };
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-// Only a plausible uid reaches the audit log from an unauthenticated caller; anything else is noise.
-const LOCATION_UID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** How loud a failure is in the server log; the audit log has every call either way. */
 function logLevelFor(code: Code): "debug" | "info" | "warn" | "error" {
@@ -77,8 +70,9 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
   const { router, auth, logger, metrics } = deps;
 
   function refuse(code: CoreErrorCode, locationUid: string, scope: ErrorScope, target: RefusalTarget, caller: string | undefined): void {
-    if (!LOCATION_UID.test(locationUid)) return;
-    router.recordRefusal({ locationUid, method: target.method, path: target.path, caller, errorCode: code, requestId: scope.requestId ?? "" });
+    // Only a plausible uid reaches the audit log from an unauthenticated caller; anything else is noise.
+    if (!isLocationUid(locationUid)) return;
+    router.recordRefusal({ ...target, locationUid, caller, errorCode: code, requestId: scope.requestId ?? "" });
   }
 
   /** Authenticates and checks the grant for the RPC and every location it names. */
@@ -111,7 +105,9 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     const level = err === undefined ? "debug" : logLevelFor(err.code);
     if (!logger.isLevelEnabled(level)) return;
     // The per-request child logger, made only when something is logged: the hot path stays allocation-light.
-    const log = logger.child({ rpc, location_uid: scope.locationUid, request_id: scope.requestId });
+    // A failure the core made names the request id the core gave the call; anything else, the scope's.
+    const requestId = isCoreError(cause) && cause.requestId ? cause.requestId : scope.requestId;
+    const log = logger.child({ rpc, location_uid: scope.locationUid, request_id: requestId });
     if (err === undefined) log.debug({ ms: performance.now() - started, cancelled }, cancelled ? "rpc cancelled by the caller" : "rpc finished");
     else if (level === "error") log.error({ code: Code[err.code], err: cause }, "rpc failed");
     else log[level]({ code: Code[err.code], reason: err.rawMessage }, "rpc failed");
@@ -150,18 +146,19 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     }
   }
 
-  const rpcTarget = (rpc: string): RefusalTarget => ({ method: rpc, path: rpc });
+  const rpcTarget = (rpc: string): RefusalTarget => ({ kind: "rpc", rpc });
   const scopeOf = (locationUid: string, requestId = ""): ErrorScope => ({
     locationUid: locationUid === "" ? undefined : locationUid,
-    requestId: REQUEST_ID.test(requestId) ? requestId : randomUUID(),
+    requestId: isRequestId(requestId) ? requestId : newRequestId(),
   });
 
   return {
     call(req, ctx) {
       const scope = scopeOf(req.locationUid, req.requestId);
-      // An invalid caller-chosen id goes to the core unchanged, which refuses it as ERR_LOC_BAD_REQUEST.
-      const requestId = req.requestId === "" ? scope.requestId : req.requestId;
-      return unary("Call", ctx, scope, [req.locationUid], { method: req.method, path: req.path }, async ({ context }) =>
+      // The caller's own id, or none: the core makes the call's id (and refuses an invalid one as ERR_LOC_BAD_REQUEST).
+      // The scope's id names only refusals made here, before the core sees the call.
+      const requestId = req.requestId === "" ? undefined : req.requestId;
+      return unary("Call", ctx, scope, [req.locationUid], { kind: "call", method: req.method, path: req.path }, async ({ context }) =>
         callResponseToProto(
           await router.call({ locationUid: req.locationUid, method: req.method, path: req.path, body: req.body, requestId }, context),
         ),

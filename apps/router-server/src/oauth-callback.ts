@@ -1,5 +1,5 @@
 import type { LocationRouter, OnboardingResult } from "@podium-router/core";
-import { errorCatalog, isCoreError } from "@podium-router/core/errors";
+import { errorCatalog, isCoreError } from "@podium-router/errors";
 import type { Logger } from "pino";
 import type { NodeRequest, NodeResponse } from "./http-handler.js";
 

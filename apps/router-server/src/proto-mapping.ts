@@ -20,7 +20,7 @@ import type {
   VerificationState as CoreVerificationState,
   VerifyResult,
 } from "@podium-router/core";
-import { BadRequestError } from "@podium-router/core/errors";
+import { BadRequestError } from "@podium-router/errors";
 import {
   AuthState,
   LocationState,

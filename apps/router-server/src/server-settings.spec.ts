@@ -66,25 +66,25 @@ describe("validateServerSettings()", () => {
   });
 
   const cases: [string, unknown, RegExp][] = [
-    ["a bad port", { port: 70000 }, /server\.port must be an integer from 0 to 65535/],
-    ["an unknown key", { prot: 1 }, /unsupported server\.prot \(known keys: /],
-    ["a renamed key", { shutdown_timeout_ms: 5 }, /unsupported server\.shutdown_timeout_ms, use server\.shutdown_grace_ms instead/],
+    ["a bad port", { port: 70000 }, /server\.port must be an integer between 0 and 65535/],
+    ["an unknown key", { prot: 1 }, /unknown key server\.prot; use server\.port/],
+    ["a renamed key", { shutdown_timeout_ms: 5 }, /unknown key server\.shutdown_timeout_ms; use server\.shutdown_grace_ms/],
     ["half a TLS pair", { tls: { cert_file: "/c.pem" } }, /server\.tls\.cert_file and server\.tls\.key_file must be set together/],
     ["a short hash", { api_keys: [{ name: "a", key_sha256: "abc", locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.key_sha256 must be 64 hexadecimal/],
     ["an unknown RPC", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["Cal"] }] }, /server\.api_keys\[0\]\.rpcs\[0\] must be "\*" or one of the RPCs Call, /],
     ["\"*\" mixed with uids", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*", "loc-1"], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] alone/],
     ["an empty grant", { api_keys: [{ name: "a", key_sha256: hash, locations: [], rpcs: ["*"] }] }, /server\.api_keys\[0\]\.locations must be \["\*"\] or a non-empty list/],
     ["a duplicate name", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"] }, { name: "a", key_sha256: hashApiKey("x"), locations: ["*"], rpcs: ["*"] }] }, /server\.api_keys\[1\]\.name must be unique/],
-    ["a bad engine", { grpc_engine: "fast" }, /server\.grpc_engine must be "grpc-js" or "connect"/],
+    ["a bad engine", { grpc_engine: "fast" }, /server\.grpc_engine must be one of grpc-js \| connect/],
     ["a public_url with a query", { public_url: "https://r.example/?x=1" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL without credentials, query or fragment/],
     ["a public_url that is not http", { public_url: "ftp://r.example" }, /server\.public_url must be an http:\/\/ or https:\/\/ URL/],
-    ["a renamed public_url", { redirect_uri: "https://r.example" }, /unsupported server\.redirect_uri, use server\.public_url instead/],
-    ["no connections at all", { max_connections: 0 }, /server\.max_connections must be an integer from 1 to 1000000/],
-    ["an idle timeout of 0 (never)", { idle_timeout_ms: 0 }, /server\.idle_timeout_ms must be an integer from 100 to 86400000/],
-    ["a header timeout over 5 minutes", { header_timeout_ms: 300_001 }, /server\.header_timeout_ms must be an integer from 100 to 300000/],
-    ["unlimited HTTP/2 streams", { http2_max_concurrent_streams: 0 }, /server\.http2_max_concurrent_streams must be an integer from 1 to 10000/],
+    ["a renamed public_url", { redirect_uri: "https://r.example" }, /unknown key server\.redirect_uri; use server\.public_url/],
+    ["no connections at all", { max_connections: 0 }, /server\.max_connections must be an integer between 1 and 1000000/],
+    ["an idle timeout of 0 (never)", { idle_timeout_ms: 0 }, /server\.idle_timeout_ms must be an integer between 100 and 86400000/],
+    ["a header timeout over 5 minutes", { header_timeout_ms: 300_001 }, /server\.header_timeout_ms must be an integer between 100 and 300000/],
+    ["unlimited HTTP/2 streams", { http2_max_concurrent_streams: 0 }, /server\.http2_max_concurrent_streams must be an integer between 1 and 10000/],
     ["a keepalive shorter than a round trip", { keepalive_time_ms: 5 }, /server\.keepalive_time_ms must be 0 \(off\) or an integer from 100 to 86400000/],
-    ["Node's name for the idle timeout", { keep_alive_timeout_ms: 5000 }, /unsupported server\.keep_alive_timeout_ms, use server\.idle_timeout_ms instead/],
+    ["Node's name for the idle timeout", { keep_alive_timeout_ms: 5000 }, /unknown key server\.keep_alive_timeout_ms; use server\.idle_timeout_ms/],
   ];
   for (const [what, raw, message] of cases) {
     it(`refuses ${what}, naming the key and the rule`, () => {
@@ -132,5 +132,12 @@ describe("config/settings.example.yaml", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("validateServerSettings() with loadSettings()", () => {
+  it("names the environment variable that set a bad server.* value", async () => {
+    const { raw, originOf } = await loadSettings({ path: undefined, env: { PODIUM_ROUTER_SERVER__PORT: "70000" }, cwd: "/nonexistent-dir" });
+    expect(() => validateServerSettings(raw["server"], originOf)).toThrow(/server\.port must be an integer between 0 and 65535 \(got 70000\) \(set by PODIUM_ROUTER_SERVER__PORT\)/);
   });
 });

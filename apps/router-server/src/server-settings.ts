@@ -1,4 +1,5 @@
-import { InvalidConfigError } from "@podium-router/core/errors";
+import { createSectionReader, isLocationUid, type OriginOf, type SectionReader } from "@podium-router/core";
+import { InvalidConfigError } from "@podium-router/errors";
 import { LocationRouterService } from "@podium-router/proto";
 
 /** Loopback by default: without TLS the router must not be reachable from other hosts by accident. */
@@ -106,182 +107,96 @@ export const defaultServerSettings: Readonly<ServerSettings> = Object.freeze({
   keepaliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
 });
 
-const knownKeys = [
-  "host",
-  "port",
-  "tls",
-  "max_request_bytes",
-  "shutdown_grace_ms",
-  "reflection",
-  "grpc_engine",
-  "api_keys",
-  "public_url",
-  "max_connections",
-  "idle_timeout_ms",
-  "header_timeout_ms",
-  "http2_max_concurrent_streams",
-  "keepalive_time_ms",
-  "keepalive_timeout_ms",
-];
-/** Keys people plausibly write instead of the real ones, with the hint to give. */
-const renamedKeys: Record<string, string> = {
-  address: "host",
-  listen: "host and port",
-  max_body_bytes: "max_request_bytes",
-  shutdown_timeout_ms: "shutdown_grace_ms",
-  keys: "api_keys",
-  callback_url: "public_url",
-  redirect_uri: "public_url",
-  connection_limit: "max_connections",
-  keep_alive_timeout_ms: "idle_timeout_ms",
-  headers_timeout_ms: "header_timeout_ms",
-  max_concurrent_streams: "http2_max_concurrent_streams",
-};
 const HOUR_MS = 60 * 60_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const UID = /^[A-Za-z0-9._-]{1,128}$/;
 
-function fail(rule: string): never {
-  throw new InvalidConfigError({}, rule);
-}
-
-function objectAt(path: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(`${path} must be a mapping`);
-  return value as Record<string, unknown>;
-}
-
-function rejectUnknown(path: string, obj: Record<string, unknown>, known: readonly string[], renamed: Record<string, string> = {}): void {
-  for (const key of Object.keys(obj)) {
-    if (known.includes(key)) continue;
-    const hint = renamed[key];
-    fail(hint === undefined ? `unsupported ${path}.${key} (known keys: ${known.join(", ")})` : `unsupported ${path}.${key}, use ${path}.${hint} instead`);
-  }
-}
-
-// Environment overrides arrive as strings, so digit strings count as integers.
-function intAt(path: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) fail(`${path} must be an integer from ${min} to ${max}`);
-  return n;
-}
-
-function boolAt(path: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (value === true || value === "true") return true;
-  if (value === false || value === "false") return false;
-  return fail(`${path} must be true or false`);
-}
-
-function stringAt(path: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || value.trim() === "") fail(`${path} must be a non-empty string`);
-  return value.trim();
-}
-
-function listAt(path: string, value: unknown, check: (item: string) => boolean, what: string): "*" | string[] {
+/** A list of "*" alone, or of distinct items that pass `check`. */
+function listAt(r: SectionReader, key: string, check: (item: string) => boolean, what: string): "*" | string[] {
+  const value = r.raw(key);
   if (value === "*") return "*";
-  if (!Array.isArray(value) || value.length === 0) fail(`${path} must be ["*"] or a non-empty list of ${what}`);
-  const items = value.map((item, i) => {
-    if (typeof item !== "string" || !(item === "*" || check(item))) fail(`${path}[${i}] must be "*" or one of ${what}`);
-    return item;
+  if (!Array.isArray(value) || value.length === 0) return r.fail(key, `must be ["*"] or a non-empty list of ${what}`);
+  const items = value.map((item: unknown, i) => {
+    if (typeof item !== "string" || !(item === "*" || check(item))) r.fail(`${key}[${i}]`, `must be "*" or one of ${what}`);
+    return item as string;
   });
   if (items.includes("*")) {
-    if (items.length > 1) fail(`${path} must be ["*"] alone or list ${what} without "*"`);
+    if (items.length > 1) r.fail(key, `must be ["*"] alone or list ${what} without "*"`);
     return "*";
   }
   return [...new Set(items)];
 }
 
-function validateApiKey(path: string, value: unknown): ApiKeyGrant {
-  const obj = objectAt(path, value);
+function readApiKey(r: SectionReader): ApiKeyGrant {
+  const raw = r.raw("key") ?? r.raw("api_key");
   // A plaintext key in the settings file would defeat hashing; refuse it without echoing it.
-  if ("key" in obj || "api_key" in obj) fail(`unsupported ${path}.key: store the key's SHA-256 hex as ${path}.key_sha256 (printf %s "$KEY" | sha256sum)`);
-  rejectUnknown(path, obj, ["name", "key_sha256", "locations", "rpcs"]);
-  const name = stringAt(`${path}.name`, obj["name"], "");
-  if (name === "") fail(`${path}.name must be a non-empty string`);
-  const rawHash = obj["key_sha256"];
+  if (raw !== undefined) throw new InvalidConfigError({}, `unsupported ${r.path}.key: store the key's SHA-256 hex as ${r.path}.key_sha256 (printf %s "$KEY" | sha256sum)`);
+  const name = r.string("name", "", { allowEmpty: true, trim: true });
+  if (name === "") r.fail("name", "must be a non-empty string");
+  const rawHash = r.raw("key_sha256");
   const keySha256 = typeof rawHash === "string" ? rawHash.trim().toLowerCase() : "";
-  if (!SHA256_HEX.test(keySha256)) fail(`${path}.key_sha256 must be 64 hexadecimal characters (the SHA-256 of the key)`);
-  return {
+  if (!SHA256_HEX.test(keySha256)) r.fail("key_sha256", "must be 64 hexadecimal characters (the SHA-256 of the key)");
+  const grant: ApiKeyGrant = {
     name,
     keySha256,
-    locations: listAt(`${path}.locations`, obj["locations"], (s) => UID.test(s), "location uids"),
-    rpcs: listAt(`${path}.rpcs`, obj["rpcs"], (s) => grantableRpcs.includes(s), `the RPCs ${grantableRpcs.join(", ")}`),
+    locations: listAt(r, "locations", isLocationUid, "location uids"),
+    rpcs: listAt(r, "rpcs", (s) => grantableRpcs.includes(s), `the RPCs ${grantableRpcs.join(", ")}`),
   };
+  r.done();
+  return grant;
 }
 
-// An origin with an optional path prefix: the callback path is appended to it.
-function publicUrlAt(path: string, value: unknown): string | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  // The value is not echoed: a URL may carry credentials.
-  const rule = `${path} must be an http:// or https:// URL without credentials, query or fragment`;
-  let url: URL | undefined;
-  try {
-    url = typeof value === "string" ? new URL(value.trim()) : undefined;
-  } catch {
-    // reported below
-  }
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    fail(rule);
-  }
-  return url.href.replace(/\/+$/, "");
-}
-
-function validateTls(value: unknown): ServerTlsSettings | undefined {
-  if (value === undefined || value === null) return undefined;
-  const obj = objectAt("server.tls", value);
-  rejectUnknown("server.tls", obj, ["cert_file", "key_file"], { cert: "cert_file", key: "key_file" });
-  const certFile = typeof obj["cert_file"] === "string" ? obj["cert_file"].trim() : "";
-  const keyFile = typeof obj["key_file"] === "string" ? obj["key_file"].trim() : "";
+function readTls(r: SectionReader): ServerTlsSettings | undefined {
+  const certFile = r.string("cert_file", "", { allowEmpty: true, trim: true });
+  const keyFile = r.string("key_file", "", { allowEmpty: true, trim: true });
+  r.done();
   if (certFile === "" && keyFile === "") return undefined;
-  if (certFile === "" || keyFile === "") fail("server.tls.cert_file and server.tls.key_file must be set together");
+  if (certFile === "" || keyFile === "") r.fail("cert_file", `and ${r.path}.key_file must be set together`);
   return { certFile, keyFile };
 }
 
 /**
  * Validates the raw `server` section (snake_case, as in settings.yaml) and returns it normalised and
- * fully populated. Throws InvalidConfigError naming the dotted key and the rule; never echoes a key.
+ * fully populated. Throws InvalidConfigError naming the dotted key, the rule and (given `originOf`, as
+ * `loadSettings` returns it) the environment variable that set it; never echoes a key.
  */
-export function validateServerSettings(raw: unknown): ServerSettings {
-  if (raw === undefined || raw === null) return { ...defaultServerSettings, apiKeys: [] };
-  const obj = objectAt("server", raw);
-  rejectUnknown("server", obj, knownKeys, renamedKeys);
-  const engine = obj["grpc_engine"] ?? defaultServerSettings.grpcEngine;
-  if (engine !== "grpc-js" && engine !== "connect") fail('server.grpc_engine must be "grpc-js" or "connect"');
-  const rawKeys = obj["api_keys"] ?? [];
-  if (!Array.isArray(rawKeys)) fail("server.api_keys must be a list");
-  const apiKeys = rawKeys.map((k, i) => validateApiKey(`server.api_keys[${i}]`, k));
+export function validateServerSettings(raw: unknown, originOf?: OriginOf): ServerSettings {
+  const s = createSectionReader(raw, "server", originOf);
+  const rawKeys = s.raw("api_keys") ?? [];
+  if (!Array.isArray(rawKeys)) s.fail("api_keys", "must be a list");
+  const apiKeys = (rawKeys as unknown[]).map((k, i) => readApiKey(createSectionReader(k, `server.api_keys[${i}]`, originOf)));
   const names = new Set<string>();
   const hashes = new Set<string>();
   apiKeys.forEach((k, i) => {
-    if (names.has(k.name)) fail(`server.api_keys[${i}].name must be unique (${JSON.stringify(k.name)} is used twice)`);
-    if (hashes.has(k.keySha256)) fail(`server.api_keys[${i}].key_sha256 must be unique (the same key is listed twice)`);
+    if (names.has(k.name)) s.fail(`api_keys[${i}].name`, `must be unique (${JSON.stringify(k.name)} is used twice)`);
+    if (hashes.has(k.keySha256)) s.fail(`api_keys[${i}].key_sha256`, "must be unique (the same key is listed twice)");
     names.add(k.name);
     hashes.add(k.keySha256);
   });
-  return {
-    host: stringAt("server.host", obj["host"], DEFAULT_HOST),
-    port: intAt("server.port", obj["port"], DEFAULT_PORT, 0, 65535),
-    tls: validateTls(obj["tls"]),
-    maxRequestBytes: intAt("server.max_request_bytes", obj["max_request_bytes"], DEFAULT_MAX_REQUEST_BYTES, 1024, 64 * 1024 * 1024),
-    shutdownGraceMs: intAt("server.shutdown_grace_ms", obj["shutdown_grace_ms"], DEFAULT_SHUTDOWN_GRACE_MS, 0, 10 * 60_000),
-    reflection: boolAt("server.reflection", obj["reflection"], true),
-    grpcEngine: engine,
+  const publicUrl = s.url("public_url", "", { allowEmpty: true });
+  const settings: ServerSettings = {
+    host: s.string("host", DEFAULT_HOST, { trim: true }),
+    port: s.int("port", DEFAULT_PORT, 0, 65535, { digitString: true }),
+    tls: readTls(s.section("tls")),
+    maxRequestBytes: s.int("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, 1024, 64 * 1024 * 1024, { digitString: true }),
+    shutdownGraceMs: s.int("shutdown_grace_ms", DEFAULT_SHUTDOWN_GRACE_MS, 0, 10 * 60_000, { digitString: true }),
+    reflection: s.bool("reflection", defaultServerSettings.reflection),
+    grpcEngine: s.oneOf("grpc_engine", defaultServerSettings.grpcEngine, ["grpc-js", "connect"]),
     apiKeys,
-    publicUrl: publicUrlAt("server.public_url", obj["public_url"]),
-    maxConnections: intAt("server.max_connections", obj["max_connections"], DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
-    idleTimeoutMs: intAt("server.idle_timeout_ms", obj["idle_timeout_ms"], DEFAULT_IDLE_TIMEOUT_MS, 100, 24 * HOUR_MS),
-    headerTimeoutMs: intAt("server.header_timeout_ms", obj["header_timeout_ms"], DEFAULT_HEADER_TIMEOUT_MS, 100, 5 * 60_000),
-    http2MaxConcurrentStreams: intAt("server.http2_max_concurrent_streams", obj["http2_max_concurrent_streams"], DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS, 1, 10_000),
-    keepaliveTimeMs: keepaliveAt(obj["keepalive_time_ms"]),
-    keepaliveTimeoutMs: intAt("server.keepalive_timeout_ms", obj["keepalive_timeout_ms"], DEFAULT_KEEPALIVE_TIMEOUT_MS, 100, 10 * 60_000),
+    publicUrl: publicUrl === "" ? undefined : publicUrl,
+    maxConnections: s.int("max_connections", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000, { digitString: true }),
+    idleTimeoutMs: s.int("idle_timeout_ms", DEFAULT_IDLE_TIMEOUT_MS, 100, 24 * HOUR_MS, { digitString: true }),
+    headerTimeoutMs: s.int("header_timeout_ms", DEFAULT_HEADER_TIMEOUT_MS, 100, 5 * 60_000, { digitString: true }),
+    http2MaxConcurrentStreams: s.int("http2_max_concurrent_streams", DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS, 1, 10_000, { digitString: true }),
+    keepaliveTimeMs: keepaliveAt(s),
+    keepaliveTimeoutMs: s.int("keepalive_timeout_ms", DEFAULT_KEEPALIVE_TIMEOUT_MS, 100, 10 * 60_000, { digitString: true }),
   };
+  s.done();
+  return settings;
 }
 
 // 0 turns keepalive off; anything else must leave room for the PING's round trip.
-function keepaliveAt(value: unknown): number {
-  const n = intAt("server.keepalive_time_ms", value, DEFAULT_KEEPALIVE_TIME_MS, 0, 24 * HOUR_MS);
-  if (n !== 0 && n < 100) fail("server.keepalive_time_ms must be 0 (off) or an integer from 100 to 86400000");
+function keepaliveAt(s: SectionReader): number {
+  const n = s.int("keepalive_time_ms", DEFAULT_KEEPALIVE_TIME_MS, 0, 24 * HOUR_MS, { digitString: true });
+  if (n !== 0 && n < 100) s.fail("keepalive_time_ms", "must be 0 (off) or an integer from 100 to 86400000");
   return n;
 }

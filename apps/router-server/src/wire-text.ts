@@ -1,4 +1,4 @@
-import { MAX_REQUEST_ID_LENGTH, validateRequestId } from "@podium-router/core";
+import { isRequestId } from "@podium-router/core";
 
 /**
  * Bounded, printable text for what goes on the wire in an error: grpc-message, the Connect error
@@ -26,18 +26,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/g;
 const LONG_RUN = new RegExp(`\\S{${MAX_RUN_CHARS + 1},}`, "g");
 
-/**
- * True when `value` follows the core's id rule (request ids; location uids use the same characters).
- * The only place this project couples to that rule: when the core moves it, this line follows.
- */
+/** True when `value` follows the core's id rule (`ids.ts`; request ids and location uids share its characters). */
 export function followsIdRule(value: string): boolean {
-  if (value.length === 0 || value.length > MAX_REQUEST_ID_LENGTH) return false;
-  try {
-    validateRequestId(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return isRequestId(value);
 }
 
 /** Printable ASCII only (anything else becomes "?"), at most {@link QUOTED_PREFIX_CHARS} characters, "…" when cut. */

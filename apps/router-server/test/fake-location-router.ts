@@ -23,7 +23,7 @@ import type {
   RoutedResponse,
   VerifyResult,
 } from "@podium-router/core";
-import { BadRequestError, errorClasses, isCoreErrorCode, UnknownLocationError } from "@podium-router/core/errors";
+import { BadRequestError, errorClasses, isCoreErrorCode, UnknownLocationError } from "@podium-router/errors";
 
 export const SYDNEY = "loc-sydney";
 export const BURLEIGH = "loc-burleigh";

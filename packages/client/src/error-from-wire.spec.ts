@@ -10,7 +10,7 @@ import {
   LocationRateLimitedError,
   UnauthenticatedError,
   UnknownLocationError,
-} from "@podium-router/core/errors";
+} from "@podium-router/errors";
 import { wireError } from "./testing/fake-router.js";
 import { errorFromWire } from "./error-from-wire.js";
 

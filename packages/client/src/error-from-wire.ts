@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { coreErrorFromCode, DeadlineExceededError } from "@podium-router/core/errors";
+import { coreErrorFromCode, DeadlineExceededError } from "@podium-router/errors";
 import { ErrorDetailSchema, RetryInfoSchema } from "@podium-router/proto";
 
 /**

@@ -32,8 +32,8 @@ export {
   UpstreamUnavailableError,
   errorCatalog,
   isCoreError,
-} from "@podium-router/core/errors";
-export type { CoreErrorCode, CoreErrorContext } from "@podium-router/core/errors";
+} from "@podium-router/errors";
+export type { CoreErrorCode, CoreErrorContext } from "@podium-router/errors";
 // The contract's enums and messages the client's methods return, so callers need no second import.
 export { AuthState, LocationState, OnboardingOutcome, VerificationState } from "@podium-router/proto";
 export type {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { LocationRateLimitedError } from "@podium-router/core/errors";
+import { LocationRateLimitedError } from "@podium-router/errors";
 import { createFakeRouter, wireError } from "./testing/fake-router.js";
 import { createRetryInterceptor } from "./retry-interceptor.js";
 import { createRouterClient } from "./router-client.js";

@@ -4,7 +4,7 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { OnboardingOutcome, VerificationState } from "@podium-router/proto";
-import { LocationNotInScopeError, UnauthenticatedError, UnknownLocationError } from "@podium-router/core/errors";
+import { LocationNotInScopeError, UnauthenticatedError, UnknownLocationError } from "@podium-router/errors";
 import { createFakeRouter } from "./testing/fake-router.js";
 import { createRouterClient } from "./router-client.js";
 import type { RouterClientOptions } from "./router-client-options.js";

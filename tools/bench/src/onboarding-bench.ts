@@ -10,12 +10,12 @@ import { performance } from "node:perf_hooks";
 import {
   createFileCredentialStore,
   createLocationRouter,
-  CredentialError,
   validateSettings,
   type CredentialStore,
   type LocationRecord,
   type OnboardingInput,
 } from "@podium-router/core";
+import { CredentialError } from "@podium-router/errors";
 import { createSandbox } from "@podium-router/podium-sandbox";
 
 /** How the locations' credentials are laid out. */

@@ -3,10 +3,10 @@ import type { FakeAuditRecord } from "@podium-router/client/testing";
 import { runWithFakeRouter } from "../testing/run-with-fake-router.js";
 
 const audit: FakeAuditRecord[] = [
-  { ts: "2026-01-05T10:00:00.000Z", location_uid: "loc-sydney", org_slug: "coastal-smiles", endpoint: "/v4/contacts", method: "POST", status: 202, request_id: "r-1", latency_ms: 12.5, caller: "crm" },
-  { ts: "2026-01-05T11:00:00.000Z", location_uid: "loc-sydney", org_slug: "coastal-smiles", endpoint: "/v4/contacts/{identifier}", method: "GET", status: 404, request_id: "r-2", latency_ms: 8 },
-  { ts: "2026-01-05T12:00:00.000Z", location_uid: "loc-nowhere", org_slug: "", endpoint: "/v4/contacts", method: "GET", status: 0, request_id: "r-3", latency_ms: 0.2, error_code: "ERR_LOC_UNKNOWN" },
-  { ts: "2026-01-07T09:00:00.000Z", location_uid: "loc-sydney", org_slug: "coastal-smiles", endpoint: "/v4/messages", method: "POST", status: 200, request_id: "r-4", latency_ms: 30 },
+  { ts: "2026-01-05T10:00:00.000Z", locationUid: "loc-sydney", orgSlug: "coastal-smiles", endpoint: "/v4/contacts", method: "POST", status: 202, requestId: "r-1", latencyMs: 12.5, caller: "crm" },
+  { ts: "2026-01-05T11:00:00.000Z", locationUid: "loc-sydney", orgSlug: "coastal-smiles", endpoint: "/v4/contacts/{identifier}", method: "GET", status: 404, requestId: "r-2", latencyMs: 8 },
+  { ts: "2026-01-05T12:00:00.000Z", locationUid: "loc-nowhere", orgSlug: "", endpoint: "/v4/contacts", method: "GET", status: 0, requestId: "r-3", latencyMs: 0.2, errorCode: "ERR_LOC_UNKNOWN" },
+  { ts: "2026-01-07T09:00:00.000Z", locationUid: "loc-sydney", orgSlug: "coastal-smiles", endpoint: "/v4/messages", method: "POST", status: 200, requestId: "r-4", latencyMs: 30 },
 ];
 
 const audited = (argv: string[]) => runWithFakeRouter(["audit", ...argv], { router: { audit } });

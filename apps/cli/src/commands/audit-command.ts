@@ -1,4 +1,5 @@
 import type { AuditRecord } from "@podium-router/client";
+import type { AuditRecord as AuditLine } from "@podium-router/core";
 import { println } from "../cli-io.js";
 import type { CommandContext } from "../command-context.js";
 import { exitCodes } from "../exit-codes.js";
@@ -6,20 +7,6 @@ import { toCsvLine } from "../format/csv.js";
 import { formatTable } from "../format/format-table.js";
 import { formatTimestamp } from "../format/format-values.js";
 import type { AuditFlags } from "../parse-args.js";
-
-/** An audit record in the audit file's own shape (snake_case keys), as json, ndjson and csv print it. */
-interface AuditLine {
-  ts: string;
-  location_uid: string;
-  org_slug: string;
-  endpoint: string;
-  method: string;
-  status: number;
-  request_id: string;
-  latency_ms: number;
-  caller?: string;
-  error_code?: string;
-}
 
 const columns = ["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code"] as const;
 
@@ -55,6 +42,7 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags): Prom
   return exitCodes.ok;
 }
 
+/** An audit record in the audit file's own shape (snake_case keys), as json, ndjson and csv print it. */
 function auditLine(r: AuditRecord): AuditLine {
   const line: AuditLine = {
     ts: formatTimestamp(r.ts),

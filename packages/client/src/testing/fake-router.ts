@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import type { ConnectRouter, HandlerContext, ServiceImpl, Transport, Interceptor } from "@connectrpc/connect";
@@ -24,19 +24,8 @@ export interface FakeLocation {
   inScope?: boolean;
 }
 
-/** One audit record of the fake, as the audit file holds it. */
-export interface FakeAuditRecord {
-  ts: string;
-  location_uid: string;
-  org_slug: string;
-  endpoint: string;
-  method: string;
-  status: number;
-  request_id: string;
-  latency_ms: number;
-  caller?: string;
-  error_code?: string;
-}
+/** One audit record of the fake: the wire's AuditRecord, with `ts` as ISO 8601 text so fixtures read easily. */
+export type FakeAuditRecord = Omit<MessageInitShape<typeof AuditRecordSchema>, "$typeName" | "ts"> & { ts: string };
 
 /** Options of `createFakeRouter()`. */
 export interface FakeRouterOptions {
@@ -182,29 +171,17 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
       seen("QueryAudit", ctx);
       let n = 0;
       for (const r of audit) {
+        const record = create(AuditRecordSchema, { ...r, ts: timestampFromMs(Date.parse(r.ts)) });
         const ts = Date.parse(r.ts);
-        if (req.locationUid !== "" && r.location_uid !== req.locationUid) continue;
+        if (req.locationUid !== "" && record.locationUid !== req.locationUid) continue;
         if (req.since !== undefined && ts < timestampMs(req.since)) continue;
         if (req.until !== undefined && ts >= timestampMs(req.until)) continue;
-        if (req.method !== "" && r.method !== req.method) continue;
-        if (req.statusClass !== "" && `${Math.floor(r.status / 100)}xx` !== req.statusClass) continue;
-        if (req.requestId !== "" && r.request_id !== req.requestId) continue;
+        if (req.method !== "" && record.method !== req.method) continue;
+        if (req.statusClass !== "" && `${Math.floor(record.status / 100)}xx` !== req.statusClass) continue;
+        if (req.requestId !== "" && record.requestId !== req.requestId) continue;
         if (req.limit > 0 && n >= req.limit) return;
         n++;
-        yield {
-          record: create(AuditRecordSchema, {
-            ts: timestampFromMs(ts),
-            locationUid: r.location_uid,
-            orgSlug: r.org_slug,
-            endpoint: r.endpoint,
-            method: r.method,
-            status: r.status,
-            requestId: r.request_id,
-            latencyMs: r.latency_ms,
-            caller: r.caller ?? "",
-            errorCode: r.error_code ?? "",
-          }),
-        };
+        yield { record };
       }
     },
     // Onboarding by consent: the consent is taken as given at once, so AwaitAuthorization answers immediately.

@@ -1,9 +1,9 @@
 /** Test helpers for the audit specs: records, chained lines, and reading a log back. */
 import { readFile } from "node:fs/promises";
-import { AUDIT_GENESIS_HASH, chainAuditLine } from "../audit-chain.js";
-import { auditLine } from "../audit-record.js";
-import type { AuditLog } from "../audit-log.js";
-import type { AuditQuery, AuditRecord } from "../location-router-api.js";
+import { AUDIT_GENESIS_HASH, chainAuditLine } from "../audit/audit-chain.js";
+import { auditLine } from "../audit/audit-record.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { AuditQuery, AuditRecord } from "../audit/audit-record.js";
 
 /** Record `i`: one second apart from 2026-01-01, three locations, alternating methods, four statuses. */
 export function auditRecord(i: number, over: Partial<AuditRecord> = {}): AuditRecord {

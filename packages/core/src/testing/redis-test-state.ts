@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { createRedisConnection, type RedisConnection } from "../redis-connection.js";
-import type { BreakerSettings, RedisStateSettings } from "../state-settings.js";
+import { createRedisConnection, type RedisConnection } from "../redis/redis-connection.js";
+import type { BreakerSettings, RedisStateSettings } from "../redis/state-settings.js";
 import { TEST_REDIS_URL } from "./services.js";
 
 /** A key prefix no other test uses. */

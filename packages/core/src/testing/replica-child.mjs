@@ -10,7 +10,8 @@
 // `intervalMs`. Each call is reported with its start, end, admission (0 if refused), request id and
 // outcome; nothing secret.
 import { readFileSync } from "node:fs";
-import { createLocationRouter, createStateBackend, validateSettings } from "../../dist/index.js";
+import { createLocationRouter, validateSettings } from "../../dist/index.js";
+import { createStateBackend } from "../../dist/router/create-state-backend.js";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const settings = validateSettings(config.settings);

@@ -8,9 +8,9 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createFileCredentialStore } from "../file-credential-store.js";
-import type { AuditRecord } from "../location-router-api.js";
-import type { BudgetBackendOutcome } from "../router-observer.js";
+import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
+import type { AuditRecord } from "../audit/audit-record.js";
+import type { BudgetBackendOutcome } from "../redis/redis-rate-budgets.js";
 import type { GrantCredential } from "./router-harness.js";
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "replica-child.mjs");
@@ -117,7 +117,9 @@ async function startOne(index: number, opts: ReplicaOptions, files: { rt: string
   const configPath = join(dir, "config.json");
   await writeFile(configPath, JSON.stringify({ settings }));
 
-  const child: ChildProcess = fork(CHILD, [configPath], { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  // No inherited execArgv: the test runner's `--conditions @podium-router/source` would send the built core's
+  // workspace imports (@podium-router/errors) to TypeScript sources a plain node cannot load.
+  const child: ChildProcess = fork(CHILD, [configPath], { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: [] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   child.stdout?.on("data", () => undefined);

@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, type Sandbox, type SandboxOptions } from "@podium-router/podium-sandbox";
-import { createFileCredentialStore } from "../file-credential-store.js";
-import type { AuditRecord } from "../location-router-api.js";
-import { createLocationRouter, type LocationRouterDeps, type LocationRouterHandle } from "../location-router.js";
-import { validateSettings, type Settings } from "../settings.js";
+import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
+import type { AuditRecord } from "../audit/audit-record.js";
+import { createLocationRouter, type LocationRouterDeps, type LocationRouterHandle } from "../router/location-router.js";
+import { validateSettings, type Settings } from "../settings/settings.js";
 
 export interface Harness {
   sandbox: Sandbox;

@@ -1,0 +1,15 @@
+/**
+ * The audit trail: one JSONL line per call, hash-chained, batched and fsynced by policy, rotated and reopened,
+ * verified, queried (through the SQLite index in sqlite-index/), and pruned by retention.
+ */
+export { AUDIT_GENESIS_HASH } from "./audit-chain.js";
+export { createAuditLog } from "./audit-log.js";
+export type { AuditLog } from "./audit-log.js";
+export type { AuditQuery, AuditRecord } from "./audit-record.js";
+export { runAuditVerify } from "./audit-verify.js";
+
+// Internal: used by other folders of the core, not part of the package's API.
+export { buildAuditRecord, endpointOf } from "./audit-entry.js";
+export type { AuditEntry, RecordAudit } from "./audit-entry.js";
+export { DEFAULT_AUDIT_FSYNC, DEFAULT_AUDIT_FSYNC_INTERVAL_MS, DEFAULT_AUDIT_PATH, DEFAULT_AUDIT_RETENTION_DAYS } from "./audit-log.js";
+export type { AuditLogOptions } from "./audit-log.js";

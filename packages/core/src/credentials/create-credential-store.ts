@@ -1,0 +1,37 @@
+/**
+ * Builds the credential store the settings ask for: the file store, or the PostgreSQL store with its
+ * encryption keys resolved from their secret references.
+ */
+import type { CredentialStore } from "./credential-store.js";
+import { createFileCredentialStore } from "./file/file-credential-store.js";
+import { createPgCredentialStore } from "./postgres/pg-credential-store.js";
+import { parseEncryptionKey } from "./postgres/secret-cipher.js";
+import { resolveSecretRef } from "./secret-ref.js";
+import type { CredentialsSettings } from "./credentials-settings.js";
+
+/**
+ * The store for `settings.credentials`. For `postgres`, each key of `encryption.keys` is read through its
+ * reference (`env:` from `env`, `file:`) and must hold 32 bytes as hex or base64. Throws CredentialError for a
+ * reference that cannot be resolved and InvalidConfigError for a key of the wrong length, each naming the key
+ * id and never the material. Nothing connects until the store's first call.
+ */
+export async function createCredentialStore(
+  settings: CredentialsSettings,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<CredentialStore> {
+  if (settings.backend === "file") return createFileCredentialStore({ path: settings.path });
+  const keys = new Map<string, Buffer>();
+  for (const [id, ref] of Object.entries(settings.encryption.keys)) {
+    const label = `credentials.encryption.keys.${id}`;
+    // A CredentialError from here names the variable or file and this key id.
+    const text = await resolveSecretRef(ref, env, { label });
+    keys.set(id, parseEncryptionKey(text, `${label} (${ref})`));
+  }
+  return createPgCredentialStore({
+    url: settings.postgres.url,
+    schema: settings.postgres.schema,
+    poolMax: settings.postgres.poolMax,
+    keys,
+    activeKeyId: settings.encryption.activeKeyId,
+  });
+}

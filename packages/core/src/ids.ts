@@ -1,0 +1,60 @@
+/**
+ * The identifiers podium-router accepts from callers and operators: one rule each, used by the core, the
+ * server and the CLI alike. Request ids are made here and nowhere else.
+ */
+import { randomUUID } from "node:crypto";
+import { BadRequestError, type CoreErrorContext } from "@podium-router/errors";
+
+/** Longest request id accepted; long enough for a UUID with a prefix, short enough for an audit line. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+/** Longest location uid accepted; Podium issues UUIDs (36 characters). */
+export const MAX_LOCATION_UID_LENGTH = 128;
+
+/** The request-id rule, as messages state it. */
+export const REQUEST_ID_RULE = `1-${MAX_REQUEST_ID_LENGTH} characters of letters, digits, ".", "_" or "-"`;
+/** The location-uid rule, as messages state it. */
+export const LOCATION_UID_RULE = `1-${MAX_LOCATION_UID_LENGTH} characters of [A-Za-z0-9._-], starting with a letter or digit`;
+
+// A letter or digit first: "." and ".." are never a uid, and a uid names a refresh-token file.
+const LOCATION_UID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_LOCATION_UID_LENGTH - 1}}$`);
+const ORG_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A fresh request id (a random UUID), for a call whose caller sent none. */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+/** True for 1-128 characters of `[A-Za-z0-9._-]`: safe in headers, logs and file names. */
+export function isRequestId(id: unknown): boolean {
+  return typeof id === "string" && id.length > 0 && id.length <= MAX_REQUEST_ID_LENGTH && isIdChars(id);
+}
+
+/** Returns `id` when it is a valid request id (the id the caller chose); throws BadRequestError otherwise. */
+export function validateRequestId(id: unknown, context: Pick<CoreErrorContext, "locationUid"> = {}): string {
+  if (!isRequestId(id)) throw new BadRequestError({ locationUid: context.locationUid }, `request id must be ${REQUEST_ID_RULE}`);
+  return id as string;
+}
+
+/** True for a location uid as the router accepts one anywhere: onboarding, settings keys, API-key grants, calls. */
+export function isLocationUid(uid: unknown): boolean {
+  return typeof uid === "string" && LOCATION_UID.test(uid);
+}
+
+/** True for an organization slug: lower-case letters, digits and dashes, 1-63, not starting with a dash. */
+export function isOrgSlug(slug: unknown): boolean {
+  return typeof slug === "string" && ORG_SLUG.test(slug);
+}
+
+// A char-code loop instead of a regex: no backtracking, no allocation.
+function isIdChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) || // a-z
+      (c >= 0x41 && c <= 0x5a) || // A-Z
+      (c >= 0x30 && c <= 0x39) || // 0-9
+      c === 0x2e || c === 0x5f || c === 0x2d; // . _ -
+    if (!ok) return false;
+  }
+  return true;
+}

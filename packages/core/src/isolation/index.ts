@@ -1,0 +1,9 @@
+/**
+ * Keeping one location's call away from every other location: Podium's route table (which path, query and
+ * body fields name a location or organization) and the guard that refuses or fills them.
+ */
+
+// Internal: used by other folders of the core, not part of the package's API.
+export { guardRequest } from "./location-guard.js";
+export type { GuardedRequest } from "./location-guard.js";
+export { matchRoute } from "./podium-routes.js";

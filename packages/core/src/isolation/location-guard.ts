@@ -1,0 +1,270 @@
+import { BadRequestError, LocationMismatchError } from "@podium-router/errors";
+import type { CoreErrorContext } from "@podium-router/errors";
+import { matchRoute } from "./podium-routes.js";
+
+/** The call as the caller sent it. */
+export interface GuardCall {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** `/v4/...` path, optionally with a query string. */
+  path: string;
+  /** JSON text; undefined or "" for none. */
+  body?: string | undefined;
+}
+
+/** The location the call is routed to, from the registry. */
+export interface GuardLocation {
+  locationUid: string;
+  /** The location's organization; while unknown, any organizationUid in a call is refused. */
+  organizationUid?: string | undefined;
+}
+
+export interface GuardOptions {
+  /** Largest accepted body in UTF-8 bytes (settings.upstream.maxRequestBodyBytes). */
+  maxBodyBytes: number;
+  /** The call's request id, named in every refusal. */
+  requestId?: string | undefined;
+}
+
+/** A call that passed the guard, ready to send to Podium. */
+export interface GuardedRequest {
+  method: string;
+  /** The validated path without the query. */
+  pathname: string;
+  /** `?...` or "" (with `locationUid` appended where Podium requires it in the query). */
+  search: string;
+  /** The route template, or undefined for a /v4 path not in Podium's OpenAPI files. */
+  route: string | undefined;
+  /** The body text to send: the caller's text unchanged, or re-serialised only when a field was filled. */
+  body: string | undefined;
+}
+
+/** Longest accepted path with its query; far above any real Podium URL, low enough to bound the work. */
+export const MAX_PATH_LENGTH = 2048;
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
+const OBJECT_BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+// Field names (lower-cased, underscores removed) that name a location or an organization. Variants such as
+// `location_uid` are checked too: Podium may ignore them, but refusing is cheaper than finding out.
+const LOCATION_KEYS = new Set(["locationuid", "locationuids", "locations"]);
+const ORGANIZATION_KEY = "organizationuid";
+const SLASH = 0x2f;
+const PERCENT = 0x25;
+
+/**
+ * Checks one call before it is sent for `location`: a normalised `/v4/...` path, an allowed method, a JSON
+ * body within the size limit, and no other location or organization named in the path, query or top-level
+ * body. Fills a location field Podium requires when the caller left it out.
+ * Throws BadRequestError or LocationMismatchError naming the field, never echoing body values.
+ */
+export function guardRequest(call: GuardCall, location: GuardLocation, opts: GuardOptions): GuardedRequest {
+  const uid = location.locationUid;
+  const ctx: CoreErrorContext = { locationUid: uid, requestId: opts.requestId };
+  const bad = (detail: string): never => {
+    throw new BadRequestError(ctx, detail);
+  };
+  const check = createFieldChecker(location, ctx);
+
+  const method = call.method;
+  if (typeof method !== "string" || !METHODS.has(method)) bad("method must be one of GET, HEAD, POST, PUT, PATCH, DELETE (upper case)");
+  const { pathname, search: rawSearch } = splitPath(call.path, bad);
+
+  // The path itself names a location (/v4/locations/{uid}/...) or an organization (/v4/organizations/{uid}).
+  const segs = pathname.split("/");
+  if (segs.length > 3 && segs[2] === "locations") check.location(decodeSegment(segs[3] as string, bad), "path /v4/locations/{uid}");
+  if (segs.length > 3 && segs[2] === "organizations") check.organization(decodeSegment(segs[3] as string, bad), "path /v4/organizations/{uid}");
+
+  let queryNamesLocation = false;
+  if (rawSearch !== "") {
+    for (const [name, value] of new URLSearchParams(rawSearch)) {
+      const bracket = name.indexOf("[");
+      const base = bracket === -1 ? name : name.slice(0, bracket);
+      const key = normaliseKey(base);
+      // Named by its base (letters and underscores once it matched), never the caller's bracket text.
+      const field = bracket === -1 ? `query.${base}` : `query.${base}[]`;
+      if (LOCATION_KEYS.has(key)) {
+        // `locationUids=a,b` and repeated parameters are both lists.
+        for (const part of value.split(",")) check.location(part, field);
+        if (name === "locationUid") queryNamesLocation = true;
+      } else if (key === ORGANIZATION_KEY) {
+        check.organization(value, field);
+      }
+    }
+  }
+
+  const text = call.body;
+  let parsed: Record<string, unknown> | undefined;
+  let namedKeys: string[] | undefined;
+  if (text !== undefined && text !== "") {
+    if (typeof text !== "string") bad("body must be JSON text");
+    if (method === "GET" || method === "HEAD") bad(`a ${method} request must not have a body`);
+    if (utf8ExceedsLimit(text, opts.maxBodyBytes)) bad(`body is larger than ${opts.maxBodyBytes} bytes (upstream.max_request_body_bytes)`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // The parser's message quotes the body, so it is not passed on.
+      bad("body is not valid JSON");
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      parsed = value as Record<string, unknown>;
+      for (const key of Object.keys(parsed)) {
+        const norm = normaliseKey(key);
+        if (LOCATION_KEYS.has(norm)) check.locationValue(parsed[key], `body.${key}`);
+        else if (norm === ORGANIZATION_KEY) check.organizationValue(parsed[key], `body.${key}`);
+        else continue;
+        (namedKeys ??= []).push(key);
+      }
+    } else if (OBJECT_BODY_METHODS.has(method)) {
+      bad(`a ${method} body must be a JSON object`);
+    }
+  }
+
+  const route = matchRoute(method, pathname)?.route;
+  let body = text === "" ? undefined : text;
+  // Parsers disagree on duplicate keys (JSON.parse keeps the last, others the first) and we cannot see
+  // through an escaped key name: when the text may hide a second location field, send what was checked.
+  if (namedKeys !== undefined && mayHideDuplicate(text as string, namedKeys)) body = JSON.stringify(parsed);
+  let search = rawSearch;
+  // A body field can be filled into no body or an object body; a DELETE's non-object body is left alone.
+  const fillable = body === undefined || parsed !== undefined;
+  switch (route?.fill) {
+    case "body.locationUid":
+      if (fillable && parsed?.["locationUid"] == null) body = JSON.stringify({ ...parsed, locationUid: uid });
+      break;
+    case "body.locations":
+      if (fillable && parsed?.["locations"] == null) body = JSON.stringify({ ...parsed, locations: [uid] });
+      break;
+    case "query.locationUid":
+      if (!queryNamesLocation) search = `${search === "" ? "?" : `${search}&`}locationUid=${encodeURIComponent(uid)}`;
+      break;
+    case undefined:
+      break;
+  }
+  return { method, pathname, search, route: route?.template, body };
+}
+
+/** The comparisons, bound to the routed location. Case-sensitive: Podium's uids are. */
+function createFieldChecker(location: GuardLocation, ctx: CoreErrorContext) {
+  const uid = location.locationUid;
+  const org = location.organizationUid;
+  const mismatch = (detail: string): never => {
+    throw new LocationMismatchError(ctx, detail);
+  };
+  const bad = (detail: string): never => {
+    throw new BadRequestError(ctx, detail);
+  };
+  const checker = {
+    location(value: string, field: string): void {
+      if (value !== uid) mismatch(`${field} names another location than ${uid}`);
+    },
+    organization(value: string, field: string): void {
+      if (org === undefined) mismatch(`${field} names an organization, but the location's organization is not known yet; verify the location first`);
+      if (value !== org) mismatch(`${field} names another organization than the location's own (${org})`);
+    },
+    /** A uid string, a list of uid strings or `{uid}` objects; null counts as left out. */
+    locationValue(value: unknown, field: string): void {
+      if (value === null) return;
+      if (typeof value === "string") return checker.location(value, field);
+      if (!Array.isArray(value)) return bad(`${field} must be a location uid or a list of them`);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const itemUid = typeof item === "object" && item !== null ? (item as { uid?: unknown }).uid : item;
+        if (typeof itemUid !== "string") bad(`${field}[${i}] must be a location uid or an object with a string uid`);
+        checker.location(itemUid as string, `${field}[${i}]`);
+      }
+    },
+    organizationValue(value: unknown, field: string): void {
+      if (value === null) return;
+      if (typeof value !== "string") return bad(`${field} must be an organization uid string`);
+      checker.organization(value, field);
+    },
+  };
+  return checker;
+}
+
+/**
+ * Splits a `/v4/...` path at the `?` after checking it in one pass: printable ASCII only, no backslash or
+ * fragment, well-formed percent-encoding, and in the path part no encoded dot, slash, backslash, percent
+ * (double encoding) or control character, no empty, `.` or `..` segment.
+ */
+function splitPath(path: unknown, bad: (detail: string) => never): { pathname: string; search: string } {
+  if (typeof path !== "string" || path === "") return bad("path is empty");
+  if (path.length > MAX_PATH_LENGTH) bad(`path is longer than ${MAX_PATH_LENGTH} characters`);
+  if (path.charCodeAt(0) !== SLASH) bad("path must be a /v4/... path, without a scheme or host");
+  if (path.charCodeAt(1) === SLASH) bad("path must not start with // (a host)");
+  let q = -1;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) bad("path has a control character, whitespace or non-ASCII character; percent-encode it");
+    if (c === 0x5c) bad("path has a backslash");
+    if (c === 0x23) bad("path has a # fragment");
+    if (c === 0x3f && q === -1) q = i;
+    if (c === PERCENT) {
+      const b = hexByte(path, i + 1);
+      if (b < 0) bad("path has a malformed percent-encoding");
+      // Encoded separators and dots are how traversal slips past a normaliser; `%25` is double encoding.
+      if (q === -1 && (b === 0x2e || b === 0x2f || b === 0x5c || b === PERCENT || b < 0x20 || b === 0x7f)) {
+        bad("path has a percent-encoded dot, slash, backslash, percent sign or control character");
+      }
+      i += 2;
+    }
+  }
+  const pathname = q === -1 ? path : path.slice(0, q);
+  if (!pathname.startsWith("/v4/")) bad("path must be under /v4/");
+  let start = 1;
+  for (let i = 1; i <= pathname.length; i++) {
+    if (i < pathname.length && pathname.charCodeAt(i) !== SLASH) continue;
+    const seg = pathname.slice(start, i);
+    if (seg === "") bad("path has an empty segment (// or a trailing /)");
+    if (seg === "." || seg === "..") bad("path has a . or .. segment");
+    start = i + 1;
+  }
+  return { pathname, search: q === -1 || q === path.length - 1 ? "" : path.slice(q) };
+}
+
+/** The byte value of two hex digits at `i`, or -1. */
+function hexByte(s: string, i: number): number {
+  const hi = hexDigit(s.charCodeAt(i));
+  const lo = hexDigit(s.charCodeAt(i + 1));
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20; // ASCII lower case
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+function decodeSegment(seg: string, bad: (detail: string) => never): string {
+  if (!seg.includes("%")) return seg;
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return bad("path has a percent-encoding that is not UTF-8");
+  }
+}
+
+/** Whether a checked key's name occurs twice in the text, or any key could be spelt with a `\u` escape. */
+function mayHideDuplicate(text: string, keys: string[]): boolean {
+  if (text.includes("\\u")) return true;
+  for (const key of keys) {
+    const quoted = `"${key}"`;
+    const first = text.indexOf(quoted);
+    if (first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1) return true;
+  }
+  return false;
+}
+
+function normaliseKey(key: string): string {
+  // Long keys cannot be a location field; skip the allocation.
+  return key.length > 24 ? key : key.toLowerCase().replaceAll("_", "");
+}
+
+/** Whether `text` is longer than `limit` bytes in UTF-8, computing the length only when it could matter. */
+function utf8ExceedsLimit(text: string, limit: number): boolean {
+  // A UTF-16 unit takes 1–3 UTF-8 bytes (a surrogate pair, two units, takes 4).
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return Buffer.byteLength(text, "utf8") > limit;
+}

@@ -1,0 +1,175 @@
+import { performance } from "node:perf_hooks";
+import { resolve } from "node:path";
+import { type CredentialStore, type LocationRecord, parseSecretRef, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
+import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeError, InternalError } from "@podium-router/errors";
+import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
+import { listAllLocations } from "../verification/index.js";
+import { mapConcurrent } from "../util/index.js";
+import type { RecordAudit } from "../audit/index.js";
+import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, newRequestId } from "../ids.js";
+import type { Settings } from "../settings/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
+
+/** What an operator hands over to onboard one location. References, never secrets. */
+export interface OnboardingInput {
+  locationUid: string;
+  orgSlug: string;
+  /** `env:NAME` or `file:PATH`. */
+  clientIdRef: string;
+  /** `env:NAME` or `file:PATH`. */
+  clientSecretRef: string;
+  /** Path of the file holding the location's refresh token. */
+  refreshTokenFile: string;
+}
+
+export type OnboardingOutcome = "onboarded" | "skipped_existing" | "failed" | "checked";
+
+export interface OnboardingResult {
+  locationUid: string;
+  outcome: OnboardingOutcome;
+  /** ERR_LOC_* code when failed. */
+  errorCode?: string | undefined;
+  /** What happened, and on failure what the operator should do. Never a secret. */
+  message: string;
+}
+
+export interface OnboardingOptions {
+  dryRun?: boolean | undefined;
+  /** Defaults to settings.onboarding.concurrency. */
+  concurrency?: number | undefined;
+  caller?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+
+/** What onboarding needs from the router that runs it. */
+export interface OnboardingDeps {
+  settings: Settings;
+  store: CredentialStore;
+  upstream: UpstreamClient;
+  env: Record<string, string | undefined>;
+  isLive(locationUid: string): boolean;
+  /** Make a persisted location routable, handing over the auth instance onboarding already warmed. */
+  addLive(record: LocationRecord, auth: LocationAuth): void;
+  /** One audit line per location onboarded or refused. */
+  recordAudit: RecordAudit;
+}
+
+
+/**
+ * Onboards locations with bounded concurrency, yielding one result per location as it finishes.
+ *
+ * For each location, strictly in this order: credential resolved → token obtained → location verified
+ * in scope → persisted atomically → added to the live router. Nothing is written before the location
+ * is proven in scope, so a failure at any step leaves no record behind (failure 4); the naive order
+ * (persist, verify, roll back in memory) leaves a phantom record on disk. Re-running is safe: a location
+ * already in the store reports `skipped_existing`, so a re-run after a failure does exactly the rest.
+ *
+ * The whole batch is refused up front (BadRequestError, nothing done) when an entry is malformed or a
+ * location_uid appears twice: a bulk file with a typo must not half-apply.
+ */
+export async function* onboardLocations(
+  inputs: readonly OnboardingInput[],
+  opts: OnboardingOptions,
+  deps: OnboardingDeps,
+): AsyncGenerator<OnboardingResult> {
+  validateBatch(inputs);
+  const concurrency = opts.concurrency && opts.concurrency > 0 ? opts.concurrency : deps.settings.onboarding.concurrency;
+  yield* mapConcurrent(inputs, concurrency, (input) => onboardOne(input, opts, deps));
+}
+
+function validateBatch(inputs: readonly OnboardingInput[]): void {
+  const seen = new Map<string, number>();
+  inputs.forEach((input, i) => {
+    const where = `locations[${i}]`;
+    if (!isLocationUid(input.locationUid)) {
+      throw new BadRequestError({}, `${where}.location_uid must be ${LOCATION_UID_RULE}`);
+    }
+    const first = seen.get(input.locationUid);
+    if (first !== undefined) {
+      throw new BadRequestError({ locationUid: input.locationUid }, `duplicate location_uid in locations[${first}] and ${where}; nothing was onboarded`);
+    }
+    seen.set(input.locationUid, i);
+    if (!isOrgSlug(input.orgSlug)) {
+      throw new BadRequestError({ locationUid: input.locationUid }, `${where}.org_slug must be lower-case letters, digits and dashes`);
+    }
+    // parseSecretRef throws a CredentialError naming the field, never the value.
+    parseSecretRef(input.clientIdRef, { label: `${where}.client_id_ref`, locationUid: input.locationUid });
+    parseSecretRef(input.clientSecretRef, { label: `${where}.client_secret_ref`, locationUid: input.locationUid });
+    if (!input.refreshTokenFile) {
+      throw new BadRequestError({ locationUid: input.locationUid }, `${where}.refresh_token_file is required`);
+    }
+  });
+}
+
+async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps: OnboardingDeps): Promise<OnboardingResult> {
+  const t0 = performance.now();
+  const requestId = newRequestId();
+  const uid = input.locationUid;
+  const audited = (errorCode?: string): void =>
+    deps.recordAudit({ subject: { kind: "rpc", rpc: "OnboardLocations" }, locationUid: uid, requestId, startedAt: t0, caller: opts.caller, errorCode, status: errorCode ? 0 : 200 });
+  try {
+    if ((await deps.store.get(uid)) || deps.isLive(uid)) {
+      audited();
+      return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
+    }
+    const now = new Date().toISOString();
+    const record: LocationRecord = {
+      locationUid: uid,
+      orgSlug: input.orgSlug,
+      clientIdRef: input.clientIdRef,
+      clientSecretRef: input.clientSecretRef,
+      refreshTokenFile: resolve(input.refreshTokenFile),
+      state: "active",
+      createdAt: now,
+      updatedAt: now,
+    };
+    // 1. Credential resolved.
+    const [clientId, clientSecret] = await Promise.all([
+      resolveSecretRef(record.clientIdRef, deps.env),
+      resolveSecretRef(record.clientSecretRef, deps.env),
+    ]);
+    await deps.store.readRefreshToken(record);
+    // 2. Token obtained, by the auth instance that will serve this location afterwards.
+    const auth = createLocationAuth({
+      locationUid: uid,
+      tokenUrl: deps.settings.upstream.tokenUrl,
+      clientId,
+      clientSecret,
+      readRefreshToken: () => deps.store.readRefreshToken(record),
+      writeRefreshToken: (token: string) => deps.store.writeRefreshToken(record, token),
+      expiryMarginMs: deps.settings.oauth.expiryMarginSeconds * 1000,
+      upstream: deps.upstream,
+      // Skipped until the record is stored; from then on it serves the live location.
+      coordination: refreshCoordinationFor(deps.store, record),
+    });
+    const token = await auth.getAccessToken({ signal: opts.signal });
+    // 3. Verified in scope with this location's own credential.
+    const listing = await listAllLocations(deps.upstream, token, requestId, opts.signal);
+    const seen = listing.get(uid);
+    if (!seen) {
+      const res = await deps.upstream.request({ method: "GET", path: `/v4/locations/${encodeURIComponent(uid)}`, accessToken: token, requestId, signal: opts.signal });
+      if (res.status === 404) throw new LocationDeletedError({ locationUid: uid, requestId, upstreamStatus: 404 });
+      throw new LocationNotInScopeError({ locationUid: uid, requestId }, "absent from GET /v4/locations for this credential");
+    }
+    if (opts.dryRun) {
+      audited();
+      return { locationUid: uid, outcome: "checked", message: "credentials resolve and the location is in scope; nothing was changed (dry run)" };
+    }
+    record.verifiedAt = new Date().toISOString();
+    if (seen.organizationUid) record.organizationUid = seen.organizationUid;
+    // 4. Persisted atomically; a concurrent onboarding of the same uid loses the race cleanly.
+    if (!(await deps.store.insert(record))) {
+      audited();
+      return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
+    }
+    // 5. Live.
+    deps.addLive(record, auth);
+    audited();
+    return { locationUid: uid, outcome: "onboarded", message: "verified in scope, stored and routable" };
+  } catch (err) {
+    const e = isCoreError(err) ? err : new InternalError({ locationUid: uid, requestId, cause: err });
+    audited(e.code);
+    return { locationUid: uid, outcome: "failed", errorCode: e.code, message: e.message };
+  }
+}

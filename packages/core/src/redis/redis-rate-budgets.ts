@@ -1,0 +1,234 @@
+import { type AcquireOptions, type BucketOptions, type BudgetSnapshot, createRateBudgets, type RateBudgetOptions, type RateBudgets } from "../budgets/index.js";
+import { callerAbortError } from "../util/index.js";
+import {
+  BudgetUnavailableError,
+  DeadlineExceededError,
+  InternalError,
+  isCoreError,
+  LocationRateLimitedError,
+  UnknownLocationError,
+} from "@podium-router/errors";
+import { BUDGET_DECIDE_SCRIPT, BUDGET_PAUSE_SCRIPT } from "./redis-budget-script.js";
+import { evalScript, type RedisConnection } from "./redis-connection.js";
+import type { RedisDownSettings } from "./state-settings.js";
+
+/** Which budget decided a call: the shared one in Redis, a local per-replica one while Redis is unreachable, or none (refused). */
+export type BudgetBackendOutcome = "redis" | "local_fallback" | "refused";
+
+/** `settings.budgets` plus what the shared budgets need from `settings.state`. */
+export interface RedisRateBudgetOptions extends RateBudgetOptions {
+  /** What each kind of call does while Redis is unreachable (`state.redis_down`). */
+  redisDown: RedisDownSettings;
+  /** Replicas sharing the limits: the local fallback budget is each limit divided by this (`state.redis.replicas`). */
+  replicas: number;
+  /**
+   * A location that asked for a token within this window counts as active in its quota group and gets
+   * a share of it (see BUDGET_DECIDE_SCRIPT).
+   * @default 60000 (Podium's window is a minute)
+   */
+  activeWindowMs?: number | undefined;
+}
+
+/** Injected parts. */
+export interface RedisRateBudgetDeps {
+  /** The shared connection (its breaker decides when Redis counts as unreachable). */
+  connection: RedisConnection;
+  /** Counts which budget decided each call. @default none */
+  onOutcome?: ((outcome: BudgetBackendOutcome) => void) | undefined;
+  /** Epoch-ms clock for wait bounds. @default Date.now */
+  now?: (() => number) | undefined;
+}
+
+/** Default of `activeWindowMs`. */
+export const DEFAULT_ACTIVE_WINDOW_MS = 60_000;
+
+/** One decision of BUDGET_DECIDE_SCRIPT, with its time translated to this replica's clock. */
+interface Decision {
+  allowed: boolean;
+  retryMs: number;
+  remaining: number;
+  /** Epoch ms on this replica's clock; 0 when not paused. */
+  pausedUntil: number;
+  at: number;
+}
+
+interface Sleeper {
+  timer: ReturnType<typeof setTimeout>;
+  reject: (err: Error) => void;
+}
+
+const perMs = (b: BucketOptions): number => b.ratePerMinute / 60_000;
+const isRead = (method: string | undefined): boolean => method === "GET" || method === "HEAD";
+/** A share of a limit for one replica; the burst never drops below one call. */
+const divided = (b: BucketOptions, n: number): BucketOptions => ({ ratePerMinute: b.ratePerMinute / n, burst: Math.max(1, Math.floor(b.burst / n)) });
+
+/**
+ * Creates rate budgets shared by every replica through Redis: one Lua script decides each call against
+ * the location's bucket, its quota group's bucket and its fair share of the group (BUDGET_DECIDE_SCRIPT),
+ * in one round trip. A call told to retry in d ms within its bound sleeps d and asks again; otherwise it
+ * is refused with LocationRateLimitedError. While Redis is unreachable, calls follow `redisDown`: a local
+ * budget of limit / replicas, or BudgetUnavailableError. Podium's 429 (`pause`) is recorded in Redis too.
+ *
+ * Kept across replicas: the location limit, the group limit, and each active location's share of the
+ * group. Not kept: the order in which waiting calls are served (each replica's waiters race for tokens).
+ */
+export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: RedisRateBudgetDeps): RateBudgets {
+  const conn = deps.connection;
+  const now = deps.now ?? Date.now;
+  const replicas = Math.max(1, options.replicas);
+  const overrides = options.overrides ?? {};
+  const windowMs = options.activeWindowMs ?? DEFAULT_ACTIVE_WINDOW_MS;
+  // Validates the options (same rules as memory) and serves as the per-replica fallback.
+  const local = createRateBudgets({
+    ...options,
+    location: divided(options.location, replicas),
+    upstream: divided(options.upstream, replicas),
+    overrides: Object.fromEntries(Object.entries(overrides).map(([uid, b]) => [uid, divided(b, replicas)])),
+  });
+  const bucketOf = (uid: string): BucketOptions => (Object.hasOwn(overrides, uid) ? overrides[uid]! : options.location);
+  const lastSeen = new Map<string, Decision>();
+  const sleepers = new Map<string, Set<Sleeper>>();
+  let closed = false;
+
+  const keysOf = (uid: string, group: string): string[] => {
+    // One hash tag per quota group: all keys of a decision live in one slot, so it also runs on a Cluster.
+    const base = `${conn.keyPrefix}budget:{${group}}`;
+    return [`${base}:loc:${uid}`, `${base}:group`, `${base}:share:${uid}`, `${base}:pause:${uid}`, `${base}:pause`, `${base}:active`];
+  };
+
+  const decide = async (uid: string, group: string, take: boolean): Promise<Decision> => {
+    const b = bucketOf(uid);
+    const args = [perMs(b), b.burst, perMs(options.upstream), options.upstream.burst, uid, windowMs, take ? "1" : "0"];
+    const raw = await conn.run((c) => evalScript(c, BUDGET_DECIDE_SCRIPT, keysOf(uid, group), args));
+    const [allowed, retryMs, remaining, pausedUntil, , redisNow] = raw as number[];
+    const at = now();
+    const d: Decision = {
+      allowed: allowed === 1,
+      retryMs: retryMs ?? 0,
+      remaining: remaining ?? 0,
+      // Redis' clock to ours: only the distance matters, so skew between replicas cancels out.
+      pausedUntil: pausedUntil ? at + (pausedUntil - (redisNow ?? pausedUntil)) : 0,
+      at,
+    };
+    lastSeen.set(uid, d);
+    return d;
+  };
+
+  const closedError = (uid: string, requestId: string | undefined): Error =>
+    new InternalError({ locationUid: uid, requestId }, "the rate budgets are closed: the router is shutting down");
+
+  const sleep = (uid: string, ms: number, signal: AbortSignal | undefined, requestId: string | undefined): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let set = sleepers.get(uid);
+      if (set === undefined) sleepers.set(uid, (set = new Set()));
+      const onAbort = (): void => finish(callerAbortError(signal?.reason, { locationUid: uid, requestId }));
+      const finish = (err?: Error): void => {
+        clearTimeout(s.timer);
+        signal?.removeEventListener("abort", onAbort);
+        set.delete(s);
+        if (set.size === 0 && sleepers.get(uid) === set) sleepers.delete(uid);
+        if (err) reject(err);
+        else resolve();
+      };
+      const s: Sleeper = { timer: setTimeout(() => finish(), Math.max(1, ms)), reject: (err) => finish(err) };
+      set.add(s);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+
+  /** Redis is unreachable: the policy for this kind of call decides. */
+  const fallback = (uid: string, group: string, opts: AcquireOptions, cause: BudgetUnavailableError): Promise<void> => {
+    const { method, requestId } = opts;
+    const kind = isRead(method) ? "reads" : "writes";
+    if (options.redisDown[kind] === "local") {
+      deps.onOutcome?.("local_fallback");
+      // The local budget bounds its own wait (maxWaitMs from now): the time lost finding Redis down is
+      // at most the connect timeout, and only until the breaker opens.
+      return local.acquire(uid, group, opts);
+    }
+    deps.onOutcome?.("refused");
+    return Promise.reject(
+      new BudgetUnavailableError(
+        { locationUid: uid, requestId, retryAfterMs: Math.max(1, conn.retryInMs() || 1_000), cause },
+        `the shared rate budget (Redis) is unreachable and state.redis_down.${kind} is "refuse"; retry later`,
+      ),
+    );
+  };
+
+  const acquire = async (uid: string, group: string, opts: AcquireOptions = {}): Promise<void> => {
+    const { requestId, signal, deadline } = opts;
+    if (closed) throw closedError(uid, requestId);
+    if (signal?.aborted) throw callerAbortError(signal.reason, { locationUid: uid, requestId });
+    const t0 = now();
+    if (deadline !== undefined && t0 >= deadline) {
+      throw new DeadlineExceededError({ locationUid: uid, requestId }, "the deadline passed before the call was sent");
+    }
+    const endAt = t0 + (deadline === undefined ? options.maxWaitMs : Math.min(options.maxWaitMs, deadline - t0));
+    for (;;) {
+      let d: Decision;
+      try {
+        d = await decide(uid, group, true);
+      } catch (err) {
+        if (isCoreError(err) && err.code === "ERR_LOC_BUDGET_UNAVAILABLE") {
+          return fallback(uid, group, opts, err as BudgetUnavailableError);
+        }
+        throw new InternalError({ locationUid: uid, requestId, cause: err }, "the shared rate budget script failed");
+      }
+      if (closed) throw closedError(uid, requestId);
+      if (d.allowed) {
+        deps.onOutcome?.("redis");
+        return;
+      }
+      if (d.retryMs > endAt - d.at) {
+        deps.onOutcome?.("redis");
+        const pausedFor = d.pausedUntil - d.at;
+        const detail = pausedFor > 0 && pausedFor >= d.retryMs ? `Podium answered 429; paused for another ${Math.ceil(pausedFor)} ms` : undefined;
+        throw new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs: Math.max(1, d.retryMs) }, detail);
+      }
+      await sleep(uid, d.retryMs, signal, requestId);
+    }
+  };
+
+  return {
+    acquire,
+
+    pause(locationUid, quotaGroup, untilMs, scope = "group") {
+      if (closed) return;
+      // Here at once (this replica's fallback and its next status), and in Redis for every replica.
+      local.pause(locationUid, quotaGroup, untilMs, scope);
+      const ms = Math.ceil(untilMs - now());
+      if (ms <= 0) return;
+      const [, , , lpause, gpause] = keysOf(locationUid, quotaGroup);
+      void conn
+        .run((c) => evalScript(c, BUDGET_PAUSE_SCRIPT, [lpause!, gpause!], [ms, scope === "group" ? "1" : "0"]))
+        .catch(() => undefined); // Redis down: the local pause holds for this replica, the others learn of Podium's 429 themselves
+    },
+
+    snapshot(locationUid, quotaGroup) {
+      const d = lastSeen.get(locationUid);
+      if (conn.breakerState() !== "closed" || d === undefined) return local.snapshot(locationUid, quotaGroup);
+      const b = bucketOf(locationUid);
+      const t = now();
+      // As of this replica's last decision for the location, refilled at its own rate since.
+      const available = d.pausedUntil > t ? 0 : Math.min(b.burst, Math.floor(d.remaining + ((t - d.at) * b.ratePerMinute) / 60_000));
+      const snap: BudgetSnapshot = { available, capacity: b.burst, refillPerSecond: b.ratePerMinute / 60, quotaGroup };
+      if (d.pausedUntil > t) snap.pausedUntil = d.pausedUntil;
+      return snap;
+    },
+
+    remove(locationUid) {
+      lastSeen.delete(locationUid);
+      local.remove(locationUid);
+      const err = new UnknownLocationError({ locationUid }, `${locationUid} was removed while its call waited for the rate budget`);
+      for (const s of sleepers.get(locationUid) ?? []) s.reject(err);
+    },
+
+    close() {
+      if (closed) return;
+      closed = true;
+      local.close();
+      for (const [uid, set] of sleepers) for (const s of set) s.reject(closedError(uid, undefined));
+      sleepers.clear();
+      lastSeen.clear();
+    },
+  };
+}

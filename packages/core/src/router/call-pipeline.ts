@@ -1,0 +1,143 @@
+import { performance } from "node:perf_hooks";
+import { endpointOf, type RecordAudit } from "../audit/index.js";
+import type { RateBudgets } from "../budgets/index.js";
+import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
+import { newRequestId, validateRequestId } from "../ids.js";
+import { guardRequest, type GuardedRequest } from "../isolation/index.js";
+import { withAuthRetry } from "../oauth/index.js";
+import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
+import type { LiveLocation } from "./live-location.js";
+import type { LiveLocations } from "./live-locations.js";
+import type { CallContext, RoutedCall, RoutedResponse } from "./location-router-api.js";
+import type { RouterObserver } from "./router-observer.js";
+
+export interface CallPipelineDeps {
+  live: LiveLocations;
+  budgets: RateBudgets;
+  upstream: UpstreamClient;
+  observer: RouterObserver;
+  /** settings.upstream.maxRequestBodyBytes */
+  maxBodyBytes: number;
+  recordAudit: RecordAudit;
+  /** True once the router is closing: new calls are refused. */
+  isClosing(): boolean;
+}
+
+/** What the call's audit line will say, filled in as the call gets further. */
+interface CallLine {
+  requestId: string;
+  /** The route template, once the guard has matched it. */
+  route: string | undefined;
+  status: number;
+  errorCode: string | undefined;
+}
+
+/**
+ * One routed call, in one direction:
+ *   unknown? → deleted? → guard → budget → verify → token → send → (answer) → audit.
+ * Every step either passes the call on or throws a CoreError; whatever happens, the `finally` writes exactly
+ * one audit line. Nothing that costs quota or reaches Podium runs before the guard has passed.
+ */
+export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, ctx: CallContext) => Promise<RoutedResponse> {
+  const { live, budgets, upstream, observer } = deps;
+
+  return async function routeCall(call, ctx) {
+    const t0 = performance.now();
+    const ts = new Date().toISOString();
+    const line: CallLine = { requestId: "", route: undefined, status: 0, errorCode: undefined };
+    try {
+      const requestId = (line.requestId = call.requestId ? validateRequestId(call.requestId, { locationUid: call.locationUid }) : newRequestId());
+      if (deps.isClosing()) throw new InternalError({ locationUid: call.locationUid, requestId }, "the router is shutting down; retry against another replica");
+      const loc = registered(call.locationUid, requestId);
+      const req = guard(call, loc, requestId);
+      line.route = req.route ?? endpointOf(req.method, req.pathname);
+      // ← Checks that need the guarded request but spend nothing (e.g. that every id it names is the location's) go here.
+      await spendBudget(loc, req, requestId, ctx);
+      await live.verify(loc, requestId, false, ctx.signal);
+      // ← Anything that must be durable before Podium can act (e.g. a write's intent line) goes here.
+      const res = await send(loc, req, requestId, ctx);
+      line.status = res.status;
+      // ← Checks of Podium's answer before the caller sees it go here.
+      await answer(loc, req, res, requestId, ctx);
+      return { status: res.status, body: res.body, headers: res.headers, requestId, latencyMs: performance.now() - t0 };
+    } catch (err) {
+      const e = asCoreError(err, call.locationUid, line.requestId);
+      line.errorCode = e.code;
+      if (e.upstreamStatus) line.status = e.upstreamStatus;
+      if (e.code === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
+      throw e;
+    } finally {
+      deps.recordAudit({
+        ts,
+        subject: { kind: "call", method: call.method, path: call.path, route: line.route },
+        locationUid: call.locationUid,
+        requestId: line.requestId,
+        status: line.status,
+        startedAt: t0,
+        caller: ctx.caller,
+        errorCode: line.errorCode,
+      });
+      observer.callOutcome?.(line.errorCode ?? "OK");
+    }
+  };
+
+  /** unknown? → deleted?: there is no default location, and a deleted one is never sent to again. */
+  function registered(locationUid: string, requestId: string): LiveLocation {
+    const loc = live.get(locationUid);
+    if (!loc) throw new UnknownLocationError({ locationUid, requestId });
+    if (loc.record.state === "deleted") throw new LocationDeletedError({ locationUid: loc.record.locationUid, requestId });
+    return loc;
+  }
+
+  /** guard: path, method, body, and every location or organization field the call names. */
+  function guard(call: RoutedCall, loc: LiveLocation, requestId: string): GuardedRequest {
+    const { locationUid, organizationUid } = loc.record;
+    return guardRequest(call, { locationUid, organizationUid }, { maxBodyBytes: deps.maxBodyBytes, requestId });
+  }
+
+  /** budget: the location's own bucket under its quota group's shared one, waiting at most until the deadline. */
+  async function spendBudget(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<void> {
+    const waitStart = performance.now();
+    await budgets.acquire(loc.record.locationUid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId, method: req.method });
+    observer.budgetWait?.(performance.now() - waitStart);
+  }
+
+  /** token → send: the location's own access token (refreshed once on a 401), then the request. */
+  async function send(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<UpstreamResponse> {
+    const { deadline, signal } = ctx;
+    const path = req.search ? `${req.pathname}${req.search}` : req.pathname;
+    const started = performance.now();
+    const auth = await loc.auth();
+    const res = await withAuthRetry(
+      auth,
+      (accessToken: string) => upstream.request({ method: req.method, path, body: req.body, accessToken, requestId, deadline, signal, locationUid: loc.record.locationUid }),
+      { signal, deadline },
+    );
+    observer.upstreamLatency?.(performance.now() - started, res.status);
+    return res;
+  }
+
+  /** What Podium's status says about the location itself: quota spent (429), deleted (404), maybe out of scope (403). */
+  async function answer(loc: LiveLocation, req: GuardedRequest, res: UpstreamResponse, requestId: string, ctx: CallContext): Promise<void> {
+    const uid = loc.record.locationUid;
+    if (res.status === 429) {
+      // Podium's quota is spent: pause this location and its credential instead of sending more.
+      const delay = retryDelayMs(res.headers, Date.now());
+      budgets.pause(uid, loc.quotaGroup, Date.now() + delay);
+      throw new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs: delay, upstreamStatus: 429 }, "Podium answered 429");
+    }
+    if (res.status === 404 && req.route === "/v4/locations/{uid}") {
+      await live.markDeleted(loc, requestId);
+      throw new LocationDeletedError({ locationUid: uid, requestId, upstreamStatus: 404 });
+    }
+    // A 403 may mean the location left the token's scope (failure 5): re-verify now, loudly.
+    if (res.status === 403) await live.verify(loc, requestId, true, ctx.signal);
+  }
+}
+
+/** Every failure leaves as a CoreError naming the location and the request id; the original is never changed. */
+function asCoreError(err: unknown, locationUid: string, requestId: string): CoreError {
+  if (isCoreError(err)) return withErrorContext(err, { locationUid, requestId: requestId || undefined });
+  if (err instanceof SyntaxError) return new BadRequestError({ locationUid, requestId, cause: err }, err.message);
+  return new InternalError({ locationUid, requestId, cause: err });
+}

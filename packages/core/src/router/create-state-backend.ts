@@ -1,0 +1,77 @@
+import type { CredentialStore } from "../credentials/index.js";
+import { createLocationVerifier, type LocationVerifier } from "../verification/index.js";
+import type { CoreLogger } from "../util/index.js";
+import { createRateBudgets, type RateBudgets } from "../budgets/index.js";
+import { createRedisConnection, createRedisRateBudgets, createRedisRefreshLock, createRedisVerificationCache, type RedisConnection, type RedisRefreshLock, type StateBackend, withRedisRefreshLock, withSharedVerificationCache } from "../redis/index.js";
+import type { RouterObserver } from "./router-observer.js";
+import type { Settings } from "../settings/index.js";
+
+/** What the state backend needs besides settings. */
+export interface StateBackendDeps {
+  /** Counts which budget decided each call (`budgetBackend`). @default none */
+  observer?: RouterObserver | undefined;
+  /** Told when Redis becomes unreachable and when it answers again. @default none */
+  logger?: CoreLogger | undefined;
+}
+
+/** The state one router process keeps, in memory or shared with the other replicas through Redis. */
+export interface StateBackendHandle {
+  readonly backend: StateBackend;
+  /** Rate budgets: in memory, or shared in Redis with the `state.redis_down` fallback. */
+  readonly budgets: RateBudgets;
+  /** The verifier: in-process, plus (redis) the shared verification cache. */
+  readonly verifier: LocationVerifier;
+  /** The refresh lock in Redis (redis only). */
+  readonly refreshLock: RedisRefreshLock | undefined;
+  /** The Redis connection (redis only), for status and tests. */
+  readonly connection: RedisConnection | undefined;
+  /** The store with its refresh lock taken in Redis (redis); the store itself (memory). */
+  wrapStore<S extends CredentialStore>(store: S): S;
+  /** Closes the budgets and the Redis connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the state backend named by `settings.state.backend`: `memory` for one router process, `redis`
+ * for several replicas that must share each location's budget, its verification and its refresh lock.
+ * Nothing is awaited: the Redis client connects in the background, and calls made before it is ready
+ * wait at most `state.redis.connect_timeout_ms`.
+ */
+export function createStateBackend(settings: Settings, deps: StateBackendDeps = {}): StateBackendHandle {
+  const ttlMs = settings.verification.ttlSeconds * 1000;
+  const local = createLocationVerifier({ ttlMs });
+  if (settings.state.backend === "memory") {
+    const budgets = createRateBudgets(settings.budgets);
+    return {
+      backend: "memory",
+      budgets,
+      verifier: local,
+      refreshLock: undefined,
+      connection: undefined,
+      wrapStore: (store) => store,
+      async close() {
+        budgets.close();
+      },
+    };
+  }
+  const { state } = settings;
+  const connection = createRedisConnection({ redis: state.redis, breaker: state.breaker, logger: deps.logger });
+  const observer = deps.observer;
+  const budgets = createRedisRateBudgets(
+    { ...settings.budgets, redisDown: state.redisDown, replicas: state.redis.replicas },
+    { connection, onOutcome: observer?.budgetBackend ? (o) => observer.budgetBackend?.(o) : undefined },
+  );
+  const refreshLock = createRedisRefreshLock(connection);
+  return {
+    backend: "redis",
+    budgets,
+    verifier: withSharedVerificationCache(local, createRedisVerificationCache(connection), { ttlMs }),
+    refreshLock,
+    connection,
+    wrapStore: (store) => withRedisRefreshLock(store, refreshLock),
+    async close() {
+      budgets.close();
+      await connection.close();
+    },
+  };
+}

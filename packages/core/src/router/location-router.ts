@@ -1,0 +1,214 @@
+import { performance } from "node:perf_hooks";
+import { buildAuditRecord, createAuditLog, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
+import type { RateBudgets } from "../budgets/index.js";
+import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
+import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
+import { newRequestId } from "../ids.js";
+import { createConsentOnboarding, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
+import type { Settings } from "../settings/index.js";
+import { createUpstreamClient, type UpstreamClient } from "../upstream/index.js";
+import { noopLogger, type CoreLogger } from "../util/index.js";
+import type { LocationVerifier } from "../verification/index.js";
+import { createCallPipeline } from "./call-pipeline.js";
+import { createStateBackend } from "./create-state-backend.js";
+import { createLiveLocations } from "./live-locations.js";
+import type { CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
+import type { RouterObserver } from "./router-observer.js";
+
+/** Everything the router needs; each part defaults to the embedded implementation built from settings. */
+export interface LocationRouterDeps {
+  settings: Settings;
+  store?: CredentialStore;
+  audit?: AuditLog;
+  upstream?: UpstreamClient;
+  budgets?: RateBudgets;
+  verifier?: LocationVerifier;
+  logger?: CoreLogger;
+  observer?: RouterObserver;
+  /** Environment for `env:` credential references. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** The live router plus the parts the server and tests reach into. */
+export interface LocationRouterHandle extends LocationRouter {
+  readonly settings: Settings;
+  readonly store: CredentialStore;
+  readonly audit: AuditLog;
+}
+
+/**
+ * Builds the routing core: loads the registered locations (lazily: no secret is resolved and no token fetched
+ * at start-up), wires the parts from settings (or the ones given), and returns the router. A routed call runs
+ * the pipeline of call-pipeline.ts; the operations below (verify, list, status, remove, onboard, audit query,
+ * consent) share its live locations and its one audit writer.
+ */
+export async function createLocationRouter(deps: LocationRouterDeps): Promise<LocationRouterHandle> {
+  const { settings } = deps;
+  const env = deps.env ?? process.env;
+  const logger = deps.logger ?? noopLogger;
+  const observer = deps.observer ?? {};
+  // Budgets, verification cache and refresh lock: in memory, or shared with other replicas via Redis.
+  const state = createStateBackend(settings, { observer, logger });
+  const store = state.wrapStore(deps.store ?? (await createCredentialStore(settings.credentials, env)));
+  const audit = deps.audit ?? createAuditLog(settings.audit);
+  const upstream = deps.upstream ?? createUpstreamClient(settings.upstream);
+  const budgets = deps.budgets ?? state.budgets;
+  const verifier = deps.verifier ?? state.verifier;
+
+  const live = createLiveLocations({ settings, store, upstream, budgets, verifier, logger, observer, env });
+  for (const record of await store.list()) live.add(record);
+
+  /** The one audit writer: every line of the trail goes through buildAuditRecord here. */
+  const recordAudit = (entry: AuditEntry): void => {
+    audit.append(buildAuditRecord({ ...entry, orgSlug: entry.orgSlug ?? live.orgSlugOf(entry.locationUid) }));
+  };
+  /** An operation's line: `router:<rpc>`, 200 when it succeeded, 0 with the code when it failed. */
+  const recordOperation = (rpc: string, locationUid: string, requestId: string, startedAt: number, caller: string | undefined, errorCode?: string): void => {
+    recordAudit({ subject: { kind: "rpc", rpc }, locationUid, requestId, startedAt, caller, errorCode, status: errorCode ? 0 : 200 });
+  };
+
+  let closing = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+  const routeCall = createCallPipeline({
+    live,
+    budgets,
+    upstream,
+    observer,
+    maxBodyBytes: settings.upstream.maxRequestBodyBytes,
+    recordAudit,
+    isClosing: () => closing,
+  });
+
+  // Onboarding by consent ends in the normal onboarding path for its one location.
+  const consent = createConsentOnboarding({
+    settings,
+    upstream,
+    env,
+    store,
+    isLive: (uid) => live.has(uid),
+    async onboard(input, caller) {
+      for await (const result of router.onboardLocations([input], { caller })) return result;
+      throw new InternalError({ locationUid: input.locationUid }, "onboarding returned no result");
+    },
+    recordAudit,
+  });
+
+  const router: LocationRouterHandle = {
+    settings,
+    store,
+    audit,
+    call(call, ctx = {}) {
+      return track(routeCall(call, ctx));
+    },
+
+    async verifyLocation(locationUid, opts = {}): Promise<VerifyResult> {
+      const requestId = newRequestId();
+      const loc = live.get(locationUid);
+      if (!loc) throw new UnknownLocationError({ locationUid, requestId });
+      if (loc.record.state === "deleted") throw new LocationDeletedError({ locationUid, requestId });
+      const r = await live.verify(loc, requestId, opts.force ?? false, opts.ctx?.signal);
+      return { locationUid, orgSlug: loc.record.orgSlug, state: "verified", verifiedAt: r.verifiedAt, cached: r.cached };
+    },
+
+    async listLocations(filter = {}): Promise<LocationSummary[]> {
+      const out: LocationSummary[] = [];
+      for (const loc of live.values()) {
+        if (filter.orgSlug && loc.record.orgSlug !== filter.orgSlug) continue;
+        const peek = verifier.peek(loc.record.locationUid);
+        out.push({
+          locationUid: loc.record.locationUid,
+          orgSlug: loc.record.orgSlug,
+          state: loc.record.state,
+          verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
+        });
+      }
+      return out.sort((a, b) => (a.locationUid < b.locationUid ? -1 : a.locationUid > b.locationUid ? 1 : 0));
+    },
+
+    async getLocationStatus(locationUid): Promise<LocationStatus> {
+      const loc = live.get(locationUid);
+      if (!loc) throw new UnknownLocationError({ locationUid });
+      const peek = verifier.peek(locationUid);
+      const auth = loc.peekAuth()?.state() ?? { authState: "no_token" as const };
+      return {
+        locationUid,
+        orgSlug: loc.record.orgSlug,
+        state: loc.record.state,
+        verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
+        verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
+        verificationExpiresAt: peek.expiresAt,
+        budget: budgets.snapshot(locationUid, loc.quotaGroup),
+        authState: auth.authState,
+        accessTokenExpiresAt: auth.expiresAt,
+      };
+    },
+
+    async removeLocation(locationUid, ctx) {
+      const t0 = performance.now();
+      const requestId = newRequestId();
+      if (!live.has(locationUid) && !(await store.get(locationUid))) {
+        recordOperation("RemoveLocation", locationUid, requestId, t0, ctx?.caller, "ERR_LOC_UNKNOWN");
+        throw new UnknownLocationError({ locationUid, requestId });
+      }
+      recordOperation("RemoveLocation", locationUid, requestId, t0, ctx?.caller);
+      await store.remove(locationUid);
+      live.delete(locationUid);
+      budgets.remove(locationUid);
+      verifier.forget(locationUid);
+    },
+
+    onboardLocations(inputs: OnboardingInput[], opts: OnboardingOptions = {}): AsyncIterable<OnboardingResult> {
+      return onboardLocations(inputs, opts, {
+        settings,
+        store,
+        upstream,
+        env,
+        isLive: (uid) => live.has(uid),
+        addLive: (record, auth) => {
+          live.add(record, auth);
+        },
+        recordAudit,
+      });
+    },
+
+    queryAudit(query: AuditQuery, ctx?: CallContext): AsyncIterable<AuditRecord> {
+      // A query of the audit is itself audited: who asked for which location.
+      recordOperation("QueryAudit", query.locationUid ?? "*", newRequestId(), performance.now(), ctx?.caller);
+      return audit.query(query);
+    },
+
+    reopenAudit() {
+      return audit.reopen();
+    },
+
+    recordRefusal(refusal: Refusal) {
+      const { locationUid, requestId, caller, errorCode } = refusal;
+      const subject = refusal.kind === "call" ? ({ kind: "call", method: refusal.method, path: refusal.path } as const) : ({ kind: "rpc", rpc: refusal.rpc, method: refusal.rpc } as const);
+      recordAudit({ subject, locationUid, requestId, caller, errorCode });
+    },
+
+    beginAuthorization: (request, ctx) => consent.beginAuthorization(request, { caller: ctx?.caller }),
+    completeAuthorization: (state, callback) => consent.completeAuthorization(state, callback),
+    awaitAuthorization: (state, signal) => consent.awaitAuthorization(state, signal),
+    peekAuthorization: (state) => consent.peekAuthorization(state),
+
+    async close() {
+      closing = true;
+      consent.close();
+      await Promise.allSettled([...inFlight]);
+      await audit.close();
+      budgets.close();
+      await state.close();
+      await upstream.close();
+      await store.close();
+    },
+  };
+  return router;
+}
+
+const parseTime = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);

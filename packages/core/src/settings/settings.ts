@@ -1,0 +1,284 @@
+/**
+ * The router's settings: `config/settings.yaml` (snake_case) → `Settings` (camelCase, fully populated).
+ * `validateSettings` checks a parsed document; `loadSettings` reads the file and environment overrides
+ * (see settings-env.ts) first. The top-level `server` section belongs to the server and is passed
+ * through untouched in `extras`; `state` is read by state-section.ts.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { InvalidConfigError } from "@podium-router/errors";
+import { isLocationUid, LOCATION_UID_RULE } from "../ids.js";
+import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings-env.js";
+import { readCredentialsSettings } from "./credentials-section.js";
+import type { CredentialsSettings } from "../credentials/index.js";
+import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
+import type { OriginOf } from "./settings-reader.js";
+import { readStateSettings } from "./state-section.js";
+import type { StateSettings } from "../redis/index.js";
+import {
+  DEFAULT_AUDIT_FSYNC,
+  DEFAULT_AUDIT_FSYNC_INTERVAL_MS,
+  DEFAULT_AUDIT_PATH,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  type AuditLogOptions,
+} from "../audit/index.js";
+import {
+  DEFAULT_GROUP_BY,
+  DEFAULT_LOCATION_BUDGET,
+  DEFAULT_MAX_WAIT_MS,
+  DEFAULT_UPSTREAM_BUDGET,
+  type BucketOptions,
+  type RateBudgetOptions,
+} from "../budgets/index.js";
+import {
+  DEFAULT_BASE_URL,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_CONNECTIONS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_PODIUM_VERSION,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_RETRY_MAX_ATTEMPTS,
+  DEFAULT_RETRY_MAX_DELAY_MS,
+  type UpstreamClientOptions,
+  type UpstreamRetryOptions,
+} from "../upstream/index.js";
+
+/** 1 h: scope changes in Podium are rare, and a Podium 403 forces re-verification sooner. */
+export const DEFAULT_VERIFICATION_TTL_SECONDS = 3_600;
+/** 60 s: refresh a token this long before it expires, so no call races the expiry. */
+export const DEFAULT_OAUTH_EXPIRY_MARGIN_SECONDS = 60;
+/** 8 locations onboarded at once: fast for hundreds of locations, gentle on Podium's token endpoint. */
+export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
+/** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
+export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
+/** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
+export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
+
+/**
+ * A section owned by a component: exactly that component's options, every default filled in, without the
+ * hooks only code can set (test clocks, dispatchers, callbacks). The defaults are named and documented once,
+ * on the component's options.
+ */
+export type Section<Options, Hooks extends keyof Options = never> = Required<Omit<Options, Hooks>>;
+
+/** Sections owned by other components, passed through as parsed (snake_case, unvalidated). */
+export interface SettingsExtras {
+  /** Validated by apps/router-server. */
+  server?: unknown;
+}
+
+/** Every setting, camelCase, fully populated. */
+export interface Settings {
+  upstream: Section<UpstreamClientOptions, "dispatcher" | "random">;
+  verification: {
+    /** How long a successful GET /v4/locations verification stays valid; 0 verifies on every call. @default 3600 */
+    ttlSeconds: number;
+  };
+  oauth: {
+    /** Refresh an access token this long before it expires. @default 60 */
+    expiryMarginSeconds: number;
+  };
+  budgets: Section<RateBudgetOptions, "idleMs">;
+  audit: Section<Pick<AuditLogOptions, "path" | "fsync" | "fsyncIntervalMs" | "indexPath" | "retentionDays">>;
+  onboarding: {
+    /** Locations onboarded at once. @default 8 */
+    concurrency: number;
+    /**
+     * Where onboarding by consent writes each location's refresh token (one 0600 file per location), relative
+     * to the working directory. @default "state/refresh-tokens"
+     */
+    refreshTokenDir: string;
+  };
+  /** Where onboarded locations are stored (file or PostgreSQL) and, for PostgreSQL, its encryption keys. */
+  credentials: CredentialsSettings;
+  /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
+  state: StateSettings;
+  extras: SettingsExtras;
+}
+
+// `YYYY.MM.DD`, the form of Podium's dated versions.
+const PODIUM_VERSION = /^\d{4}\.\d{2}\.\d{2}$/;
+
+/**
+ * Checks a parsed settings document (snake_case) and returns it camelCase with every default filled in.
+ * Throws InvalidConfigError naming the dotted key and the rule, or the unknown key with a hint.
+ */
+export function validateSettings(raw: unknown): Settings {
+  return validate(raw, () => undefined);
+}
+
+function validate(raw: unknown, originOf: OriginOf): Settings {
+  const root = createSectionReader(raw, "", originOf);
+
+  const up = root.section("upstream");
+  const baseUrl = up.url("base_url", DEFAULT_BASE_URL);
+  const retryIn = up.section("retry");
+  const retry: UpstreamRetryOptions = {
+    maxAttempts: retryIn.int("max_attempts", DEFAULT_RETRY_MAX_ATTEMPTS, 1, 10),
+    baseDelayMs: retryIn.int("base_delay_ms", DEFAULT_RETRY_BASE_DELAY_MS, 0, MAX_TIMER_MS),
+    maxDelayMs: retryIn.int("max_delay_ms", DEFAULT_RETRY_MAX_DELAY_MS, 0, MAX_TIMER_MS),
+  };
+  if (retry.maxDelayMs < retry.baseDelayMs) {
+    throw new InvalidConfigError({}, "upstream.retry.max_delay_ms must be >= upstream.retry.base_delay_ms");
+  }
+  retryIn.done();
+  const upstream: Settings["upstream"] = {
+    baseUrl,
+    tokenUrl: up.url("token_url", "", { allowEmpty: true }) || `${baseUrl}/oauth/token`,
+    podiumVersion: up.string("podium_version", DEFAULT_PODIUM_VERSION, { pattern: PODIUM_VERSION, rule: "must be a dated version like 2021.04.01" }),
+    connectTimeoutMs: up.int("connect_timeout_ms", DEFAULT_CONNECT_TIMEOUT_MS, 1, MAX_TIMER_MS),
+    headersTimeoutMs: up.int("headers_timeout_ms", DEFAULT_HEADERS_TIMEOUT_MS, 1, MAX_TIMER_MS),
+    bodyTimeoutMs: up.int("body_timeout_ms", DEFAULT_BODY_TIMEOUT_MS, 1, MAX_TIMER_MS),
+    connections: up.int("connections", DEFAULT_CONNECTIONS, 1),
+    keepAliveTimeoutMs: up.int("keep_alive_timeout_ms", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1, MAX_TIMER_MS),
+    retry,
+    maxRequestBodyBytes: up.int("max_request_body_bytes", DEFAULT_MAX_REQUEST_BODY_BYTES, 1),
+  };
+  up.done();
+
+  const ver = root.section("verification");
+  const verification = { ttlSeconds: ver.int("ttl_seconds", DEFAULT_VERIFICATION_TTL_SECONDS, 0, MAX_TIMER_MS / 1000) };
+  ver.done();
+  const oa = root.section("oauth");
+  const oauth = { expiryMarginSeconds: oa.int("expiry_margin_seconds", DEFAULT_OAUTH_EXPIRY_MARGIN_SECONDS, 0) };
+  oa.done();
+
+  const bu = root.section("budgets");
+  const rate = (r: ReturnType<typeof bu.section>, fallback: BucketOptions): BucketOptions => {
+    const out = { ratePerMinute: r.int("rate_per_minute", fallback.ratePerMinute, 1), burst: r.int("burst", fallback.burst, 1) };
+    r.done();
+    return out;
+  };
+  const location = rate(bu.section("location"), DEFAULT_LOCATION_BUDGET);
+  const overridesIn = bu.section("overrides");
+  const overrides: Record<string, BucketOptions> = {};
+  for (const uid of Object.keys((bu.raw("overrides") ?? {}) as object)) {
+    if (!isLocationUid(uid)) {
+      throw new InvalidConfigError({}, `budgets.overrides.${JSON.stringify(uid.slice(0, 40))} must be keyed by a location uid (${LOCATION_UID_RULE})`);
+    }
+    overrides[uid] = rate(overridesIn.section(uid), location);
+  }
+  overridesIn.done();
+  const budgets: Settings["budgets"] = {
+    location,
+    upstream: rate(bu.section("upstream"), DEFAULT_UPSTREAM_BUDGET),
+    groupBy: bu.oneOf("group_by", DEFAULT_GROUP_BY, ["credential", "org", "location"]),
+    maxWaitMs: bu.int("max_wait_ms", DEFAULT_MAX_WAIT_MS, 0, MAX_TIMER_MS),
+    overrides,
+  };
+  bu.done();
+
+  const au = root.section("audit");
+  const auditPath = au.string("path", DEFAULT_AUDIT_PATH);
+  const audit = {
+    path: auditPath,
+    fsync: au.oneOf("fsync", DEFAULT_AUDIT_FSYNC, ["always", "interval", "never"]),
+    fsyncIntervalMs: au.int("fsync_interval_ms", DEFAULT_AUDIT_FSYNC_INTERVAL_MS, 1, MAX_TIMER_MS),
+    indexPath: au.string("index_path", `${auditPath}.index.sqlite`),
+    retentionDays: au.int("retention_days", DEFAULT_AUDIT_RETENTION_DAYS, 0, 36_500),
+  };
+  au.done();
+  const ob = root.section("onboarding");
+  const onboarding = {
+    concurrency: ob.int("concurrency", DEFAULT_ONBOARDING_CONCURRENCY, 1, 1000),
+    refreshTokenDir: ob.string("refresh_token_dir", DEFAULT_REFRESH_TOKEN_DIR),
+  };
+  ob.done();
+  const cr = root.section("credentials");
+  const credentials = readCredentialsSettings(cr);
+  cr.done();
+
+  const state = readStateSettings(root.section("state"));
+
+  // Owned by the server: kept as parsed, validated by its owner.
+  const extras: SettingsExtras = {};
+  const server = root.raw("server");
+  if (server !== undefined) extras.server = server;
+  root.done();
+  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, extras };
+}
+
+/** Where to read settings from, and the environment to apply. */
+export interface LoadSettingsOptions {
+  /** The settings file. A missing file given here (or by PODIUM_ROUTER_SETTINGS) is an error. @default PODIUM_ROUTER_SETTINGS, else "config/settings.yaml" (missing = defaults) */
+  path?: string | undefined;
+  /** Environment for PODIUM_ROUTER_* overrides. @default process.env */
+  env?: Record<string, string | undefined> | undefined;
+  /** Directory a relative path resolves against. @default process.cwd() */
+  cwd?: string | undefined;
+}
+
+/** What `loadSettings` read: the validated settings and the merged raw document (file + environment). */
+export interface LoadedSettings {
+  settings: Settings;
+  /** The parsed document after environment overrides, snake_case; `server` for its owner. */
+  raw: Record<string, unknown>;
+  /** The file read, or undefined when the default file was absent. */
+  path: string | undefined;
+  /** The environment variable that set a dotted key, if one did: the server names it in `server.*` errors. */
+  originOf: OriginOf;
+}
+
+/**
+ * Reads the settings file (YAML), applies `PODIUM_ROUTER_<SECTION>__<KEY>[__<SUBKEY>]` environment
+ * overrides, and validates. A missing default file means defaults; an explicitly named missing file,
+ * a YAML syntax error (named with file and line) or an invalid value throws InvalidConfigError.
+ */
+export async function loadSettings(opts: LoadSettingsOptions = {}): Promise<LoadedSettings> {
+  const env = opts.env ?? process.env;
+  const explicit = opts.path ?? settingsPathFromEnv(env);
+  const file = resolve(opts.cwd ?? process.cwd(), explicit ?? DEFAULT_SETTINGS_PATH);
+  let text: string | undefined;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!(code === "ENOENT" && explicit === undefined)) {
+      const why = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`;
+      throw new InvalidConfigError({ cause: err }, `settings file ${file} ${why}`);
+    }
+  }
+  const doc = text === undefined ? {} : parseYaml(text, file);
+  const { raw, origins } = applyEnvOverrides(doc, env);
+  const originOf = originLookup(origins);
+  const settings = validate(raw, originOf);
+  return { settings, raw, path: text === undefined ? undefined : file, originOf };
+}
+
+function parseYaml(text: string, file: string): Record<string, unknown> {
+  // Duplicate keys are errors (uniqueKeys); alias expansion is capped by the library's maxAliasCount.
+  const doc = parseDocument(text);
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    // Only the first line, and no cause: the rest quotes the file, which may hold something sensitive.
+    const what = (first.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:$/, "");
+    throw new InvalidConfigError({}, `${where}: YAML syntax error: ${what}`);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // e.g. an unresolved or excessive alias
+    throw new InvalidConfigError({}, `${file}: ${err instanceof Error ? err.message.split("\n")[0] : "cannot be read as YAML"}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new InvalidConfigError({}, `${file} must hold a YAML mapping at the top level`);
+  return value as Record<string, unknown>;
+}
+
+/** The settings of an empty settings file: every default above. Frozen; validate a document to change one. */
+export const defaultSettings: Readonly<Settings> = deepFreeze(validateSettings({}));
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
