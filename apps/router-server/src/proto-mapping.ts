@@ -89,6 +89,8 @@ export function locationToProto(l: LocationSummary): MessageInitShape<typeof Loc
     orgSlug: l.orgSlug,
     state: locationStates[l.state] ?? LocationState.UNSPECIFIED,
     verifiedAt: ts(l.verifiedAt),
+    name: l.name ?? "",
+    organizationUid: l.organizationUid ?? "",
   };
 }
 
@@ -110,6 +112,8 @@ export function locationStatusToProto(s: LocationStatus): MessageInitShape<typeo
     },
     authState: authStates[s.authState] ?? AuthState.UNSPECIFIED,
     accessTokenExpiresAt: ts(s.accessTokenExpiresAt),
+    name: s.name ?? "",
+    organizationUid: s.organizationUid ?? "",
   };
 }
 

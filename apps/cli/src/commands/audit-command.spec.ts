@@ -9,7 +9,8 @@ const audit: FakeAuditRecord[] = [
   { ts: "2026-01-07T09:00:00.000Z", locationUid: "loc-sydney", orgSlug: "coastal-smiles", endpoint: "/v4/messages", method: "POST", status: 200, requestId: "r-4", latencyMs: 30 },
 ];
 
-const audited = (argv: string[]) => runWithFakeRouter(["audit", ...argv], { router: { audit } });
+const locations = [{ locationUid: "loc-sydney", orgSlug: "coastal-smiles", name: "Coastal Smiles Sydney" }];
+const audited = (argv: string[]) => runWithFakeRouter(["audit", ...argv], { router: { audit, locations } });
 
 describe("auditCommand()", () => {
   it("prints ndjson lines in the audit file's shape", async () => {
@@ -40,8 +41,13 @@ describe("auditCommand()", () => {
     const run = await audited(["--limit", "2"]);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^TS\s+LOCATION_UID\s+ORG_SLUG\s+ENDPOINT\s+METHOD\s+STATUS\s+REQUEST_ID\s+LATENCY_MS\s+CALLER\s+ERROR_CODE$/);
-    expect(lines[1]).toMatch(/^2026-01-05T10:00:00\.000Z\s+loc-sydney\s+coastal-smiles\s+\/v4\/contacts\s+POST\s+202\s+r-1\s+12\.5\s+crm$/);
+    expect(lines[0]).toMatch(/^TS\s+LOCATION_UID\s+LOCATION_NAME\s+ORG_SLUG\s+ENDPOINT\s+METHOD\s+STATUS\s+REQUEST_ID\s+LATENCY_MS\s+CALLER\s+ERROR_CODE$/);
+    expect(lines[1]).toMatch(/^2026-01-05T10:00:00\.000Z\s+loc-sydney\s+Coastal Smiles Sydney\s+coastal-smiles\s+\/v4\/contacts\s+POST\s+202\s+r-1\s+12\.5\s+crm$/);
+  });
+
+  it("leaves the name empty for a location the registry does not know", async () => {
+    const run = await audited(["--request-id", "r-3"]);
+    expect(run.stdout.trimEnd().split("\n")[1]).toMatch(/^2026-01-05T12:00:00\.000Z\s+loc-nowhere\s+\/v4\/contacts\s+GET\s+0\s+r-3\s+0\.2\s+ERR_LOC_UNKNOWN$/);
   });
 
   it("says so on stderr when nothing matches, exit 0", async () => {

@@ -1,6 +1,8 @@
+import { isCoreError } from "@podium-router/client";
 import type { AuditRecord } from "@podium-router/client";
 import type { AuditRecord as AuditLine } from "@podium-router/core";
 import { println } from "../cli-io.js";
+import { RPC_TIMEOUT_MS } from "../command-context.js";
 import type { CommandContext } from "../command-context.js";
 import { exitCodes } from "../exit-codes.js";
 import { toCsvLine } from "../format/csv.js";
@@ -37,9 +39,28 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags): Prom
   if (flags.output === "json") println(out, JSON.stringify(all, null, 2));
   if (flags.output === "table") {
     if (all.length === 0) println(ctx.io.stderr, "no audit records match");
-    else out.write(formatTable(columns.map((c) => c.toUpperCase()), all.map((l) => columns.map((c) => l[c]))));
+    else {
+      // Operators know their stores by name: the table adds each location's Podium name from the registry.
+      const names = await locationNames(ctx);
+      const header = ["TS", "LOCATION_UID", "LOCATION_NAME", ...columns.slice(2).map((c) => c.toUpperCase())];
+      out.write(formatTable(header, all.map((l) => [l.ts, l.location_uid, names.get(l.location_uid), ...columns.slice(2).map((c) => l[c])])));
+    }
   }
   return exitCodes.ok;
+}
+
+/**
+ * Location uid → Podium name, from ListLocations. The audit line itself never carries the name (it is the
+ * registry's, and may change); a key without ListLocations gets the table without names, not a failure.
+ */
+async function locationNames(ctx: CommandContext): Promise<Map<string, string>> {
+  try {
+    const { locations } = await ctx.client.listLocations({ orgSlug: "" }, { timeoutMs: RPC_TIMEOUT_MS });
+    return new Map(locations.filter((l) => l.name !== "").map((l) => [l.locationUid, l.name]));
+  } catch (err) {
+    if (isCoreError(err) && err.code === "ERR_LOC_PERMISSION_DENIED") return new Map();
+    throw err;
+  }
 }
 
 /** An audit record in the audit file's own shape (snake_case keys), as json, ndjson and csv print it. */

@@ -88,6 +88,8 @@ describe("devCommand()", () => {
     expect(audit.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([
       expect.objectContaining({ location_uid: sydney, endpoint: "/v4/contacts", method: "GET", status: 200, request_id: "spec-call-1" }),
     ]);
+    const table = await cli("audit", "--location-uid", sydney, "--request-id", "spec-call-1");
+    expect(table.stdout.split("\n")[1]).toMatch(new RegExp(`^\\S+\\s+${sydney}\\s+Sydney\\s+coastal-smiles\\s+/v4/contacts\\s+GET\\s+200\\s+spec-call-1`));
   });
 
   it("onboard from a file: new ones onboarded, a foreign one failed (exit 1), a re-run skips the done ones", async () => {
@@ -110,8 +112,14 @@ describe("devCommand()", () => {
   it("locations list, status and remove", async () => {
     const list = await cli("locations", "list", "--output", "json");
     expect((JSON.parse(list.stdout) as { location_uid: string }[]).map((l) => l.location_uid)).toEqual(expect.arrayContaining([sydney, cs.locations.burleighHeads]));
+    // Names and the organization uid come from Podium (the sandbox's GET /v4/locations), over the wire.
+    expect(JSON.parse(list.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ location_uid: sydney, name: "Sydney", org_slug: "coastal-smiles", organization_uid: cs.organizationUid })]),
+    );
+    const table = await cli("locations", "list");
+    expect(table.stdout).toMatch(new RegExp(`\\n${cs.locations.burleighHeads}\\s+Burleigh Heads\\s+coastal-smiles\\s+active`));
     const status = await cli("locations", "status", "--location-uid", sydney, "--output", "json");
-    expect(JSON.parse(status.stdout)).toMatchObject({ location_uid: sydney, org_slug: "coastal-smiles", state: "active" });
+    expect(JSON.parse(status.stdout)).toMatchObject({ location_uid: sydney, name: "Sydney", organization_uid: cs.organizationUid, org_slug: "coastal-smiles", state: "active" });
     expect(await cli("locations", "remove", "--location-uid", cs.locations.newcastle)).toMatchObject({ code: 0, stdout: `removed ${cs.locations.newcastle}\n` });
     expect((await cli("verify", "--location-uid", cs.locations.newcastle)).code).toBe(1);
   });

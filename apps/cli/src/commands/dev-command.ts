@@ -19,10 +19,11 @@ const cs = defaultFixtureIds.coastalSmiles;
 /**
  * The demo locations and the sandbox grant each one's credential comes from: Sydney through the front
  * desk's grant (Sydney only), Burleigh Heads through the owner's — two credentials, one per location.
+ * Their names are not kept here: the banner shows the names Podium (the sandbox) reported at onboarding.
  */
 export const demoLocations = [
-  { name: "Sydney", locationUid: cs.locations.sydney, grantId: cs.sydneyGrant.grantId },
-  { name: "Burleigh Heads", locationUid: cs.locations.burleighHeads, grantId: cs.ownerGrant.grantId },
+  { locationUid: cs.locations.sydney, grantId: cs.sydneyGrant.grantId },
+  { locationUid: cs.locations.burleighHeads, grantId: cs.ownerGrant.grantId },
 ] as const;
 
 /**
@@ -42,6 +43,8 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
       upstream: { base_url: sandbox.url },
       audit: { path: join(stateDir, "audit", "audit.jsonl") },
       credentials: { backend: "file", path: join(stateDir, "locations.json") },
+      // Consent onboarding (`onboard --authorize`) writes refresh tokens here: inside the state dir too.
+      onboarding: { refresh_token_dir: join(stateDir, "refresh-tokens") },
       server: {
         host: "127.0.0.1",
         port: flags.port,
@@ -56,6 +59,7 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
     if (failed.length > 0) {
       throw new Error(`demo onboarding failed: ${failed.map((r) => `${r.locationUid} ${r.errorCode ?? ""} ${r.message}`).join("; ")}`);
     }
+    const registered = new Map((await running.router.listLocations()).map((l) => [l.locationUid, l]));
     io.stdout.write(
       devExamples({
         routerUrl: running.url,
@@ -63,7 +67,11 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
         apiKey,
         apiKeyOrigin: flags.apiKey !== undefined ? "from --api-key" : `kept in ${join(stateDir, "dev-api-key")}`,
         stateDir,
-        locations: demoLocations.map((l) => ({ name: l.name, locationUid: l.locationUid, outcome: results.find((r) => r.locationUid === l.locationUid)?.outcome ?? "" })),
+        locations: demoLocations.map((l) => ({
+          name: registered.get(l.locationUid)?.name ?? "",
+          locationUid: l.locationUid,
+          outcome: results.find((r) => r.locationUid === l.locationUid)?.outcome ?? "",
+        })),
       }),
     );
     await waitForShutdown(io.shutdown);

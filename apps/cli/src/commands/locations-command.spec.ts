@@ -3,27 +3,31 @@ import { createFakeRouter } from "@podium-router/client/testing";
 import { runWithFakeRouter } from "../testing/run-with-fake-router.js";
 
 const locations = [
-  { locationUid: "loc-sydney", orgSlug: "coastal-smiles" },
-  { locationUid: "loc-fremantle", orgSlug: "harbour-auto" },
+  { locationUid: "loc-sydney", orgSlug: "coastal-smiles", name: "Coastal Smiles Sydney", organizationUid: "org-cs" },
+  { locationUid: "loc-fremantle", orgSlug: "harbour-auto", name: "Harbour Auto Fremantle", organizationUid: "org-ha" },
 ];
 
 describe("locationsCommand()", () => {
   it("lists the registered locations as a table", async () => {
     const run = await runWithFakeRouter(["locations", "list"], { router: { locations } });
     expect(run.code).toBe(0);
-    expect(run.stdout.split("\n")[0]).toMatch(/^LOCATION_UID\s+ORG_SLUG\s+STATE\s+VERIFIED_AT$/);
-    expect(run.stdout).toMatch(/\nloc-fremantle\s+harbour-auto\s+active\s+2026-01-01T00:00:00\.000Z\nloc-sydney\s+coastal-smiles\s+active/);
+    expect(run.stdout.split("\n")[0]).toMatch(/^LOCATION_UID\s+NAME\s+ORG_SLUG\s+STATE\s+VERIFIED_AT$/);
+    expect(run.stdout).toMatch(/\nloc-fremantle\s+Harbour Auto Fremantle\s+harbour-auto\s+active\s+2026-01-01T00:00:00\.000Z\nloc-sydney\s+Coastal Smiles Sydney\s+coastal-smiles\s+active/);
   });
 
   it("lists one organization as JSON", async () => {
     const run = await runWithFakeRouter(["locations", "list", "--org-slug", "harbour-auto", "--output", "json"], { router: { locations } });
-    expect(JSON.parse(run.stdout)).toEqual([{ location_uid: "loc-fremantle", org_slug: "harbour-auto", state: "active", verified_at: "2026-01-01T00:00:00.000Z" }]);
+    expect(JSON.parse(run.stdout)).toEqual([
+      { location_uid: "loc-fremantle", name: "Harbour Auto Fremantle", org_slug: "harbour-auto", organization_uid: "org-ha", state: "active", verified_at: "2026-01-01T00:00:00.000Z" },
+    ]);
   });
 
   it("shows one location's status", async () => {
     const run = await runWithFakeRouter(["locations", "status", "--location-uid", "loc-sydney", "--output", "json"], { router: { locations } });
     expect(JSON.parse(run.stdout)).toMatchObject({
       location_uid: "loc-sydney",
+      name: "Coastal Smiles Sydney",
+      organization_uid: "org-cs",
       state: "active",
       verification_state: "verified",
       auth_state: "valid",

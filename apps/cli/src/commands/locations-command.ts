@@ -16,10 +16,17 @@ export async function locationsCommand(ctx: CommandContext, flags: LocationsFlag
       const { locations } = await ctx.client.listLocations({ orgSlug: flags.orgSlug ?? "" }, { timeoutMs: RPC_TIMEOUT_MS });
       const rows = locations
         .filter((l) => flags.locationUid === undefined || l.locationUid === flags.locationUid)
-        .map((l) => ({ location_uid: l.locationUid, org_slug: l.orgSlug, state: enumName(LocationState, l.state), verified_at: formatTimestamp(l.verifiedAt) }));
+        .map((l) => ({
+          location_uid: l.locationUid,
+          name: l.name,
+          org_slug: l.orgSlug,
+          organization_uid: l.organizationUid,
+          state: enumName(LocationState, l.state),
+          verified_at: formatTimestamp(l.verifiedAt),
+        }));
       if (flags.output === "json") println(out, JSON.stringify(rows, null, 2));
       else if (rows.length === 0) println(ctx.io.stderr, "no locations registered");
-      else out.write(formatTable(["LOCATION_UID", "ORG_SLUG", "STATE", "VERIFIED_AT"], rows.map((r) => [r.location_uid, r.org_slug, r.state, r.verified_at])));
+      else out.write(formatTable(["LOCATION_UID", "NAME", "ORG_SLUG", "STATE", "VERIFIED_AT"], rows.map((r) => [r.location_uid, r.name, r.org_slug, r.state, r.verified_at])));
       return exitCodes.ok;
     }
     case "status": {
@@ -40,7 +47,9 @@ export async function locationsCommand(ctx: CommandContext, flags: LocationsFlag
 function statusFields(s: GetLocationStatusResponse): Record<string, string | number> {
   const fields: Record<string, string | number> = {
     location_uid: s.locationUid,
+    name: s.name,
     org_slug: s.orgSlug,
+    organization_uid: s.organizationUid,
     state: enumName(LocationState, s.state),
     verification_state: enumName(VerificationState, s.verificationState),
     verified_at: formatTimestamp(s.verifiedAt),

@@ -22,6 +22,10 @@ export interface FakeLocation {
   state?: "active" | "deleted";
   /** False makes verification fail with ERR_LOC_NOT_IN_SCOPE. @default true */
   inScope?: boolean;
+  /** Podium's name of the location. @default "" */
+  name?: string;
+  /** Podium's organization uid. @default "" */
+  organizationUid?: string;
 }
 
 /** One audit record of the fake: the wire's AuditRecord, with `ts` as ISO 8601 text so fixtures read easily. */
@@ -125,6 +129,8 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
           orgSlug: l.orgSlug,
           state: l.state === "deleted" ? LocationState.DELETED : LocationState.ACTIVE,
           verifiedAt,
+          name: l.name ?? "",
+          organizationUid: l.organizationUid ?? "",
         })),
       };
     },
@@ -139,6 +145,8 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
         verifiedAt,
         budget: { available: 20, capacity: 20, refillPerSecond: 2, quotaGroup: `credential:${loc.orgSlug}` },
         authState: AuthState.VALID,
+        name: loc.name ?? "",
+        organizationUid: loc.organizationUid ?? "",
       };
     },
     async removeLocation(req, ctx) {

@@ -24,6 +24,8 @@ export interface LocationRecord {
   state: LocationState;
   /** Podium's organization uid, learned at verification. */
   organizationUid?: string | undefined;
+  /** Podium's name of the location (what operators know it by), learned at verification. */
+  name?: string | undefined;
   /** ISO time of the last successful verification. */
   verifiedAt?: string | undefined;
   /** ISO time. */

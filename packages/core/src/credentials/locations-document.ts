@@ -8,8 +8,13 @@ import { CredentialError, InvalidConfigError } from "@podium-router/errors";
 import { jsonErrorOffset } from "../util/index.js";
 import { parseSecretRef } from "./secret-ref.js";
 
-/** The schema version this build writes; older versions are migrated on read, newer ones refused. */
-export const LOCATIONS_SCHEMA_VERSION = 1;
+/**
+ * The schema version this build writes; older versions are migrated on read, newer ones refused.
+ * 2 added the optional `name` (Podium's name of the location). A version-1 file reads as it is; the first write
+ * rewrites it as version 2, which a version-1 build refuses by its version ("upgrade it") instead of by the
+ * unknown field.
+ */
+export const LOCATIONS_SCHEMA_VERSION = 2;
 
 /** A record as stored: snake_case keys. */
 interface DiskRecord {
@@ -20,6 +25,7 @@ interface DiskRecord {
   refresh_token_file: string;
   state: string;
   organization_uid?: string | undefined;
+  name?: string | undefined;
   verified_at?: string | undefined;
   created_at: string;
   updated_at: string;
@@ -34,19 +40,20 @@ const FIELDS = {
   refreshTokenFile: "refresh_token_file",
   state: "state",
   organizationUid: "organization_uid",
+  name: "name",
   verifiedAt: "verified_at",
   createdAt: "created_at",
   updatedAt: "updated_at",
 } as const satisfies Record<keyof LocationRecord, keyof DiskRecord>;
 type Field = keyof typeof FIELDS;
-const OPTIONAL = new Set<Field>(["organizationUid", "verifiedAt"]);
+const OPTIONAL = new Set<Field>(["organizationUid", "name", "verifiedAt"]);
 const DISK_KEYS = new Map<string, Field>(Object.entries(FIELDS).map(([camel, snake]) => [snake, camel as Field]));
 
-/**
- * Migrations keyed by the version they upgrade from: `migrations[n]` turns a version-n document into n+1.
- * Empty while only version 1 exists.
- */
-const migrations: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
+/** Migrations keyed by the version they upgrade from: `migrations[n]` turns a version-n document into n+1. */
+const migrations: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: `name` is new and optional; version-1 records are valid as they are.
+  1: (doc) => doc,
+};
 
 /** Parses and validates the locations file's text into records by uid, in file order. Throws CredentialError. */
 export function parseLocationsDocument(text: string, file: string): Map<string, LocationRecord> {

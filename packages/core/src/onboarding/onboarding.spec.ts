@@ -232,6 +232,27 @@ describe("onboardLocations()", () => {
     expect(third.map((r) => r.outcome)).toEqual(Array(4).fill("skipped_existing"));
   });
 
+  it("stores Podium's name and organization uid of each location, lists them, and follows a rename in Podium", async () => {
+    h = await createHarness();
+    const hh = h;
+    const inputs = await inputsFor(hh, fixtureGrant(hh.sandbox, cs.ownerGrant.grantId), [SYDNEY, BURLEIGH], "coastal-smiles");
+    expect((await collect(hh.router.onboardLocations(inputs))).map((r) => r.outcome)).toEqual(["onboarded", "onboarded"]);
+    expect(await hh.router.store.get(SYDNEY)).toMatchObject({ name: "Sydney", organizationUid: cs.organizationUid });
+    expect((await hh.router.listLocations()).map((l) => [l.locationUid, l.name, l.organizationUid])).toEqual([
+      [SYDNEY, "Sydney", cs.organizationUid],
+      [BURLEIGH, "Burleigh Heads", cs.organizationUid],
+    ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)));
+    expect(await hh.router.getLocationStatus(BURLEIGH)).toMatchObject({ name: "Burleigh Heads", organizationUid: cs.organizationUid });
+
+    // Renamed in Podium (through the router itself): the next verification brings the new name, kept across a restart.
+    const renamed = await hh.router.call({ locationUid: SYDNEY, method: "PATCH", path: `/v4/locations/${SYDNEY}`, body: JSON.stringify({ name: "Sydney CBD" }) });
+    expect(renamed.status).toBe(200);
+    await hh.router.verifyLocation(SYDNEY, { force: true });
+    expect(await hh.router.getLocationStatus(SYDNEY)).toMatchObject({ name: "Sydney CBD" });
+    await hh.restart();
+    expect((await hh.router.listLocations()).find((l) => l.locationUid === SYDNEY)?.name).toBe("Sydney CBD");
+  });
+
   it("checks every location on a dry run and changes nothing on disk, not even creating the locations file", async () => {
     h = await createHarness();
     const hh = h;

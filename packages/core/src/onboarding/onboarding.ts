@@ -158,6 +158,7 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
     }
     record.verifiedAt = new Date().toISOString();
     if (seen.organizationUid) record.organizationUid = seen.organizationUid;
+    if (seen.name) record.name = seen.name;
     // 4. Persisted atomically; a concurrent onboarding of the same uid loses the race cleanly.
     if (!(await deps.store.insert(record))) {
       audited();

@@ -8,6 +8,8 @@ export interface SharedVerification {
   /** Epoch ms of the listing that proved a verified location in scope. */
   verifiedAt?: number | undefined;
   organizationUid?: string | undefined;
+  /** Podium's name of the location. */
+  name?: string | undefined;
 }
 
 /** A verification cache every replica reads and writes; entries expire at the same moment for all. */
@@ -97,7 +99,7 @@ export function withSharedVerificationCache(inner: LocationVerifier, cache: Shar
     if (entry.state === "not_in_scope") {
       throw new LocationNotInScopeError({ locationUid: uid }, `location ${uid} is absent from its credential's GET /v4/locations (cached by another replica)`);
     }
-    return { verifiedAt: entry.verifiedAt ?? m.expiresAt - options.ttlMs, cached: true, organizationUid: entry.organizationUid };
+    return { verifiedAt: entry.verifiedAt ?? m.expiresAt - options.ttlMs, cached: true, organizationUid: entry.organizationUid, name: entry.name };
   };
 
   const store = async (uid: string, entry: SharedVerification, ttlMs: number): Promise<void> => {
@@ -122,7 +124,7 @@ export function withSharedVerificationCache(inner: LocationVerifier, cache: Shar
       try {
         const out = await inner.verify(target, opts);
         mirror.delete(uid);
-        await store(uid, { state: "verified", verifiedAt: out.verifiedAt, organizationUid: out.organizationUid }, out.verifiedAt + options.ttlMs - now());
+        await store(uid, { state: "verified", verifiedAt: out.verifiedAt, organizationUid: out.organizationUid, name: out.name }, out.verifiedAt + options.ttlMs - now());
         return out;
       } catch (err) {
         if (isCoreError(err) && (err.code === "ERR_LOC_NOT_IN_SCOPE" || err.code === "ERR_LOC_DELETED")) {

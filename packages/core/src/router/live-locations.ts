@@ -72,10 +72,12 @@ export function createLiveLocations(deps: LiveLocationsDeps): LiveLocations {
       try {
         const result = await verifier.verify(loc.verifyTarget(requestId), { force, signal });
         observer.verification?.(result.cached);
-        if (result.organizationUid && result.organizationUid !== loc.record.organizationUid) {
-          // Learned once; the guard needs it to check organizationUid fields.
-          add(await store.update(loc.record.locationUid, { organizationUid: result.organizationUid }));
-        }
+        // The organization uid is learned once (the guard needs it to check organizationUid fields); the name
+        // follows Podium (a location renamed there is shown by its new name after the next listing).
+        const patch: { organizationUid?: string; name?: string } = {};
+        if (result.organizationUid && result.organizationUid !== loc.record.organizationUid) patch.organizationUid = result.organizationUid;
+        if (result.name && result.name !== loc.record.name) patch.name = result.name;
+        if (patch.organizationUid !== undefined || patch.name !== undefined) add(await store.update(loc.record.locationUid, patch), loc.peekAuth());
         return result;
       } catch (err) {
         if (isCoreError(err) && err.code === "ERR_LOC_DELETED") await markDeleted(loc, requestId);

@@ -50,6 +50,10 @@ export interface RoutedResponse {
 export interface LocationSummary {
   locationUid: string;
   orgSlug: string;
+  /** Podium's name of the location, learned at onboarding or verification; undefined until then. */
+  name?: string | undefined;
+  /** Podium's organization uid of the location, learned at onboarding or verification. */
+  organizationUid?: string | undefined;
   state: LocationState;
   /** Epoch ms of the last successful verification, if any. */
   verifiedAt?: number | undefined;

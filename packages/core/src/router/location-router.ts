@@ -123,6 +123,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
         out.push({
           locationUid: loc.record.locationUid,
           orgSlug: loc.record.orgSlug,
+          name: loc.record.name,
+          organizationUid: loc.record.organizationUid,
           state: loc.record.state,
           verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
         });
@@ -138,6 +140,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       return {
         locationUid,
         orgSlug: loc.record.orgSlug,
+        name: loc.record.name,
+        organizationUid: loc.record.organizationUid,
         state: loc.record.state,
         verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
         verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,

@@ -3,7 +3,7 @@ import type { AddedGrant, Sandbox } from "@podium-router/podium-sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLocationAuth } from "../oauth/location-auth.js";
 import type { LocationAuth } from "../oauth/location-auth.js";
-import { getLocationStatus, listAllLocations } from "./location-listing.js";
+import { getLocationStatus, listAllLocations, MAX_LOCATION_NAME_LENGTH, podiumName } from "./location-listing.js";
 import { createLocationVerifier } from "./location-verifier.js";
 import type { VerifyTarget } from "./location-verifier.js";
 import { createUpstreamClient } from "../upstream/upstream-client.js";
@@ -73,9 +73,18 @@ describe("listAllLocations()", () => {
     const listed = await listAllLocations(upstream, tokenFor(grant.grantId), "req-250");
     expect(listed.size).toBe(250);
     expect([...listed.keys()].sort()).toEqual(grant.locations.map((l) => l.uid).sort());
-    expect(listed.get(grant.locations[0]?.uid ?? "")).toEqual({ organizationUid: grant.organizationUid });
+    expect(listed.get(grant.locations[0]?.uid ?? "")).toEqual({ organizationUid: grant.organizationUid, name: grant.locations[0]?.name });
     const pages = sandbox.ledger().filter((e) => e.requestId === "req-250");
     expect(pages.map((e) => e.route)).toEqual(["/v4/locations", "/v4/locations", "/v4/locations"]);
+  });
+
+  it("keeps Podium's name of each location, printable and bounded", async () => {
+    expect(podiumName("  Coastal\u0007 Smiles\u202e  Sydney\n")).toBe("Coastal Smiles Sydney");
+    expect(podiumName("x".repeat(500))).toHaveLength(MAX_LOCATION_NAME_LENGTH);
+    expect(podiumName(42)).toBeUndefined();
+    expect(podiumName(" \t ")).toBeUndefined();
+    const listed = await listAllLocations(upstream, tokenFor(ids.ownerGrant.grantId), "req-names");
+    expect(listed.get(ids.locations.burleighHeads)).toEqual({ organizationUid: ids.organizationUid, name: "Burleigh Heads" });
   });
 
   it("lists only the credential's own locations", async () => {

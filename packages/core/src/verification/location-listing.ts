@@ -12,6 +12,27 @@ export type ListingCredential = string | Pick<LocationAuth, "getAccessToken" | "
 /** What GET /v4/locations says about one location. */
 export interface ListedLocation {
   organizationUid?: string | undefined;
+  /** Podium's `name` of the location (what operators know it by), made printable and bounded; see `podiumName`. */
+  name?: string | undefined;
+}
+
+/** The longest location name kept: Podium's names are short; a longer one is cut, never refused. */
+export const MAX_LOCATION_NAME_LENGTH = 200;
+
+/**
+ * A name from Podium as the router keeps and shows it: control and bidi-override characters removed (it is
+ * printed in tables and logs), whitespace collapsed, at most MAX_LOCATION_NAME_LENGTH characters; undefined
+ * when Podium sent no usable name.
+ */
+export function podiumName(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const clean = value
+    .replace(/\p{Cc}/gu, " ")
+    .replace(/\p{Cf}/gu, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (clean === "") return undefined;
+  return [...clean].slice(0, MAX_LOCATION_NAME_LENGTH).join("");
 }
 
 /** Podium's maximum page size (shared/podium-api.md §3): the fewest requests per listing. */
@@ -21,7 +42,7 @@ export const MAX_LOCATION_PAGES = 1000;
 
 /**
  * Lists every location the credential reaches: GET /v4/locations with limit=100, following
- * `metadata.nextCursor` until it is absent. Returns uid → organizationUid.
+ * `metadata.nextCursor` until it is absent. Returns uid → organizationUid and name.
  * Throws LocationAuthError (401/403), LocationRateLimitedError (429) or UpstreamUnavailableError.
  */
 export async function listAllLocations(
@@ -38,9 +59,9 @@ export async function listAllLocations(
     if (res.status !== 200) throw readError(res, "GET /v4/locations", requestId);
     const { data, metadata } = parseBody(res.body, requestId) as { data?: unknown; metadata?: { nextCursor?: unknown } };
     if (!Array.isArray(data)) throw unreadable(requestId, "data is not an array");
-    for (const item of data as Array<{ uid?: unknown; organizationUid?: unknown }>) {
+    for (const item of data as Array<{ uid?: unknown; organizationUid?: unknown; name?: unknown }>) {
       if (typeof item?.uid !== "string") continue;
-      out.set(item.uid, { organizationUid: typeof item.organizationUid === "string" ? item.organizationUid : undefined });
+      out.set(item.uid, { organizationUid: typeof item.organizationUid === "string" ? item.organizationUid : undefined, name: podiumName(item.name) });
     }
     const next = metadata?.nextCursor;
     if (typeof next !== "string" || next === "") return out;

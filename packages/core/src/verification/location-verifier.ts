@@ -23,6 +23,8 @@ export interface VerifyOutcome {
   /** True when answered without asking Podium (this location's or its grant's cached listing). */
   cached: boolean;
   organizationUid?: string | undefined;
+  /** Podium's name of the location, from the listing. */
+  name?: string | undefined;
 }
 
 export type VerificationState = "unverified" | "verified" | "not_in_scope" | "deleted";
@@ -58,6 +60,7 @@ interface Entry {
   expiresAt: number;
   verifiedAt?: number | undefined;
   organizationUid?: string | undefined;
+  name?: string | undefined;
 }
 
 interface Listing {
@@ -92,7 +95,7 @@ class CachingLocationVerifier implements LocationVerifier {
       const entry = this.#entries.get(uid);
       if (entry !== undefined && this.#now() < entry.expiresAt) {
         if (entry.state !== "verified") throw negativeError(entry.state, uid, "cached");
-        return { verifiedAt: entry.verifiedAt ?? entry.expiresAt - this.#ttlMs, cached: true, organizationUid: entry.organizationUid };
+        return { verifiedAt: entry.verifiedAt ?? entry.expiresAt - this.#ttlMs, cached: true, organizationUid: entry.organizationUid, name: entry.name };
       }
     }
     return this.#locationFlights.run(uid, (signal) => this.#check(target, force, signal), opts.signal, { locationUid: uid });
@@ -126,7 +129,7 @@ class CachingLocationVerifier implements LocationVerifier {
     const seen = listing.uids.get(uid);
     if (seen !== undefined) {
       this.#recordVerified(uid, target.grantKey, listing.at, seen);
-      return { verifiedAt: listing.at, cached, organizationUid: seen.organizationUid };
+      return { verifiedAt: listing.at, cached, organizationUid: seen.organizationUid, name: seen.name };
     }
     const status = await target.getLocation(signal);
     const state = status === "not_found" ? "deleted" : "not_in_scope";
@@ -149,7 +152,7 @@ class CachingLocationVerifier implements LocationVerifier {
   }
 
   #recordVerified(uid: string, grantKey: string, at: number, seen: ListedLocation): void {
-    this.#entries.set(uid, { state: "verified", grantKey, verifiedAt: at, expiresAt: at + this.#ttlMs, organizationUid: seen.organizationUid });
+    this.#entries.set(uid, { state: "verified", grantKey, verifiedAt: at, expiresAt: at + this.#ttlMs, organizationUid: seen.organizationUid, name: seen.name });
   }
 }
 

@@ -72,10 +72,10 @@ describe("createFileCredentialStore()", () => {
     const store = createFileCredentialStore({ path: file });
     expect(await store.list()).toEqual([]);
     expect(await store.insert(record("loc-a"))).toBe(true);
-    expect(await store.insert(record("loc-b", { organizationUid: "org-1", verifiedAt: T0 }))).toBe(true);
+    expect(await store.insert(record("loc-b", { organizationUid: "org-1", name: "Acme Sydney", verifiedAt: T0 }))).toBe(true);
 
     const onDisk = JSON.parse(await readFile(file, "utf8"));
-    expect(onDisk.schema_version).toBe(1);
+    expect(onDisk.schema_version).toBe(2);
     expect(onDisk.locations[1]).toEqual({
       location_uid: "loc-b",
       org_slug: "acme",
@@ -84,6 +84,7 @@ describe("createFileCredentialStore()", () => {
       refresh_token_file: "state/tokens/loc-b.token",
       state: "active",
       organization_uid: "org-1",
+      name: "Acme Sydney",
       verified_at: T0,
       created_at: T0,
       updated_at: T0,
@@ -91,7 +92,7 @@ describe("createFileCredentialStore()", () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     const reopened = createFileCredentialStore(file);
-    expect(await reopened.list()).toEqual([record("loc-a"), record("loc-b", { organizationUid: "org-1", verifiedAt: T0 })]);
+    expect(await reopened.list()).toEqual([record("loc-a"), record("loc-b", { organizationUid: "org-1", name: "Acme Sydney", verifiedAt: T0 })]);
     expect(await reopened.get("loc-a")).toEqual(record("loc-a"));
     expect(await reopened.get("loc-zzz")).toBeUndefined();
     await Promise.all([store.close(), reopened.close()]);
@@ -267,6 +268,19 @@ await store.close();
     for (const prefix of ["child1", "child2", "child3", "parent"]) expect(uids.filter((u) => u.startsWith(`${prefix}-`))).toHaveLength(15);
   });
 
+  it("reads a version-1 file (written before names were stored) and rewrites it as version 2 on the next write", async () => {
+    await writeStoreFile(JSON.stringify({ schema_version: 1, locations: [diskRecord("loc-a")] }));
+    const store = createFileCredentialStore({ path: file });
+    expect(await store.get("loc-a")).toMatchObject({ locationUid: "loc-a" });
+    expect((await store.get("loc-a"))?.name).toBeUndefined();
+    await store.update("loc-a", { name: "Acme Sydney" });
+    const onDisk = JSON.parse(await readFile(file, "utf8"));
+    expect(onDisk.schema_version).toBe(2);
+    expect(onDisk.locations[0]).toMatchObject({ location_uid: "loc-a", name: "Acme Sydney" });
+    expect(await createFileCredentialStore(file).get("loc-a")).toMatchObject({ name: "Acme Sydney" });
+    await store.close();
+  });
+
   it("starts up on 10,000 locations from one read and finds any of them by uid", async () => {
     const locations = Array.from({ length: 10_000 }, (_, i) => diskRecord(`loc-${i}`));
     await writeStoreFile(JSON.stringify({ schema_version: 1, locations }));
@@ -289,7 +303,7 @@ describe("createFileCredentialStore() bad files", () => {
     { name: "a file that is not JSON", text: '{\n  "schema_version": 1,\n  locations: []\n}\n', message: "not valid JSON at line 3 column 3" },
     { name: "a file with a bad token", text: '{\n  "schema_version": 1,\n  "locations": [tru]\n}\n', message: "not valid JSON at line 3 column 17" },
     { name: "an empty file", text: "", message: "not valid JSON at line 1" },
-    { name: "a newer schema version", text: JSON.stringify({ schema_version: 2, locations: [] }), message: "schema_version 2, written by a newer podium-router" },
+    { name: "a newer schema version", text: JSON.stringify({ schema_version: 3, locations: [] }), message: "schema_version 3, written by a newer podium-router" },
     { name: "no schema version", text: JSON.stringify({ locations: [] }), message: '"schema_version" must be an integer' },
     { name: "a group-readable file", text: valid, mode: 0o640, message: /readable or writable by group or others; run: chmod 600 \S+locations\.json/ },
     { name: "a world-readable file", text: valid, mode: 0o604, message: "chmod 600" },

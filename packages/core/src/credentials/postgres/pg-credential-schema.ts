@@ -8,7 +8,7 @@ import { CredentialError, InternalError, isCoreError } from "@podium-router/erro
 import type { CoreError } from "@podium-router/errors";
 
 /** The schema version this build creates; a database at a newer version is refused, older ones are migrated. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 /** A schema name: a lower-case unquoted SQL identifier, so it needs no escaping anywhere. */
 export const PG_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -48,8 +48,11 @@ function v1(schema: string): string[] {
   ];
 }
 
-/** `migrations[n]` upgrades a version-n schema to n+1 (empty while only version 1 exists). */
-const migrations: Record<number, (schema: string) => string[]> = {};
+/** `migrations[n]` upgrades a version-n schema to n+1. */
+const migrations: Record<number, (schema: string) => string[]> = {
+  // 2: Podium's name of each location, learned at verification (nullable: rows of version 1 have none yet).
+  1: (schema) => [`ALTER TABLE ${schema}.locations ADD COLUMN IF NOT EXISTS name text`],
+};
 
 /**
  * Creates the schema and tables if absent, or migrates them, under a transaction-scoped advisory lock so

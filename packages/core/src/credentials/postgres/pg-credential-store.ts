@@ -132,9 +132,9 @@ class PgStore implements PgCredentialStore {
     }
     const enc = token === undefined ? undefined : this.#cipher.encrypt(token, uid);
     const inserted = await client.query(
-      `INSERT INTO ${this.#table} (location_uid, org_slug, client_id_ref, client_secret_ref, state, organization_uid, verified_at, created_at, updated_at,
+      `INSERT INTO ${this.#table} (location_uid, org_slug, client_id_ref, client_secret_ref, state, organization_uid, verified_at, created_at, updated_at, name,
          refresh_token_holder, refresh_token_source, refresh_token_ciphertext, refresh_token_key_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (location_uid) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (location_uid) DO NOTHING`,
       [...toRow(record), holder, source, enc?.ciphertext ?? null, enc?.keyId ?? null],
     );
     return inserted.rowCount === 1;
@@ -151,7 +151,7 @@ class PgStore implements PgCredentialStore {
       }
       await client.query(
         `UPDATE ${this.#table} SET org_slug = $2, client_id_ref = $3, client_secret_ref = $4, state = $5, organization_uid = $6, verified_at = $7,
-           created_at = $8, updated_at = $9 WHERE location_uid = $1`,
+           created_at = $8, updated_at = $9, name = $10 WHERE location_uid = $1`,
         toRow(next),
       );
       return fromRow((await client.query<LocationRow>(`SELECT ${RECORD_COLUMNS} FROM ${this.#table} WHERE location_uid = $1`, [locationUid])).rows[0] as LocationRow);

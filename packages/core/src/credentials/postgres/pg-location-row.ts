@@ -12,7 +12,7 @@ export const PG_TOKEN_MARKER = "pg:";
 
 /** The columns a record is read from, in SELECT order. */
 export const RECORD_COLUMNS =
-  "location_uid, org_slug, client_id_ref, client_secret_ref, refresh_token_holder, state, organization_uid, verified_at, created_at, updated_at";
+  "location_uid, org_slug, client_id_ref, client_secret_ref, refresh_token_holder, state, organization_uid, name, verified_at, created_at, updated_at";
 
 /** A row as `RECORD_COLUMNS` returns it (timestamptz arrive as Date). */
 export interface LocationRow {
@@ -23,6 +23,7 @@ export interface LocationRow {
   refresh_token_holder: string;
   state: string;
   organization_uid: string | null;
+  name: string | null;
   verified_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -41,12 +42,13 @@ export function fromRow(row: LocationRow): LocationRecord {
     updatedAt: row.updated_at.toISOString(),
   };
   if (row.organization_uid !== null) record.organizationUid = row.organization_uid;
+  if (row.name !== null) record.name = row.name;
   if (row.verified_at !== null) record.verifiedAt = row.verified_at.toISOString();
   return record;
 }
 
 /**
- * Parameters $1..$9 for a record: uid, org slug, refs, state, organization uid, verified/created/updated at.
+ * Parameters $1..$10 for a record: uid, org slug, refs, state, organization uid, verified/created/updated at, name.
  * Times go in as Dates, parsed here, so any form `checkLocationRecord` accepts is stored as the same instant.
  */
 export function toRow(record: LocationRecord): unknown[] {
@@ -60,6 +62,7 @@ export function toRow(record: LocationRecord): unknown[] {
     record.verifiedAt === undefined ? null : new Date(record.verifiedAt),
     new Date(record.createdAt),
     new Date(record.updatedAt),
+    record.name ?? null,
   ];
 }
 
