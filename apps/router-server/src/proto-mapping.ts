@@ -114,6 +114,14 @@ export function locationStatusToProto(s: LocationStatus): MessageInitShape<typeo
     accessTokenExpiresAt: ts(s.accessTokenExpiresAt),
     name: s.name ?? "",
     organizationUid: s.organizationUid ?? "",
+    lastRefreshAt: ts(s.lastRefreshAt),
+    lastRefreshOutcome: s.lastRefreshOutcome ?? "",
+    lastRefreshErrorCode: s.lastRefreshErrorCode ?? "",
+    lastErrorCode: s.lastErrorCode ?? "",
+    lastErrorAt: ts(s.lastErrorAt),
+    lastErrorRequestId: s.lastErrorRequestId ?? "",
+    lastErrorMessage: s.lastErrorMessage ?? "",
+    lastSuccessAt: ts(s.lastSuccessAt),
   };
 }
 

@@ -56,6 +56,14 @@ function statusFields(s: GetLocationStatusResponse): Record<string, string | num
     verification_expires_at: formatTimestamp(s.verificationExpiresAt),
     auth_state: enumName(AuthState, s.authState),
     access_token_expires_at: formatTimestamp(s.accessTokenExpiresAt),
+    last_refresh_at: formatTimestamp(s.lastRefreshAt),
+    last_refresh_outcome: s.lastRefreshOutcome,
+    last_refresh_error_code: s.lastRefreshErrorCode,
+    last_success_at: formatTimestamp(s.lastSuccessAt),
+    last_error_code: s.lastErrorCode,
+    last_error_at: formatTimestamp(s.lastErrorAt),
+    last_error_request_id: s.lastErrorRequestId,
+    last_error_message: s.lastErrorMessage,
   };
   if (s.budget !== undefined) {
     fields.budget_available = s.budget.available;

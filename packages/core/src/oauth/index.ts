@@ -3,7 +3,7 @@
  * use; and the authorization-code grant behind onboarding by consent.
  */
 export type { AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "./authorization-code-grant.js";
-export type { AuthState } from "./location-auth.js";
+export type { AuthState, LastRefresh } from "./location-auth.js";
 
 // Internal: used by other folders of the core, not part of the package's API.
 export { AGAIN, DEFAULT_AUTHORIZATION_TTL_MS, exchangeAuthorizationCode, MAX_AUTHORIZATION_TTL_MS, OAUTH_ERROR_RE, prepareAuthorization, writeRefreshTokenFile } from "./authorization-code-grant.js";

@@ -51,7 +51,7 @@ describe("createLocationAuth()", () => {
     expect(endpoint.sent[0]?.opts.tokenUrl).toBe("http://podium.invalid/oauth/token");
     t = 3_600_000 - 60_001;
     expect(await auth.getAccessToken()).toBe("at-1");
-    expect(auth.state()).toEqual({ authState: "valid", expiresAt: 3_600_000 });
+    expect(auth.state()).toEqual({ authState: "valid", expiresAt: 3_600_000, lastRefresh: { at: 0, outcome: "ok" } });
     t = 3_600_000 - 60_000;
     expect(auth.state().authState).toBe("expired");
     expect(await auth.getAccessToken()).toBe("at-2");
@@ -106,7 +106,7 @@ describe("createLocationAuth()", () => {
     await expect(auth.getAccessToken()).rejects.toMatchObject({ code: "ERR_LOC_AUTH", upstreamStatus: 400 });
     await expect(auth.getAccessToken()).rejects.toMatchObject({ code: "ERR_LOC_AUTH" });
     expect(endpoint.sent).toHaveLength(1);
-    expect(auth.state()).toEqual({ authState: "failed" });
+    expect(auth.state()).toEqual({ authState: "failed", lastRefresh: { at: expect.any(Number), outcome: "failed", errorCode: "ERR_LOC_AUTH" } });
     stored = "rt-reauthorized"; // the operator stored a fresh one
     expect(await auth.getAccessToken()).toBe("at-new");
     expect(auth.state().authState).toBe("valid");
@@ -288,7 +288,7 @@ describe("createLocationAuth() against the sandbox", () => {
     expect(text).toContain("invalid_grant");
     expect(text).not.toContain(grant.refreshToken);
     expect(text).not.toContain(grant.clientSecret);
-    expect(auth.state()).toEqual({ authState: "failed" });
+    expect(auth.state()).toEqual({ authState: "failed", lastRefresh: { at: expect.any(Number), outcome: "failed", errorCode: "ERR_LOC_AUTH" } });
     await expect(auth.getAccessToken()).rejects.toMatchObject({ code: "ERR_LOC_AUTH" });
     expect(sandbox.ledger(since).filter((e) => e.route === "/oauth/token")).toHaveLength(1);
   });

@@ -39,13 +39,22 @@ export interface LocationAuthOptions {
 
 export type AuthState = "no_token" | "valid" | "expired" | "failed";
 
+/** The last token refresh of a location: when, whether Podium issued a token, and the error code if not. */
+export interface LastRefresh {
+  /** Epoch ms when the refresh finished. */
+  at: number;
+  outcome: "ok" | "failed";
+  /** The ERR_LOC_* code of a failed refresh. */
+  errorCode?: string | undefined;
+}
+
 /** One location's OAuth access token: cached, refreshed once however many callers need it. */
 export interface LocationAuth {
   /** Returns a fresh access token, refreshing (single-flight) when the cached one is within the margin. */
   getAccessToken(opts?: { signal?: AbortSignal | undefined; deadline?: number | undefined }): Promise<string>;
   /** The upstream said 401 for this token: drop it so the next getAccessToken refreshes (only if it is still the cached one). */
   invalidate(token: string): void;
-  state(): { authState: AuthState; expiresAt?: number };
+  state(): { authState: AuthState; expiresAt?: number; lastRefresh?: LastRefresh };
 }
 
 /**
@@ -73,6 +82,8 @@ class CachedLocationAuth implements LocationAuth {
   #unsaved: string | undefined;
   /** With coordination: the stored version `#unsaved` replaces; once the store moves past it, the store wins. */
   #unsavedOver: number | undefined;
+  /** The last refresh's outcome, for status reports. */
+  #lastRefresh: LastRefresh | undefined;
 
   constructor(options: LocationAuthOptions) {
     this.#o = options;
@@ -96,11 +107,18 @@ class CachedLocationAuth implements LocationAuth {
     }
   }
 
-  state(): { authState: AuthState; expiresAt?: number } {
-    if (this.#failure !== undefined) return { authState: "failed" };
-    if (this.#expiresAt === undefined) return { authState: "no_token" };
+  state(): { authState: AuthState; expiresAt?: number; lastRefresh?: LastRefresh } {
+    const last = this.#lastRefresh === undefined ? {} : { lastRefresh: { ...this.#lastRefresh } };
+    if (this.#failure !== undefined) return { authState: "failed", ...last };
+    if (this.#expiresAt === undefined) return { authState: "no_token", ...last };
     const authState = this.#token !== undefined && this.#now() < this.#freshUntil ? "valid" : "expired";
-    return { authState, expiresAt: this.#expiresAt };
+    return { authState, expiresAt: this.#expiresAt, ...last };
+  }
+
+  /** Records a refresh's outcome for status reports and tells the observer. */
+  #refreshed(outcome: "ok" | "failed", err?: unknown): void {
+    this.#lastRefresh = { at: this.#now(), outcome, ...(outcome === "failed" ? { errorCode: isCoreError(err) ? err.code : "ERR_LOC_INTERNAL" } : {}) };
+    this.#o.onRefresh?.(outcome);
   }
 
   async #refresh(): Promise<string> {
@@ -143,13 +161,14 @@ class CachedLocationAuth implements LocationAuth {
         { tokenUrl: o.tokenUrl, requestId, locationUid: o.locationUid },
       );
     } catch (err) {
-      o.onRefresh?.("failed");
+      this.#refreshed("failed", err);
       throw err; // already a core error (unavailable/deadline); a transport failure is not an auth failure
     }
     const body = (typeof res.json === "object" && res.json !== null ? res.json : {}) as Record<string, unknown>;
     if (res.status !== 200 || typeof body.access_token !== "string" || body.access_token === "") {
-      o.onRefresh?.("failed");
-      throw this.#refusal(res.status, body, refreshToken, requestId);
+      const refusal = this.#refusal(res.status, body, refreshToken, requestId);
+      this.#refreshed("failed", refusal);
+      throw refusal;
     }
     const rotated = body.refresh_token;
     if (typeof rotated === "string" && rotated !== "" && rotated !== refreshToken) {
@@ -160,8 +179,9 @@ class CachedLocationAuth implements LocationAuth {
         this.#unsaved = undefined;
       } catch (err) {
         this.#unsaved = rotated; // keep the chain alive in memory; the next refresh tries again
-        o.onRefresh?.("failed");
-        throw isCoreError(err) ? err : new CredentialError({ ...ctx, requestId, cause: err }, "the rotated refresh token could not be stored");
+        const e = isCoreError(err) ? err : new CredentialError({ ...ctx, requestId, cause: err }, "the rotated refresh token could not be stored");
+        this.#refreshed("failed", e);
+        throw e;
       }
     }
     const lifetimeMs = (typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_ACCESS_TOKEN_TTL_SECONDS) * 1000;
@@ -169,7 +189,7 @@ class CachedLocationAuth implements LocationAuth {
     this.#expiresAt = started + lifetimeMs;
     this.#freshUntil = this.#expiresAt - Math.min(o.expiryMarginMs, lifetimeMs / 2);
     this.#failure = undefined;
-    o.onRefresh?.("ok");
+    this.#refreshed("ok");
     return body.access_token;
   }
 

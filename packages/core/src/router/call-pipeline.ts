@@ -59,10 +59,12 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       line.status = res.status;
       // ← Checks of Podium's answer before the caller sees it go here.
       await answer(loc, req, res, requestId, ctx);
+      if (res.status < 300) live.health.success(loc.record.locationUid);
       return { status: res.status, body: res.body, headers: res.headers, requestId, latencyMs: performance.now() - t0 };
     } catch (err) {
       const e = asCoreError(err, call.locationUid, line.requestId);
       line.errorCode = e.code;
+      if (live.has(call.locationUid)) live.health.failure(call.locationUid, e, line.requestId);
       if (e.upstreamStatus) line.status = e.upstreamStatus;
       if (e.code === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
       throw e;

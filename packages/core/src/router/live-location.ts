@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { type CredentialStore, type LocationRecord, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
 import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
-import { listAllLocations, type VerifyTarget } from "../verification/index.js";
+import { getLocationStatus, listAllLocations, type VerifyTarget } from "../verification/index.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 
@@ -99,23 +99,10 @@ export function createLiveLocation(record: LocationRecord, deps: LiveLocationDep
       return {
         locationUid: uid,
         grantKey,
-        listLocations: async (signal?: AbortSignal) => {
-          const a = await this.auth();
-          return listAllLocations(upstream, await a.getAccessToken({ signal }), requestId, signal);
-        },
-        getLocation: async (signal?: AbortSignal) => {
-          const a = await this.auth();
-          const res = await upstream.request({
-            method: "GET",
-            path: `/v4/locations/${encodeURIComponent(uid)}`,
-            accessToken: await a.getAccessToken({ signal }),
-            requestId,
-            signal,
-          });
-          if (res.status === 404) return "not_found";
-          if (res.status === 403) return "forbidden";
-          return "ok";
-        },
+        // With the location's auth, not a bare token: a 401 drops the cached token and refreshes once, so a
+        // grant Podium revoked shows as a failed refresh instead of a token the status calls valid.
+        listLocations: async (signal?: AbortSignal) => listAllLocations(upstream, await this.auth(), requestId, signal),
+        getLocation: async (signal?: AbortSignal) => getLocationStatus(upstream, await this.auth(), uid, requestId, signal),
       };
     },
   };

@@ -7,6 +7,7 @@ import type { UpstreamClient } from "../upstream/index.js";
 import type { CoreLogger } from "../util/index.js";
 import type { LocationVerifier, VerifyOutcome } from "../verification/index.js";
 import { createLiveLocation, type LiveLocation } from "./live-location.js";
+import { createLocationHealth, type LocationHealth } from "./location-health.js";
 import type { RouterObserver } from "./router-observer.js";
 
 /** The registered locations a router routes to, and what happens to one when Podium says it changed. */
@@ -26,6 +27,8 @@ export interface LiveLocations {
   verify(loc: LiveLocation, requestId: string, force: boolean, signal?: AbortSignal): Promise<VerifyOutcome>;
   /** Podium said 404 for the location itself: mark it deleted, say so once, send nothing more for it. */
   markDeleted(loc: LiveLocation, requestId: string): Promise<void>;
+  /** What this process last saw happen to each location (last success, last failure), for status reports. */
+  readonly health: LocationHealth;
 }
 
 export interface LiveLocationsDeps {
@@ -42,6 +45,7 @@ export interface LiveLocationsDeps {
 export function createLiveLocations(deps: LiveLocationsDeps): LiveLocations {
   const { settings, store, upstream, budgets, verifier, logger, observer, env } = deps;
   const live = new Map<string, LiveLocation>();
+  const health = createLocationHealth();
 
   const add = (record: LocationRecord, auth?: LocationAuth): LiveLocation => {
     const loc = createLiveLocation(record, { settings, store, upstream, env, auth, onRefresh: observer.refresh });
@@ -65,13 +69,18 @@ export function createLiveLocations(deps: LiveLocationsDeps): LiveLocations {
     has: (uid) => live.has(uid),
     values: () => live.values(),
     add,
-    delete: (uid) => void live.delete(uid),
+    delete: (uid) => {
+      live.delete(uid);
+      health.forget(uid);
+    },
+    health,
     orgSlugOf: (uid) => live.get(uid)?.record.orgSlug ?? "",
     markDeleted,
     async verify(loc, requestId, force, signal) {
       try {
         const result = await verifier.verify(loc.verifyTarget(requestId), { force, signal });
         observer.verification?.(result.cached);
+        if (!result.cached) health.success(loc.record.locationUid);
         // The organization uid is learned once (the guard needs it to check organizationUid fields); the name
         // follows Podium (a location renamed there is shown by its new name after the next listing).
         const patch: { organizationUid?: string; name?: string } = {};
@@ -80,6 +89,7 @@ export function createLiveLocations(deps: LiveLocationsDeps): LiveLocations {
         if (patch.organizationUid !== undefined || patch.name !== undefined) add(await store.update(loc.record.locationUid, patch), loc.peekAuth());
         return result;
       } catch (err) {
+        if (isCoreError(err)) health.failure(loc.record.locationUid, err, requestId);
         if (isCoreError(err) && err.code === "ERR_LOC_DELETED") await markDeleted(loc, requestId);
         if (isCoreError(err) && err.code === "ERR_LOC_NOT_IN_SCOPE") {
           logger.error(

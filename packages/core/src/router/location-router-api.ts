@@ -72,8 +72,20 @@ export interface LocationStatus extends LocationSummary {
   verificationState: VerificationState;
   verificationExpiresAt?: number | undefined;
   budget: BudgetSnapshot;
+  /** "failed" also when Podium refused the location's credential (ERR_LOC_AUTH) after its last good refresh or call. */
   authState: AuthState;
   accessTokenExpiresAt?: number | undefined;
+  /** This process's last token refresh for the location: when, the outcome, the code of a failure. */
+  lastRefreshAt?: number | undefined;
+  lastRefreshOutcome?: "ok" | "failed" | undefined;
+  lastRefreshErrorCode?: string | undefined;
+  /** This process's last failure for the location (a refusal about the request itself is not counted). */
+  lastErrorCode?: string | undefined;
+  lastErrorAt?: number | undefined;
+  lastErrorRequestId?: string | undefined;
+  lastErrorMessage?: string | undefined;
+  /** Epoch ms of the last call Podium answered 2xx for the location, or the last verification that reached Podium. */
+  lastSuccessAt?: number | undefined;
 }
 
 /** What every refusal at the edge records: where, who, why, under which request id. */

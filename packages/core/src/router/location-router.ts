@@ -12,6 +12,7 @@ import type { LocationVerifier } from "../verification/index.js";
 import { createCallPipeline } from "./call-pipeline.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
+import { reportedAuthState } from "./location-health.js";
 import type { CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
 import type { RouterObserver } from "./router-observer.js";
 
@@ -137,6 +138,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       if (!loc) throw new UnknownLocationError({ locationUid });
       const peek = verifier.peek(locationUid);
       const auth = loc.peekAuth()?.state() ?? { authState: "no_token" as const };
+      const health = live.health.get(locationUid);
       return {
         locationUid,
         orgSlug: loc.record.orgSlug,
@@ -147,8 +149,16 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
         verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
         verificationExpiresAt: peek.expiresAt,
         budget: budgets.snapshot(locationUid, loc.quotaGroup),
-        authState: auth.authState,
+        authState: reportedAuthState(auth.authState, auth.lastRefresh, health),
         accessTokenExpiresAt: auth.expiresAt,
+        lastRefreshAt: auth.lastRefresh?.at,
+        lastRefreshOutcome: auth.lastRefresh?.outcome,
+        lastRefreshErrorCode: auth.lastRefresh?.errorCode,
+        lastErrorCode: health.lastError?.code,
+        lastErrorAt: health.lastError?.at,
+        lastErrorRequestId: health.lastError?.requestId,
+        lastErrorMessage: health.lastError?.message,
+        lastSuccessAt: health.lastSuccessAt,
       };
     },
 
