@@ -24,6 +24,8 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
+  ERR_LOC_NOT_IN_PODIUM: Code.NotFound,
+  ERR_LOC_ORG_MISMATCH: Code.FailedPrecondition,
 };
 
 describe("connectCodeFor", () => {

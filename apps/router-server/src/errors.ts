@@ -32,6 +32,10 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
+  // Onboarding only: the uid names nothing in Podium.
+  ERR_LOC_NOT_IN_PODIUM: Code.NotFound,
+  // Onboarding only: the slug given conflicts with the organization the router already knows for it.
+  ERR_LOC_ORG_MISMATCH: Code.FailedPrecondition,
 });
 
 /**

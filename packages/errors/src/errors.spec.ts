@@ -14,9 +14,11 @@ import {
   LocationAuthError,
   LocationDeletedError,
   LocationMismatchError,
+  LocationNotInPodiumError,
   LocationNotInScopeError,
   LocationRateLimitedError,
   OnboardingPartialError,
+  OrganizationMismatchError,
   PermissionDeniedError,
   UnauthenticatedError,
   UnknownLocationError,
@@ -45,6 +47,8 @@ const scenarios: Array<[Ctor, CoreErrorCode, number]> = [
   [DeadlineExceededError, "ERR_LOC_DEADLINE_EXCEEDED", 504],
   [BudgetUnavailableError, "ERR_LOC_BUDGET_UNAVAILABLE", 503],
   [InternalError, "ERR_LOC_INTERNAL", 500],
+  [LocationNotInPodiumError, "ERR_LOC_NOT_IN_PODIUM", 404],
+  [OrganizationMismatchError, "ERR_LOC_ORG_MISMATCH", 409],
 ];
 
 describe("CoreError subclasses", () => {

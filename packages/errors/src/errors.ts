@@ -24,7 +24,9 @@ export type CoreErrorCode =
   | "ERR_LOC_PERMISSION_DENIED"
   | "ERR_LOC_DEADLINE_EXCEEDED"
   | "ERR_LOC_BUDGET_UNAVAILABLE"
-  | "ERR_LOC_INTERNAL";
+  | "ERR_LOC_INTERNAL"
+  | "ERR_LOC_NOT_IN_PODIUM"
+  | "ERR_LOC_ORG_MISMATCH";
 
 /** What a code means to an operator: an HTTP-ish status, a short title and what to do about it. */
 export interface CoreErrorInfo {
@@ -114,6 +116,16 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 500,
     title: "Internal error in podium-router",
     action: "This is a bug; report it with the request id.",
+  },
+  ERR_LOC_NOT_IN_PODIUM: {
+    httpStatus: 404,
+    title: "Podium has no location with this uid",
+    action: "Check the location_uid for a typo (Podium answers 404 alike for a uid that never existed and one it deleted); nothing was stored.",
+  },
+  ERR_LOC_ORG_MISMATCH: {
+    httpStatus: 409,
+    title: "Location belongs to another organization than its org slug says",
+    action: "Onboard it under the org slug of the organization Podium reports for it (`podium-router locations list` shows each slug's organization uid); nothing was stored.",
   },
 });
 
@@ -315,6 +327,25 @@ export class InternalError extends CoreError {
   }
 }
 
+/** Thrown at onboarding when Podium answers 404 for the uid: it never existed (a typo) or Podium deleted it. */
+export class LocationNotInPodiumError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_NOT_IN_PODIUM", context, detail);
+    this.name = "LocationNotInPodiumError";
+  }
+}
+
+/**
+ * Thrown at onboarding when the organization Podium reports for the location is not the one its org slug is
+ * pinned to (or that organization is registered under another slug).
+ */
+export class OrganizationMismatchError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_ORG_MISMATCH", context, detail);
+    this.name = "OrganizationMismatchError";
+  }
+}
+
 // Refinements: a code's class with what one kind of caller needs to tell it apart.
 
 /** `reason` of RefreshTokenConflictError; matched by `isRefreshTokenConflict()` (not by prototype). */
@@ -364,6 +395,8 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_DEADLINE_EXCEEDED: DeadlineExceededError,
   ERR_LOC_BUDGET_UNAVAILABLE: BudgetUnavailableError,
   ERR_LOC_INTERNAL: InternalError,
+  ERR_LOC_NOT_IN_PODIUM: LocationNotInPodiumError,
+  ERR_LOC_ORG_MISMATCH: OrganizationMismatchError,
 });
 
 /** True when `code` is one of the catalogued `ERR_LOC_*` codes. */

@@ -117,7 +117,7 @@ describe("devCommand()", () => {
       expect.arrayContaining([expect.objectContaining({ location_uid: sydney, name: "Sydney", org_slug: "coastal-smiles", organization_uid: cs.organizationUid })]),
     );
     const table = await cli("locations", "list");
-    expect(table.stdout).toMatch(new RegExp(`\\n${cs.locations.burleighHeads}\\s+Burleigh Heads\\s+coastal-smiles\\s+active`));
+    expect(table.stdout).toMatch(new RegExp(`\\n${cs.locations.burleighHeads}\\s+Burleigh Heads\\s+coastal-smiles\\s+${cs.organizationUid}\\s+active`));
     const status = await cli("locations", "status", "--location-uid", sydney, "--output", "json");
     expect(JSON.parse(status.stdout)).toMatchObject({ location_uid: sydney, name: "Sydney", organization_uid: cs.organizationUid, org_slug: "coastal-smiles", state: "active" });
     expect(await cli("locations", "remove", "--location-uid", cs.locations.newcastle)).toMatchObject({ code: 0, stdout: `removed ${cs.locations.newcastle}\n` });

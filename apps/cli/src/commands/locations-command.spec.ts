@@ -11,8 +11,8 @@ describe("locationsCommand()", () => {
   it("lists the registered locations as a table", async () => {
     const run = await runWithFakeRouter(["locations", "list"], { router: { locations } });
     expect(run.code).toBe(0);
-    expect(run.stdout.split("\n")[0]).toMatch(/^LOCATION_UID\s+NAME\s+ORG_SLUG\s+STATE\s+VERIFIED_AT$/);
-    expect(run.stdout).toMatch(/\nloc-fremantle\s+Harbour Auto Fremantle\s+harbour-auto\s+active\s+2026-01-01T00:00:00\.000Z\nloc-sydney\s+Coastal Smiles Sydney\s+coastal-smiles\s+active/);
+    expect(run.stdout.split("\n")[0]).toMatch(/^LOCATION_UID\s+NAME\s+ORG_SLUG\s+ORGANIZATION_UID\s+STATE\s+VERIFIED_AT$/);
+    expect(run.stdout).toMatch(/\nloc-fremantle\s+Harbour Auto Fremantle\s+harbour-auto\s+org-ha\s+active\s+2026-01-01T00:00:00\.000Z\nloc-sydney\s+Coastal Smiles Sydney\s+coastal-smiles\s+org-cs\s+active/);
   });
 
   it("lists one organization as JSON", async () => {

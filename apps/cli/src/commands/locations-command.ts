@@ -26,7 +26,10 @@ export async function locationsCommand(ctx: CommandContext, flags: LocationsFlag
         }));
       if (flags.output === "json") println(out, JSON.stringify(rows, null, 2));
       else if (rows.length === 0) println(ctx.io.stderr, "no locations registered");
-      else out.write(formatTable(["LOCATION_UID", "NAME", "ORG_SLUG", "STATE", "VERIFIED_AT"], rows.map((r) => [r.location_uid, r.name, r.org_slug, r.state, r.verified_at])));
+      else {
+        const columns = ["LOCATION_UID", "NAME", "ORG_SLUG", "ORGANIZATION_UID", "STATE", "VERIFIED_AT"];
+        out.write(formatTable(columns, rows.map((r) => [r.location_uid, r.name, r.org_slug, r.organization_uid, r.state, r.verified_at])));
+      }
       return exitCodes.ok;
     }
     case "status": {

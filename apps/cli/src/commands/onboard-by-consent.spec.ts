@@ -111,7 +111,7 @@ describe("podium-router onboard --authorize against a real router and the sandbo
     expect(await page.text()).toContain("you can close this tab");
 
     expect(await exit).toBe(0);
-    expect(mem.stdout()).toMatch(new RegExp(`\\n${uid}\\s+onboarded\\s+verified in scope, stored and routable\\n1 onboarded\\n$`));
+    expect(mem.stdout()).toMatch(new RegExp(`\\n${uid}\\s+onboarded\\s+"Byron Bay" \\(organization ${cs.organizationUid}, org slug ${cs.slug}\\): verified in scope, stored and routable\\n1 onboarded\\n$`));
     expect((await router.call({ locationUid: uid, method: "GET", path: `/v4/locations/${uid}` })).status).toBe(200);
 
     // The same callback again is refused: the state was single-use.

@@ -7,3 +7,5 @@ export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingR
 // Internal: used by other folders of the core, not part of the package's API.
 export { createConsentOnboarding } from "./consent-onboarding.js";
 export { onboardLocations } from "./onboarding.js";
+export { createOrganizationPins } from "./organization-pins.js";
+export type { OrganizationPins } from "./organization-pins.js";

@@ -341,6 +341,64 @@ describe("onboardLocations()", () => {
     });
   });
 
+  describe("identity: the uid must exist in Podium and the org slug must stand for its organization", () => {
+    const ha = defaultFixtureIds.harbourAuto;
+
+    it("refuses a uid Podium has never known with its own code, not 'deleted … remove it'", async () => {
+      h = await createHarness();
+      const hh = h;
+      const typo = "c0a57a15-5e11-4000-8000-00000000000f";
+      const [input] = await inputsFor(hh, fixtureGrant(hh.sandbox, cs.ownerGrant.grantId), [typo], "coastal-smiles");
+      const [result] = await collect(hh.router.onboardLocations([input as OnboardingInput]));
+      expect(result).toMatchObject({ outcome: "failed", errorCode: "ERR_LOC_NOT_IN_PODIUM" });
+      expect(result?.message).toContain("Check the location_uid for a typo");
+      expect(result?.message).not.toMatch(/deleted in Podium|locations remove/);
+      expect(await hh.router.store.list()).toEqual([]);
+    });
+
+    it("pins a slug to the organization of its first location and refuses a location of another organization under it, naming both", async () => {
+      h = await createHarness();
+      const hh = h;
+      const harbour = fixtureGrant(hh.sandbox, ha.ownerGrant.grantId);
+      const coastal = fixtureGrant(hh.sandbox, cs.ownerGrant.grantId);
+      // Fremantle pins harbour-auto to harbour's organization.
+      expect((await collect(hh.router.onboardLocations(await inputsFor(hh, harbour, [ha.locations.fremantle], "harbour-auto"))))[0]?.outcome).toBe("onboarded");
+      // A coastal-smiles location typed in as harbour-auto (the issue's case).
+      const [wrong] = await collect(hh.router.onboardLocations(await inputsFor(hh, coastal, [BURLEIGH], "harbour-auto")));
+      expect(wrong).toMatchObject({ outcome: "failed", errorCode: "ERR_LOC_ORG_MISMATCH" });
+      expect(wrong?.message).toContain(`org slug "harbour-auto" is pinned to Podium organization ${ha.organizationUid}`);
+      expect(wrong?.message).toContain(`location ${ha.locations.fremantle} ("Fremantle")`);
+      expect(wrong?.message).toContain(`Podium reports location ${BURLEIGH} in organization ${cs.organizationUid}`);
+      // The same organization under a second slug is refused too: one slug per organization.
+      const [second] = await collect(hh.router.onboardLocations(await inputsFor(hh, harbour, [ha.locations.geelong], "harbour")));
+      expect(second).toMatchObject({ outcome: "failed", errorCode: "ERR_LOC_ORG_MISMATCH" });
+      expect(second?.message).toContain(`organization ${ha.organizationUid}, which is registered as org slug "harbour-auto"`);
+      // A dry run says the same and holds nothing.
+      const [dry] = await collect(hh.router.onboardLocations(await inputsFor(hh, coastal, [SYDNEY], "harbour-auto"), { dryRun: true }));
+      expect(dry).toMatchObject({ outcome: "failed", errorCode: "ERR_LOC_ORG_MISMATCH" });
+      // The right slugs work; only Fremantle and these are stored, and the refusals are audited.
+      const right = await collect(hh.router.onboardLocations([...(await inputsFor(hh, coastal, [BURLEIGH], "coastal-smiles")), ...(await inputsFor(hh, harbour, [ha.locations.geelong], "harbour-auto"))]));
+      expect(right.map((r) => r.outcome)).toEqual(["onboarded", "onboarded"]);
+      expect((await hh.router.listLocations()).map((l) => [l.orgSlug, l.organizationUid])).toEqual(
+        expect.arrayContaining([["coastal-smiles", cs.organizationUid], ["harbour-auto", ha.organizationUid]]),
+      );
+      expect((await hh.auditLines()).filter((l) => l.error_code === "ERR_LOC_ORG_MISMATCH").map((l) => l.location_uid)).toEqual([BURLEIGH, ha.locations.geelong, SYDNEY]);
+    });
+
+    it("holds a slug's pin while a batch runs: two organizations under one new slug in one batch, exactly one is onboarded", async () => {
+      h = await createHarness();
+      const hh = h;
+      const inputs = [
+        ...(await inputsFor(hh, fixtureGrant(hh.sandbox, cs.ownerGrant.grantId), [SYDNEY], "new-slug")),
+        ...(await inputsFor(hh, fixtureGrant(hh.sandbox, ha.ownerGrant.grantId), [ha.locations.fremantle], "new-slug")),
+      ];
+      const results = await collect(hh.router.onboardLocations(inputs, { concurrency: 2 }));
+      expect(results.map((r) => r.outcome).sort()).toEqual(["failed", "onboarded"]);
+      expect(results.find((r) => r.outcome === "failed")?.errorCode).toBe("ERR_LOC_ORG_MISMATCH");
+      expect(await hh.router.store.list()).toHaveLength(1);
+    });
+  });
+
   describe("each failure names its code and what the operator should do", () => {
     const cases: Array<{
       name: string;
@@ -351,8 +409,8 @@ describe("onboardLocations()", () => {
     }> = [
       {
         name: "a location Podium deleted",
-        code: "ERR_LOC_DELETED",
-        says: (uid) => [uid, "Location was deleted in Podium"],
+        code: "ERR_LOC_NOT_IN_PODIUM",
+        says: (uid) => [uid, "Podium has no location with this uid", "typo"],
         arrange: (hh, _g, input) => hh.sandbox.setFaults({ deletedLocations: [input.locationUid] }),
       },
       {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { type CredentialStore, type LocationRecord, parseSecretRef, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
-import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeError, InternalError } from "@podium-router/errors";
+import { BadRequestError, isCoreError, LocationNotInPodiumError, LocationNotInScopeError, InternalError } from "@podium-router/errors";
 import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
 import { listAllLocations } from "../verification/index.js";
 import { mapConcurrent } from "../util/index.js";
@@ -9,6 +9,7 @@ import type { RecordAudit } from "../audit/index.js";
 import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, newRequestId } from "../ids.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
+import type { OrganizationPins } from "./organization-pins.js";
 
 /** What an operator hands over to onboard one location. References, never secrets. */
 export interface OnboardingInput {
@@ -53,6 +54,8 @@ export interface OnboardingDeps {
   addLive(record: LocationRecord, auth: LocationAuth): void;
   /** One audit line per location onboarded or refused. */
   recordAudit: RecordAudit;
+  /** Which organization each org slug stands for (see organization-pins.ts). */
+  pins: OrganizationPins;
 }
 
 
@@ -149,28 +152,43 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
     const seen = listing.get(uid);
     if (!seen) {
       const res = await deps.upstream.request({ method: "GET", path: `/v4/locations/${encodeURIComponent(uid)}`, accessToken: token, requestId, signal: opts.signal });
-      if (res.status === 404) throw new LocationDeletedError({ locationUid: uid, requestId, upstreamStatus: 404 });
+      // Not registered here, so not "deleted" either: to the router it is a uid Podium does not know.
+      if (res.status === 404) throw new LocationNotInPodiumError({ locationUid: uid, requestId, upstreamStatus: 404 }, `Podium answered 404 for location ${uid}`);
       throw new LocationNotInScopeError({ locationUid: uid, requestId }, "absent from GET /v4/locations for this credential");
     }
+    // 3b. The org slug stands for the organization Podium reports (a location of another organization is refused).
+    const identity = seen.organizationUid === undefined ? undefined : { locationUid: uid, orgSlug: input.orgSlug, organizationUid: seen.organizationUid };
     if (opts.dryRun) {
+      if (identity !== undefined) deps.pins.check(identity);
       audited();
       return { locationUid: uid, outcome: "checked", message: "credentials resolve and the location is in scope; nothing was changed (dry run)" };
     }
-    record.verifiedAt = new Date().toISOString();
-    if (seen.organizationUid) record.organizationUid = seen.organizationUid;
-    if (seen.name) record.name = seen.name;
-    // 4. Persisted atomically; a concurrent onboarding of the same uid loses the race cleanly.
-    if (!(await deps.store.insert(record))) {
-      audited();
-      return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
+    const release = identity === undefined ? () => undefined : deps.pins.claim(identity);
+    try {
+      record.verifiedAt = new Date().toISOString();
+      if (seen.organizationUid) record.organizationUid = seen.organizationUid;
+      if (seen.name) record.name = seen.name;
+      // 4. Persisted atomically; a concurrent onboarding of the same uid loses the race cleanly.
+      if (!(await deps.store.insert(record))) {
+        audited();
+        return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
+      }
+      // 5. Live.
+      deps.addLive(record, auth);
+    } finally {
+      release();
     }
-    // 5. Live.
-    deps.addLive(record, auth);
     audited();
-    return { locationUid: uid, outcome: "onboarded", message: "verified in scope, stored and routable" };
+    return { locationUid: uid, outcome: "onboarded", message: `${describeLocation(record)}: verified in scope, stored and routable` };
   } catch (err) {
     const e = isCoreError(err) ? err : new InternalError({ locationUid: uid, requestId, cause: err });
     audited(e.code);
     return { locationUid: uid, outcome: "failed", errorCode: e.code, message: e.message };
   }
+}
+
+/** `"Sydney" (organization <uid>)`, as far as Podium told us, for result messages. */
+function describeLocation(record: LocationRecord): string {
+  const name = record.name === undefined ? `location ${record.locationUid}` : `"${record.name}"`;
+  return record.organizationUid === undefined ? name : `${name} (organization ${record.organizationUid}, org slug ${record.orgSlug})`;
 }

@@ -4,7 +4,7 @@ import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
-import { createConsentOnboarding, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
+import { createConsentOnboarding, createOrganizationPins, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
 import type { Settings } from "../settings/index.js";
 import { createUpstreamClient, type UpstreamClient } from "../upstream/index.js";
 import { noopLogger, type CoreLogger } from "../util/index.js";
@@ -58,6 +58,9 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
   const live = createLiveLocations({ settings, store, upstream, budgets, verifier, logger, observer, env });
   for (const record of await store.list()) live.add(record);
+  const pins = createOrganizationPins(function* () {
+    for (const loc of live.values()) yield loc.record;
+  });
 
   /** The one audit writer: every line of the trail goes through buildAuditRecord here. */
   const recordAudit = (entry: AuditEntry): void => {
@@ -187,6 +190,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
           live.add(record, auth);
         },
         recordAudit,
+        pins,
       });
     },
 
