@@ -4,7 +4,7 @@
 // settings in memory).
 import { createLocationRouter } from "@podium-router/core";
 import type { LocationRouter, OriginOf, Settings } from "@podium-router/core";
-import { createRouterMetrics, createRouterServer, createServerLogger, validateServerSettings } from "@podium-router/server";
+import { createRouterMetrics, createRouterServer, createServerLogger, logStorage, validateServerSettings } from "@podium-router/server";
 import type { ServerSettings } from "@podium-router/server";
 import type { OutputStream } from "./cli-io.js";
 
@@ -26,6 +26,10 @@ export interface StartRouterOptions {
   settings: Settings;
   /** Which environment variable set a settings key (from loadSettings), so `server.*` errors name it. */
   originOf?: OriginOf | undefined;
+  /** The settings file read, for the start-up line that says where the state lives. */
+  settingsFile?: string | undefined;
+  /** Where relative `server.*` paths (TLS files) resolve: loadSettings' baseDir. */
+  baseDir?: string | undefined;
   /** Replaces validated server settings, e.g. the CLI's --port and --host. */
   serverOverrides?: Partial<ServerSettings>;
   /** Where the JSON log lines go. */
@@ -39,7 +43,8 @@ export interface StartRouterOptions {
 /** Builds the core router from settings and serves it; if the port cannot be bound, the router is closed again. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   const logger = createServerLogger({ level: options.logLevel ?? "info", destination: { write: (line: string) => void options.logTo.write(line) } });
-  const serverSettings = { ...validateServerSettings(options.settings.extras.server, options.originOf), ...options.serverOverrides };
+  const serverSettings = { ...validateServerSettings(options.settings.extras.server, options.originOf, options.baseDir), ...options.serverOverrides };
+  logStorage(logger, options.settings, options.settingsFile);
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings: options.settings, logger, observer: metrics.observer, env: options.env });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });

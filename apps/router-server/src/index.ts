@@ -30,7 +30,7 @@ export type { ErrorScope, ProtocolFailure, ProtocolFailureRow } from "./errors.j
 export { createRouterMetrics } from "./metrics.js";
 export type { ConnectionMetrics, IdleCloseTrigger, RouterMetrics, RpcMetrics } from "./metrics.js";
 export { logRedactCensor, logRedactPaths, logRedaction } from "./log-redaction.js";
-export { createServerLogger } from "./server-logger.js";
+export { createServerLogger, logStorage } from "./server-logger.js";
 export type { ServerLoggerOptions } from "./server-logger.js";
 export { createHostedServices, createRoutes } from "./routes.js";
 export type { HostedService, HostedServicesDeps } from "./routes.js";

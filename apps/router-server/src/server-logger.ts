@@ -1,3 +1,4 @@
+import { storageLocations, type Settings } from "@podium-router/core";
 import { pino, stdTimeFunctions, type DestinationStream, type Logger } from "pino";
 import { logRedaction } from "./log-redaction.js";
 
@@ -28,4 +29,13 @@ export function createServerLogger(options: ServerLoggerOptions = {}): Logger {
     redact: { ...logRedaction, paths: [...logRedaction.paths] },
   };
   return options.destination === undefined ? pino(opts) : pino(opts, options.destination);
+}
+
+/**
+ * One line at start-up saying which settings file was read and where the state lives (the audit log and its
+ * index, the credential store, consent refresh tokens), every path absolute, so an operator never has to guess
+ * which directory a relative path ended up in.
+ */
+export function logStorage(logger: Logger, settings: Settings, settingsFile: string | undefined): void {
+  logger.info({ settings_file: settingsFile ?? "(none: defaults)", ...storageLocations(settings) }, "settings loaded; state is kept here");
 }

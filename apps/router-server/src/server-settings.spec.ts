@@ -65,6 +65,12 @@ describe("validateServerSettings()", () => {
     expect(s.apiKeys[1]).toMatchObject({ locations: ["loc-1"], rpcs: ["Call"] });
   });
 
+  it("resolves relative TLS files against the settings file's directory when given one", () => {
+    const tls = { cert_file: "tls/cert.pem", key_file: "/etc/ssl/key.pem" };
+    expect(validateServerSettings({ tls }, undefined, "/etc/podium-router").tls).toEqual({ certFile: "/etc/podium-router/tls/cert.pem", keyFile: "/etc/ssl/key.pem" });
+    expect(validateServerSettings({ tls }).tls).toEqual({ certFile: "tls/cert.pem", keyFile: "/etc/ssl/key.pem" });
+  });
+
   const cases: [string, unknown, RegExp][] = [
     ["a bad port", { port: 70000 }, /server\.port must be an integer between 0 and 65535/],
     ["an unknown key", { prot: 1 }, /unknown key server\.prot; use server\.port/],

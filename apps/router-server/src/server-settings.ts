@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import { createSectionReader, isLocationUid, type OriginOf, type SectionReader } from "@podium-router/core";
 import { InvalidConfigError } from "@podium-router/errors";
 import { LocationRouterService } from "@podium-router/proto";
@@ -145,21 +146,24 @@ function readApiKey(r: SectionReader): ApiKeyGrant {
   return grant;
 }
 
-function readTls(r: SectionReader): ServerTlsSettings | undefined {
+function readTls(r: SectionReader, baseDir: string | undefined): ServerTlsSettings | undefined {
   const certFile = r.string("cert_file", "", { allowEmpty: true, trim: true });
   const keyFile = r.string("key_file", "", { allowEmpty: true, trim: true });
   r.done();
   if (certFile === "" && keyFile === "") return undefined;
   if (certFile === "" || keyFile === "") r.fail("cert_file", `and ${r.path}.key_file must be set together`);
-  return { certFile, keyFile };
+  // Like every path in the settings: relative to the settings file's directory (loadSettings' baseDir).
+  const abs = (path: string): string => (baseDir === undefined || isAbsolute(path) ? path : resolve(baseDir, path));
+  return { certFile: abs(certFile), keyFile: abs(keyFile) };
 }
 
 /**
  * Validates the raw `server` section (snake_case, as in settings.yaml) and returns it normalised and
  * fully populated. Throws InvalidConfigError naming the dotted key, the rule and (given `originOf`, as
- * `loadSettings` returns it) the environment variable that set it; never echoes a key.
+ * `loadSettings` returns it) the environment variable that set it; never echoes a key. Relative TLS file paths
+ * resolve against `baseDir` (loadSettings' `baseDir`: the settings file's directory) when it is given.
  */
-export function validateServerSettings(raw: unknown, originOf?: OriginOf): ServerSettings {
+export function validateServerSettings(raw: unknown, originOf?: OriginOf, baseDir?: string): ServerSettings {
   const s = createSectionReader(raw, "server", originOf);
   const rawKeys = s.raw("api_keys") ?? [];
   if (!Array.isArray(rawKeys)) s.fail("api_keys", "must be a list");
@@ -176,7 +180,7 @@ export function validateServerSettings(raw: unknown, originOf?: OriginOf): Serve
   const settings: ServerSettings = {
     host: s.string("host", DEFAULT_HOST, { trim: true }),
     port: s.int("port", DEFAULT_PORT, 0, 65535, { digitString: true }),
-    tls: readTls(s.section("tls")),
+    tls: readTls(s.section("tls"), baseDir),
     maxRequestBytes: s.int("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES, 1024, 64 * 1024 * 1024, { digitString: true }),
     shutdownGraceMs: s.int("shutdown_grace_ms", DEFAULT_SHUTDOWN_GRACE_MS, 0, 10 * 60_000, { digitString: true }),
     reflection: s.bool("reflection", defaultServerSettings.reflection),

@@ -2,7 +2,7 @@ import { createLocationRouter, loadSettings, type LocationRouter, type Settings 
 import type { Logger } from "pino";
 import { createRouterMetrics } from "./metrics.js";
 import { createRouterServer, type ListenAddress, type RouterServer } from "./router-server.js";
-import { createServerLogger } from "./server-logger.js";
+import { createServerLogger, logStorage } from "./server-logger.js";
 import { validateServerSettings, type ServerSettings } from "./server-settings.js";
 
 /** Options of {@link startRouterServer}. */
@@ -36,8 +36,10 @@ export interface StartedRouterServer {
  */
 export async function startRouterServer(opts: StartRouterServerOptions = {}): Promise<StartedRouterServer> {
   const logger = opts.logger ?? createServerLogger({ level: opts.env?.["LOG_LEVEL"] ?? process.env["LOG_LEVEL"] });
-  const { settings, raw, originOf } = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
-  const serverSettings = { ...validateServerSettings(raw["server"], originOf), ...opts.serverOverrides };
+  const loaded = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
+  const { settings, raw, originOf } = loaded;
+  const serverSettings = { ...validateServerSettings(raw["server"], originOf, loaded.baseDir), ...opts.serverOverrides };
+  logStorage(logger, settings, loaded.path);
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings, logger, observer: metrics.observer, env: opts.env });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -122,6 +122,24 @@ describe("devCommand()", () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ location_uid: sydney, name: "Sydney", organization_uid: cs.organizationUid, org_slug: "coastal-smiles", state: "active" });
     expect(await cli("locations", "remove", "--location-uid", cs.locations.newcastle)).toMatchObject({ code: 0, stdout: `removed ${cs.locations.newcastle}\n` });
     expect((await cli("verify", "--location-uid", cs.locations.newcastle)).code).toBe(1);
+  });
+
+  it("keeps a consent's refresh token under --state-dir, like everything else", async () => {
+    const secrets = join(stateDir, "secrets");
+    const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: apiKey }, cwd: stateDir });
+    const exit = main(
+      ["onboard", "--authorize", "--location-uid", cs.locations.byronBay, "--org-slug", cs.slug, "--client-id-file", `${secrets}/${cs.app.clientId}.client-id`, "--client-secret-file", `${secrets}/${cs.app.clientId}.client-secret`],
+      mem.io,
+    );
+    let authorizeUrl: string | undefined;
+    for (let i = 0; i < 500 && authorizeUrl === undefined; i++) {
+      authorizeUrl = /^ {2}(https?:\/\/\S+\/oauth\/authorize\?\S+)$/m.exec(mem.stdout())?.[1];
+      if (authorizeUrl === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    const atPodium = await fetch(authorizeUrl!, { redirect: "manual" });
+    await (await fetch(atPodium.headers.get("location") ?? "")).text();
+    expect(await exit, mem.stderr()).toBe(0);
+    expect((await readdir(join(stateDir, "refresh-tokens"))).filter((f) => f.startsWith(cs.locations.byronBay))).toHaveLength(1);
   });
 
   it("runs the client README's snippet against the real router and sandbox", async () => {

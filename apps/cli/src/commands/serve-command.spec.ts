@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +53,53 @@ describe("serveCommand()", () => {
     serve.shutdown();
     expect(await exit).toBe(0);
     expect(serve.stdout()).toContain("router server closed");
+  });
+
+  it("resolves relative paths against the settings file's directory and logs where the state is", async () => {
+    const etc = join(dir, "etc");
+    const cwd = join(dir, "cwd");
+    await mkdir(etc, { recursive: true });
+    await mkdir(cwd, { recursive: true });
+    const keySha256 = createHash("sha256").update("k-rel").digest("hex");
+    await writeFile(
+      join(etc, "settings.yaml"),
+      [
+        "upstream:",
+        `  base_url: ${sandbox.url}`,
+        "credentials:",
+        "  path: state/locations.json",
+        "audit:",
+        "  path: state/audit/audit.jsonl",
+        "server:",
+        "  port: 0",
+        "  api_keys:",
+        `    - { name: ops, key_sha256: ${keySha256}, locations: ["*"], rpcs: ["*"] }`,
+        "",
+      ].join("\n"),
+    );
+    const serve = createMemoryIo({ cwd });
+    const exit = main(["serve", "--settings", "../etc/settings.yaml"], serve.io);
+    let url: string | undefined;
+    while (url === undefined) {
+      url = serve.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { url?: string }).find((l) => l.url !== undefined)?.url;
+      if (serve.stderr() !== "") throw new Error(serve.stderr());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const logged = serve.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.audit_path !== undefined);
+    expect(logged).toMatchObject({
+      settings_file: join(etc, "settings.yaml"),
+      audit_path: join(etc, "state", "audit", "audit.jsonl"),
+      audit_index_path: join(etc, "state", "audit", "audit.jsonl.index.sqlite"),
+      credentials: `file ${join(etc, "state", "locations.json")}`,
+      refresh_token_dir: join(etc, "state", "refresh-tokens"),
+    });
+    // A query of the audit is itself audited: the line lands beside the settings file, nothing under the cwd.
+    const audit = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: "k-rel" } });
+    expect(await main(["audit", "--output", "json"], audit.io)).toBe(0);
+    serve.shutdown();
+    expect(await exit).toBe(0);
+    expect((await readFile(join(etc, "state", "audit", "audit.jsonl"), "utf8")).trim().split("\n").length).toBeGreaterThanOrEqual(1);
+    expect(await readdir(cwd)).toEqual([]);
   });
 
   it("refuses a settings file that does not exist, exit 2", async () => {

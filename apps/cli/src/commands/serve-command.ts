@@ -10,9 +10,9 @@ import { waitForShutdown } from "../wait-for-shutdown.js";
  * and --host over the file's `server` section. JSON logs on stdout; stops cleanly on SIGINT/SIGTERM.
  */
 export async function serveCommand(io: CliIo, flags: ServeFlags): Promise<number> {
-  const { settings, originOf } = await loadSettings({ path: flags.settings, env: io.env, cwd: io.cwd });
+  const { settings, originOf, baseDir, path } = await loadSettings({ path: flags.settings, env: io.env, cwd: io.cwd });
   const serverOverrides = { ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host !== undefined ? { host: flags.host } : {}) };
-  const running = await startRouter({ settings, originOf, serverOverrides, logTo: io.stdout, env: io.env });
+  const running = await startRouter({ settings, originOf, baseDir, settingsFile: path, serverOverrides, logTo: io.stdout, env: io.env });
   // logrotate's postrotate sends SIGHUP: reopen the audit log at its path.
   const onHangup = (): void => void running.router.reopenAudit?.().catch((err: unknown) => io.stderr.write(`podium-router: audit log reopen failed: ${(err as Error).message}\n`));
   process.on("SIGHUP", onHangup);

@@ -6,3 +6,4 @@ export { createSectionReader } from "./settings-reader.js";
 export type { OriginOf, SectionReader } from "./settings-reader.js";
 export { defaultSettings, loadSettings, validateSettings } from "./settings.js";
 export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings.js";
+export { resolveSettingsPaths, storageLocations } from "./settings-paths.js";

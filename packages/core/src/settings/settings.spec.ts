@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCoreError } from "@podium-router/errors";
 import { defaultSettings, loadSettings, validateSettings } from "./settings.js";
 import type { Settings } from "./settings.js";
+import { resolveSettingsPaths, storageLocations } from "./settings-paths.js";
 
 const exampleFile = fileURLToPath(new URL("../../../../config/settings.example.yaml", import.meta.url));
 
@@ -249,7 +250,47 @@ describe("loadSettings()", () => {
 
   it("returns the defaults when the default file is absent", async () => {
     const loaded = await loadSettings({ cwd: dir, env: {} });
-    expect(loaded).toEqual({ settings: defaultSettings, raw: {}, path: undefined, originOf: expect.any(Function) });
+    expect(loaded).toEqual({ settings: resolveSettingsPaths(defaultSettings, dir), baseDir: dir, raw: {}, path: undefined, originOf: expect.any(Function) });
+    expect(loaded.settings.audit.path).toBe(join(dir, "state", "audit", "audit.jsonl"));
+  });
+
+  it("resolves relative paths against the settings file's directory, not the working directory", async () => {
+    const etc = join(dir, "etc", "podium-router");
+    await mkdir(etc, { recursive: true });
+    const file = join(etc, "settings.yaml");
+    await writeFile(
+      file,
+      [
+        "audit:",
+        "  path: logs/audit.jsonl",
+        "credentials:",
+        "  path: /var/lib/podium-router/locations.json",
+        "  encryption:",
+        "    keys: { k1: 'file:keys/k1', k2: 'env:PR_KEY_K2', k3: 'file:/run/secrets/k3' }",
+        "    active_key_id: k1",
+        "",
+      ].join("\n"),
+    );
+    const loaded = await loadSettings({ path: file, cwd: join(dir, "elsewhere"), env: { PODIUM_ROUTER_ONBOARDING__REFRESH_TOKEN_DIR: "consent-tokens" } });
+    expect(loaded.baseDir).toBe(etc);
+    expect(loaded.settings.audit).toMatchObject({ path: join(etc, "logs", "audit.jsonl"), indexPath: join(etc, "logs", "audit.jsonl.index.sqlite") });
+    expect(loaded.settings.credentials.path).toBe("/var/lib/podium-router/locations.json");
+    expect(loaded.settings.credentials.encryption.keys).toEqual({ k1: `file:${join(etc, "keys", "k1")}`, k2: "env:PR_KEY_K2", k3: "file:/run/secrets/k3" });
+    // From the environment too: one rule for every relative path.
+    expect(loaded.settings.onboarding.refreshTokenDir).toBe(join(etc, "consent-tokens"));
+    expect(storageLocations(loaded.settings)).toEqual({
+      audit_path: join(etc, "logs", "audit.jsonl"),
+      audit_index_path: join(etc, "logs", "audit.jsonl.index.sqlite"),
+      credentials: "file /var/lib/podium-router/locations.json",
+      refresh_token_dir: join(etc, "consent-tokens"),
+    });
+  });
+
+  it("names PostgreSQL by host, port and schema in the storage summary, never its URL", () => {
+    const settings = validateSettings({ credentials: { backend: "postgres", postgres: { url: "postgres://router:s3cret-pw@db.internal:6543/pr" }, encryption: { keys: { k1: "env:K1" } } } });
+    const summary = storageLocations(settings);
+    expect(summary.credentials).toBe("postgres db.internal:6543 schema podium_router");
+    expect(JSON.stringify(summary)).not.toContain("s3cret-pw");
   });
 
   it("reads config/settings.yaml under the working directory by default", async () => {
@@ -354,7 +395,7 @@ describe("loadSettings()", () => {
 
   it("loads config/settings.example.yaml, which documents exactly the defaults", async () => {
     const loaded = await loadSettings({ path: exampleFile, env: {} });
-    expect(loaded.settings).toEqual(defaultSettings);
+    expect(loaded.settings).toEqual(resolveSettingsPaths(defaultSettings, dirname(exampleFile)));
     expect(loaded.path).toBe(exampleFile);
   });
 });

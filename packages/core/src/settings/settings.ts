@@ -5,7 +5,7 @@
  * through untouched in `extras`; `state` is read by state-section.ts.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { InvalidConfigError } from "@podium-router/errors";
 import { isLocationUid, LOCATION_UID_RULE } from "../ids.js";
@@ -15,6 +15,7 @@ import type { CredentialsSettings } from "../credentials/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
+import { resolveSettingsPaths } from "./settings-paths.js";
 import type { StateSettings } from "../redis/index.js";
 import {
   DEFAULT_AUDIT_FSYNC,
@@ -88,8 +89,8 @@ export interface Settings {
     /** Locations onboarded at once. @default 8 */
     concurrency: number;
     /**
-     * Where onboarding by consent writes each location's refresh token (one 0600 file per location), relative
-     * to the working directory. @default "state/refresh-tokens"
+     * Where onboarding by consent writes each location's refresh token (one 0600 file per location); relative to
+     * the settings file's directory when loaded by loadSettings. @default "state/refresh-tokens"
      */
     refreshTokenDir: string;
   };
@@ -214,7 +215,10 @@ export interface LoadSettingsOptions {
 
 /** What `loadSettings` read: the validated settings and the merged raw document (file + environment). */
 export interface LoadedSettings {
+  /** Validated, with every relative path resolved against `baseDir`. */
   settings: Settings;
+  /** The settings file's directory (the working directory when no file was read): relative paths resolve here. */
+  baseDir: string;
   /** The parsed document after environment overrides, snake_case; `server` for its owner. */
   raw: Record<string, unknown>;
   /** The file read, or undefined when the default file was absent. */
@@ -227,6 +231,8 @@ export interface LoadedSettings {
  * Reads the settings file (YAML), applies `PODIUM_ROUTER_<SECTION>__<KEY>[__<SUBKEY>]` environment
  * overrides, and validates. A missing default file means defaults; an explicitly named missing file,
  * a YAML syntax error (named with file and line) or an invalid value throws InvalidConfigError.
+ * Relative paths (given or default, from the file or the environment) resolve against the settings file's
+ * directory, or the working directory when no file was read (settings-paths.ts).
  */
 export async function loadSettings(opts: LoadSettingsOptions = {}): Promise<LoadedSettings> {
   const env = opts.env ?? process.env;
@@ -245,8 +251,9 @@ export async function loadSettings(opts: LoadSettingsOptions = {}): Promise<Load
   const doc = text === undefined ? {} : parseYaml(text, file);
   const { raw, origins } = applyEnvOverrides(doc, env);
   const originOf = originLookup(origins);
-  const settings = validate(raw, originOf);
-  return { settings, raw, path: text === undefined ? undefined : file, originOf };
+  const baseDir = text === undefined ? resolve(opts.cwd ?? process.cwd()) : dirname(file);
+  const settings = resolveSettingsPaths(validate(raw, originOf), baseDir);
+  return { settings, baseDir, raw, path: text === undefined ? undefined : file, originOf };
 }
 
 function parseYaml(text: string, file: string): Record<string, unknown> {
