@@ -1,11 +1,13 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRouterClient, isCoreError } from "@podium-router/client";
 import { commandUsage, mainUsage } from "./usage.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -57,6 +59,69 @@ describe("bin/podium-router.js", () => {
     const err = (await run(process.execPath, [bin, "verify"], { cwd: repoRoot }).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/^podium-router: missing --location-uid\n/);
+  });
+
+  describe("serve", () => {
+    let dir = "";
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "podium-router-serve-"));
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** "ok", or the refusal's code, for ListLocations with `key`. */
+    const listWith = async (url: string, key: string): Promise<string> => {
+      const client = createRouterClient({ baseUrl: url, apiKey: key, protocol: "grpc" });
+      try {
+        await client.listLocations({ orgSlug: "" }, { timeoutMs: 5_000 });
+        return "ok";
+      } catch (err) {
+        return isCoreError(err) ? err.code : String(err);
+      } finally {
+        await client.close();
+      }
+    };
+    const settings = (key: string, name: string): string =>
+      [
+        "audit: { path: state/audit.jsonl }",
+        "credentials: { path: state/locations.json }",
+        "server:",
+        "  port: 0",
+        `  api_keys: [{ name: ${name}, key_sha256: ${createHash("sha256").update(key).digest("hex")}, locations: ["*"], rpcs: ["*"] }]`,
+        "",
+      ].join("\n");
+
+    it("reloads the API keys on a real SIGHUP, without a restart: the old key is refused, the new one accepted", async () => {
+      const file = join(dir, "settings.yaml");
+      await writeFile(file, settings("pr_old_key_1f3a", "old-app"));
+      const serve = await start(["serve", "--settings", file], '"url"');
+      try {
+        const url = (JSON.parse(serve.stdout().split("\n").find((l) => l.includes('"url"'))!) as { url: string }).url;
+        expect(await listWith(url, "pr_old_key_1f3a")).toBe("ok");
+        expect(await listWith(url, "pr_new_key_8c2d")).toBe("ERR_LOC_UNAUTHENTICATED");
+
+        await writeFile(file, settings("pr_new_key_8c2d", "new-app"));
+        serve.child.kill("SIGHUP");
+        for (let i = 0; i < 500 && !serve.stdout().includes("API keys reloaded"); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(serve.stdout()).toContain("API keys reloaded (SIGHUP)");
+        expect(await listWith(url, "pr_new_key_8c2d")).toBe("ok");
+        expect(await listWith(url, "pr_old_key_1f3a")).toBe("ERR_LOC_UNAUTHENTICATED");
+
+        // A broken file keeps the keys in force and says why.
+        await writeFile(file, "server: { api_keys: [ { name: x, key_sha256: nothex } ] }\n");
+        serve.child.kill("SIGHUP");
+        for (let i = 0; i < 500 && !serve.stdout().includes("API keys NOT reloaded"); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(serve.stdout()).toMatch(/key_sha256 must be 64 hexadecimal characters.*API keys NOT reloaded/);
+        expect(await listWith(url, "pr_new_key_8c2d")).toBe("ok");
+        expect(serve.child.exitCode).toBeNull();
+        // The relative paths went beside the settings file.
+        expect(serve.stdout()).toContain(`"audit_path":"${join(dir, "state", "audit.jsonl")}"`);
+      } finally {
+        serve.child.kill("SIGTERM");
+      }
+      expect(await exitOf(serve.child)).toBe(0);
+    });
   });
 
   describe("dev", () => {

@@ -94,6 +94,12 @@ export interface SandboxFlags extends GlobalFlags {
   host: string;
 }
 
+/** `credentials reencrypt`: run on the router's host, against the store the settings name. */
+export interface CredentialsFlags extends GlobalFlags {
+  action: "reencrypt";
+  settings: string | undefined;
+}
+
 export interface DevFlags extends GlobalFlags {
   port: number;
   sandboxPort: number;
@@ -111,7 +117,8 @@ export type ParsedCommand =
   | { command: "call"; flags: CallFlags }
   | { command: "serve"; flags: ServeFlags }
   | { command: "sandbox"; flags: SandboxFlags }
-  | { command: "dev"; flags: DevFlags };
+  | { command: "dev"; flags: DevFlags }
+  | { command: "credentials"; flags: CredentialsFlags };
 
 /** The result of `parseArgs()`; on failure `topic` names the command whose usage to show. */
 export type ParseResult = ({ ok: true } & ParsedCommand) | { ok: false; errorMessage: string; topic?: CommandName };
@@ -213,6 +220,12 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
     case "sandbox":
       noPositionals();
       return { command, flags: { ...global, port: integer(v, "port", 0, 65535) ?? 8787, host: optionalString(v, "host") ?? "127.0.0.1" } };
+    case "credentials": {
+      const [action, extra] = positionals;
+      if (action !== "reencrypt") throw new ArgError(action === undefined ? "credentials needs an action: reencrypt" : `unknown credentials action "${action}"; use reencrypt`);
+      if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
+      return { command, flags: { ...global, action, settings: optionalString(v, "settings") } };
+    }
     case "dev":
       noPositionals();
       return {

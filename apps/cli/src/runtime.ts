@@ -5,7 +5,7 @@
 import { createLocationRouter } from "@podium-router/core";
 import type { LocationRouter, OriginOf, Settings } from "@podium-router/core";
 import { createRouterMetrics, createRouterServer, createServerLogger, logStorage, validateServerSettings } from "@podium-router/server";
-import type { ServerSettings } from "@podium-router/server";
+import type { HangupDeps, RouterServer, ServerSettings } from "@podium-router/server";
 import type { OutputStream } from "./cli-io.js";
 
 /** A router listening on a port. */
@@ -16,6 +16,10 @@ export interface RunningRouter {
   host: string;
   /** The core router, for in-process work such as dev mode's onboarding. */
   router: LocationRouter;
+  /** The server, whose API keys a SIGHUP replaces. */
+  server: RouterServer;
+  /** The root logger (pino). */
+  logger: HangupDeps["logger"];
   /** Stops accepting, finishes in-flight calls, closes the router (flushing the audit log). */
   close(): Promise<void>;
 }
@@ -56,5 +60,5 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     throw err;
   }
   // The server's close() also closes the router it serves.
-  return { ...address, router, close: () => server.close() };
+  return { ...address, router, server, logger, close: () => server.close() };
 }

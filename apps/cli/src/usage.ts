@@ -22,6 +22,7 @@ Commands:
   serve       run the router
   sandbox     run the Podium API sandbox
   dev         run the sandbox and a router with two demo locations onboarded
+  credentials re-encrypt the stored refresh tokens under the active key (PostgreSQL store)
 
 Run "podium-router <command> --help" for a command's options.
 
@@ -137,5 +138,16 @@ Runs until SIGINT or SIGTERM; running it again reuses the state directory.
   --sandbox-port PORT the sandbox's port (default 8787)
   --state-dir DIR     credentials, refresh tokens, audit log and the dev API key (default .podium-router-dev)
   --api-key KEY       the API key the router accepts (default: generated once and kept in the state dir)
+`,
+  credentials: `Usage: podium-router credentials reencrypt [--settings FILE]
+
+Re-encrypts every refresh token in the PostgreSQL credential store (credentials.backend: postgres) under
+credentials.encryption.active_key_id, then prints how many tokens each key id still encrypts. Runs on a host
+that reaches the database, with the router's settings and key references (no router needed; routers may keep
+running). Drop an old key from credentials.encryption.keys only once it counts 0 tokens.
+  --settings FILE     the settings file (default config/settings.yaml when it exists)
+
+Exit status: 0 done; 1 a key reference cannot be read or the database cannot be used (ERR_LOC_CREDENTIAL);
+2 bad arguments or settings (including a file backend).
 `,
 };

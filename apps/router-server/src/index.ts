@@ -1,10 +1,10 @@
 // The router server: one port serving LocationRouterService over gRPC, gRPC-Web and Connect.
 export { createRouterServer } from "./router-server.js";
 export type { ListenAddress, RouterServer, RouterServerDeps } from "./router-server.js";
-export { startRouterServer } from "./start-router-server.js";
+export { readApiKeys, startRouterServer } from "./start-router-server.js";
 export { closeOnSignal } from "./close-on-signal.js";
-export { reopenAuditOnSignal } from "./reopen-audit-on-signal.js";
-export type { HangupSource } from "./reopen-audit-on-signal.js";
+export { handleHangups, onHangup } from "./hangup.js";
+export type { HangupDeps, HangupSource } from "./hangup.js";
 export type { CloseOnSignalOptions, SignalSource } from "./close-on-signal.js";
 export type { StartedRouterServer, StartRouterServerOptions } from "./start-router-server.js";
 export {

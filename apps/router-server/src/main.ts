@@ -4,13 +4,14 @@
  * exits 0. Everything else lives in modules so tests and the CLI need no process.
  */
 import { closeOnSignal } from "./close-on-signal.js";
-import { reopenAuditOnSignal } from "./reopen-audit-on-signal.js";
-import { startRouterServer } from "./start-router-server.js";
+import { handleHangups } from "./hangup.js";
+import { readApiKeys, startRouterServer } from "./start-router-server.js";
 
 try {
   const { server, logger, router } = await startRouterServer();
   closeOnSignal(server, logger);
-  reopenAuditOnSignal(router, logger);
+  // SIGHUP: reopen the audit log (logrotate) and reload the API keys from the same settings.
+  handleHangups({ router, server, logger, readApiKeys: () => readApiKeys() });
 } catch (err) {
   // Core errors carry an operator-facing message (never a secret); anything else is a bug.
   process.stderr.write(`podium-router: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -13,7 +13,7 @@ import { isIP } from "node:net";
 import type { LocationRouter } from "@podium-router/core";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { createCallerAuth } from "./caller-auth.js";
+import { createCallerAuth, type CallerAuth } from "./caller-auth.js";
 import { createGrpcJsEngine, type GrpcJsEngine } from "./grpc-js-engine.js";
 import { createHealthState } from "./health-service.js";
 import { createHttpHandler } from "./http-handler.js";
@@ -21,7 +21,7 @@ import { createRouterMetrics, type RouterMetrics } from "./metrics.js";
 import { createOAuthCallbackHandler, OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
 import { createPortListener, type PortListener } from "./port-listener.js";
 import { createHostedServices } from "./routes.js";
-import type { ServerSettings } from "./server-settings.js";
+import type { ApiKeyGrant, ServerSettings } from "./server-settings.js";
 
 /** What the server is built from. */
 export interface RouterServerDeps {
@@ -56,6 +56,13 @@ export interface RouterServer {
    * closes the router (flushing the audit log). Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * Replaces the API keys at once (SIGHUP, see hangup.ts): a request authenticates against either the old set or
+   * the new one, never a mix; calls already admitted finish. The grants must be validated (validateServerSettings).
+   */
+  setApiKeys(grants: readonly ApiKeyGrant[]): void;
+  /** The names of the API keys in force, for logs. */
+  apiKeyNames(): string[];
   readonly metrics: RouterMetrics;
 }
 
@@ -84,7 +91,9 @@ function isLoopback(host: string): boolean {
 export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const { router, settings, logger } = deps;
   const metrics = deps.metrics ?? createRouterMetrics(deps.registry);
-  const auth = createCallerAuth(settings.apiKeys);
+  // One reference swapped whole by setApiKeys: every check reads either the old keys or the new ones.
+  let keys = { auth: createCallerAuth(settings.apiKeys), names: settings.apiKeys.map((k) => k.name) };
+  const auth: CallerAuth = { authenticate: (authorization) => keys.auth.authenticate(authorization) };
   const health = createHealthState();
   // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
   let publicUrl = settings.publicUrl;
@@ -183,6 +192,11 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
 
   return {
     metrics,
+    setApiKeys(grants) {
+      keys = { auth: createCallerAuth(grants), names: grants.map((k) => k.name) };
+      if (grants.length === 0) logger.warn("no server.api_keys configured: every RPC but health and reflection is refused");
+    },
+    apiKeyNames: () => [...keys.names],
     async listen() {
       if (listener !== undefined) throw new Error("listen() was already called");
       const tls = settings.tls === undefined ? undefined : { cert: await readFile(settings.tls.certFile), key: await readFile(settings.tls.keyFile) };

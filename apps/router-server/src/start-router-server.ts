@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { createRouterMetrics } from "./metrics.js";
 import { createRouterServer, type ListenAddress, type RouterServer } from "./router-server.js";
 import { createServerLogger, logStorage } from "./server-logger.js";
-import { validateServerSettings, type ServerSettings } from "./server-settings.js";
+import { validateServerSettings, type ApiKeyGrant, type ServerSettings } from "./server-settings.js";
 
 /** Options of {@link startRouterServer}. */
 export interface StartRouterServerOptions {
@@ -50,4 +50,13 @@ export async function startRouterServer(opts: StartRouterServerOptions = {}): Pr
     await router.close();
     throw err;
   }
+}
+
+/**
+ * Reads `server.api_keys` again from the settings file and environment `startRouterServer` would read (the same
+ * options), validated as at start. Used on SIGHUP; throws InvalidConfigError when the file or a key is invalid.
+ */
+export async function readApiKeys(opts: Pick<StartRouterServerOptions, "settingsPath" | "env" | "cwd"> = {}): Promise<readonly ApiKeyGrant[]> {
+  const loaded = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
+  return validateServerSettings(loaded.raw["server"], loaded.originOf, loaded.baseDir).apiKeys;
 }

@@ -27,6 +27,7 @@ export type { OriginOf, SectionReader } from "./settings/index.js";
 // Operator tools.
 export { runAuditVerify } from "./audit/index.js";
 export { storageLocations } from "./settings/index.js";
+export { reencryptCredentials } from "./credentials/index.js";
 
 // Parts, for benchmarks and hand-assembled routers.
 export { AUDIT_GENESIS_HASH, createAuditLog } from "./audit/index.js";

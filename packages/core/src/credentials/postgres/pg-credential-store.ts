@@ -12,7 +12,7 @@ import { applyRecordPatch, checkLocationRecord } from "../locations-document.js"
 import { describePgError, ensurePgSchema, inTransaction, PG_SCHEMA_PATTERN, pgEndpointOf } from "./pg-credential-schema.js";
 import { fromRow, holderOf, PG_TOKEN_MARKER, RECORD_COLUMNS, toRow } from "./pg-location-row.js";
 import type { LocationRow } from "./pg-location-row.js";
-import { holderBySource, nonEmptyToken, readTokenFile, readVersioned, reencryptAll, withRowLock, writeVersioned } from "./pg-refresh-tokens.js";
+import { holderBySource, nonEmptyToken, readTokenFile, readVersioned, reencryptAll, tokensByKey, withRowLock, writeVersioned } from "./pg-refresh-tokens.js";
 import type { PgTokenOps } from "./pg-refresh-tokens.js";
 import { DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "../credentials-settings.js";
 import { createSecretCipher, type SecretCipher } from "./secret-cipher.js";
@@ -42,6 +42,8 @@ export interface PgCredentialStore extends CredentialStore {
   withRefreshLock<T>(locationUid: string, owner: string, ttlMs: number, fn: () => Promise<T>): Promise<T>;
   /** Rewrites every refresh token not under the active key with it; afterwards older keys can be dropped. */
   reencrypt(): Promise<{ rewritten: number }>;
+  /** How many stored refresh tokens each key id encrypts: an old key may be dropped once it counts none. */
+  tokensByKey(): Promise<Record<string, number>>;
 }
 
 /** Opens the store. Nothing connects until the first call, which creates the schema and tables if absent. */
@@ -201,6 +203,10 @@ class PgStore implements PgCredentialStore {
 
   reencrypt(): Promise<{ rewritten: number }> {
     return reencryptAll(this.#ops);
+  }
+
+  tokensByKey(): Promise<Record<string, number>> {
+    return tokensByKey(this.#ops);
   }
 
   async close(): Promise<void> {

@@ -140,6 +140,15 @@ export async function reencryptAll(ops: PgTokenOps): Promise<{ rewritten: number
   }
 }
 
+/** How many stored refresh tokens each key id encrypts (rows sharing a token count once). */
+export async function tokensByKey(ops: PgTokenOps): Promise<Record<string, number>> {
+  const { rows } = await ops.query<{ key_id: string; n: string }>(
+    "count refresh tokens by key",
+    `SELECT refresh_token_key_id AS key_id, count(*) AS n FROM ${ops.table} WHERE refresh_token_ciphertext IS NOT NULL GROUP BY refresh_token_key_id ORDER BY refresh_token_key_id`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.key_id, Number(r.n)]));
+}
+
 /**
  * The location holding the token imported from the file `source`, if any. Inside a transaction (`client`)
  * with `lock`, the row is locked FOR SHARE so it cannot be removed before the caller's insert refers to it.
