@@ -78,6 +78,8 @@ async function run(parsed: Exclude<ParsedCommand, { command: "help" | "version" 
       return (await import("./commands/sandbox-command.js")).sandboxCommand(io, parsed.flags);
     case "dev":
       return (await import("./commands/dev-command.js")).devCommand(io, parsed.flags);
+    case "health":
+      return (await import("./commands/health-command.js")).healthCommand(ctx());
     case "credentials":
       return (await import("./commands/credentials-command.js")).credentialsCommand(io, parsed.flags);
   }

@@ -1,5 +1,5 @@
 /** The commands of `podium-router`, in the order usage lists them. */
-export const commandNames = ["verify", "onboard", "audit", "locations", "call", "serve", "sandbox", "dev", "credentials"] as const;
+export const commandNames = ["verify", "onboard", "audit", "locations", "call", "serve", "sandbox", "dev", "credentials", "health"] as const;
 
 /** A command of `podium-router`. */
 export type CommandName = (typeof commandNames)[number];
@@ -56,4 +56,5 @@ export const commandOptions: Record<CommandName, Record<string, OptionSpec>> = {
   sandbox: { port: { type: "string" }, host: { type: "string" } },
   dev: { port: { type: "string" }, "sandbox-port": { type: "string" }, "state-dir": { type: "string" } },
   credentials: { settings: { type: "string" } },
+  health: {},
 };

@@ -118,7 +118,8 @@ export type ParsedCommand =
   | { command: "serve"; flags: ServeFlags }
   | { command: "sandbox"; flags: SandboxFlags }
   | { command: "dev"; flags: DevFlags }
-  | { command: "credentials"; flags: CredentialsFlags };
+  | { command: "credentials"; flags: CredentialsFlags }
+  | { command: "health"; flags: GlobalFlags };
 
 /** The result of `parseArgs()`; on failure `topic` names the command whose usage to show. */
 export type ParseResult = ({ ok: true } & ParsedCommand) | { ok: false; errorMessage: string; topic?: CommandName };
@@ -226,6 +227,9 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
       if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
       return { command, flags: { ...global, action, settings: optionalString(v, "settings") } };
     }
+    case "health":
+      noPositionals();
+      return { command, flags: global };
     case "dev":
       noPositionals();
       return {

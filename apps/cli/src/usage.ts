@@ -23,6 +23,7 @@ Commands:
   sandbox     run the Podium API sandbox
   dev         run the sandbox and a router with two demo locations onboarded
   credentials re-encrypt the stored refresh tokens under the active key (PostgreSQL store)
+  health      ask a router's gRPC health service whether it is serving (container health checks)
 
 Run "podium-router <command> --help" for a command's options.
 
@@ -138,6 +139,15 @@ Runs until SIGINT or SIGTERM; running it again reuses the state directory.
   --sandbox-port PORT the sandbox's port (default 8787)
   --state-dir DIR     credentials, refresh tokens, audit log and the dev API key (default .podium-router-dev)
   --api-key KEY       the API key the router accepts (default: generated once and kept in the state dir)
+`,
+  health: `Usage: podium-router health [--server URL] [--protocol P]
+
+Asks the router's grpc.health.v1.Health service (no API key needed) and prints SERVING or NOT_SERVING.
+The container image's HEALTHCHECK runs it against PODIUM_ROUTER_URL (http://127.0.0.1:8080 there).
+
+Exit status: 0 serving; 1 not serving (shutting down); 2 no answer.
+
+${connection}
 `,
   credentials: `Usage: podium-router credentials reencrypt [--settings FILE]
 

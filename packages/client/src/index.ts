@@ -1,6 +1,6 @@
 // The typed client SDK of podium-router.
 export { createRouterClient } from "./router-client.js";
-export type { RouterClient } from "./router-client.js";
+export type { HealthStatus, RouterClient } from "./router-client.js";
 export { routerProtocols } from "./router-client-options.js";
 export type { RouterClientOptions, RouterProtocol, TransportFactory } from "./router-client-options.js";
 export type { LocationCallOptions, LocationCallResult, LocationHandle, PodiumMethod } from "./location-handle.js";

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import type { CallOptions, Interceptor } from "@connectrpc/connect";
-import { LocationRouterService } from "@podium-router/proto";
+import { healthV1, LocationRouterService } from "@podium-router/proto";
 import type {
   AwaitAuthorizationRequestSchema,
   AwaitAuthorizationResponse,
@@ -30,6 +30,9 @@ import type { LocationHandle } from "./location-handle.js";
 import { createRetryInterceptor } from "./retry-interceptor.js";
 import { withDefaults } from "./router-client-options.js";
 import type { RouterClientOptions } from "./router-client-options.js";
+
+/** What the router's health service says: SERVING, or NOT_SERVING while it shuts down. */
+export type HealthStatus = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "SERVICE_UNKNOWN";
 
 /**
  * A typed client of the router's `LocationRouterService`. Every method throws the core's typed errors,
@@ -60,6 +63,11 @@ export interface RouterClient {
    * `timeoutMs` up to the state's `expiresAt`; it fails with ERR_LOC_DEADLINE_EXCEEDED when that passes first.
    */
   awaitAuthorization(request: MessageInitShape<typeof AwaitAuthorizationRequestSchema>, options?: CallOptions): Promise<AwaitAuthorizationResponse>;
+  /**
+   * The router's `grpc.health.v1.Health` answer for `service` ("" = the server): "SERVING", or "NOT_SERVING" while it
+   * shuts down. Needs no API key.
+   */
+  health(service?: string, options?: CallOptions): Promise<HealthStatus>;
   /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`. */
   location(locationUid: string): LocationHandle;
   /** Closes the client's connections. Calls made afterwards open new ones. */
@@ -83,6 +91,7 @@ export function createRouterClient(options: RouterClientOptions): RouterClient {
   if (o.apiKey !== undefined) interceptors.push(createAuthInterceptor(o.apiKey));
   const owned = o.transport === undefined ? createNodeTransport(o, interceptors) : { transport: o.transport(interceptors), close() {} };
   const rpc = createClient(LocationRouterService, owned.transport);
+  const health = createClient(healthV1.Health, owned.transport);
 
   const client: RouterClient = {
     call: (req, opts) => unary(() => rpc.call(req, opts)),
@@ -94,6 +103,10 @@ export function createRouterClient(options: RouterClientOptions): RouterClient {
     queryAudit: (req, opts) => streamed(() => rpc.queryAudit(req, opts)),
     beginAuthorization: (req, opts) => unary(() => rpc.beginAuthorization(req, opts)),
     awaitAuthorization: (req, opts) => unary(() => rpc.awaitAuthorization(req, opts)),
+    health: async (service = "", opts) => {
+      const res = await unary(() => health.check({ service }, opts));
+      return (healthV1.HealthCheckResponse_ServingStatus[res.status] ?? "UNKNOWN") as HealthStatus;
+    },
     location: (locationUid) => createLocationHandle(client, locationUid),
     async close() {
       owned.close();

@@ -73,6 +73,17 @@ describe("devCommand()", () => {
     });
   }
 
+  it("health: SERVING from the real router's gRPC health service without a key (exit 0); no router, exit 2", async () => {
+    for (const protocol of ["grpc", "connect"]) {
+      const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url } });
+      expect(await main(["--protocol", protocol, "health"], mem.io), mem.stderr()).toBe(0);
+      expect(mem.stdout()).toBe("SERVING\n");
+    }
+    const none = createMemoryIo({ env: { PODIUM_ROUTER_URL: "http://127.0.0.1:9" } });
+    expect(await main(["health"], none.io)).toBe(2);
+    expect(none.stderr()).toMatch(/^podium-router: cannot get an answer from the router at http:\/\/127\.0\.0\.1:9/);
+  });
+
   it("verify: 2 with a wrong API key", async () => {
     const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: "wrong" } });
     expect(await main(["verify", "--location-uid", sydney], mem.io)).toBe(2);
