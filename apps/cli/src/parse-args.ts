@@ -3,6 +3,7 @@ import { routerProtocols } from "@podium-router/client";
 import type { RouterProtocol } from "@podium-router/client";
 import { commandNames, commandOptions, globalOptions } from "./command-options.js";
 import type { CommandName, OptionValues } from "./command-options.js";
+import { DEFAULT_DEV_STATE_DIR } from "./dev-state.js";
 import { ArgError, date, integer, method, oneOf, optionalString, requestId, required } from "./arg-values.js";
 
 export { commandNames };
@@ -221,7 +222,7 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
           ...global,
           port: integer(v, "port", 0, 65535) ?? 8080,
           sandboxPort: integer(v, "sandbox-port", 0, 65535) ?? 8787,
-          stateDir: optionalString(v, "state-dir") ?? ".podium-router-dev",
+          stateDir: optionalString(v, "state-dir") ?? DEFAULT_DEV_STATE_DIR,
         },
       };
   }

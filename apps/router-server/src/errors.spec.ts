@@ -23,6 +23,7 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_PERMISSION_DENIED: Code.PermissionDenied,
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
+  ERR_LOC_AUDIT_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
 };
 

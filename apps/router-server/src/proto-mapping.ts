@@ -165,6 +165,7 @@ export function auditRecordToProto(r: AuditRecord): MessageInitShape<typeof Audi
     latencyMs: r.latency_ms,
     caller: r.caller ?? "",
     errorCode: r.error_code ?? "",
+    phase: r.phase ?? "",
   };
 }
 

@@ -86,6 +86,12 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const metrics = deps.metrics ?? createRouterMetrics(deps.registry);
   const auth = createCallerAuth(settings.apiKeys);
   const health = createHealthState();
+  // Health follows the audit log: NOT_SERVING for writes (or everything, under refuse_all) while it cannot take lines.
+  if (router.auditStatus !== undefined) {
+    health.setAudit(router.auditStatus().refusing);
+    metrics.watchAuditPending(() => router.auditStatus?.().pendingBytes);
+  }
+  const stopAuditWatch = router.onAuditStatus?.((s) => health.setAudit(s.refusing));
   // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
   let publicUrl = settings.publicUrl;
   const redirectUri = (): string | undefined => (publicUrl === undefined ? undefined : `${publicUrl}${OAUTH_CALLBACK_PATH}`);
@@ -153,6 +159,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
 
   async function shutdown(): Promise<void> {
     health.shutdown();
+    stopAuditWatch?.();
     listener?.stopAccepting();
     // GOAWAY: clients open no new streams; the ones in flight finish.
     for (const session of sessions) session.close();

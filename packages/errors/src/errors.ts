@@ -24,6 +24,7 @@ export type CoreErrorCode =
   | "ERR_LOC_PERMISSION_DENIED"
   | "ERR_LOC_DEADLINE_EXCEEDED"
   | "ERR_LOC_BUDGET_UNAVAILABLE"
+  | "ERR_LOC_AUDIT_UNAVAILABLE"
   | "ERR_LOC_INTERNAL";
 
 /** What a code means to an operator: an HTTP-ish status, a short title and what to do about it. */
@@ -109,6 +110,12 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 503,
     title: "Shared rate budget store is unreachable",
     action: "Check the budget store (Redis) connection; calls are refused until it is back.",
+  },
+  ERR_LOC_AUDIT_UNAVAILABLE: {
+    httpStatus: 503,
+    title: "Audit log cannot be written",
+    action:
+      "Free space on, or restore write access to, the audit log's disk (audit.path); service resumes by itself. Nothing was sent unless the message says Podium answered: then decide with the request_id.",
   },
   ERR_LOC_INTERNAL: {
     httpStatus: 500,
@@ -307,6 +314,18 @@ export class BudgetUnavailableError extends CoreError {
   }
 }
 
+/**
+ * Thrown when the audit log cannot be written (disk full, read-only, the file gone) and the call may not go on
+ * without its durable line (audit.on_failure). Refused before sending: retryable, with retryAfterMs. Raised
+ * after Podium answered a write whose line could not be made durable: not retryable (no retryAfterMs).
+ */
+export class AuditUnavailableError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_AUDIT_UNAVAILABLE", context, detail);
+    this.name = "AuditUnavailableError";
+  }
+}
+
 /** Thrown for a bug: a state the code believes impossible. */
 export class InternalError extends CoreError {
   constructor(context: CoreErrorContext = {}, detail?: string) {
@@ -363,6 +382,7 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_PERMISSION_DENIED: PermissionDeniedError,
   ERR_LOC_DEADLINE_EXCEEDED: DeadlineExceededError,
   ERR_LOC_BUDGET_UNAVAILABLE: BudgetUnavailableError,
+  ERR_LOC_AUDIT_UNAVAILABLE: AuditUnavailableError,
   ERR_LOC_INTERNAL: InternalError,
 });
 

@@ -12,6 +12,7 @@ import type { DevFlags } from "../parse-args.js";
 import { startRouter } from "../runtime.js";
 import type { RunningRouter } from "../runtime.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
+import { devStatePaths } from "../dev-state.js";
 import { devExamples } from "./dev-examples.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
@@ -40,8 +41,8 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
     const inputs = await writeDemoCredentials(stateDir, sandbox);
     const settings = validateSettings({
       upstream: { base_url: sandbox.url },
-      audit: { path: join(stateDir, "audit", "audit.jsonl") },
-      credentials: { backend: "file", path: join(stateDir, "locations.json") },
+      audit: { path: devStatePaths(stateDir).auditPath },
+      credentials: { backend: "file", path: devStatePaths(stateDir).credentialsPath },
       server: {
         host: "127.0.0.1",
         port: flags.port,

@@ -50,6 +50,9 @@ describe("validateSettings()", () => {
         fsyncIntervalMs: 100,
         indexPath: "state/audit/audit.jsonl.index.sqlite",
         retentionDays: 0,
+        onFailure: "refuse_writes",
+        maxPendingBytes: 8388608,
+        checkpoints: { path: "state/audit/audit.jsonl.checkpoints", intervalMs: 60000, hmacKey: "", logId: "" },
       },
       onboarding: { concurrency: 8, refreshTokenDir: "state/refresh-tokens" },
       credentials: {
@@ -96,7 +99,16 @@ describe("validateSettings()", () => {
         max_wait_ms: 12,
         overrides: { "loc-A": { burst: 2 }, "loc-b": { rate_per_minute: 3, burst: 4 } },
       },
-      audit: { path: "/var/log/pr.jsonl", fsync: "always", fsync_interval_ms: 13, index_path: "/var/cache/pr.sqlite", retention_days: 400 },
+      audit: {
+        path: "/var/log/pr.jsonl",
+        fsync: "always",
+        fsync_interval_ms: 13,
+        index_path: "/var/cache/pr.sqlite",
+        retention_days: 400,
+        on_failure: "refuse_all",
+        max_pending_bytes: 100000,
+        checkpoints: { path: "/var/lib/pr/checkpoints.json", interval_ms: 5000, hmac_key: "env:AUDIT_KEY", log_id: "replica-1" },
+      },
       onboarding: { concurrency: 14, refresh_token_dir: "/var/lib/podium-router/tokens" },
       credentials: {
         backend: "postgres",
@@ -127,7 +139,19 @@ describe("validateSettings()", () => {
       // Missing override fields come from budgets.location.
       overrides: { "loc-A": { ratePerMinute: 8, burst: 2 }, "loc-b": { ratePerMinute: 3, burst: 4 } },
     });
-    expect(s.audit).toEqual({ path: "/var/log/pr.jsonl", fsync: "always", fsyncIntervalMs: 13, indexPath: "/var/cache/pr.sqlite", retentionDays: 400 });
+    expect(s.audit).toEqual({
+      path: "/var/log/pr.jsonl",
+      fsync: "always",
+      fsyncIntervalMs: 13,
+      indexPath: "/var/cache/pr.sqlite",
+      retentionDays: 400,
+      onFailure: "refuse_all",
+      maxPendingBytes: 100000,
+      checkpoints: { path: "/var/lib/pr/checkpoints.json", intervalMs: 5000, hmacKey: "env:AUDIT_KEY", logId: "replica-1" },
+    });
+    // A key pasted where its reference belongs is refused, and not echoed.
+    expect(() => validateSettings({ audit: { checkpoints: { hmac_key: "s3cr3t-key-material" } } })).toThrow(/audit\.checkpoints\.hmac_key must be a secret reference/);
+    expect(() => validateSettings({ audit: { checkpoints: { hmac_key: "s3cr3t-key-material" } } })).not.toThrow(/s3cr3t/);
     // The index lives beside the log unless placed elsewhere.
     expect(validateSettings({ audit: { path: "/var/log/pr.jsonl" } }).audit.indexPath).toBe("/var/log/pr.jsonl.index.sqlite");
     expect(s.onboarding).toEqual({ concurrency: 14, refreshTokenDir: "/var/lib/podium-router/tokens" });

@@ -13,12 +13,16 @@ import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings
 import { readCredentialsSettings } from "./credentials-section.js";
 import type { CredentialsSettings } from "../credentials/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
-import type { OriginOf } from "./settings-reader.js";
+import type { OriginOf, SectionReader } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
 import type { StateSettings } from "../redis/index.js";
 import {
+  auditCheckpointPathFor,
+  DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS,
   DEFAULT_AUDIT_FSYNC,
   DEFAULT_AUDIT_FSYNC_INTERVAL_MS,
+  DEFAULT_AUDIT_MAX_PENDING_BYTES,
+  DEFAULT_AUDIT_ON_FAILURE,
   DEFAULT_AUDIT_PATH,
   DEFAULT_AUDIT_RETENTION_DAYS,
   type AuditLogOptions,
@@ -71,6 +75,21 @@ export interface SettingsExtras {
   server?: unknown;
 }
 
+/**
+ * `audit.checkpoints`: where anchors and checkpoints of the audit chain are kept (PostgreSQL when
+ * `credentials.backend` is postgres, else a file), how often, and the key that signs them.
+ */
+export interface AuditCheckpointSettings {
+  /** The checkpoint file (file backend). @default "<audit.path>.checkpoints" */
+  path: string;
+  /** Least time between two checkpoints. @default 60000 */
+  intervalMs: number;
+  /** `env:NAME` or `file:PATH` of an HMAC key (at least 16 bytes) signing anchors and checkpoints; "" = unsigned. @default "" */
+  hmacKey: string;
+  /** Names this router's log in PostgreSQL; replicas sharing a database each need their own. "" = the absolute audit.path. @default "" */
+  logId: string;
+}
+
 /** Every setting, camelCase, fully populated. */
 export interface Settings {
   upstream: Section<UpstreamClientOptions, "dispatcher" | "random">;
@@ -83,7 +102,9 @@ export interface Settings {
     expiryMarginSeconds: number;
   };
   budgets: Section<RateBudgetOptions, "idleMs">;
-  audit: Section<Pick<AuditLogOptions, "path" | "fsync" | "fsyncIntervalMs" | "indexPath" | "retentionDays">>;
+  audit: Section<Pick<AuditLogOptions, "path" | "fsync" | "fsyncIntervalMs" | "indexPath" | "retentionDays" | "maxPendingBytes" | "onFailure">> & {
+    checkpoints: AuditCheckpointSettings;
+  };
   onboarding: {
     /** Locations onboarded at once. @default 8 */
     concurrency: number;
@@ -180,6 +201,9 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
     fsyncIntervalMs: au.int("fsync_interval_ms", DEFAULT_AUDIT_FSYNC_INTERVAL_MS, 1, MAX_TIMER_MS),
     indexPath: au.string("index_path", `${auditPath}.index.sqlite`),
     retentionDays: au.int("retention_days", DEFAULT_AUDIT_RETENTION_DAYS, 0, 36_500),
+    onFailure: au.oneOf("on_failure", DEFAULT_AUDIT_ON_FAILURE, ["refuse_writes", "refuse_all"]),
+    maxPendingBytes: au.int("max_pending_bytes", DEFAULT_AUDIT_MAX_PENDING_BYTES, 65_536, 1024 * 1024 * 1024),
+    checkpoints: readAuditCheckpoints(au.section("checkpoints"), auditPath),
   };
   au.done();
   const ob = root.section("onboarding");
@@ -200,6 +224,20 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   if (server !== undefined) extras.server = server;
   root.done();
   return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, extras };
+}
+
+function readAuditCheckpoints(cp: SectionReader, auditPath: string): AuditCheckpointSettings {
+  const hmacKey = cp.string("hmac_key", "", { allowEmpty: true, trim: true });
+  // Checked here so a key pasted in place of its reference fails at start, never echoed.
+  if (hmacKey !== "" && !/^(env|file):./.test(hmacKey)) cp.fail("hmac_key", 'must be a secret reference, "env:NAME" or "file:PATH", never the key itself');
+  const out = {
+    path: cp.string("path", auditCheckpointPathFor(auditPath)),
+    intervalMs: cp.int("interval_ms", DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS, 1_000, MAX_TIMER_MS),
+    hmacKey,
+    logId: cp.string("log_id", "", { allowEmpty: true, pattern: /^[\x20-\x7e]{0,512}$/, rule: "must be at most 512 printable characters" }),
+  };
+  cp.done();
+  return out;
 }
 
 /** Where to read settings from, and the environment to apply. */
