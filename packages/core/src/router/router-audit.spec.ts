@@ -73,10 +73,24 @@ describe.skipIf(!mountable)(`the router when the audit disk refuses lines${mount
     disk = undefined;
   });
 
+  /** What the router logged and counted: the error line and the failure metric must say so. */
+  let logged: { level: string; msg: string; err?: unknown }[] = [];
+  let failures = 0;
+  const logger = {
+    info: (obj: Record<string, unknown>, msg: string) => void logged.push({ level: "info", msg, err: obj["err"] }),
+    warn: (obj: Record<string, unknown>, msg: string) => void logged.push({ level: "warn", msg, err: obj["err"] }),
+    error: (obj: Record<string, unknown>, msg: string) => void logged.push({ level: "error", msg, err: obj["err"] }),
+  };
+
   async function setUp(audit: Record<string, unknown>): Promise<{ h: Harness; path: string; disk: SmallDisk }> {
+    logged = [];
+    failures = 0;
     disk = await mountSmallDisk(256);
     const path = join(disk.dir, "audit", "audit.jsonl");
-    h = await createHarness({ settings: { audit: { path, fsync: "always", ...audit }, budgets: { location: { rate_per_minute: 100000, burst: 10000 } } } });
+    h = await createHarness({
+      settings: { audit: { path, fsync: "always", ...audit }, budgets: { location: { rate_per_minute: 100000, burst: 10000 } } },
+      deps: { logger, observer: { auditWriteFailure: () => void failures++ } },
+    });
     await h.register(SYDNEY, fixtureGrant(h.sandbox, cs.ownerGrant.grantId), "coastal-smiles", cs.organizationUid);
     await h.restart();
     // A line on the disk first, so the log exists when the disk fills.
@@ -127,10 +141,14 @@ describe.skipIf(!mountable)(`the router when the audit disk refuses lines${mount
     expect((await get(h, "full")).status).toBe(200);
     expect(h.router.auditStatus?.().pendingBytes).toBeGreaterThan(0);
     expect(postsUpstream(h)).toEqual(["disk-before", ...okWhileFilling]);
+    // Said loudly: one error line for the outage (not one per retry), and the failure counter.
+    expect(logged.filter((l) => l.level === "error" && /ENOSPC/.test(String(l.err)))).toHaveLength(1);
+    expect(failures).toBeGreaterThanOrEqual(1);
 
     // Room again: the writer's retry (every second) finds it, without a restart.
     await rm(filler);
     await vi.waitFor(() => expect(h.router.auditStatus?.()).toMatchObject({ writable: true, refusing: "none", pendingBytes: 0 }), { timeout: 5000, interval: 50 });
+    expect(logged.some((l) => l.level === "info" && /writable again/.test(l.msg))).toBe(true);
     const okAfter = await post(h, "after");
     expect(okAfter.status).toBe(202);
     expect(postsUpstream(h)).toEqual(["disk-before", ...okWhileFilling, "disk-after"]);
