@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
-import { durationMs } from "@bufbuild/protobuf/wkt";
+import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
@@ -58,7 +58,7 @@ describe("pending consents are capped per caller and per organization (over the 
       // RetryInfo says when the caller's first pending consent expires.
       const retry = err.findDetails(RetryInfoSchema)[0];
       const delay = durationMs(retry!.retryDelay!);
-      const untilFirstExpires = Number(first.expiresAt!.seconds) * 1000 - Date.now();
+      const untilFirstExpires = timestampMs(first.expiresAt!) - Date.now();
       expect(delay, protocol).toBeGreaterThan(untilFirstExpires - 5_000);
       expect(delay, protocol).toBeLessThanOrEqual(untilFirstExpires + 1_000);
       await vi.waitFor(() =>
