@@ -15,12 +15,12 @@ export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings/i
 export type { AuditStatus, CallRefusal, LocationStatus, LocationSummary, Refusal, RpcRefusal, VerifyResult } from "./router/index.js";
 export type { LocationState } from "./credentials/index.js";
 export type { VerificationState } from "./verification/index.js";
-export type { AuthState, AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "./oauth/index.js";
-export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult } from "./onboarding/index.js";
+export type { AppSource, AuthState, AuthorizationCallback, AuthorizationRequest, OAuthApp, OAuthApps, PendingAuthorization } from "./oauth/index.js";
+export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult, RefreshTokenSource } from "./onboarding/index.js";
 export type { AuditPhase, AuditQuery, AuditRecord } from "./audit/index.js";
 
 // Shared with the server and the CLI: one rule for ids, one settings toolkit.
-export { isLocationUid, isRequestId, newRequestId } from "./ids.js";
+export { isLocationUid, isOAuthAppName, isRequestId, newRequestId } from "./ids.js";
 export { createSectionReader } from "./settings/index.js";
 export type { OriginOf, SectionReader } from "./settings/index.js";
 

@@ -3,6 +3,7 @@ import {
   BadRequestError,
   AuditUnavailableError,
   BudgetUnavailableError,
+  ConsentLimitError,
   CoreError,
   coreErrorFromCode,
   CredentialError,
@@ -45,6 +46,7 @@ const scenarios: Array<[Ctor, CoreErrorCode, number]> = [
   [PermissionDeniedError, "ERR_LOC_PERMISSION_DENIED", 403],
   [DeadlineExceededError, "ERR_LOC_DEADLINE_EXCEEDED", 504],
   [BudgetUnavailableError, "ERR_LOC_BUDGET_UNAVAILABLE", 503],
+  [ConsentLimitError, "ERR_LOC_CONSENT_LIMIT", 429],
   [AuditUnavailableError, "ERR_LOC_AUDIT_UNAVAILABLE", 503],
   [InternalError, "ERR_LOC_INTERNAL", 500],
 ];
