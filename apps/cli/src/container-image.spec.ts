@@ -97,7 +97,7 @@ describe("compose.yaml", () => {
     expect(loaded.settings.credentials).toMatchObject({ backend: "postgres", encryption: { keys: { k1: "env:PODIUM_ROUTER_KEY_K1" }, activeKeyId: "k1" } });
     expect(loaded.settings.state).toMatchObject({ backend: "redis", redis: { url: "redis://redis:6379", replicas: 2 } });
     expect(loaded.settings.audit.path).toBe("/var/lib/podium-router/audit/audit.jsonl");
-    const server = validateServerSettings(loaded.raw["server"], loaded.originOf, loaded.baseDir);
+    const server = validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: loaded.settings.oauthApps.keys(), baseDir: loaded.baseDir });
     expect(server).toMatchObject({ host: "0.0.0.0", port: 8080 });
     expect(server.apiKeys.map((k) => k.name)).toEqual(["ops"]);
   });

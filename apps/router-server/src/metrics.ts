@@ -24,13 +24,15 @@ export interface ConnectionMetrics {
 /**
  * The server's Prometheus metrics. `observer` is the core's hook object (`RouterObserver`, passed to
  * `createLocationRouter({ observer })`); none of its hooks carries a location uid, so every label set
- * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (16 ERR_LOC_* + OK), status
+ * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (17 ERR_LOC_* + OK), status
  * class (1xx-5xx), budget backend (3) and idle-close trigger (4).
  */
 export interface RouterMetrics extends RpcMetrics {
   readonly registry: Registry;
   readonly observer: Required<RouterObserver>;
   readonly connections: ConnectionMetrics;
+  /** Reads the audit log's pending bytes (`podium_router_audit_pending_bytes`) from `read` at each scrape. */
+  watchAuditPending(read: () => number | undefined): void;
   /** The Prometheus text exposition, for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -69,6 +71,20 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
     registers,
   });
   const refused = new Counter({ name: "podium_router_connections_refused_total", help: "Connections refused at server.max_connections (every open one busy).", registers });
+  const auditFailures = new Counter({
+    name: "podium_router_audit_write_failures_total",
+    help: "Failed writes, syncs or opens of the audit log (each retry counts); while they fail, writes are refused with ERR_LOC_AUDIT_UNAVAILABLE.",
+    registers,
+  });
+  let readPending: () => number | undefined = () => 0;
+  new Gauge({
+    name: "podium_router_audit_pending_bytes",
+    help: "Bytes of audit lines waiting in memory for the disk (bounded by audit.max_pending_bytes).",
+    registers,
+    collect() {
+      this.set(readPending() ?? 0);
+    },
+  });
 
   // Label lookups hash the label values on every call; the children are cached instead, which keeps
   // the per-call cost to an increment. The key sets are bounded (see RouterMetrics).
@@ -96,6 +112,10 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
       verification: (cacheHit) => verifications.labels(cacheHit ? "hit" : "miss").inc(),
       refresh: (outcome) => refreshes.labels(outcome).inc(),
       budgetBackend: (outcome) => budgetBackends.labels(outcome).inc(),
+      auditWriteFailure: () => auditFailures.inc(),
+    },
+    watchAuditPending(read) {
+      readPending = read;
     },
     connections: {
       opened: () => connectionsOpen.inc(),

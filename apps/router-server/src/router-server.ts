@@ -95,10 +95,16 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   let keys = { auth: createCallerAuth(settings.apiKeys), names: settings.apiKeys.map((k) => k.name) };
   const auth: CallerAuth = { authenticate: (authorization) => keys.auth.authenticate(authorization) };
   const health = createHealthState();
+  // Health follows the audit log: NOT_SERVING for writes (or everything, under refuse_all) while it cannot take lines.
+  if (router.auditStatus !== undefined) {
+    health.setAudit(router.auditStatus().refusing);
+    metrics.watchAuditPending(() => router.auditStatus?.().pendingBytes);
+  }
+  const stopAuditWatch = router.onAuditStatus?.((s) => health.setAudit(s.refusing));
   // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
   let publicUrl = settings.publicUrl;
   const redirectUri = (): string | undefined => (publicUrl === undefined ? undefined : `${publicUrl}${OAUTH_CALLBACK_PATH}`);
-  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri });
+  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri, allowCleartextSecrets: settings.allowCleartextSecrets });
   const oauthCallback = createOAuthCallbackHandler({ router, logger });
   const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback });
   let grpcJs: GrpcJsEngine | undefined;
@@ -162,6 +168,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
 
   async function shutdown(): Promise<void> {
     health.shutdown();
+    stopAuditWatch?.();
     listener?.stopAccepting();
     // GOAWAY: clients open no new streams; the ones in flight finish.
     for (const session of sessions) session.close();

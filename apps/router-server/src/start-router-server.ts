@@ -38,7 +38,7 @@ export async function startRouterServer(opts: StartRouterServerOptions = {}): Pr
   const logger = opts.logger ?? createServerLogger({ level: opts.env?.["LOG_LEVEL"] ?? process.env["LOG_LEVEL"] });
   const loaded = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
   const { settings, raw, originOf } = loaded;
-  const serverSettings = { ...validateServerSettings(raw["server"], originOf, loaded.baseDir), ...opts.serverOverrides };
+  const serverSettings = { ...validateServerSettings(raw["server"], originOf, { oauthApps: settings.oauthApps.keys(), baseDir: loaded.baseDir }), ...opts.serverOverrides };
   logStorage(logger, settings, loaded.path);
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings, logger, observer: metrics.observer, env: opts.env });
@@ -58,5 +58,5 @@ export async function startRouterServer(opts: StartRouterServerOptions = {}): Pr
  */
 export async function readApiKeys(opts: Pick<StartRouterServerOptions, "settingsPath" | "env" | "cwd"> = {}): Promise<readonly ApiKeyGrant[]> {
   const loaded = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
-  return validateServerSettings(loaded.raw["server"], loaded.originOf, loaded.baseDir).apiKeys;
+  return validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: loaded.settings.oauthApps.keys(), baseDir: loaded.baseDir }).apiKeys;
 }

@@ -10,7 +10,7 @@ import { formatTable } from "../format/format-table.js";
 import { formatTimestamp } from "../format/format-values.js";
 import type { AuditFlags } from "../parse-args.js";
 
-const columns = ["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code"] as const;
+const columns = ["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code", "phase"] as const;
 
 /**
  * `podium-router audit`: streams the matching records. ndjson and csv print each record as it arrives;
@@ -42,10 +42,13 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags): Prom
     else {
       // Operators know their stores by name: the table adds each location's Podium name from the registry.
       const names = await locationNames(ctx);
+      const cell = (l: AuditLine, c: (typeof columns)[number]): string | number | undefined => (c === "phase" && l.phase === "sent" ? "sent, outcome unknown" : l[c]);
       const header = ["TS", "LOCATION_UID", "LOCATION_NAME", ...columns.slice(2).map((c) => c.toUpperCase())];
-      out.write(formatTable(header, all.map((l) => [l.ts, l.location_uid, names.get(l.location_uid), ...columns.slice(2).map((c) => l[c])])));
+      out.write(formatTable(header, all.map((l) => [l.ts, l.location_uid, names.get(l.location_uid), ...columns.slice(2).map((c) => cell(l, c))])));
     }
   }
+  const unknown = all.filter((l) => l.phase === "sent").length;
+  if (unknown > 0) println(ctx.io.stderr, `${unknown} write(s) with outcome unknown (phase "sent": sent to Podium, no answer recorded); ask Podium by request_id`);
   return exitCodes.ok;
 }
 
@@ -77,6 +80,8 @@ function auditLine(r: AuditRecord): AuditLine {
   };
   if (r.caller !== "") line.caller = r.caller;
   if (r.errorCode !== "") line.error_code = r.errorCode;
+  // Only an intent line without its outcome line carries a phase: the write's outcome is unknown.
+  if (r.phase === "sent") line.phase = "sent";
   return line;
 }
 

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { buildAuditRecord, createAuditLog, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
+import { buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
@@ -13,7 +13,8 @@ import { createCallPipeline } from "./call-pipeline.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
 import { reportedAuthState } from "./location-health.js";
-import type { CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
+import type { AuditStatus, CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
+import { createCallAudit, createRouterAuditLog } from "./router-audit.js";
 import type { RouterObserver } from "./router-observer.js";
 
 /** Everything the router needs; each part defaults to the embedded implementation built from settings. */
@@ -51,7 +52,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   // Budgets, verification cache and refresh lock: in memory, or shared with other replicas via Redis.
   const state = createStateBackend(settings, { observer, logger });
   const store = state.wrapStore(deps.store ?? (await createCredentialStore(settings.credentials, env)));
-  const audit = deps.audit ?? createAuditLog(settings.audit);
+  const audit = deps.audit ?? (await createRouterAuditLog(settings, env, deps.logger));
   const upstream = deps.upstream ?? createUpstreamClient(settings.upstream);
   const budgets = deps.budgets ?? state.budgets;
   const verifier = deps.verifier ?? state.verifier;
@@ -66,6 +67,16 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   const recordAudit = (entry: AuditEntry): void => {
     audit.append(buildAuditRecord({ ...entry, orgSlug: entry.orgSlug ?? live.orgSlugOf(entry.locationUid) }));
   };
+  const auditStatus = (): AuditStatus => {
+    const full = audit.full();
+    const refusing = !audit.writable || full ? (full || settings.audit.onFailure === "refuse_all" ? "all" : "writes") : "none";
+    return { writable: audit.writable, refusing, pendingBytes: audit.pendingBytes };
+  };
+  // Fail closed, loudly: the first failure is logged by the log itself (onError); the state and the recovery here.
+  audit.onStatus((event) => {
+    if (event.kind === "failed") observer.auditWriteFailure?.();
+    else logger.info({ audit_path: settings.audit.path }, "audit log is writable again; writes are accepted");
+  });
   /** An operation's line: `router:<rpc>`, 200 when it succeeded, 0 with the code when it failed. */
   const recordOperation = (rpc: string, locationUid: string, requestId: string, startedAt: number, caller: string | undefined, errorCode?: string): void => {
     recordAudit({ subject: { kind: "rpc", rpc }, locationUid, requestId, startedAt, caller, errorCode, status: errorCode ? 0 : 200 });
@@ -84,7 +95,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     upstream,
     observer,
     maxBodyBytes: settings.upstream.maxRequestBodyBytes,
-    recordAudit,
+    recordAudit: createCallAudit(audit, settings, recordAudit),
     isClosing: () => closing,
   });
 
@@ -202,6 +213,12 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
     reopenAudit() {
       return audit.reopen();
+    },
+
+    auditStatus,
+
+    onAuditStatus(listener) {
+      return audit.onStatus(() => listener(auditStatus()));
     },
 
     recordRefusal(refusal: Refusal) {

@@ -8,7 +8,7 @@ import { CredentialError, InternalError, isCoreError } from "@podium-router/erro
 import type { CoreError } from "@podium-router/errors";
 
 /** The schema version this build creates; a database at a newer version is refused, older ones are migrated. */
-export const PG_SCHEMA_VERSION = 2;
+export const PG_SCHEMA_VERSION = 3;
 /** A schema name: a lower-case unquoted SQL identifier, so it needs no escaping anywhere. */
 export const PG_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -48,11 +48,37 @@ function v1(schema: string): string[] {
   ];
 }
 
+/**
+ * Version 2: anchors and checkpoints of each router's audit log (pg-audit-checkpoints.ts), kept outside the
+ * log so whoever can edit the log file cannot also move its ends. `log_id` tells replicas' logs apart; `ts`
+ * is kept as the text that was signed.
+ */
+function v2(schema: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${schema}.audit_checkpoints (
+      log_id text NOT NULL,
+      seq bigint GENERATED ALWAYS AS IDENTITY,
+      kind text NOT NULL CHECK (kind IN ('anchor', 'checkpoint')),
+      ts text NOT NULL,
+      prev_hash text,
+      first_hash text,
+      reason text,
+      head_hash text,
+      lines bigint,
+      file_head text,
+      hmac text,
+      PRIMARY KEY (log_id, seq)
+    )`,
+  ];
+}
+
+/** Version 3: Podium's name of each location, learned at verification (nullable: older rows have none yet). */
+function v3(schema: string): string[] {
+  return [`ALTER TABLE ${schema}.locations ADD COLUMN IF NOT EXISTS name text`];
+}
+
 /** `migrations[n]` upgrades a version-n schema to n+1. */
-const migrations: Record<number, (schema: string) => string[]> = {
-  // 2: Podium's name of each location, learned at verification (nullable: rows of version 1 have none yet).
-  1: (schema) => [`ALTER TABLE ${schema}.locations ADD COLUMN IF NOT EXISTS name text`],
-};
+const migrations: Record<number, (schema: string) => string[]> = { 1: v2, 2: v3 };
 
 /**
  * Creates the schema and tables if absent, or migrates them, under a transaction-scoped advisory lock so

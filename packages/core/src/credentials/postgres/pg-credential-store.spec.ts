@@ -102,20 +102,21 @@ describe.skipIf(!postgres)(`createPgCredentialStore()${absentNote("PostgreSQL", 
     const [one, two] = [open(), open()];
     expect(await Promise.all([one.list(), two.list()])).toEqual([[], []]);
     const versions = await admin.query(`SELECT version FROM ${schema}.schema_version`);
-    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
+    // Version 1, then its migrations to version 2 (the audit checkpoint table) and 3 (location names).
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     expect(await open().list()).toEqual([]); // a restart finds the tables
   });
 
-  it("migrates a version-1 schema (before names were stored) in place: rows keep their tokens and gain a name", async () => {
+  it("migrates a version-2 schema (before names were stored) in place: rows keep their tokens and gain a name", async () => {
     const first = open();
     expect(await first.insert(record("loc-old"), { refreshToken: "rt-old" })).toBe(true);
     await first.close();
-    // Back to what a version-1 build left behind.
+    // Back to what a version-2 build left behind.
     await admin.query(`ALTER TABLE ${schema}.locations DROP COLUMN name`);
-    await admin.query(`DELETE FROM ${schema}.schema_version WHERE version = 2`);
+    await admin.query(`DELETE FROM ${schema}.schema_version WHERE version = 3`);
     const store = open();
     expect(await store.get("loc-old")).toEqual(record("loc-old"));
-    expect((await admin.query(`SELECT max(version) AS v FROM ${schema}.schema_version`)).rows[0]).toEqual({ v: 2 });
+    expect((await admin.query(`SELECT max(version) AS v FROM ${schema}.schema_version`)).rows[0]).toEqual({ v: 3 });
     expect(await store.update("loc-old", { name: "Acme Sydney" })).toMatchObject({ name: "Acme Sydney" });
     expect(await open().get("loc-old")).toMatchObject({ name: "Acme Sydney" });
     expect(await store.readRefreshToken(record("loc-old"))).toBe("rt-old");
@@ -123,7 +124,7 @@ describe.skipIf(!postgres)(`createPgCredentialStore()${absentNote("PostgreSQL", 
 
   it("refuses a schema written by a newer podium-router", async () => {
     await open().list();
-    await admin.query(`INSERT INTO ${schema}.schema_version (version) VALUES (3)`);
+    await admin.query(`INSERT INTO ${schema}.schema_version (version) VALUES (4)`);
     const err = await rejection(open().list());
     expect(err.code).toBe("ERR_LOC_CREDENTIAL");
     expect(err.message).toContain("written by a newer podium-router");
