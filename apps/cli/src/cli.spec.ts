@@ -64,6 +64,20 @@ describe("main()", () => {
     expect(mem.stderr()).toMatch(/^podium-router: baseUrl must be an absolute http\(s\) URL; got "router:8080"\n$/);
   });
 
+  // The README's exit-status column: no answer (router unreachable, key refused) is 2 for every command.
+  it.each([
+    ["call", ["call", "GET", "/v4/contacts", "--location-uid", "loc-1"]],
+    ["audit", ["audit", "--output", "json"]],
+    ["locations", ["locations", "list"]],
+  ])("exits 2 from %s when the router is unreachable or refuses the key", async (_name, argv) => {
+    const unreachable = createMemoryIo({ env: { PODIUM_ROUTER_URL: "http://127.0.0.1:9" } });
+    expect(await main(argv, unreachable.io)).toBe(2);
+    expect(unreachable.stderr()).toMatch(/^podium-router: cannot get an answer from the router at http:\/\/127\.0\.0\.1:9/);
+    const refused = await runWithFakeRouter([...argv, "--api-key", "wrong"], { router: { apiKey: "right", locations: [{ locationUid: "loc-1", orgSlug: "o" }] } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("ERR_LOC_UNAUTHENTICATED");
+  });
+
   it("never prints the API key in an error", async () => {
     const run = await runWithFakeRouter(["verify", "--location-uid", "loc-1", "--api-key", "k-very-secret"], { router: { apiKey: "other" } });
     expect(run.code).toBe(2);

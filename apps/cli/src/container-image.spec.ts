@@ -81,22 +81,30 @@ describe("compose.yaml", () => {
     expect(compose.services["postgres"]?.healthcheck).toBeDefined();
     expect(compose.services["redis"]?.healthcheck).toBeDefined();
     const stateVolumes = new Set<string>();
+    const logIds = new Set<string>();
     for (const [, s] of routers) {
+      logIds.add(s.environment?.["PODIUM_ROUTER_AUDIT__CHECKPOINTS__LOG_ID"] ?? "");
       expect(Object.keys(s.depends_on ?? {}).sort()).toEqual(["postgres", "redis"]);
       expect(s.volumes).toContain("./config/compose.settings.yaml:/etc/podium-router/settings.yaml:ro");
       stateVolumes.add(s.volumes!.find((v) => v.endsWith(":/var/lib/podium-router"))!);
       // Secrets arrive by environment, never in the file.
-      expect(Object.keys(s.environment ?? {})).toEqual(expect.arrayContaining(["PGPASSWORD", "PODIUM_ROUTER_KEY_K1", "PODIUM_ROUTER_SERVER__API_KEYS"]));
+      expect(Object.keys(s.environment ?? {})).toEqual(expect.arrayContaining(["PGPASSWORD", "PODIUM_ROUTER_KEY_K1", "PODIUM_ROUTER_SERVER__API_KEYS", "PODIUM_ROUTER_AUDIT_HMAC_KEY"]));
     }
     expect(stateVolumes.size).toBe(2); // one audit trail per replica: a hash chain has one writer
+    expect([...logIds].sort()).toEqual(["router-1", "router-2"]); // and its own log id for checkpoints in the shared database
   });
 
   it("its settings load through the real validators (core and server) as the replicas would", async () => {
-    const apiKeys = `[{name: ops, key_sha256: ${"ab".repeat(32)}, locations: ["*"], rpcs: ["*"]}]`;
-    const loaded = await loadSettings({ path: join(repoRoot, "config/compose.settings.yaml"), env: { PODIUM_ROUTER_SERVER__API_KEYS: apiKeys } });
+    const apiKeys = `[{name: ops, key_sha256: ${"ab".repeat(32)}, locations: ["*"], rpcs: ["*"], oauth_apps: [main]}]`;
+    const loaded = await loadSettings({
+      path: join(repoRoot, "config/compose.settings.yaml"),
+      env: { PODIUM_ROUTER_SERVER__API_KEYS: apiKeys, PODIUM_ROUTER_AUDIT__CHECKPOINTS__LOG_ID: "router-1", PODIUM_ROUTER_SERVER__PUBLIC_URL: "" },
+    });
     expect(loaded.settings.credentials).toMatchObject({ backend: "postgres", encryption: { keys: { k1: "env:PODIUM_ROUTER_KEY_K1" }, activeKeyId: "k1" } });
     expect(loaded.settings.state).toMatchObject({ backend: "redis", redis: { url: "redis://redis:6379", replicas: 2 } });
     expect(loaded.settings.audit.path).toBe("/var/lib/podium-router/audit/audit.jsonl");
+    expect(loaded.settings.audit.checkpoints).toMatchObject({ logId: "router-1", hmacKey: "env:PODIUM_ROUTER_AUDIT_HMAC_KEY" });
+    expect([...loaded.settings.oauthApps.keys()]).toEqual(["main"]);
     const server = validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: loaded.settings.oauthApps.keys(), baseDir: loaded.baseDir });
     expect(server).toMatchObject({ host: "0.0.0.0", port: 8080 });
     expect(server.apiKeys.map((k) => k.name)).toEqual(["ops"]);

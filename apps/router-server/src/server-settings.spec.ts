@@ -1,7 +1,4 @@
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSettings } from "@podium-router/core";
 import { hashApiKey } from "./caller-auth.js";
@@ -135,35 +132,37 @@ describe("validateServerSettings()", () => {
 });
 
 describe("config/settings.example.yaml", () => {
-  it("documents every server key with exactly its default (the commented-out server: block)", async () => {
-    const lines = readFileSync(exampleFile, "utf8").split("\n");
-    const start = lines.indexOf("# server:");
-    expect(start).toBeGreaterThan(0);
-    const block: string[] = [];
-    for (const line of lines.slice(start)) {
-      if (!line.startsWith("#")) break;
-      block.push(line.replace(/^# ?/, ""));
-    }
-    const dir = mkdtempSync(join(tmpdir(), "server-example-"));
-    try {
-      writeFileSync(join(dir, "settings.yaml"), `${block.join("\n")}\n`);
-      const { raw } = await loadSettings({ path: join(dir, "settings.yaml"), env: {} });
-      const section = raw["server"] as Record<string, unknown>;
-      // One snake_case key per setting: none undocumented.
-      expect(Object.keys(section).map((k) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())).sort()).toEqual(
-        Object.keys(defaultServerSettings)
-          .sort(),
-      );
-      expect(validateServerSettings(section)).toEqual({ ...defaultServerSettings, apiKeys: [] });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("has a server: section documenting every server key with exactly its default, read by the real validators", async () => {
+    const loaded = await loadSettings({ path: exampleFile, env: {} });
+    const section = loaded.raw["server"] as Record<string, unknown>;
+    // One snake_case key per setting: none undocumented.
+    expect(Object.keys(section).map((k) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())).sort()).toEqual(Object.keys(defaultServerSettings).sort());
+    expect(validateServerSettings(section, loaded.originOf, { oauthApps: loaded.settings.oauthApps.keys(), baseDir: loaded.baseDir })).toEqual(defaultServerSettings);
   });
 });
 
+
 describe("validateServerSettings() with loadSettings()", () => {
+
   it("names the environment variable that set a bad server.* value", async () => {
     const { raw, originOf } = await loadSettings({ path: undefined, env: { PODIUM_ROUTER_SERVER__PORT: "70000" }, cwd: "/nonexistent-dir" });
     expect(() => validateServerSettings(raw["server"], originOf)).toThrow(/server\.port must be an integer between 0 and 65535 \(got 70000\) \(set by PODIUM_ROUTER_SERVER__PORT\)/);
+  });
+});
+
+describe("config/production.example.yaml (the README's production settings)", () => {
+  it("loads through the real validators: absolute paths, TLS, API keys granted to configured OAuth apps", async () => {
+    const file = fileURLToPath(new URL("../../../config/production.example.yaml", import.meta.url));
+    const loaded = await loadSettings({ path: file, env: {} });
+    const { settings } = loaded;
+    const server = validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: settings.oauthApps.keys(), baseDir: loaded.baseDir });
+    expect(server.tls).toEqual({ certFile: "/etc/podium-router/tls/fullchain.pem", keyFile: "/etc/podium-router/tls/privkey.pem" });
+    expect(server.apiKeys.map((k) => k.name)).toEqual(["ops", "crm-sync", "auditor"]);
+    expect([...settings.oauthApps.keys()]).toEqual(["coastal-smiles", "harbour-auto"]);
+    // Nothing depends on the directory the router is started from.
+    const paths = [settings.audit.path, settings.audit.indexPath, settings.audit.checkpoints.path, settings.onboarding.refreshTokenDir, settings.credentials.path];
+    expect(paths.filter((p) => !p.startsWith("/var/lib/podium-router/"))).toEqual([]);
+    const refs = [...settings.oauthApps.values()].flatMap((a) => [a.clientIdRef, a.clientSecretRef]);
+    expect(refs.every((r) => r.startsWith("env:") || r.startsWith("file:/"))).toBe(true);
   });
 });

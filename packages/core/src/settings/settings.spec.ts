@@ -341,6 +341,8 @@ describe("loadSettings()", () => {
         "  encryption:",
         "    keys: { k1: 'file:keys/k1', k2: 'env:PR_KEY_K2', k3: 'file:/run/secrets/k3' }",
         "    active_key_id: k1",
+        "oauth_apps:",
+        "  acme: { client_id_ref: 'env:ACME_ID', client_secret_ref: 'file:secrets/acme' }",
         "",
       ].join("\n"),
     );
@@ -349,11 +351,14 @@ describe("loadSettings()", () => {
     expect(loaded.settings.audit).toMatchObject({ path: join(etc, "logs", "audit.jsonl"), indexPath: join(etc, "logs", "audit.jsonl.index.sqlite") });
     expect(loaded.settings.credentials.path).toBe("/var/lib/podium-router/locations.json");
     expect(loaded.settings.credentials.encryption.keys).toEqual({ k1: `file:${join(etc, "keys", "k1")}`, k2: "env:PR_KEY_K2", k3: "file:/run/secrets/k3" });
+    expect(loaded.settings.oauthApps.get("acme")).toMatchObject({ clientIdRef: "env:ACME_ID", clientSecretRef: `file:${join(etc, "secrets", "acme")}` });
+    expect(loaded.settings.audit.checkpoints.path).toBe(join(etc, "logs", "audit.jsonl.checkpoints"));
     // From the environment too: one rule for every relative path.
     expect(loaded.settings.onboarding.refreshTokenDir).toBe(join(etc, "consent-tokens"));
     expect(storageLocations(loaded.settings)).toEqual({
       audit_path: join(etc, "logs", "audit.jsonl"),
       audit_index_path: join(etc, "logs", "audit.jsonl.index.sqlite"),
+      audit_checkpoints: `file ${join(etc, "logs", "audit.jsonl.checkpoints")}`,
       credentials: "file /var/lib/podium-router/locations.json",
       refresh_token_dir: join(etc, "consent-tokens"),
     });
@@ -468,7 +473,9 @@ describe("loadSettings()", () => {
 
   it("loads config/settings.example.yaml, which documents exactly the defaults", async () => {
     const loaded = await loadSettings({ path: exampleFile, env: {} });
-    expect(loaded.settings).toEqual(resolveSettingsPaths(defaultSettings, dirname(exampleFile)));
+    // `server` is the server's section, passed through for it (its own test checks it is the server's defaults).
+    expect({ ...loaded.settings, extras: {} }).toEqual(resolveSettingsPaths(defaultSettings, dirname(exampleFile)));
+    expect(Object.keys(loaded.settings.extras)).toEqual(["server"]);
     expect(loaded.path).toBe(exampleFile);
   });
 });
