@@ -113,11 +113,12 @@ describe("createLocationRouterService()", () => {
 
   it("refuses onboarding when any of its locations is ungranted, and streams results otherwise", async () => {
     const { router, client, as } = setup();
-    const stream = client.onboardLocations({ locations: [{ locationUid: SYDNEY }, { locationUid: "loc-new" }] }, as(keys.sydney));
+    const ref = { orgSlug: "x", clientIdRef: "env:ID", clientSecretRef: "env:SECRET", refreshTokenFile: "rt" };
+    const stream = client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...ref }, { locationUid: "loc-new", ...ref }] }, as(keys.sydney));
     const err = await failure((async () => { for await (const _ of stream) void _; })());
     expect(err.code).toBe(Code.PermissionDenied);
     const outcomes = [];
-    for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY }, { locationUid: "loc-new", orgSlug: "x" }] }, as(keys.ops))) outcomes.push(r.outcome);
+    for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...ref }, { locationUid: "loc-new", ...ref }] }, as(keys.ops))) outcomes.push(r.outcome);
     expect(outcomes).toEqual([OnboardingOutcome.SKIPPED_EXISTING, OnboardingOutcome.ONBOARDED]);
     expect(router.refusals.map((r) => r.locationUid)).toEqual(["loc-new"]);
   });

@@ -1,12 +1,22 @@
 import { performance } from "node:perf_hooks";
 import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { isLocationUid, isRequestId, newRequestId, type CallContext, type LocationRouter } from "@podium-router/core";
-import { InternalError, isCoreError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/errors";
+import {
+  AUDIT_ANY_LOCATION,
+  AUDIT_INVALID_VALUE,
+  isAuthorizationState,
+  isCallMethod,
+  isLocationUid,
+  isRequestId,
+  newRequestId,
+  type CallContext,
+  type LocationRouter,
+} from "@podium-router/core";
+import { InternalError, isCoreError, PermissionDeniedError, UnauthenticatedError } from "@podium-router/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
 import { noteCallScope } from "./call-record.js";
 import { mayCallRpc, mayUseLocation, type Caller, type CallerAuth } from "./caller-auth.js";
-import { toConnectError, type ErrorScope } from "./errors.js";
+import { errorDetailOf, toConnectError, type ErrorScope } from "./errors.js";
 import type { RpcMetrics } from "./metrics.js";
 import {
   auditQueryFromProto,
@@ -21,6 +31,7 @@ import {
   pendingAuthorizationToProto,
   verifyResultToProto,
 } from "./proto-mapping.js";
+import { checkCount, checkFields, fieldRules, MAX_SCOPES, OPTIONAL, REQUIRED, type FieldCheck } from "./request-fields.js";
 
 /** What the service implementation needs; see {@link createLocationRouterService}. */
 export interface LocationRouterServiceDeps {
@@ -38,9 +49,46 @@ interface Admitted {
   context: CallContext;
 }
 
+/**
+ * One RPC as the edge sees it: what it names, checked and granted before the core sees anything, and what
+ * the audit line of its refusal says.
+ */
+interface RpcRequest {
+  readonly rpc: string;
+  readonly scope: ErrorScope;
+  /** Every location the request names; the caller's grant must cover each. */
+  readonly uids: readonly string[];
+  /** Every string field, checked for shape and length before anything else reads it. */
+  readonly fields: readonly FieldCheck[];
+  /** Repeated fields with a cap on their length: [field, count, most allowed]. */
+  readonly counts?: readonly (readonly [field: string, count: number, max: number])[] | undefined;
+  /** A Call's HTTP method and path, for its refusal's audit line; other RPCs are written as `router:<rpc>`. */
+  readonly call?: { readonly method: string; readonly path: string } | undefined;
+  /**
+   * True when the core writes the audit line of every outcome once the RPC reaches it (Call, RemoveLocation,
+   * QueryAudit); otherwise the server writes the line of a failure itself.
+   */
+  readonly coreAudits?: boolean | undefined;
+  /** A further check of the caller's grant that needs the request (QueryAudit without a location). */
+  readonly authorize?: ((caller: Caller) => void) | undefined;
+}
+
 /** What the audit line of a refusal names: the HTTP method and path for Call, the RPC name otherwise. */
 type RefusalTarget = { kind: "call"; method: string; path: string } | { kind: "rpc"; rpc: string };
 
+/** Where an RPC got to: who the caller is once known, and whether the core has taken over its audit line. */
+interface Progress {
+  caller: Caller | undefined;
+  coreAudits: boolean;
+  /** The locations a refusal is about when not all the request names (the ones the grant lacks). */
+  refusedUids?: readonly string[] | undefined;
+}
+
+/**
+ * A refusal names at most this many locations, one line each; a request naming more (a bulk onboarding
+ * with a bad key) is written as one line for every location ("*"), so one request cannot flood the trail.
+ */
+export const MAX_REFUSAL_AUDIT_LINES = 16;
 
 /** How loud a failure is in the server log; the audit log has every call either way. */
 function logLevelFor(code: Code): "debug" | "info" | "warn" | "error" {
@@ -69,28 +117,46 @@ function logLevelFor(code: Code): "debug" | "info" | "warn" | "error" {
 export function createLocationRouterService(deps: LocationRouterServiceDeps): ServiceImpl<typeof LocationRouterService> {
   const { router, auth, logger, metrics } = deps;
 
-  function refuse(code: CoreErrorCode, locationUid: string, scope: ErrorScope, target: RefusalTarget, caller: string | undefined): void {
-    // Only a plausible uid reaches the audit log from an unauthenticated caller; anything else is noise.
-    if (!isLocationUid(locationUid)) return;
-    router.recordRefusal({ ...target, locationUid, caller, errorCode: code, requestId: scope.requestId ?? "" });
+  /**
+   * The audit line(s) of a refused or failed RPC, with the reason and request id its ErrorDetail carries: only
+   * values that follow their rule reach the line, anything else as the core's invalid mark.
+   */
+  function auditRefusal(req: RpcRequest, err: ConnectError, progress: Progress): void {
+    const detail = errorDetailOf(err);
+    const errorCode = detail?.reason || "ERR_LOC_INTERNAL";
+    const requestId = detail?.requestId ?? "";
+    const caller = progress.caller?.name;
+    const uids = new Set((progress.refusedUids ?? req.uids).map((uid) => (isLocationUid(uid) ? uid : AUDIT_INVALID_VALUE)));
+    if (uids.size === 0 || uids.size > MAX_REFUSAL_AUDIT_LINES) {
+      uids.clear();
+      uids.add(AUDIT_ANY_LOCATION);
+    }
+    const target: RefusalTarget =
+      req.call === undefined
+        ? { kind: "rpc", rpc: req.rpc }
+        : {
+            kind: "call",
+            method: isCallMethod(req.call.method) ? req.call.method : AUDIT_INVALID_VALUE,
+            path: fieldRules.path.test(req.call.path) ? req.call.path : "",
+          };
+    for (const locationUid of uids) router.recordRefusal({ ...target, locationUid, caller, errorCode, requestId });
   }
 
-  /** Authenticates and checks the grant for the RPC and every location it names. */
-  function admit(rpc: string, ctx: HandlerContext, locationUids: readonly string[], scope: ErrorScope, target: RefusalTarget): Admitted {
+  /** Authenticates, checks the grant for the RPC, the shape of every field, then the grant for every location. */
+  function admit(req: RpcRequest, ctx: HandlerContext, progress: Progress): Admitted {
+    const { rpc, scope } = req;
     const caller = auth.authenticate(ctx.requestHeader.get("authorization"));
-    if (caller === undefined) {
-      for (const uid of locationUids) refuse("ERR_LOC_UNAUTHENTICATED", uid, scope, target, undefined);
-      throw new UnauthenticatedError(scope, "send a podium-router API key as `authorization: Bearer <key>`");
-    }
-    if (!mayCallRpc(caller, rpc)) {
-      for (const uid of locationUids) refuse("ERR_LOC_PERMISSION_DENIED", uid, scope, target, caller.name);
-      throw new PermissionDeniedError(scope, `the API key of ${caller.name} is not granted ${rpc}`);
-    }
-    const denied = locationUids.filter((uid) => !mayUseLocation(caller, uid));
+    if (caller === undefined) throw new UnauthenticatedError(scope, "send a podium-router API key as `authorization: Bearer <key>`");
+    progress.caller = caller;
+    if (!mayCallRpc(caller, rpc)) throw new PermissionDeniedError(scope, `the API key of ${caller.name} is not granted ${rpc}`);
+    for (const [field, count, max] of req.counts ?? []) checkCount(scope, field, count, max);
+    checkFields(scope, req.fields);
+    const denied = req.uids.filter((uid) => !mayUseLocation(caller, uid));
     if (denied.length > 0) {
-      for (const uid of denied) refuse("ERR_LOC_PERMISSION_DENIED", uid, scope, target, caller.name);
+      progress.refusedUids = denied;
       throw new PermissionDeniedError({ ...scope, locationUid: denied[0] }, `the API key of ${caller.name} is not granted location ${denied[0]}`);
     }
+    req.authorize?.(caller);
     const timeoutMs = ctx.timeoutMs();
     return {
       caller,
@@ -113,52 +179,69 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     else log[level]({ code: Code[err.code], reason: err.rawMessage }, "rpc failed");
   }
 
-  async function unary<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => Promise<T>): Promise<T> {
+  /** The wire error for a failure, audited here unless the core already wrote the RPC's line. */
+  function failed(req: RpcRequest, progress: Progress, started: number, e: unknown): ConnectError {
+    const err = toConnectError(e, req.scope);
+    if (!progress.coreAudits) auditRefusal(req, err, progress);
+    finish(req.rpc, req.scope, started, err, e);
+    return err;
+  }
+
+  async function unary<T>(req: RpcRequest, ctx: HandlerContext, fn: (a: Admitted) => Promise<T>): Promise<T> {
     const started = performance.now();
-    noteCallScope(ctx.values, scope);
+    noteCallScope(ctx.values, req.scope);
+    const progress: Progress = { caller: undefined, coreAudits: false };
     try {
-      const out = await fn(admit(rpc, ctx, uids, scope, target));
-      finish(rpc, scope, started, undefined);
+      const admitted = admit(req, ctx, progress);
+      progress.coreAudits = req.coreAudits === true;
+      const out = await fn(admitted);
+      finish(req.rpc, req.scope, started, undefined);
       return out;
     } catch (e) {
-      const err = toConnectError(e, scope);
-      finish(rpc, scope, started, err, e);
-      throw err;
+      throw failed(req, progress, started, e);
     }
   }
 
-  async function* stream<T>(rpc: string, ctx: HandlerContext, scope: ErrorScope, uids: readonly string[], target: RefusalTarget, fn: (a: Admitted) => AsyncIterable<T>): AsyncGenerator<T> {
+  async function* stream<T>(req: RpcRequest, ctx: HandlerContext, fn: (a: Admitted) => AsyncIterable<T>): AsyncGenerator<T> {
     const started = performance.now();
-    noteCallScope(ctx.values, scope);
+    noteCallScope(ctx.values, req.scope);
+    const progress: Progress = { caller: undefined, coreAudits: false };
     let settled = false;
     try {
-      yield* fn(admit(rpc, ctx, uids, scope, target));
+      const admitted = admit(req, ctx, progress);
+      progress.coreAudits = req.coreAudits === true;
+      yield* fn(admitted);
       settled = true;
-      finish(rpc, scope, started, undefined);
+      finish(req.rpc, req.scope, started, undefined);
     } catch (e) {
       settled = true;
-      const err = toConnectError(e, scope);
-      finish(rpc, scope, started, err, e);
-      throw err;
+      throw failed(req, progress, started, e);
     } finally {
       // The caller stopped reading (cancelled, or its connection closed) before the stream ended.
-      if (!settled) finish(rpc, scope, started, undefined, undefined, true);
+      if (!settled) finish(req.rpc, req.scope, started, undefined, undefined, true);
     }
   }
 
-  const rpcTarget = (rpc: string): RefusalTarget => ({ kind: "rpc", rpc });
   const scopeOf = (locationUid: string, requestId = ""): ErrorScope => ({
     locationUid: locationUid === "" ? undefined : locationUid,
     requestId: isRequestId(requestId) ? requestId : newRequestId(),
   });
+  const uidField = (uid: string, field = "location_uid"): FieldCheck => [field, uid, fieldRules.locationUid, REQUIRED];
 
   return {
     call(req, ctx) {
       const scope = scopeOf(req.locationUid, req.requestId);
-      // The caller's own id, or none: the core makes the call's id (and refuses an invalid one as ERR_LOC_BAD_REQUEST).
-      // The scope's id names only refusals made here, before the core sees the call.
+      const fields: FieldCheck[] = [
+        uidField(req.locationUid),
+        ["method", req.method, fieldRules.method, REQUIRED],
+        ["path", req.path, fieldRules.path, REQUIRED],
+        ["request_id", req.requestId, fieldRules.requestId, OPTIONAL],
+      ];
+      const rpc: RpcRequest = { rpc: "Call", scope, uids: [req.locationUid], fields, call: { method: req.method, path: req.path }, coreAudits: true };
+      // The caller's own id, or none: the core makes the call's id. The scope's id names only refusals made
+      // here, before the core sees the call (a malformed request_id among them: its line and detail share it).
       const requestId = req.requestId === "" ? undefined : req.requestId;
-      return unary("Call", ctx, scope, [req.locationUid], { kind: "call", method: req.method, path: req.path }, async ({ context }) =>
+      return unary(rpc, ctx, async ({ context }) =>
         callResponseToProto(
           await router.call({ locationUid: req.locationUid, method: req.method, path: req.path, body: req.body, requestId }, context),
         ),
@@ -166,13 +249,13 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     },
 
     verifyLocation(req, ctx) {
-      return unary("VerifyLocation", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("VerifyLocation"), async ({ context }) =>
-        verifyResultToProto(await router.verifyLocation(req.locationUid, { force: req.force, ctx: context })),
-      );
+      const rpc: RpcRequest = { rpc: "VerifyLocation", scope: scopeOf(req.locationUid), uids: [req.locationUid], fields: [uidField(req.locationUid)] };
+      return unary(rpc, ctx, async ({ context }) => verifyResultToProto(await router.verifyLocation(req.locationUid, { force: req.force, ctx: context })));
     },
 
     listLocations(req, ctx) {
-      return unary("ListLocations", ctx, scopeOf(""), [], rpcTarget("ListLocations"), async ({ caller }) => {
+      const rpc: RpcRequest = { rpc: "ListLocations", scope: scopeOf(""), uids: [], fields: [["org_slug", req.orgSlug, fieldRules.orgSlug, OPTIONAL]] };
+      return unary(rpc, ctx, async ({ caller }) => {
         const all = await router.listLocations(req.orgSlug === "" ? undefined : { orgSlug: req.orgSlug });
         // A key sees only the locations it is granted; the others stay invisible rather than refused.
         return { locations: all.filter((l) => mayUseLocation(caller, l.locationUid)).map(locationToProto) };
@@ -180,13 +263,13 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     },
 
     getLocationStatus(req, ctx) {
-      return unary("GetLocationStatus", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("GetLocationStatus"), async () =>
-        locationStatusToProto(await router.getLocationStatus(req.locationUid)),
-      );
+      const rpc: RpcRequest = { rpc: "GetLocationStatus", scope: scopeOf(req.locationUid), uids: [req.locationUid], fields: [uidField(req.locationUid)] };
+      return unary(rpc, ctx, async () => locationStatusToProto(await router.getLocationStatus(req.locationUid)));
     },
 
     removeLocation(req, ctx) {
-      return unary("RemoveLocation", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("RemoveLocation"), async ({ context }) => {
+      const rpc: RpcRequest = { rpc: "RemoveLocation", scope: scopeOf(req.locationUid), uids: [req.locationUid], fields: [uidField(req.locationUid)], coreAudits: true };
+      return unary(rpc, ctx, async ({ context }) => {
         await router.removeLocation(req.locationUid, context);
         return { locationUid: req.locationUid };
       });
@@ -194,7 +277,15 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     onboardLocations(req, ctx) {
       const uids = req.locations.map((l) => l.locationUid);
-      return stream("OnboardLocations", ctx, scopeOf(uids.length === 1 ? (uids[0] ?? "") : ""), uids, rpcTarget("OnboardLocations"), async function* ({ caller, context }) {
+      const scope = scopeOf(uids.length === 1 ? (uids[0] ?? "") : "");
+      const fields = req.locations.flatMap((l, i): FieldCheck[] => [
+        uidField(l.locationUid, `locations[${i}].location_uid`),
+        [`locations[${i}].org_slug`, l.orgSlug, fieldRules.orgSlug, REQUIRED],
+        [`locations[${i}].client_id_ref`, l.clientIdRef, fieldRules.reference, REQUIRED],
+        [`locations[${i}].client_secret_ref`, l.clientSecretRef, fieldRules.reference, REQUIRED],
+        [`locations[${i}].refresh_token_file`, l.refreshTokenFile, fieldRules.reference, REQUIRED],
+      ]);
+      return stream({ rpc: "OnboardLocations", scope, uids, fields }, ctx, async function* ({ caller, context }) {
         const opts = { dryRun: req.dryRun, concurrency: req.concurrency === 0 ? undefined : req.concurrency, caller: caller.name, signal: context.signal };
         for await (const result of router.onboardLocations(onboardingInputsFromProto(req), opts)) yield onboardingResultToProto(result);
       });
@@ -202,18 +293,35 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     queryAudit(req, ctx) {
       const scope = scopeOf(req.locationUid);
-      const uids = req.locationUid === "" ? [] : [req.locationUid];
-      return stream("QueryAudit", ctx, scope, uids, rpcTarget("QueryAudit"), async function* ({ caller, context }) {
+      const fields: FieldCheck[] = [
+        ["location_uid", req.locationUid, fieldRules.locationUid, OPTIONAL],
+        ["method", req.method, fieldRules.auditMethod, OPTIONAL],
+        ["status_class", req.statusClass, fieldRules.statusClass, OPTIONAL],
+        ["request_id", req.requestId, fieldRules.requestId, OPTIONAL],
+      ];
+      const authorize = (caller: Caller): void => {
         if (req.locationUid === "" && caller.locations !== "*") {
           throw new PermissionDeniedError(scope, `location_uid is required: the API key of ${caller.name} is not granted every location`);
         }
+      };
+      // The core writes the query's line (who asked for which location) as it starts.
+      const rpc: RpcRequest = { rpc: "QueryAudit", scope, uids: req.locationUid === "" ? [] : [req.locationUid], fields, authorize, coreAudits: true };
+      return stream(rpc, ctx, async function* ({ context }) {
         for await (const record of router.queryAudit(auditQueryFromProto(req), context)) yield { record: auditRecordToProto(record) };
       });
     },
 
     beginAuthorization(req, ctx) {
       const scope = scopeOf(req.locationUid);
-      return unary("BeginAuthorization", ctx, scope, [req.locationUid], rpcTarget("BeginAuthorization"), async ({ context }) => {
+      const fields: FieldCheck[] = [
+        uidField(req.locationUid),
+        ["org_slug", req.orgSlug, fieldRules.orgSlug, REQUIRED],
+        ["client_id_ref", req.clientIdRef, fieldRules.reference, REQUIRED],
+        ["client_secret_ref", req.clientSecretRef, fieldRules.reference, REQUIRED],
+        ...req.scopes.map((s, i): FieldCheck => [`scopes[${i}]`, s, fieldRules.scope, REQUIRED]),
+      ];
+      const counts = [["scopes", req.scopes.length, MAX_SCOPES]] as const;
+      return unary({ rpc: "BeginAuthorization", scope, uids: [req.locationUid], fields, counts }, ctx, async ({ context }) => {
         const redirectUri = deps.redirectUri?.();
         if (redirectUri === undefined) throw new InternalError(scope, "this server has no OAuth callback address yet; set server.public_url");
         return pendingAuthorizationToProto(await router.beginAuthorization(authorizationRequestFromProto(req, redirectUri), context));
@@ -222,9 +330,10 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     awaitAuthorization(req, ctx) {
       // The grant is checked against the location the state is bound to; an unknown state is refused by the core.
-      const uid = router.peekAuthorization(req.state)?.locationUid;
-      const uids = uid === undefined ? [] : [uid];
-      return unary("AwaitAuthorization", ctx, scopeOf(uid ?? ""), uids, rpcTarget("AwaitAuthorization"), async ({ context }) => {
+      const uid = isAuthorizationState(req.state) ? router.peekAuthorization(req.state)?.locationUid : undefined;
+      const fields: FieldCheck[] = [["state", req.state, fieldRules.authorizationState, REQUIRED]];
+      const rpc: RpcRequest = { rpc: "AwaitAuthorization", scope: scopeOf(uid ?? ""), uids: uid === undefined ? [] : [uid], fields };
+      return unary(rpc, ctx, async ({ context }) => {
         const remaining = context.deadline === undefined ? undefined : Math.max(0, context.deadline - Date.now());
         const signal = remaining === undefined || context.signal === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(remaining)]);
         return authorizationResultToProto(await router.awaitAuthorization(req.state, signal));

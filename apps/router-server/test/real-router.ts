@@ -27,6 +27,7 @@ export const SYDNEY_ONLY_KEY = "pr_real_sydney_0b9a3f6c";
 /** One audit line as the core writes it. */
 export interface AuditLine {
   location_uid: string;
+  endpoint: string;
   method: string;
   status: number;
   request_id: string;
@@ -48,6 +49,8 @@ export interface RealRouter {
   upstreamSince(seq: number): LedgerEntry[];
   /** The audit lines written so far. */
   auditLines(): AuditLine[];
+  /** The same lines as written, unparsed. */
+  auditLineTexts(): string[];
   /** The server's log text. */
   logText(): string;
   close(): Promise<void>;
@@ -93,18 +96,16 @@ export async function startRealRouter(section: Record<string, unknown> = {}): Pr
   });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
   const address = await server.listen();
-  const lines = (): AuditLine[] => {
+  const texts = (): string[] => {
     let raw = "";
     try {
       raw = readFileSync(auditPath, "utf8");
     } catch {
       return [];
     }
-    return raw
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as AuditLine);
+    return raw.split("\n").filter((l) => l.trim() !== "");
   };
+  const lines = (): AuditLine[] => texts().map((l) => JSON.parse(l) as AuditLine);
   // The audit log writes in the background: wait for the two onboarding lines, so a test that counts
   // lines starts from a settled file.
   for (const until = Date.now() + 10_000; lines().length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
@@ -118,6 +119,7 @@ export async function startRealRouter(section: Record<string, unknown> = {}): Pr
     lastSeq: () => sandbox.ledger().at(-1)?.seq ?? 0,
     upstreamSince: (seq) => sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token" && !e.path.startsWith("/v4/locations")),
     auditLines: lines,
+    auditLineTexts: texts,
     logText: () => text,
     async close() {
       await server.close();

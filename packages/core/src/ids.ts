@@ -14,10 +14,19 @@ export const MAX_LOCATION_UID_LENGTH = 128;
 export const REQUEST_ID_RULE = `1-${MAX_REQUEST_ID_LENGTH} characters of letters, digits, ".", "_" or "-"`;
 /** The location-uid rule, as messages state it. */
 export const LOCATION_UID_RULE = `1-${MAX_LOCATION_UID_LENGTH} characters of [A-Za-z0-9._-], starting with a letter or digit`;
+/** The organization-slug rule, as messages state it. */
+export const ORG_SLUG_RULE = "1-63 lower-case letters, digits and dashes, not starting with a dash";
+/** Longest consent `state` accepted; the router issues 43 characters (32 random bytes, base64url). */
+export const MAX_AUTHORIZATION_STATE_LENGTH = 128;
+/** The consent-state rule, as messages state it. */
+export const AUTHORIZATION_STATE_RULE = `1-${MAX_AUTHORIZATION_STATE_LENGTH} characters of [A-Za-z0-9._-]`;
+/** The OAuth scope rule, as messages state it. */
+export const OAUTH_SCOPE_RULE = "1-64 characters of [A-Za-z0-9_.:-]";
 
 // A letter or digit first: "." and ".." are never a uid, and a uid names a refresh-token file.
 const LOCATION_UID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_LOCATION_UID_LENGTH - 1}}$`);
 const ORG_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const OAUTH_SCOPE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** A fresh request id (a random UUID), for a call whose caller sent none. */
 export function newRequestId(): string {
@@ -43,6 +52,16 @@ export function isLocationUid(uid: unknown): boolean {
 /** True for an organization slug: lower-case letters, digits and dashes, 1-63, not starting with a dash. */
 export function isOrgSlug(slug: unknown): boolean {
   return typeof slug === "string" && ORG_SLUG.test(slug);
+}
+
+/** True for a consent `state` as the router issues them (base64url): anything else cannot be one of its states. */
+export function isAuthorizationState(state: unknown): boolean {
+  return typeof state === "string" && state.length > 0 && state.length <= MAX_AUTHORIZATION_STATE_LENGTH && isIdChars(state);
+}
+
+/** True for an OAuth scope name as Podium spells them (`read_contacts`), with room for namespaced ones. */
+export function isOAuthScope(scope: unknown): boolean {
+  return typeof scope === "string" && OAUTH_SCOPE.test(scope);
 }
 
 // A char-code loop instead of a regex: no backtracking, no allocation.

@@ -19,8 +19,22 @@ export type { AuthState, AuthorizationCallback, AuthorizationRequest, PendingAut
 export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult } from "./onboarding/index.js";
 export type { AuditQuery, AuditRecord } from "./audit/index.js";
 
-// Shared with the server and the CLI: one rule for ids, one settings toolkit.
-export { isLocationUid, isRequestId, newRequestId } from "./ids.js";
+// Shared with the server and the CLI: one rule for ids and for each field a caller sends, one settings toolkit.
+export {
+  AUTHORIZATION_STATE_RULE,
+  isAuthorizationState,
+  isLocationUid,
+  isOAuthScope,
+  isOrgSlug,
+  isRequestId,
+  LOCATION_UID_RULE,
+  newRequestId,
+  OAUTH_SCOPE_RULE,
+  ORG_SLUG_RULE,
+  REQUEST_ID_RULE,
+} from "./ids.js";
+export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod, MAX_PATH_LENGTH } from "./isolation/index.js";
+export { AUDIT_ANY_LOCATION, AUDIT_INVALID_VALUE, AUDIT_RPC_METHOD, MAX_AUDIT_LINE_BYTES } from "./audit/index.js";
 export { createSectionReader } from "./settings/index.js";
 export type { OriginOf, SectionReader } from "./settings/index.js";
 

@@ -18,6 +18,8 @@ export interface CallPipelineDeps {
   observer: RouterObserver;
   /** settings.upstream.maxRequestBodyBytes */
   maxBodyBytes: number;
+  /** settings.upstream.maxRequestBodyDepth */
+  maxBodyDepth: number;
   recordAudit: RecordAudit;
   /** True once the router is closing: new calls are refused. */
   isClosing(): boolean;
@@ -92,7 +94,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
   /** guard: path, method, body, and every location or organization field the call names. */
   function guard(call: RoutedCall, loc: LiveLocation, requestId: string): GuardedRequest {
     const { locationUid, organizationUid } = loc.record;
-    return guardRequest(call, { locationUid, organizationUid }, { maxBodyBytes: deps.maxBodyBytes, requestId });
+    return guardRequest(call, { locationUid, organizationUid }, { maxBodyBytes: deps.maxBodyBytes, maxBodyDepth: deps.maxBodyDepth, requestId });
   }
 
   /** budget: the location's own bucket under its quota group's shared one, waiting at most until the deadline. */
