@@ -38,9 +38,12 @@ export function isRequestId(id: unknown): boolean {
   return typeof id === "string" && id.length > 0 && id.length <= MAX_REQUEST_ID_LENGTH && isIdChars(id);
 }
 
-/** Returns `id` when it is a valid request id (the id the caller chose); throws BadRequestError otherwise. */
-export function validateRequestId(id: unknown, context: Pick<CoreErrorContext, "locationUid"> = {}): string {
-  if (!isRequestId(id)) throw new BadRequestError({ locationUid: context.locationUid }, `request id must be ${REQUEST_ID_RULE}`);
+/**
+ * Returns `id` when it is a valid request id (the id the caller chose); throws BadRequestError otherwise, in
+ * `context` (its `requestId` is the id the router refuses the call under, never the malformed one).
+ */
+export function validateRequestId(id: unknown, context: Pick<CoreErrorContext, "locationUid" | "requestId"> = {}): string {
+  if (!isRequestId(id)) throw new BadRequestError({ locationUid: context.locationUid, requestId: context.requestId }, `request id must be ${REQUEST_ID_RULE}`);
   return id as string;
 }
 

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { endpointOf, type RecordAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
-import { newRequestId, validateRequestId } from "../ids.js";
+import { isRequestId, newRequestId, validateRequestId } from "../ids.js";
 import { guardRequest, type GuardedRequest } from "../isolation/index.js";
 import { withAuthRetry } from "../oauth/index.js";
 import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
@@ -48,7 +48,10 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
     const ts = new Date().toISOString();
     const line: CallLine = { requestId: "", route: undefined, status: 0, errorCode: undefined };
     try {
-      const requestId = (line.requestId = call.requestId ? validateRequestId(call.requestId, { locationUid: call.locationUid }) : newRequestId());
+      // The caller's id, or one of the router's own: also for a malformed one, which is refused under it, so the
+      // audit line and the error name the same id.
+      const requestId = (line.requestId = call.requestId && isRequestId(call.requestId) ? call.requestId : newRequestId());
+      if (call.requestId) validateRequestId(call.requestId, { locationUid: call.locationUid, requestId });
       if (deps.isClosing()) throw new InternalError({ locationUid: call.locationUid, requestId }, "the router is shutting down; retry against another replica");
       const loc = registered(call.locationUid, requestId);
       const req = guard(call, loc, requestId);
