@@ -206,7 +206,7 @@ export class QuotaGroup {
 
   /** Nothing left to remember: no member, no pause, bucket full (forgetting it grants nothing). */
   isIdle(now: number): boolean {
-    return this.#shares.size === 0 && this.#ring.length === 0 && now >= this.#pacedUntil && this.#shares.isFull(now);
+    return this.#shares.size === 0 && this.#ring.length === 0 && now >= Math.max(this.pausedUntil, this.#pacedUntil) && this.#shares.isFull(now);
   }
 
   /** Clears the timer; the owner rejects the waiters first. */
