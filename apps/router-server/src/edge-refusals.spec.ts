@@ -78,7 +78,7 @@ for (const engine of ["grpc-js", "connect"] as const) {
         expect(r.auditLineTexts().join("\n")).not.toContain("Zelda");
       });
 
-      it("the other RPCs' fields: org slug, audit filters, consent state and scopes, onboarding references", async () => {
+      it("the other RPCs' fields: org slug, audit filters, consent state and scopes, onboarding's refresh token", async () => {
         const bad = "InvalidArgument";
         const reason = "ERR_LOC_BAD_REQUEST";
         await expectRefused("listLocations", { orgSlug: "Coastal Smiles!" }, OPS_KEY, bad, reason, { location_uid: "*", endpoint: "router:ListLocations", method: "RPC" });
@@ -87,12 +87,19 @@ for (const engine of ["grpc-js", "connect"] as const) {
           await expectRefused("queryAudit", filter, OPS_KEY, bad, reason, { endpoint: "router:QueryAudit", method: "RPC" });
         }
         await expectRefused("awaitAuthorization", { state: "s".repeat(100_000) }, OPS_KEY, bad, reason, { location_uid: "*", endpoint: "router:AwaitAuthorization" });
-        const consent = { locationUid: REAL_SYDNEY, orgSlug: "coastal-smiles", clientIdRef: "env:CS_CLIENT_ID", clientSecretRef: "env:CS_CLIENT_SECRET" };
+        const consent = { locationUid: REAL_SYDNEY, orgSlug: "coastal-smiles", oauthApp: "coastal-smiles" };
         await expectRefused("beginAuthorization", { ...consent, scopes: ["read_contacts", "read contacts; drop"] }, OPS_KEY, bad, reason, { location_uid: REAL_SYDNEY, endpoint: "router:BeginAuthorization" });
         await expectRefused("beginAuthorization", { ...consent, scopes: Array.from({ length: 65 }, (_, i) => `scope_${i}`) }, OPS_KEY, bad, reason, { location_uid: REAL_SYDNEY });
-        await expectRefused("beginAuthorization", { ...consent, clientSecretRef: `file:/tmp/${"d/".repeat(600)}` }, OPS_KEY, bad, reason, { location_uid: REAL_SYDNEY });
-        const onboard = { locationUid: "new-location-1", orgSlug: "coastal-smiles", clientIdRef: "env:A", clientSecretRef: "env:B", refreshTokenFile: "rt\u0000\u202e" };
-        await expectRefused("onboardLocations", { locations: [onboard] }, OPS_KEY, bad, reason, { location_uid: "new-location-1", endpoint: "router:OnboardLocations" });
+        await expectRefused("beginAuthorization", { ...consent, orgSlug: "Coastal Smiles" }, OPS_KEY, bad, reason, { location_uid: REAL_SYDNEY });
+        // A refresh token is a secret: refused for its form without a character of it in the message.
+        const token = `sbx-rt-${"s".repeat(40)}\u0000\u202e`;
+        const onboard = { locationUid: "new-location-1", orgSlug: "coastal-smiles", oauthApp: "coastal-smiles", refreshToken: token };
+        const seen = await expectRefused("onboardLocations", { locations: [onboard] }, OPS_KEY, bad, reason, { location_uid: "new-location-1", endpoint: "router:OnboardLocations" });
+        for (const s of seen) {
+          expect(s.message).toMatch(/refresh_token must be 1-4096 printable ASCII characters without spaces/);
+          expect(s.message).toMatch(/the value is not shown/);
+          expect(s.message).not.toContain("sbx-rt-");
+        }
       });
     });
 

@@ -31,6 +31,8 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_PERMISSION_DENIED: Code.PermissionDenied,
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
+  // Too many consents pending for this caller or organization: retry when one expires (RetryInfo says when).
+  ERR_LOC_CONSENT_LIMIT: Code.ResourceExhausted,
   ERR_LOC_INTERNAL: Code.Internal,
 });
 

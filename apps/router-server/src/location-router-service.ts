@@ -1,9 +1,10 @@
-import type { ServiceImpl } from "@connectrpc/connect";
-import { isAuthorizationState, isRequestId, newRequestId, type LocationRouter } from "@podium-router/core";
-import { InternalError, PermissionDeniedError } from "@podium-router/errors";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { isAuthorizationState, isOAuthAppName, isRequestId, newRequestId, type LocationRouter } from "@podium-router/core";
+import { BadRequestError, InternalError, PermissionDeniedError } from "@podium-router/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
-import { mayUseLocation, type Caller, type CallerAuth } from "./caller-auth.js";
+import { isConfidentialCall } from "./call-record.js";
+import { mayUseLocation, mayUseOAuthApp, type Caller, type CallerAuth } from "./caller-auth.js";
 import type { ErrorScope } from "./errors.js";
 import type { RpcMetrics } from "./metrics.js";
 import {
@@ -30,6 +31,16 @@ export interface LocationRouterServiceDeps {
   metrics?: RpcMetrics | undefined;
   /** The OAuth redirect URI (`<public_url>/oauth/callback`) BeginAuthorization hands to Podium; undefined until known. */
   redirectUri?: (() => string | undefined) | undefined;
+  /** Accept a refresh token over cleartext from a non-loopback address (`server.allow_cleartext_secrets`). @default false */
+  allowCleartextSecrets?: boolean | undefined;
+}
+
+/** One OAuth app a request names, for the location it names it for. */
+interface AppUse {
+  locationUid: string;
+  oauthApp: string;
+  /** The field, as the refusal names it: `oauth_app` or `locations[2].oauth_app`. */
+  field: string;
 }
 
 /**
@@ -41,6 +52,37 @@ export interface LocationRouterServiceDeps {
 export function createLocationRouterService(deps: LocationRouterServiceDeps): ServiceImpl<typeof LocationRouterService> {
   const { router } = deps;
   const { unary, stream } = createRpcGate(deps);
+
+  /**
+   * Callers never name a secret: a request names configured OAuth apps, each of which must be well formed and
+   * granted to the caller's key. Refused before the core sees the request (the gate audits it for each
+   * location); a bad name is never echoed, since it may be a pasted reference or path.
+   */
+  function admitApps(caller: Caller, uses: readonly AppUse[], scope: ErrorScope): void {
+    for (const use of uses) {
+      if (use.oauthApp === "") {
+        throw new BadRequestError({ ...scope, locationUid: use.locationUid }, `${use.field} is required: the name of an OAuth app configured on the router (oauth_apps)`);
+      }
+      if (!isOAuthAppName(use.oauthApp)) {
+        throw new BadRequestError({ ...scope, locationUid: use.locationUid }, `${use.field} must be the name of an OAuth app configured on the router (lower-case letters, digits, _ and -); it is never a secret reference or a path`);
+      }
+      if (!mayUseOAuthApp(caller, use.oauthApp)) {
+        throw new PermissionDeniedError({ ...scope, locationUid: use.locationUid }, `the API key of ${caller.name} is not granted OAuth app "${use.oauthApp}" (server.api_keys[].oauth_apps)`);
+      }
+    }
+  }
+
+  /**
+   * A secret value is accepted only where nothing on a network path could read it: over TLS or from this host,
+   * unless the operator allowed cleartext (behind a TLS-terminating proxy).
+   */
+  function admitSecretTransport(ctx: HandlerContext, scope: ErrorScope): void {
+    if (deps.allowCleartextSecrets === true || isConfidentialCall(ctx.values)) return;
+    throw new PermissionDeniedError(
+      scope,
+      "a refresh token is accepted only over TLS or from this host (loopback); this one crossed the network in cleartext, so treat it as exposed: revoke it, obtain a new one and send it over TLS (server.tls), or set server.allow_cleartext_secrets behind a TLS-terminating proxy",
+    );
+  }
   const scopeOf = (locationUid: string, requestId = ""): ErrorScope => ({
     locationUid: locationUid === "" ? undefined : locationUid,
     requestId: isRequestId(requestId) ? requestId : newRequestId(),
@@ -100,11 +142,12 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
       const fields = req.locations.flatMap((l, i): FieldCheck[] => [
         uidField(l.locationUid, `locations[${i}].location_uid`),
         [`locations[${i}].org_slug`, l.orgSlug, fieldRules.orgSlug, REQUIRED],
-        [`locations[${i}].client_id_ref`, l.clientIdRef, fieldRules.reference, REQUIRED],
-        [`locations[${i}].client_secret_ref`, l.clientSecretRef, fieldRules.reference, REQUIRED],
-        [`locations[${i}].refresh_token_file`, l.refreshTokenFile, fieldRules.reference, REQUIRED],
+        // Its value is a secret: checked for size and form only, never quoted. oauth_app: admitApps.
+        [`locations[${i}].refresh_token`, l.refreshToken, fieldRules.secretToken, OPTIONAL],
       ]);
       return stream({ rpc: "OnboardLocations", scope, uids, fields }, ctx, async function* ({ caller, context }) {
+        admitApps(caller, req.locations.map((l, i) => ({ locationUid: l.locationUid, oauthApp: l.oauthApp, field: `locations[${i}].oauth_app` })), scope);
+        if (req.locations.some((l) => l.refreshToken !== "")) admitSecretTransport(ctx, scope);
         const opts = { dryRun: req.dryRun, concurrency: req.concurrency === 0 ? undefined : req.concurrency, caller: caller.name, signal: context.signal };
         for await (const result of router.onboardLocations(onboardingInputsFromProto(req), opts)) yield onboardingResultToProto(result);
       });
@@ -135,12 +178,11 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
       const fields: FieldCheck[] = [
         uidField(req.locationUid),
         ["org_slug", req.orgSlug, fieldRules.orgSlug, REQUIRED],
-        ["client_id_ref", req.clientIdRef, fieldRules.reference, REQUIRED],
-        ["client_secret_ref", req.clientSecretRef, fieldRules.reference, REQUIRED],
         ...req.scopes.map((s, i): FieldCheck => [`scopes[${i}]`, s, fieldRules.scope, REQUIRED]),
       ];
       const counts = [["scopes", req.scopes.length, MAX_SCOPES]] as const;
-      return unary({ rpc: "BeginAuthorization", scope, uids: [req.locationUid], fields, counts }, ctx, async ({ context }) => {
+      return unary({ rpc: "BeginAuthorization", scope, uids: [req.locationUid], fields, counts }, ctx, async ({ caller, context }) => {
+        admitApps(caller, [{ locationUid: req.locationUid, oauthApp: req.oauthApp, field: "oauth_app" }], scope);
         const redirectUri = deps.redirectUri?.();
         if (redirectUri === undefined) throw new InternalError(scope, "this server has no OAuth callback address yet; set server.public_url");
         return pendingAuthorizationToProto(await router.beginAuthorization(authorizationRequestFromProto(req, redirectUri), context));

@@ -22,7 +22,7 @@ describe("checkFields()", () => {
         ["path", "/v4/contacts/+61400000001?limit=5", fieldRules.path, REQUIRED],
         ["request_id", "", fieldRules.requestId, OPTIONAL],
         ["org_slug", "coastal-smiles", fieldRules.orgSlug, REQUIRED],
-        ["client_secret_ref", "file:/run/secrets/podium client secret", fieldRules.reference, REQUIRED],
+        ["refresh_token", "sbx-rt-coastal-owner-0001", fieldRules.secretToken, OPTIONAL],
         ["scopes[0]", "read_contacts", fieldRules.scope, REQUIRED],
         ["state", "x".repeat(43), fieldRules.authorizationState, REQUIRED],
         ["method", "rpc", fieldRules.auditMethod, OPTIONAL],
@@ -41,9 +41,11 @@ describe("checkFields()", () => {
     expect(said.length).toBeLessThan(400);
   });
 
-  it("refuses an empty required field and control characters in a reference", () => {
+  it("refuses an empty required field, and a secret without quoting it", () => {
     expect(verdict([["path", "", fieldRules.path, REQUIRED]])).toMatch(/path must be .*; it is empty\./);
-    expect(verdict([["refresh_token_file", "rt\u0000\u202e", fieldRules.reference, REQUIRED]])).toMatch(/refresh_token_file must be 1-1024 printable characters; got "rt\?\?"\./);
+    const secret = verdict([["refresh_token", "secret-token value", fieldRules.secretToken, OPTIONAL]]);
+    expect(secret).toMatch(/refresh_token must be 1-4096 printable ASCII characters without spaces; the value is not shown\./);
+    expect(secret).not.toContain("secret-token");
     expect(verdict([["path", `/v4/${"p".repeat(2_045)}`, fieldRules.path, REQUIRED]])).toMatch(/path must be a \/v4\/\.\.\. path of 1-2048/);
   });
 });

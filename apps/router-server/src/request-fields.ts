@@ -7,11 +7,13 @@ import {
   isLocationUid,
   isOAuthScope,
   isOrgSlug,
+  isRefreshTokenValue,
   isRequestId,
   LOCATION_UID_RULE,
   MAX_PATH_LENGTH,
   OAUTH_SCOPE_RULE,
   ORG_SLUG_RULE,
+  REFRESH_TOKEN_RULE,
   REQUEST_ID_RULE,
 } from "@podium-router/core";
 import { BadRequestError } from "@podium-router/errors";
@@ -29,13 +31,10 @@ import { isPrintable, quoteValue } from "./wire-text.js";
 export interface FieldRule {
   readonly test: (value: string) => boolean;
   readonly rule: string;
+  /** The value is a secret: a refusal never quotes any of it. @default false */
+  readonly secret?: boolean | undefined;
 }
 
-/**
- * Longest secret reference or file path a request may carry. A path of 1 KiB is deeper than any real
- * deployment's; the cap bounds what the core parses and what a log line could ever quote.
- */
-export const MAX_REFERENCE_LENGTH = 1_024;
 /** Most OAuth scopes one consent may ask for: Podium defines a few dozen. */
 export const MAX_SCOPES = 64;
 /** The methods an audit query may filter by: a call's HTTP method, or RPC for the router's own operations. */
@@ -51,10 +50,7 @@ export const fieldRules = Object.freeze({
   // that it is text at all, so no later step handles a 300,000-character or binary value.
   path: { test: (v: string) => v.length <= MAX_PATH_LENGTH && isPrintable(v), rule: `a /v4/... path of 1-${MAX_PATH_LENGTH} printable characters` },
   orgSlug: { test: isOrgSlug, rule: ORG_SLUG_RULE },
-  reference: {
-    test: (v: string) => v.length <= MAX_REFERENCE_LENGTH && isPrintable(v),
-    rule: `1-${MAX_REFERENCE_LENGTH} printable characters`,
-  },
+  secretToken: { test: isRefreshTokenValue, rule: REFRESH_TOKEN_RULE, secret: true },
   scope: { test: isOAuthScope, rule: OAUTH_SCOPE_RULE },
   authorizationState: { test: isAuthorizationState, rule: AUTHORIZATION_STATE_RULE },
   auditMethod: { test: (v: string) => AUDIT_METHODS.has(v.toUpperCase()), rule: `one of ${[...AUDIT_METHODS].join(", ")}` },
@@ -74,9 +70,9 @@ export type FieldCheck = readonly [field: string, value: string, rule: FieldRule
  * the field and the rule and quoting at most a short, sanitised prefix of the value.
  */
 export function checkFields(scope: ErrorScope, fields: Iterable<FieldCheck>): void {
-  for (const [field, value, { test, rule }, presence] of fields) {
+  for (const [field, value, { test, rule, secret }, presence] of fields) {
     if (value === "" ? presence === OPTIONAL : test(value)) continue;
-    const got = value === "" ? "it is empty" : `got ${quoteValue(value)}`;
+    const got = value === "" ? "it is empty" : secret === true ? "the value is not shown" : `got ${quoteValue(value)}`;
     throw new BadRequestError(scope, `${field} must be ${rule}; ${got}`);
   }
 }

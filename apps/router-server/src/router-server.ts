@@ -89,7 +89,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
   let publicUrl = settings.publicUrl;
   const redirectUri = (): string | undefined => (publicUrl === undefined ? undefined : `${publicUrl}${OAUTH_CALLBACK_PATH}`);
-  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri });
+  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri, allowCleartextSecrets: settings.allowCleartextSecrets });
   const oauthCallback = createOAuthCallbackHandler({ router, logger });
   const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback });
   let grpcJs: GrpcJsEngine | undefined;

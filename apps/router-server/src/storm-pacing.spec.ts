@@ -20,11 +20,9 @@ describe("a 429 storm on one credential, over the wire", () => {
   beforeAll(async () => {
     r = await startRealRouter(
       {},
-      {
-        harbour: true,
-        // 600/min per credential: one call per 100 ms; the locations' own buckets never bind.
-        core: { budgets: { location: { rate_per_minute: 6_000, burst: 100 }, upstream: { rate_per_minute: 600, burst: 30 }, max_wait_ms: 20_000 } },
-      },
+      // 600/min per credential: one call per 100 ms; the locations' own buckets never bind.
+      { budgets: { location: { rate_per_minute: 6_000, burst: 100 }, upstream: { rate_per_minute: 600, burst: 30 }, max_wait_ms: 20_000 } },
+      { harbour: true },
     );
   });
   afterAll(async () => {

@@ -56,19 +56,31 @@ export interface RealRouter {
   auditLineTexts(): string[];
   /** The server's log text. */
   logText(): string;
+  /** The directory of the router's files (store, audit log, refresh tokens). */
+  dir: string;
   close(): Promise<void>;
 }
 
 /** What else a test may ask of {@link startRealRouter}. */
 export interface RealRouterOptions {
-  /** Core settings sections (budgets, state, ...) merged over the test's own. @default none */
-  core?: Record<string, unknown> | undefined;
   /** Also onboard harbour-auto's Fremantle, with harbour-auto's own credential. @default false */
   harbour?: boolean | undefined;
 }
 
-/** Starts sandbox, core and server; `section` adds to the test's `server` settings. */
-export async function startRealRouter(section: Record<string, unknown> = {}, options: RealRouterOptions = {}): Promise<RealRouter> {
+/**
+ * The OAuth apps the real router is configured with: each sandbox organization's app, its secrets in
+ * environment variables only the operator (this harness) names.
+ */
+export const REAL_OAUTH_APPS = {
+  "coastal-smiles": { client_id_ref: "env:CS_CLIENT_ID", client_secret_ref: "env:CS_CLIENT_SECRET" },
+  "harbour-auto": { client_id_ref: "env:HA_CLIENT_ID", client_secret_ref: "env:HA_CLIENT_SECRET" },
+};
+
+/**
+ * Starts sandbox, core and server; `section` adds to the test's `server` settings, `core` to the core's
+ * (e.g. `onboarding`).
+ */
+export async function startRealRouter(section: Record<string, unknown> = {}, core: Record<string, unknown> = {}, options: RealRouterOptions = {}): Promise<RealRouter> {
   const sandbox = await createSandbox();
   const dir = mkdtempSync(join(tmpdir(), "router-real-"));
   const auditPath = join(dir, "audit.jsonl");
@@ -78,7 +90,9 @@ export async function startRealRouter(section: Record<string, unknown> = {}, opt
     upstream: { base_url: sandbox.url, retry: { max_attempts: 1 } },
     audit: { path: auditPath, fsync: "never" },
     credentials: { path: join(dir, "locations.json") },
-    ...options.core,
+    onboarding: { refresh_token_dir: join(dir, "refresh-tokens") },
+    oauth_apps: REAL_OAUTH_APPS,
+    ...core,
   });
   const env = { CS_CLIENT_ID: cs.app.clientId, CS_CLIENT_SECRET: cs.app.clientSecret, HA_CLIENT_ID: ha.app.clientId, HA_CLIENT_SECRET: ha.app.clientSecret };
   let text = "";
@@ -106,11 +120,11 @@ export async function startRealRouter(section: Record<string, unknown> = {}, opt
     max_request_bytes: 64 * 1024,
     shutdown_grace_ms: 2_000,
     api_keys: [
-      { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"] },
+      { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] },
       { name: "sydney-app", key_sha256: hashApiKey(SYDNEY_ONLY_KEY), locations: [REAL_SYDNEY], rpcs: ["Call", "VerifyLocation"] },
     ],
     ...section,
-  });
+  }, undefined, { oauthApps: settings.oauthApps.keys() });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
   const address = await server.listen();
   const texts = (): string[] => {
@@ -138,6 +152,7 @@ export async function startRealRouter(section: Record<string, unknown> = {}, opt
     auditLines: lines,
     auditLineTexts: texts,
     logText: () => text,
+    dir,
     async close() {
       await server.close();
       await sandbox.close();

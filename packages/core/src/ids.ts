@@ -20,13 +20,17 @@ export const ORG_SLUG_RULE = "1-63 lower-case letters, digits and dashes, not st
 export const MAX_AUTHORIZATION_STATE_LENGTH = 128;
 /** The consent-state rule, as messages state it. */
 export const AUTHORIZATION_STATE_RULE = `1-${MAX_AUTHORIZATION_STATE_LENGTH} characters of [A-Za-z0-9._-]`;
-/** The OAuth scope rule, as messages state it. */
-export const OAUTH_SCOPE_RULE = "1-64 characters of [A-Za-z0-9_.:-]";
 
 // A letter or digit first: "." and ".." are never a uid, and a uid names a refresh-token file.
 const LOCATION_UID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_LOCATION_UID_LENGTH - 1}}$`);
 const ORG_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const OAUTH_SCOPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Longest OAuth app name accepted (`oauth_apps.<name>`). */
+export const MAX_OAUTH_APP_NAME_LENGTH = 64;
+/** The OAuth app name rule, as messages state it. */
+export const OAUTH_APP_NAME_RULE = `1-${MAX_OAUTH_APP_NAME_LENGTH} characters of [a-z0-9_-], starting with a letter or digit`;
+// Lower case, so an environment override (PODIUM_ROUTER_OAUTH_APPS__<NAME>__…) can name it; never a path or
+// an "env:"/"file:" reference, since neither ":", "/" nor "." is allowed.
+const OAUTH_APP_NAME = new RegExp(`^[a-z0-9][a-z0-9_-]{0,${MAX_OAUTH_APP_NAME_LENGTH - 1}}$`);
 
 /** A fresh request id (a random UUID), for a call whose caller sent none. */
 export function newRequestId(): string {
@@ -62,9 +66,9 @@ export function isAuthorizationState(state: unknown): boolean {
   return typeof state === "string" && state.length > 0 && state.length <= MAX_AUTHORIZATION_STATE_LENGTH && isIdChars(state);
 }
 
-/** True for an OAuth scope name as Podium spells them (`read_contacts`), with room for namespaced ones. */
-export function isOAuthScope(scope: unknown): boolean {
-  return typeof scope === "string" && OAUTH_SCOPE.test(scope);
+/** True for an OAuth app name as settings, API-key grants and requests use it. */
+export function isOAuthAppName(name: unknown): boolean {
+  return typeof name === "string" && OAUTH_APP_NAME.test(name);
 }
 
 // A char-code loop instead of a regex: no backtracking, no allocation.

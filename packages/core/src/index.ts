@@ -15,8 +15,8 @@ export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings/i
 export type { CallRefusal, LocationStatus, LocationSummary, Refusal, RpcRefusal, VerifyResult } from "./router/index.js";
 export type { LocationState } from "./credentials/index.js";
 export type { VerificationState } from "./verification/index.js";
-export type { AuthState, AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "./oauth/index.js";
-export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult } from "./onboarding/index.js";
+export type { AppSource, AuthState, AuthorizationCallback, AuthorizationRequest, OAuthApp, OAuthApps, PendingAuthorization } from "./oauth/index.js";
+export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult, RefreshTokenSource } from "./onboarding/index.js";
 export type { AuditQuery, AuditRecord } from "./audit/index.js";
 
 // Shared with the server and the CLI: one rule for ids and for each field a caller sends, one settings toolkit.
@@ -24,15 +24,17 @@ export {
   AUTHORIZATION_STATE_RULE,
   isAuthorizationState,
   isLocationUid,
-  isOAuthScope,
+  isOAuthAppName,
   isOrgSlug,
   isRequestId,
   LOCATION_UID_RULE,
   newRequestId,
-  OAUTH_SCOPE_RULE,
+  OAUTH_APP_NAME_RULE,
   ORG_SLUG_RULE,
   REQUEST_ID_RULE,
 } from "./ids.js";
+export { isOAuthScope, OAUTH_SCOPE_RULE } from "./oauth/index.js";
+export { isRefreshTokenValue, REFRESH_TOKEN_RULE } from "./onboarding/index.js";
 export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod, MAX_PATH_LENGTH } from "./isolation/index.js";
 export { AUDIT_ANY_LOCATION, AUDIT_INVALID_VALUE, AUDIT_RPC_METHOD, MAX_AUDIT_LINE_BYTES } from "./audit/index.js";
 export { createSectionReader } from "./settings/index.js";

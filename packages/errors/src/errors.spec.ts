@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BadRequestError,
   BudgetUnavailableError,
+  ConsentLimitError,
   CoreError,
   coreErrorFromCode,
   CredentialError,
@@ -44,6 +45,7 @@ const scenarios: Array<[Ctor, CoreErrorCode, number]> = [
   [PermissionDeniedError, "ERR_LOC_PERMISSION_DENIED", 403],
   [DeadlineExceededError, "ERR_LOC_DEADLINE_EXCEEDED", 504],
   [BudgetUnavailableError, "ERR_LOC_BUDGET_UNAVAILABLE", 503],
+  [ConsentLimitError, "ERR_LOC_CONSENT_LIMIT", 429],
   [InternalError, "ERR_LOC_INTERNAL", 500],
 ];
 

@@ -24,6 +24,7 @@ export type CoreErrorCode =
   | "ERR_LOC_PERMISSION_DENIED"
   | "ERR_LOC_DEADLINE_EXCEEDED"
   | "ERR_LOC_BUDGET_UNAVAILABLE"
+  | "ERR_LOC_CONSENT_LIMIT"
   | "ERR_LOC_INTERNAL";
 
 /** What a code means to an operator: an HTTP-ish status, a short title and what to do about it. */
@@ -109,6 +110,12 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 503,
     title: "Shared rate budget store is unreachable",
     action: "Check the budget store (Redis) connection; calls are refused until it is back.",
+  },
+  ERR_LOC_CONSENT_LIMIT: {
+    httpStatus: 429,
+    title: "Too many consents are pending",
+    action:
+      "Finish or abandon pending `onboard --authorize` consents (each expires after its lifetime) and retry after retryAfterMs, or raise onboarding.max_pending_consents_per_caller / _per_org.",
   },
   ERR_LOC_INTERNAL: {
     httpStatus: 500,
@@ -291,6 +298,17 @@ export class PermissionDeniedError extends CoreError {
   }
 }
 
+/**
+ * Thrown when a caller, or an organization, already has as many consents pending as the settings allow;
+ * carries `retryAfterMs`, when the first of those pending consents expires.
+ */
+export class ConsentLimitError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_CONSENT_LIMIT", context, detail);
+    this.name = "ConsentLimitError";
+  }
+}
+
 /** Thrown when the caller's deadline passed (or the caller went away) before an answer. */
 export class DeadlineExceededError extends CoreError {
   constructor(context: CoreErrorContext = {}, detail?: string) {
@@ -361,6 +379,7 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_CONFIG: InvalidConfigError,
   ERR_LOC_UNAUTHENTICATED: UnauthenticatedError,
   ERR_LOC_PERMISSION_DENIED: PermissionDeniedError,
+  ERR_LOC_CONSENT_LIMIT: ConsentLimitError,
   ERR_LOC_DEADLINE_EXCEEDED: DeadlineExceededError,
   ERR_LOC_BUDGET_UNAVAILABLE: BudgetUnavailableError,
   ERR_LOC_INTERNAL: InternalError,

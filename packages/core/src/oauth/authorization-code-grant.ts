@@ -8,15 +8,13 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../util/index.js";
 import { BadRequestError, LocationAuthError, UpstreamUnavailableError } from "@podium-router/errors";
-import { isLocationUid, isOAuthScope, isOrgSlug, LOCATION_UID_RULE, OAUTH_SCOPE_RULE, ORG_SLUG_RULE } from "../ids.js";
+import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, ORG_SLUG_RULE } from "../ids.js";
 import { parseSecretRef, resolveSecretRef } from "../credentials/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
+import { isOAuthScope, OAUTH_SCOPE_RULE, type AppSource } from "./oauth-app.js";
 
-/**
- * What an operator hands over to onboard one location by consent (OAuth authorization code flow).
- * References, never secrets: the router resolves them on its own host.
- */
-export interface AuthorizationRequest {
+/** A consent request once its app is known: the secret references are the operator's. */
+export interface ResolvedAuthorizationRequest {
   locationUid: string;
   orgSlug: string;
   /** `env:NAME` or `file:PATH` of the Podium app's client id. */
@@ -30,6 +28,14 @@ export interface AuthorizationRequest {
   /** How long the consent may take before the state is refused. @default 600000 (10 min) */
   ttlMs?: number | undefined;
 }
+
+/**
+ * What an operator hands over to onboard one location by consent (OAuth authorization code flow): the location
+ * and the Podium app, a configured `oauth_apps` name (what a caller over the wire sends) or, from trusted
+ * in-process code, its secret references. The app's `redirect_uri` and `scopes`, when configured, take the place
+ * of `redirectUri` and bound `scopes`.
+ */
+export type AuthorizationRequest = Omit<ResolvedAuthorizationRequest, "clientIdRef" | "clientSecretRef"> & AppSource;
 
 /** A started authorization: the operator's browser goes to `authorizeUrl` before `expiresAt`. */
 export interface PendingAuthorization {
@@ -73,7 +79,7 @@ export const OAUTH_ERROR_RE = /^[a-z_]{1,40}$/;
  * Both secret references are resolved now, so a missing secret fails before anyone spends time on the consent.
  */
 export async function prepareAuthorization(
-  request: AuthorizationRequest,
+  request: ResolvedAuthorizationRequest,
   endpoints: PodiumEndpoints,
   env: Record<string, string | undefined>,
 ): Promise<{ authorizeUrl: string; state: string; ttlMs: number }> {
@@ -125,7 +131,7 @@ export interface CodeExchange {
  * Throws LocationAuthError when Podium refuses it, UpstreamUnavailableError for a 5xx or 429; never echoes a secret.
  */
 export async function exchangeAuthorizationCode(
-  request: AuthorizationRequest,
+  request: ResolvedAuthorizationRequest,
   exchange: CodeExchange,
   endpoints: PodiumEndpoints,
   upstream: Pick<UpstreamClient, "postToken">,

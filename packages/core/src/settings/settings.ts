@@ -16,6 +16,8 @@ import { DEFAULT_MAX_BODY_DEPTH } from "../isolation/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
+import { readOAuthApps } from "./oauth-apps-section.js";
+import type { OAuthApps } from "../oauth/index.js";
 import type { StateSettings } from "../redis/index.js";
 import {
   DEFAULT_AUDIT_FSYNC,
@@ -56,6 +58,13 @@ export const DEFAULT_OAUTH_EXPIRY_MARGIN_SECONDS = 60;
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
 /** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
 export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
+/**
+ * 20 consents pending per caller (API key): more than an operator clicks through in ten minutes, and far under
+ * the per-organization cap, so one key alone can never fill an organization's.
+ */
+export const DEFAULT_MAX_PENDING_CONSENTS_PER_CALLER = 20;
+/** 100 consents pending per organization slug: bounds memory, and what every caller together may hold open for one organization. */
+export const DEFAULT_MAX_PENDING_CONSENTS_PER_ORG = 100;
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
 export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 
@@ -93,7 +102,16 @@ export interface Settings {
      * to the working directory. @default "state/refresh-tokens"
      */
     refreshTokenDir: string;
+    /** Consents (onboard --authorize) one caller may have pending at once; expired ones do not count. @default 20 */
+    maxPendingConsentsPerCaller: number;
+    /** Consents one organization slug may have pending at once, whoever began them. @default 100 */
+    maxPendingConsentsPerOrg: number;
   };
+  /**
+   * The Podium OAuth apps callers may name (`oauth_apps.<name>`), with the references to their client ids and
+   * secrets. Callers name an app, never a reference. @default none
+   */
+  oauthApps: OAuthApps;
   /** Where onboarded locations are stored (file or PostgreSQL) and, for PostgreSQL, its encryption keys. */
   credentials: CredentialsSettings;
   /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
@@ -189,8 +207,11 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   const onboarding = {
     concurrency: ob.int("concurrency", DEFAULT_ONBOARDING_CONCURRENCY, 1, 1000),
     refreshTokenDir: ob.string("refresh_token_dir", DEFAULT_REFRESH_TOKEN_DIR),
+    maxPendingConsentsPerCaller: ob.int("max_pending_consents_per_caller", DEFAULT_MAX_PENDING_CONSENTS_PER_CALLER, 1, 100_000),
+    maxPendingConsentsPerOrg: ob.int("max_pending_consents_per_org", DEFAULT_MAX_PENDING_CONSENTS_PER_ORG, 1, 100_000),
   };
   ob.done();
+  const oauthApps = readOAuthApps(root);
   const cr = root.section("credentials");
   const credentials = readCredentialsSettings(cr);
   cr.done();
@@ -202,7 +223,7 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   const server = root.raw("server");
   if (server !== undefined) extras.server = server;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, extras };
 }
 
 /** Where to read settings from, and the environment to apply. */
