@@ -227,6 +227,11 @@ function withDetail(
   return new ConnectError(boundMessage(message, [scope.locationUid, scope.requestId, ...moreCallerValues]), code, metadata, [detail], cause);
 }
 
+/** The podium.router.v1.ErrorDetail `err` carries (built by this module), if any. */
+export function errorDetailOf(err: ConnectError): { reason: string; locationUid: string; requestId: string } | undefined {
+  return err.findDetails(ErrorDetailSchema)[0];
+}
+
 /** True when `err` already carries a podium.router.v1.ErrorDetail (it was built by this module). */
 export function hasErrorDetail(err: ConnectError): boolean {
   return err.details.some((d) => ("desc" in d ? d.desc.typeName : d.type) === ErrorDetailSchema.typeName);

@@ -19,8 +19,24 @@ export type { AppSource, AuthState, AuthorizationCallback, AuthorizationRequest,
 export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult, RefreshTokenSource } from "./onboarding/index.js";
 export type { AuditPhase, AuditQuery, AuditRecord } from "./audit/index.js";
 
-// Shared with the server and the CLI: one rule for ids, one settings toolkit.
-export { isLocationUid, isOAuthAppName, isRequestId, newRequestId } from "./ids.js";
+// Shared with the server and the CLI: one rule for ids and for each field a caller sends, one settings toolkit.
+export {
+  AUTHORIZATION_STATE_RULE,
+  isAuthorizationState,
+  isLocationUid,
+  isOAuthAppName,
+  isOrgSlug,
+  isRequestId,
+  LOCATION_UID_RULE,
+  newRequestId,
+  OAUTH_APP_NAME_RULE,
+  ORG_SLUG_RULE,
+  REQUEST_ID_RULE,
+} from "./ids.js";
+export { isOAuthScope, OAUTH_SCOPE_RULE } from "./oauth/index.js";
+export { isRefreshTokenValue, REFRESH_TOKEN_RULE } from "./onboarding/index.js";
+export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod, MAX_PATH_LENGTH } from "./isolation/index.js";
+export { AUDIT_ANY_LOCATION, AUDIT_INVALID_VALUE, AUDIT_RPC_METHOD, MAX_AUDIT_LINE_BYTES } from "./audit/index.js";
 export { createSectionReader } from "./settings/index.js";
 export type { OriginOf, SectionReader } from "./settings/index.js";
 

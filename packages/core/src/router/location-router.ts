@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
+import { AUDIT_ANY_LOCATION, buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
@@ -91,6 +91,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     upstream,
     observer,
     maxBodyBytes: settings.upstream.maxRequestBodyBytes,
+    maxBodyDepth: settings.upstream.maxRequestBodyDepth,
     recordAudit: createCallAudit(audit, settings, recordAudit),
     isClosing: () => closing,
   });
@@ -189,7 +190,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
     queryAudit(query: AuditQuery, ctx?: CallContext): AsyncIterable<AuditRecord> {
       // A query of the audit is itself audited: who asked for which location.
-      recordOperation("QueryAudit", query.locationUid ?? "*", newRequestId(), performance.now(), ctx?.caller);
+      recordOperation("QueryAudit", query.locationUid ?? AUDIT_ANY_LOCATION, newRequestId(), performance.now(), ctx?.caller);
       return audit.query(query);
     },
 
@@ -205,7 +206,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
     recordRefusal(refusal: Refusal) {
       const { locationUid, requestId, caller, errorCode } = refusal;
-      const subject = refusal.kind === "call" ? ({ kind: "call", method: refusal.method, path: refusal.path } as const) : ({ kind: "rpc", rpc: refusal.rpc, method: refusal.rpc } as const);
+      const subject = refusal.kind === "call" ? ({ kind: "call", method: refusal.method, path: refusal.path } as const) : ({ kind: "rpc", rpc: refusal.rpc } as const);
       recordAudit({ subject, locationUid, requestId, caller, errorCode });
     },
 

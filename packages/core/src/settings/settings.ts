@@ -12,6 +12,7 @@ import { isLocationUid, LOCATION_UID_RULE } from "../ids.js";
 import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings-env.js";
 import { readCredentialsSettings } from "./credentials-section.js";
 import type { CredentialsSettings } from "../credentials/index.js";
+import { DEFAULT_MAX_BODY_DEPTH } from "../isolation/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf, SectionReader } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
@@ -176,6 +177,8 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
     keepAliveTimeoutMs: up.int("keep_alive_timeout_ms", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1, MAX_TIMER_MS),
     retry,
     maxRequestBodyBytes: up.int("max_request_body_bytes", DEFAULT_MAX_REQUEST_BODY_BYTES, 1),
+    // 10,000 at most: the check counts without recursion, but what parses the body afterwards may not.
+    maxRequestBodyDepth: up.int("max_request_body_depth", DEFAULT_MAX_BODY_DEPTH, 1, 10_000),
   };
   up.done();
 
