@@ -24,6 +24,14 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
+  ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
+  ERR_LOC_EVENT_STALE: Code.Unauthenticated,
+  ERR_LOC_EVENT_REPLAYED: Code.AlreadyExists,
+  ERR_LOC_EVENT_TOO_LARGE: Code.ResourceExhausted,
+  ERR_LOC_EVENT_MALFORMED: Code.InvalidArgument,
+  ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: Code.NotFound,
+  ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
+  ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
 };
 
 describe("connectCodeFor", () => {

@@ -18,6 +18,8 @@ export {
   CoreError,
   CredentialError,
   DeadlineExceededError,
+  EventCursorExpiredError,
+  EventStoreUnavailableError,
   InternalError,
   InvalidConfigError,
   LocationAuthError,

@@ -10,7 +10,12 @@ export type AuditSubject =
    * A router operation (onboarding, removal, an audit query, consent), or an RPC refused at the edge: written as
    * `router:<rpc>`. The method column says "RPC"; a refusal at the edge has always written the RPC's name there.
    */
-  | { readonly kind: "rpc"; readonly rpc: string; readonly method?: string | undefined };
+  | { readonly kind: "rpc"; readonly rpc: string; readonly method?: string | undefined }
+  /**
+   * An inbound Podium event (a webhook), received or refused: `endpoint` is the event type (or `{unverified}` when the
+   * request never proved to be an event of a known type), `method` is `EVENT`.
+   */
+  | { readonly kind: "event"; readonly eventType: string };
 
 /**
  * Everything one audit line says, as one object. Every line of the trail (routed calls, admin RPCs,
@@ -46,8 +51,8 @@ export function buildAuditRecord(entry: AuditEntry): AuditRecord {
     ts: entry.ts ?? new Date().toISOString(),
     location_uid: entry.locationUid,
     org_slug: entry.orgSlug ?? "",
-    endpoint: subject.kind === "call" ? (subject.route ?? endpointOf(String(subject.method), String(subject.path))) : `router:${subject.rpc}`,
-    method: subject.kind === "call" ? subject.method : (subject.method ?? "RPC"),
+    endpoint: subject.kind === "call" ? (subject.route ?? endpointOf(String(subject.method), String(subject.path))) : subject.kind === "event" ? subject.eventType : `router:${subject.rpc}`,
+    method: subject.kind === "call" ? subject.method : subject.kind === "event" ? "EVENT" : (subject.method ?? "RPC"),
     status: entry.status ?? 0,
     request_id: entry.requestId,
     latency_ms: entry.startedAt === undefined ? 0 : round2(performance.now() - entry.startedAt),

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { buildAuditRecord, createAuditLog, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
-import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
+import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
 import { createConsentOnboarding, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
@@ -34,6 +34,10 @@ export interface LocationRouterHandle extends LocationRouter {
   readonly settings: Settings;
   readonly store: CredentialStore;
   readonly audit: AuditLog;
+  /** The one audit writer, for parts built on the router (the event hub): fills the organization slug and appends. */
+  recordAudit(entry: AuditEntry): void;
+  /** A registered location's record as routing sees it now (state, organization), or undefined. */
+  peekLocation(locationUid: string): Readonly<LocationRecord> | undefined;
 }
 
 /**
@@ -102,6 +106,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     settings,
     store,
     audit,
+    recordAudit,
+    peekLocation: (uid) => live.get(uid)?.record,
     call(call, ctx = {}) {
       return track(routeCall(call, ctx));
     },

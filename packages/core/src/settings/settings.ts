@@ -15,6 +15,7 @@ import type { CredentialsSettings } from "../credentials/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
+import { readEventsSettings, type EventsSettings } from "./events-section.js";
 import type { StateSettings } from "../redis/index.js";
 import {
   DEFAULT_AUDIT_FSYNC,
@@ -97,6 +98,8 @@ export interface Settings {
   credentials: CredentialsSettings;
   /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
   state: StateSettings;
+  /** Inbound Podium webhooks, the per-location event log and its delivery (events-section.ts). */
+  events: EventsSettings;
   extras: SettingsExtras;
 }
 
@@ -193,13 +196,14 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   cr.done();
 
   const state = readStateSettings(root.section("state"));
+  const events = readEventsSettings(root.section("events"), state);
 
   // Owned by the server: kept as parsed, validated by its owner.
   const extras: SettingsExtras = {};
   const server = root.raw("server");
   if (server !== undefined) extras.server = server;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, events, extras };
 }
 
 /** Where to read settings from, and the environment to apply. */
