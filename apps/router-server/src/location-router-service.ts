@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { isLocationUid, isRequestId, newRequestId, type CallContext, type LocationRouter } from "@podium-router/core";
-import { InternalError, isCoreError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/errors";
+import { isLocationUid, isRequestId, newRequestId, type CallContext, type EventHub, type LocationRouter } from "@podium-router/core";
+import { InternalError, InvalidConfigError, isCoreError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
 import { noteCallScope } from "./call-record.js";
@@ -19,7 +19,9 @@ import {
   onboardingInputsFromProto,
   onboardingResultToProto,
   pendingAuthorizationToProto,
+  syncResultToProto,
   verifyResultToProto,
+  watchedEventToProto,
 } from "./proto-mapping.js";
 
 /** What the service implementation needs; see {@link createLocationRouterService}. */
@@ -30,6 +32,10 @@ export interface LocationRouterServiceDeps {
   metrics?: RpcMetrics | undefined;
   /** The OAuth redirect URI (`<public_url>/oauth/callback`) BeginAuthorization hands to Podium; undefined until known. */
   redirectUri?: (() => string | undefined) | undefined;
+  /** Inbound events (WatchEvents, SyncWebhooks, the events part of GetLocationStatus); absent when not enabled. */
+  events?: EventHub | undefined;
+  /** The router's public URL, which webhooks point at; undefined until known. */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 /** An admitted call: who asked, and the core's view of the call's deadline and signal. */
@@ -147,6 +153,11 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
   }
 
   const rpcTarget = (rpc: string): RefusalTarget => ({ kind: "rpc", rpc });
+  /** The event hub, or the refusal a router without `events.enabled` gives. */
+  const eventsOf = (scope: ErrorScope): EventHub => {
+    if (deps.events === undefined) throw new InvalidConfigError(scope, "this router does not receive Podium events; set events.enabled: true and restart it");
+    return deps.events;
+  };
   const scopeOf = (locationUid: string, requestId = ""): ErrorScope => ({
     locationUid: locationUid === "" ? undefined : locationUid,
     requestId: isRequestId(requestId) ? requestId : newRequestId(),
@@ -181,12 +192,14 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     getLocationStatus(req, ctx) {
       return unary("GetLocationStatus", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("GetLocationStatus"), async () =>
-        locationStatusToProto(await router.getLocationStatus(req.locationUid)),
+        locationStatusToProto(await router.getLocationStatus(req.locationUid), await deps.events?.status(req.locationUid)),
       );
     },
 
     removeLocation(req, ctx) {
       return unary("RemoveLocation", ctx, scopeOf(req.locationUid), [req.locationUid], rpcTarget("RemoveLocation"), async ({ context }) => {
+        // Its Podium webhook goes first, while the location's credential can still delete it.
+        await deps.events?.removeLocation(req.locationUid, context);
         await router.removeLocation(req.locationUid, context);
         return { locationUid: req.locationUid };
       });
@@ -228,6 +241,29 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
         const remaining = context.deadline === undefined ? undefined : Math.max(0, context.deadline - Date.now());
         const signal = remaining === undefined || context.signal === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(remaining)]);
         return authorizationResultToProto(await router.awaitAuthorization(req.state, signal));
+      });
+    },
+
+    watchEvents(req, ctx) {
+      const scope = scopeOf(req.locationUid);
+      return stream("WatchEvents", ctx, scope, [req.locationUid], rpcTarget("WatchEvents"), async function* ({ context }) {
+        const watch = { locationUid: req.locationUid, afterCursor: req.afterCursor, eventTypes: req.eventTypes, onlyNew: req.onlyNew };
+        for await (const e of await eventsOf(scope).watch(watch, context.signal ?? ctx.signal)) yield watchedEventToProto(e);
+      });
+    },
+
+    syncWebhooks(req, ctx) {
+      const uids = req.locationUids;
+      const scope = scopeOf(uids.length === 1 ? (uids[0] ?? "") : "");
+      return stream("SyncWebhooks", ctx, scope, uids, rpcTarget("SyncWebhooks"), async function* ({ caller, context }) {
+        if (uids.length === 0 && caller.locations !== "*") {
+          throw new PermissionDeniedError(scope, `location_uids is required: the API key of ${caller.name} is not granted every location`);
+        }
+        const hub = eventsOf(scope);
+        const publicUrl = deps.publicUrl?.();
+        if (publicUrl === undefined) throw new InternalError(scope, "this server has no public address yet; set server.public_url");
+        // Not bound by the RPC's deadline: a sync of many locations outlasts it, and each Podium call has its own.
+        for await (const r of hub.syncWebhooks({ locationUids: uids, publicUrl }, { caller: context.caller, signal: context.signal })) yield syncResultToProto(r);
       });
     },
   };

@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
-import type { LocationRouter } from "@podium-router/core";
+import type { EventHub, LocationRouter } from "@podium-router/core";
 import { healthV1, LocationRouterService, reflectionV1, reflectionV1alpha } from "@podium-router/proto";
 import type { Logger } from "pino";
 import type { CallerAuth } from "./caller-auth.js";
@@ -26,6 +26,10 @@ export interface HostedServicesDeps {
   reflection?: boolean | undefined;
   /** The OAuth redirect URI BeginAuthorization hands to Podium; undefined until known. @default none: BeginAuthorization fails */
   redirectUri?: (() => string | undefined) | undefined;
+  /** Inbound events: WatchEvents, SyncWebhooks and the events part of GetLocationStatus. @default none: refused */
+  events?: EventHub | undefined;
+  /** The router's public URL (webhooks point at it); undefined until known. */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 /**

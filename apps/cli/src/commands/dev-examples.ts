@@ -45,6 +45,9 @@ export function devExamples(d: DevExamplesInput): string {
     `  npx podium-router call GET '/v4/contacts?limit=10' --location-uid ${sydney}`,
     `  npx podium-router audit --location-uid ${sydney} --output table`,
     ``,
+    `Follow Sydney's Podium events (the sandbox posts a webhook for each write, e.g. the contact above):`,
+    `  npx podium-router events tail --location-uid ${sydney} --from-start`,
+    ``,
     `Press Ctrl-C to stop.`,
     ``,
   ];

@@ -384,3 +384,34 @@ describe("removeLocation()", () => {
     expect(await s.hub.receive({ subscriptionId: r.subscriptionId as string, timestamp: "1", signature: "x", body: "{}" })).toMatchObject({ status: 404 });
   });
 });
+
+describe("replicas on the PostgreSQL event log", async () => {
+  const { absentNote, dropTestSchema, requirePostgres, TEST_POSTGRES_URL, testSchemaName } = await import("../testing/services.js");
+  const { createPgEventStore } = await import("./postgres/pg-event-store.js");
+  const postgres = await requirePostgres();
+  it.skipIf(!postgres)(`an event received by one replica reaches a subscriber watching on another, once${absentNote("PostgreSQL", postgres)}`, async () => {
+    const schema = testSchemaName();
+    const s = await setup();
+    // Two replicas: each its own hub and its own connection pool on one schema (the subscriptions file is shared).
+    const replica = async (): Promise<EventHub> => createEventHub({ router: s.h.router, store: await createPgEventStore({ url: TEST_POSTGRES_URL, schema, poolMax: 2 }) });
+    const a = await replica();
+    const b = await replica();
+    try {
+      const [r] = (await sync(s, [SYDNEY])) as [WebhookSyncResult];
+      const secret = (await podiumWebhooks(s))[0]?.secret as string;
+      const watching = collect(b, { locationUid: SYDNEY, afterCursor: "", eventTypes: [] }, 2, 3_000);
+      await new Promise((res) => setTimeout(res, 300));
+      const body = doc("call.received", { uid: "k-replica", locationUid: SYDNEY });
+      const sign = (ts: string) => ({ subscriptionId: r.subscriptionId as string, timestamp: ts, signature: createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex"), body });
+      expect(await a.receive(sign(String(Date.now())))).toMatchObject({ status: 200, body: { received: true } });
+      // Podium's retry after a lost answer lands on the other replica: acknowledged, not stored twice.
+      expect(await b.receive(sign(String(Date.now() + 1)))).toMatchObject({ status: 200, body: { duplicate: true } });
+      const got = await watching;
+      expect(got.map((e) => [e.cursor, JSON.parse(e.body).data.uid])).toEqual([["1", "k-replica"]]);
+    } finally {
+      await a.close();
+      await b.close();
+      await dropTestSchema(schema);
+    }
+  });
+});

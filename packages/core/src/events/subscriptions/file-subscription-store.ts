@@ -23,8 +23,9 @@ export function createFileSubscriptionStore(path: string): SubscriptionStore {
   // Writes one at a time, each from the last written state.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function load(): Promise<Map<string, WebhookSubscription>> {
-    if (cache !== undefined) return cache;
+  /** The subscriptions; `fresh` reads the file again (another process, e.g. a second router on it, may have written). */
+  async function load(fresh = false): Promise<Map<string, WebhookSubscription>> {
+    if (cache !== undefined && !fresh) return cache;
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -56,11 +57,11 @@ export function createFileSubscriptionStore(path: string): SubscriptionStore {
 
   return {
     async list() {
-      return [...(await load()).values()].map((s) => ({ ...s }));
+      return [...(await load(true)).values()].map((s) => ({ ...s }));
     },
     async get(id) {
       if (!SUBSCRIPTION_ID_PATTERN.test(id)) return undefined;
-      const subscription = (await load()).get(id);
+      const subscription = (await load()).get(id) ?? (await load(true)).get(id);
       if (subscription === undefined) return undefined;
       let secret: string;
       try {

@@ -19,7 +19,8 @@ export interface SubscriptionCache {
 
 export function createSubscriptionCache(store: SubscriptionStore, reloadIntervalMs = 1_000, now: () => number = Date.now): SubscriptionCache {
   let byId: Map<string, SubscriptionWithSecret> | undefined;
-  let loadedAt = 0;
+  // When a miss last reloaded; the start-up load does not count, so the first miss after it always looks again.
+  let missReloadAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<Map<string, SubscriptionWithSecret>> | undefined;
 
   const load = (): Promise<Map<string, SubscriptionWithSecret>> => {
@@ -30,7 +31,6 @@ export function createSubscriptionCache(store: SubscriptionStore, reloadInterval
         if (full !== undefined) next.set(s.subscriptionId, full);
       }
       byId = next;
-      loadedAt = now();
       return next;
     })().finally(() => (loading = undefined));
     return loading;
@@ -44,7 +44,8 @@ export function createSubscriptionCache(store: SubscriptionStore, reloadInterval
   return {
     async lookup(id) {
       const hit = (await current()).get(id);
-      if (hit !== undefined || now() - loadedAt < reloadIntervalMs) return hit;
+      if (hit !== undefined || now() - missReloadAt < reloadIntervalMs) return hit;
+      missReloadAt = now();
       return (await load()).get(id);
     },
     forLocation: (uid) => find((s) => s.scope === "location" && s.locationUid === uid),
