@@ -1,9 +1,10 @@
 /**
  * `npm run bench` (`node tools/bench/dist/main.js [--profile] [--quick] [--seconds N]`): direct,
  * routed and echo calls per second, p50/p99 and the router's CPU per call, as a markdown table on
- * stdout; progress on stderr. `--profile` always profiles the router (otherwise only when a goal is
+ * stdout, then the inbound events table (events-bench.ts); progress on stderr. `--profile` always profiles the router (otherwise only when a goal is
  * missed); `--quick` runs short rows for a smoke test; `--seconds` sets each measured row's length.
  */
+import { formatEventsBench, runEventsBench } from "./events-bench.js";
 import { formatRoutingBench } from "./routing-report.js";
 import { runRoutingBench } from "./routing-bench.js";
 
@@ -29,6 +30,9 @@ try {
   const opts = parse(process.argv.slice(2));
   const result = await runRoutingBench(opts);
   process.stdout.write(`${formatRoutingBench(result)}\n`);
+  // Inbound events: webhooks received, stored and delivered, against a raw HTTP receiver in the same run.
+  const events = await runEventsBench(opts.measureMs === undefined ? {} : { warmupMs: opts.warmupMs, measureMs: opts.measureMs * 2 });
+  process.stdout.write(`\n${formatEventsBench(events)}\n`);
 } catch (err) {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
