@@ -21,7 +21,7 @@ import {
   pendingAuthorizationToProto,
   syncResultToProto,
   verifyResultToProto,
-  watchedEventToProto,
+  watchedEventsToProto,
 } from "./proto-mapping.js";
 
 /** What the service implementation needs; see {@link createLocationRouterService}. */
@@ -248,7 +248,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
       const scope = scopeOf(req.locationUid);
       return stream("WatchEvents", ctx, scope, [req.locationUid], rpcTarget("WatchEvents"), async function* ({ context }) {
         const watch = { locationUid: req.locationUid, afterCursor: req.afterCursor, eventTypes: req.eventTypes, onlyNew: req.onlyNew };
-        for await (const e of await eventsOf(scope).watch(watch, context.signal ?? ctx.signal)) yield watchedEventToProto(e);
+        for await (const batch of await eventsOf(scope).watch(watch, context.signal ?? ctx.signal)) yield watchedEventsToProto(batch);
       });
     },
 

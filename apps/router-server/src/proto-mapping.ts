@@ -230,9 +230,9 @@ const syncOutcomes: Record<WebhookSyncResult["outcome"], WebhookSyncOutcome> = {
   failed: WebhookSyncOutcome.FAILED,
 };
 
-/** WatchedEvent → WatchEventsResponse. */
-export function watchedEventToProto(e: WatchedEvent): MessageInitShape<typeof WatchEventsResponseSchema> {
-  return { event: { cursor: e.cursor, locationUid: e.locationUid, eventType: e.eventType, eventId: e.eventId, receivedAt: ts(e.receivedAt), body: e.body } };
+/** The next WatchedEvents → WatchEventsResponse. */
+export function watchedEventsToProto(events: readonly WatchedEvent[]): MessageInitShape<typeof WatchEventsResponseSchema> {
+  return { events: events.map((e) => ({ cursor: e.cursor, locationUid: e.locationUid, eventType: e.eventType, eventId: e.eventId, receivedAt: ts(e.receivedAt), body: e.body })) };
 }
 
 /** WebhookSyncResult → SyncWebhooksResponse. */

@@ -40,12 +40,13 @@ export async function* resumingEventStream(client: Pick<RouterClient, "watchEven
     let failure: Error | undefined;
     try {
       for await (const res of client.watchEvents({ locationUid, afterCursor: cursor, eventTypes: options.eventTypes ?? [], onlyNew }, { signal })) {
-        if (stopped()) return;
-        if (res.event === undefined) continue;
-        cursor = res.event.cursor;
-        onlyNew = false;
-        delay = FIRST_DELAY_MS;
-        yield res.event;
+        for (const event of res.events) {
+          if (stopped()) return;
+          cursor = event.cursor;
+          onlyNew = false;
+          delay = FIRST_DELAY_MS;
+          yield event;
+        }
       }
     } catch (err) {
       if (stopped()) return;

@@ -203,7 +203,8 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
       for (let i = after; i < list.length; i++) {
         const e = list[i] as { eventType: string; body: string };
         if (req.eventTypes.length > 0 && !req.eventTypes.includes(e.eventType)) continue;
-        yield { event: { cursor: String(i + 1), locationUid: req.locationUid, eventType: e.eventType, eventId: `fake-event-${i + 1}`, receivedAt: verifiedAt, body: e.body } };
+        // One event per message; the real router sends what one read found.
+        yield { events: [{ cursor: String(i + 1), locationUid: req.locationUid, eventType: e.eventType, eventId: `fake-event-${i + 1}`, receivedAt: verifiedAt, body: e.body }] };
       }
     },
     async *syncWebhooks(req, ctx) {

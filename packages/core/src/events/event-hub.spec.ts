@@ -92,8 +92,8 @@ async function collect(hub: EventHub, req: Parameters<EventHub["watch"]>[0], cou
   const timer = setTimeout(() => abort.abort(), ms);
   const out: WatchedEvent[] = [];
   try {
-    for await (const e of await hub.watch(req, abort.signal)) {
-      out.push(e);
+    for await (const batch of await hub.watch(req, abort.signal)) {
+      out.push(...batch);
       if (out.length >= count) break;
     }
   } finally {

@@ -40,9 +40,10 @@ export interface EventHub {
   receive(req: WebhookRequest): Promise<WebhookAnswer>;
   /**
    * Checks the request (throws before any event: unknown or deleted location, bad or expired cursor, bad type) and
-   * returns the stream, which ends when `signal` aborts or the hub ends its streams.
+   * returns the stream, which ends when `signal` aborts or the hub ends its streams. Each item holds the next
+   * events in order (one or more).
    */
-  watch(req: WatchRequest, signal: AbortSignal): Promise<AsyncIterable<WatchedEvent>>;
+  watch(req: WatchRequest, signal: AbortSignal): Promise<AsyncIterable<WatchedEvent[]>>;
   syncWebhooks(req: WebhookSyncRequest, ctx: CallContext): AsyncIterable<WebhookSyncResult>;
   /** Before a location is removed: delete its Podium webhook (best effort), its subscription and secret. */
   removeLocation(locationUid: string, ctx: CallContext): Promise<void>;

@@ -60,17 +60,19 @@ export async function startWatch(deps: EventWatchDeps, req: WatchRequest): Promi
   return after;
 }
 
-/** The stream from `after` (as `startWatch` returned it) until `signal` aborts. */
-export async function* watchFrom(deps: EventWatchDeps, req: WatchRequest, after: number, signal: AbortSignal): AsyncGenerator<WatchedEvent> {
+/**
+ * The stream from `after` (as `startWatch` returned it) until `signal` aborts: each item is what one read of the
+ * log found (1 to 100 events, in order), so a subscriber catching up gets few messages rather than one per event.
+ */
+export async function* watchFrom(deps: EventWatchDeps, req: WatchRequest, after: number, signal: AbortSignal): AsyncGenerator<WatchedEvent[]> {
   deps.observer.streams?.(1);
   try {
     let pos = after;
     while (!signal.aborted) {
       const page = await deps.store.read(req.locationUid, pos, PAGE, req.eventTypes);
-      for (const e of page.events) {
-        if (signal.aborted) return;
-        yield toWatched(e);
-        deps.observer.delivered?.("stream");
+      if (page.events.length > 0) {
+        yield page.events.map(toWatched);
+        for (let i = 0; i < page.events.length; i++) deps.observer.delivered?.("stream");
       }
       pos = page.scannedThrough;
       if (page.events.length < PAGE) await deps.notifier.waitFor(req.locationUid, pos, signal);
