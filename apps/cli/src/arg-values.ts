@@ -1,4 +1,4 @@
-import { isRequestId } from "@podium-router/core/ids";
+import { isOAuthAppName, isRequestId, OAUTH_APP_NAME_RULE } from "@podium-router/core/ids";
 import type { OptionValues } from "./command-options.js";
 
 /** Thrown by the value checks below and the per-command builders; parseArgs turns it into `{ ok: false }`. */
@@ -60,5 +60,12 @@ export function method(value: string | undefined, what: string): string | undefi
 export function requestId(v: OptionValues): string | undefined {
   const value = optionalString(v, "request-id");
   if (value !== undefined && !isRequestId(value)) throw new ArgError("--request-id must be 1 to 128 characters of [A-Za-z0-9._-]");
+  return value;
+}
+
+/** `--oauth-app NAME`: an app configured on the router (`oauth_apps`), never a reference or a path. */
+export function oauthApp(v: OptionValues): string {
+  const value = required(v, "oauth-app");
+  if (!isOAuthAppName(value)) throw new ArgError(`--oauth-app must name an OAuth app configured on the router (${OAUTH_APP_NAME_RULE}), e.g. acme-dental`);
   return value;
 }

@@ -28,11 +28,9 @@ export const commandOptions: Record<CommandName, Record<string, OptionSpec>> = {
   onboard: {
     "location-uid": { type: "string" },
     "org-slug": { type: "string" },
-    "client-id-env": { type: "string" },
-    "client-id-file": { type: "string" },
-    "client-secret-env": { type: "string" },
-    "client-secret-file": { type: "string" },
+    "oauth-app": { type: "string" },
     "refresh-token-file": { type: "string" },
+    "allow-cleartext": { type: "boolean" },
     "from-file": { type: "string" },
     authorize: { type: "boolean" },
     scopes: { type: "string" },

@@ -80,25 +80,26 @@ beforeAll(async () => {
   sandbox = await createSandbox({ rateLimit: false, webhooks: { baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2_000, maxAttempts: 1_000_000 } });
   dir = mkdtempSync(join(tmpdir(), "events-crash-"));
   port = await freePort();
-  writeFileSync(join(dir, "owner.rt"), cs.ownerGrant.refreshToken, { mode: 0o600 });
   const settings = {
     upstream: { base_url: sandbox.url, retry: { max_attempts: 1 } },
     audit: { path: join(dir, "audit.jsonl"), fsync: "never" },
     credentials: { path: join(dir, "locations.json") },
+    oauth_apps: { [cs.slug]: { client_id_ref: "env:CS_CLIENT_ID", client_secret_ref: "env:CS_CLIENT_SECRET" } },
     events: { enabled: true, path: join(dir, "events.sqlite"), subscriptions_path: join(dir, "subscriptions.json") },
     server: {
       host: "127.0.0.1",
       port,
       public_url: `http://127.0.0.1:${port}`,
       shutdown_grace_ms: 1_000,
-      api_keys: [{ name: "ops", key_sha256: createHash("sha256").update(KEY).digest("hex"), locations: ["*"], rpcs: ["*"] }],
+      api_keys: [{ name: "ops", key_sha256: createHash("sha256").update(KEY).digest("hex"), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] }],
     },
   };
   writeFileSync(join(dir, "settings.json"), JSON.stringify(settings));
   client = createRouterClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY, retry: false });
   await startRouter();
-  const ref = { orgSlug: cs.slug, clientIdRef: "env:CS_CLIENT_ID", clientSecretRef: "env:CS_CLIENT_SECRET", refreshTokenFile: join(dir, "owner.rt") };
-  for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...ref }] })) expect(r.errorCode).toBe("");
+  // The caller names the operator's OAuth app and sends the refresh token itself (loopback: no TLS needed).
+  const input = { locationUid: SYDNEY, orgSlug: cs.slug, oauthApp: cs.slug, refreshToken: cs.ownerGrant.refreshToken };
+  for await (const r of client.onboardLocations({ locations: [input] })) expect(r.errorCode).toBe("");
   for await (const r of client.syncWebhooks({ locationUids: [SYDNEY] })) expect(r.errorCode).toBe("");
 }, 60_000);
 

@@ -100,5 +100,43 @@ describe("bin/podium-router.js", () => {
       }
       expect(await exitOf(dev.child)).toBe(0);
     });
+
+    it("audit verify --state-dir checks the log dev wrote, naming it", async () => {
+      const { stdout } = await run(process.execPath, [bin, "audit", "verify", "--state-dir", stateDir], { cwd: repoRoot });
+      expect(stdout).toContain(`read ${join(stateDir, "audit", "audit.jsonl")}\n`);
+      expect(stdout).toMatch(/audit chain intact: \d+ line\(s\) in 1 file\(s\), from the first line of the log/);
+    });
+  });
+
+  describe("output to a closed pipe", () => {
+    /** Runs the command with its stdout read by nobody: the read end is closed before it writes. */
+    async function closedPipe(args: string[]): Promise<{ code: number | null; stderr: string }> {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout!.destroy();
+      let stderr = "";
+      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+      return { code: await exitOf(child), stderr };
+    }
+
+    it("ends quietly with 0 when the reader went away (| head), for any command", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "podium-router-epipe-"));
+      try {
+        // A log of many files: verify prints a line per file read.
+        const lines: string[] = [];
+        for (let i = 0; i < 300; i++) lines.push(join(dir, `part-${i}.jsonl`));
+        const { writeFile } = await import("node:fs/promises");
+        for (const f of lines) await writeFile(f, "");
+        for (const args of [["--help"], ["audit", "--help"], ["audit", "verify", ...lines.flatMap((f) => ["--file", f])]]) {
+          const r = await closedPipe(args);
+          expect(r, args.slice(0, 2).join(" ")).toEqual({ code: 0, stderr: "" });
+        }
+        // The shell way, as an operator types it.
+        const { stdout, stderr } = await run("bash", ["-c", `set -o pipefail; "${process.execPath}" "${bin}" audit verify ${lines.map((f) => `--file ${f}`).join(" ")} | head -n 1`], { cwd: repoRoot });
+        expect(stdout).toBe(`read ${lines[0]}\n`);
+        expect(stderr).not.toMatch(/EPIPE|at .*\(/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

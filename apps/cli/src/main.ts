@@ -16,6 +16,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+// Output to a reader that went away (`podium-router audit … | head`, `| less` quit early) ends the command
+// quietly with 0: there is no one left to tell anything. A long-running command stops as on SIGTERM, so the
+// router still drains its calls and flushes its audit log.
+const onOutputError = (err: NodeJS.ErrnoException): void => {
+  if (err.code !== "EPIPE") throw err;
+  if (!longRunning) process.exit(0);
+  if (!controller.signal.aborted) controller.abort();
+};
+process.stdout.on("error", onOutputError);
+process.stderr.on("error", onOutputError);
+
 const code = await main(argv, {
   stdout: process.stdout,
   stderr: process.stderr,

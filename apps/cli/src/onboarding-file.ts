@@ -1,22 +1,25 @@
 import { readFile } from "node:fs/promises";
-import { dirname, extname, isAbsolute, resolve } from "node:path";
+import { dirname, extname, resolve } from "node:path";
+import { isOAuthAppName, OAUTH_APP_NAME_RULE } from "@podium-router/core/ids";
 import { UsageError } from "./cli-error.js";
 import { parseCsv } from "./format/csv.js";
 import type { OnboardEntry } from "./parse-args.js";
 
 /** The columns (CSV) or keys (JSON) of a bulk onboarding file, all required. */
-export const onboardingColumns = ["location_uid", "org_slug", "client_id_ref", "client_secret_ref", "refresh_token_file"] as const;
+export const onboardingColumns = ["location_uid", "org_slug", "oauth_app", "refresh_token_file"] as const;
 
 type Column = (typeof onboardingColumns)[number];
 type Row = { line: number | undefined; values: Partial<Record<string, unknown>> };
 
-const refPattern = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
+/** Columns of the old format, which named where the router should read secrets; callers now name an app. */
+const removedColumns = new Set(["client_id_ref", "client_secret_ref"]);
+const removedHint = "callers never name a secret: put the name of an app configured on the router (its oauth_apps settings) in an oauth_app column instead";
 
 /**
  * Reads and checks a bulk onboarding file (`.csv` or `.json`) before anything is sent. Bad input — an
- * unreadable file, bad JSON, a missing or unknown column, an empty value, a malformed reference, a
- * duplicate location_uid — throws a UsageError naming the file and line. Relative `file:` references and
- * refresh-token paths are resolved against the file's directory.
+ * unreadable file, bad JSON, a missing or unknown column, an empty value, a malformed app name, a
+ * duplicate location_uid — throws a UsageError naming the file and line. Refresh-token paths name files on
+ * this machine, resolved against the bulk file's directory; the command reads them and sends the tokens.
  */
 export async function readOnboardingFile(path: string, cwd: string): Promise<OnboardEntry[]> {
   const file = resolve(cwd, path);
@@ -33,20 +36,9 @@ export async function readOnboardingFile(path: string, cwd: string): Promise<Onb
   return checkRows(path, rows, dirname(file));
 }
 
-/** Makes the paths of a command-line entry absolute against the current directory. */
+/** Makes the refresh-token path of a command-line entry absolute against the current directory. */
 export function resolveEntryPaths(entry: OnboardEntry, cwd: string): OnboardEntry {
-  return {
-    ...entry,
-    clientIdRef: resolveRef(entry.clientIdRef, cwd),
-    clientSecretRef: resolveRef(entry.clientSecretRef, cwd),
-    refreshTokenFile: resolve(cwd, entry.refreshTokenFile),
-  };
-}
-
-function resolveRef(ref: string, dir: string): string {
-  if (!ref.startsWith("file:")) return ref;
-  const p = ref.slice("file:".length);
-  return isAbsolute(p) ? ref : `file:${resolve(dir, p)}`;
+  return { ...entry, refreshTokenFile: resolve(cwd, entry.refreshTokenFile) };
 }
 
 function csvRows(path: string, text: string): Row[] {
@@ -60,6 +52,7 @@ function csvRows(path: string, text: string): Row[] {
   if (header === undefined) return [];
   const names = header.fields.map((f) => f.trim());
   for (const name of names) {
+    if (removedColumns.has(name)) throw new UsageError(`${path}:${header.line}: the column "${name}" was removed; ${removedHint}`);
     if (!(onboardingColumns as readonly string[]).includes(name)) {
       throw new UsageError(`${path}:${header.line}: unknown column "${name}"; the columns are ${onboardingColumns.join(",")}`);
     }
@@ -93,6 +86,7 @@ function jsonRows(path: string, text: string): Row[] {
     }
     const values = value as Record<string, unknown>;
     for (const key of Object.keys(values)) {
+      if (removedColumns.has(key)) throw new UsageError(`${path}:${line ?? "?"}: the key "${key}" was removed; ${removedHint}`);
       if (!(onboardingColumns as readonly string[]).includes(key)) throw new UsageError(`${path}:${line ?? "?"}: unknown key "${key}"; the keys are ${onboardingColumns.join(", ")}`);
     }
     return { line, values };
@@ -114,19 +108,11 @@ function checkRows(path: string, rows: Row[], dir: string): OnboardEntry[] {
       throw new UsageError(`${at}: duplicate location_uid ${locationUid} (first on line ${firstLine.get(locationUid) ?? "?"})`);
     }
     firstLine.set(locationUid, line);
-    const ref = (column: "client_id_ref" | "client_secret_ref"): string => {
-      const v = get(column);
-      // Never echo the value: a secret pasted where a reference belongs must not reach the terminal.
-      if (!refPattern.test(v)) throw new UsageError(`${at}: ${column} must be env:NAME or file:PATH`);
-      return resolveRef(v, dir);
-    };
-    return {
-      locationUid,
-      orgSlug: get("org_slug"),
-      clientIdRef: ref("client_id_ref"),
-      clientSecretRef: ref("client_secret_ref"),
-      refreshTokenFile: resolve(dir, get("refresh_token_file")),
-    };
+    const orgSlug = get("org_slug");
+    const oauthApp = get("oauth_app");
+    // Never echo a bad value: it may be a secret pasted into the wrong column.
+    if (!isOAuthAppName(oauthApp)) throw new UsageError(`${at}: oauth_app must name an OAuth app configured on the router (${OAUTH_APP_NAME_RULE})`);
+    return { locationUid, orgSlug, oauthApp, refreshTokenFile: resolve(dir, get("refresh_token_file")) };
   });
 }
 

@@ -3,7 +3,8 @@ import { routerProtocols } from "@podium-router/client";
 import type { RouterProtocol } from "@podium-router/client";
 import { commandNames, commandOptions, globalOptions } from "./command-options.js";
 import type { CommandName, OptionValues } from "./command-options.js";
-import { ArgError, date, integer, method, oneOf, optionalString, requestId, required } from "./arg-values.js";
+import { DEFAULT_DEV_STATE_DIR } from "./dev-state.js";
+import { ArgError, date, integer, method, oauthApp, oneOf, optionalString, requestId, required } from "./arg-values.js";
 
 export { commandNames };
 export type { CommandName };
@@ -22,12 +23,15 @@ export interface VerifyFlags extends GlobalFlags {
   force: boolean;
 }
 
-/** One location to onboard as given on the command line; paths are resolved by the command. */
+/**
+ * One location to onboard as given on the command line or a bulk file: the OAuth app is a name configured on
+ * the router; the refresh-token file is local, read by the CLI, which sends the token itself.
+ */
 export interface OnboardEntry {
   locationUid: string;
   orgSlug: string;
-  clientIdRef: string;
-  clientSecretRef: string;
+  oauthApp: string;
+  /** A file on this machine; the command resolves it against the current (or the bulk file's) directory. */
   refreshTokenFile: string;
 }
 
@@ -35,9 +39,8 @@ export interface OnboardEntry {
 export interface AuthorizeEntry {
   locationUid: string;
   orgSlug: string;
-  clientIdRef: string;
-  clientSecretRef: string;
-  /** OAuth scopes to ask for; empty for the Podium app's own. */
+  oauthApp: string;
+  /** OAuth scopes to ask for; empty for the app's configured ones. */
   scopes: string[];
 }
 
@@ -49,6 +52,8 @@ export interface OnboardFlags extends GlobalFlags {
   dryRun: boolean;
   concurrency: number | undefined;
   output: "table" | "json";
+  /** Send refresh tokens over http:// to a router that is not on this host (only on a trusted network). */
+  allowCleartext: boolean;
 }
 
 export type AuditOutput = "json" | "ndjson" | "csv" | "table";
@@ -188,7 +193,7 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
       return { command, flags: { ...global, locationUid: required(v, "location-uid"), force: v.force === true } };
     case "onboard":
       noPositionals();
-      return { command, flags: { ...global, ...onboardSource(v), dryRun: v["dry-run"] === true, concurrency: integer(v, "concurrency", 1, 1000), output: oneOf(v, "output", ["table", "json"] as const) ?? "table" } };
+      return { command, flags: { ...global, ...onboardSource(v), dryRun: v["dry-run"] === true, concurrency: integer(v, "concurrency", 1, 1000), output: oneOf(v, "output", ["table", "json"] as const) ?? "table", allowCleartext: v["allow-cleartext"] === true } };
     case "audit": {
       noPositionals();
       const since = date(v, "since");
@@ -260,52 +265,37 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
           ...global,
           port: integer(v, "port", 0, 65535) ?? 8080,
           sandboxPort: integer(v, "sandbox-port", 0, 65535) ?? 8787,
-          stateDir: optionalString(v, "state-dir") ?? ".podium-router-dev",
+          stateDir: optionalString(v, "state-dir") ?? DEFAULT_DEV_STATE_DIR,
         },
       };
   }
 }
 
-/** `--from-file` alone, or the five single-location flags (each secret from exactly one of env or file). */
+/** `--from-file` alone, or the four single-location flags. */
 function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile" | "authorize"> {
   if (v.authorize === true) return { entry: undefined, fromFile: undefined, authorize: authorizeSource(v) };
   if (v.scopes !== undefined) throw new ArgError("--scopes needs --authorize");
   const fromFile = optionalString(v, "from-file");
-  const single = ["location-uid", "org-slug", "client-id-env", "client-id-file", "client-secret-env", "client-secret-file", "refresh-token-file"].filter((k) => v[k] !== undefined);
+  const single = ["location-uid", "org-slug", "oauth-app", "refresh-token-file"].filter((k) => v[k] !== undefined);
   if (fromFile !== undefined) {
     if (single.length > 0) throw new ArgError(`--from-file cannot be combined with --${single[0]}`);
     return { entry: undefined, fromFile, authorize: undefined };
   }
-  const ref = (what: "client-id" | "client-secret"): string => secretRefFlag(v, what, " (or use --from-file)");
   return {
     fromFile: undefined,
     authorize: undefined,
     entry: {
       locationUid: required(v, "location-uid"),
       orgSlug: required(v, "org-slug"),
-      clientIdRef: ref("client-id"),
-      clientSecretRef: ref("client-secret"),
+      oauthApp: oauthApp(v),
       refreshTokenFile: required(v, "refresh-token-file"),
     },
   };
 }
 
-/** `--client-id-env NAME` or `--client-id-file PATH` (and the same for the secret) as a reference. */
-function secretRefFlag(v: OptionValues, what: "client-id" | "client-secret", alternative: string): string {
-  const env = optionalString(v, `${what}-env`);
-  const file = optionalString(v, `${what}-file`);
-  if (env !== undefined && file !== undefined) throw new ArgError(`give one of --${what}-env and --${what}-file, not both`);
-  if (env !== undefined) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new ArgError(`--${what}-env must name an environment variable; got "${env}"`);
-    return `env:${env}`;
-  }
-  if (file !== undefined) return `file:${file}`;
-  throw new ArgError(`missing --${what}-env or --${what}-file${alternative}`);
-}
-
-/** `--authorize`: one location and its app's credential references; the refresh token comes from the consent. */
+/** `--authorize`: one location and the configured app to ask the consent for; the refresh token comes from the consent. */
 function authorizeSource(v: OptionValues): AuthorizeEntry {
-  const clash = ["from-file", "refresh-token-file", "dry-run", "concurrency"].find((k) => v[k] !== undefined);
+  const clash = ["from-file", "refresh-token-file", "dry-run", "concurrency", "allow-cleartext"].find((k) => v[k] !== undefined);
   if (clash !== undefined) throw new ArgError(`--authorize cannot be combined with --${clash}`);
   const scopes = (optionalString(v, "scopes") ?? "").split(/[\s,]+/).filter((s) => s !== "");
   const bad = scopes.find((s) => !/^[A-Za-z0-9_.:-]{1,64}$/.test(s));
@@ -313,11 +303,13 @@ function authorizeSource(v: OptionValues): AuthorizeEntry {
   return {
     locationUid: required(v, "location-uid"),
     orgSlug: required(v, "org-slug"),
-    clientIdRef: secretRefFlag(v, "client-id", ""),
-    clientSecretRef: secretRefFlag(v, "client-secret", ""),
+    oauthApp: oauthApp(v),
     scopes,
   };
 }
+
+/** Flags that named where a secret is; callers now name an app the router's operator configured. */
+const removedSecretFlags = ["--client-id-env", "--client-id-file", "--client-secret-env", "--client-secret-file"];
 
 function isCommandName(name: string): name is CommandName {
   return (commandNames as readonly string[]).includes(name);
@@ -327,5 +319,9 @@ function parseErrorMessage(err: unknown): string {
   if (err instanceof ArgError) return err.message;
   // node:util's messages are long ("... To specify a positional argument ..."); keep the first sentence.
   const message = err instanceof Error ? err.message : String(err);
+  const removed = removedSecretFlags.find((flag) => message.includes(`'${flag}'`));
+  if (removed !== undefined) {
+    return `${removed} was removed: callers never name a secret. The router's operator configures the Podium app under oauth_apps in the router's settings; pass its name with --oauth-app NAME`;
+  }
   return (message.split(/\.\s/)[0] ?? message).replace(/'/g, "");
 }

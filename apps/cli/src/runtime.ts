@@ -41,7 +41,7 @@ export interface StartRouterOptions {
 /** Builds the core router from settings and serves it; if the port cannot be bound, the router is closed again. */
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   const logger = createServerLogger({ level: options.logLevel ?? "info", destination: { write: (line: string) => void options.logTo.write(line) } });
-  const serverSettings = { ...validateServerSettings(options.settings.extras.server, options.originOf), ...options.serverOverrides };
+  const serverSettings = { ...validateServerSettings(options.settings.extras.server, options.originOf, { oauthApps: options.settings.oauthApps.keys() }), ...options.serverOverrides };
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings: options.settings, logger, observer: metrics.observer, env: options.env });
   let events;

@@ -46,27 +46,31 @@ Exit status: 0 in scope; 1 not in scope, unknown or deleted; 2 configuration or 
 
 ${connection}
 `,
-  onboard: `Usage: podium-router onboard --location-uid UID --org-slug SLUG
-                            (--client-id-env NAME | --client-id-file PATH)
-                            (--client-secret-env NAME | --client-secret-file PATH)
-                            --refresh-token-file PATH [--dry-run]
+  onboard: `Usage: podium-router onboard --location-uid UID --org-slug SLUG --oauth-app NAME
+                            --refresh-token-file PATH [--dry-run] [--allow-cleartext]
        podium-router onboard --from-file locations.csv|locations.json [--dry-run] [--concurrency N]
-       podium-router onboard --authorize --location-uid UID --org-slug SLUG
-                            (--client-id-env NAME | --client-id-file PATH)
-                            (--client-secret-env NAME | --client-secret-file PATH) [--scopes S1,S2]
+       podium-router onboard --authorize --location-uid UID --org-slug SLUG --oauth-app NAME
+                            [--scopes S1,S2]
 
-Onboards locations: each credential is resolved, a token obtained, the location verified in scope, then
-stored and made live. Secrets never travel: the router reads env:NAME and file:PATH references on its own
-host (relative paths are made absolute against the current directory, or the bulk file's directory).
+Onboards locations: a token obtained with the app's credential, the location verified in scope, then
+stored and made live. Callers never name a secret: --oauth-app names a Podium app the router's operator
+configured (oauth_apps in the router's settings, granted to your API key), and this command reads each
+refresh token from a file on this machine and sends the token itself.
 Re-running is safe: locations already onboarded are reported skipped_existing.
 
-  --from-file FILE    CSV with the header location_uid,org_slug,client_id_ref,client_secret_ref,
-                      refresh_token_file, or a JSON array of objects with those keys; refs are env:NAME
-                      or file:PATH. The file is checked (columns, duplicates) before anything is sent.
+  --oauth-app NAME    an OAuth app configured on the router, e.g. acme-dental
+  --refresh-token-file PATH
+                      a file on this machine holding the location's refresh token alone
+  --from-file FILE    CSV with the header location_uid,org_slug,oauth_app,refresh_token_file, or a
+                      JSON array of objects with those keys; token paths are relative to the file.
+                      The file is checked (columns, duplicates) before anything is sent.
+  --allow-cleartext   send refresh tokens over http:// to a router on another host (trusted networks
+                      only; the router must allow it too). Without it they go only over https:// or to
+                      a router on this host.
   --authorize         onboard by consent: print Podium's authorize URL (single use, expires in 10
                       minutes), wait until Podium redirects the browser back to the router's
                       /oauth/callback, then print the result; the router stores the refresh token
-  --scopes S1,S2      with --authorize: the OAuth scopes to ask for (default: the Podium app's own)
+  --scopes S1,S2      with --authorize: the OAuth scopes to ask for (default: the app's configured ones)
   --dry-run           check every location and change nothing
   --concurrency N     how many locations at once (default: the router's onboarding.concurrency)
   --output FORMAT     table (default) or json

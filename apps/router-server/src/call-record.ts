@@ -14,13 +14,31 @@ export interface CallRecord {
   reached: boolean;
   /** The protocol failure the server's own checks refused the request with, if any. */
   failure: ConnectError | undefined;
+  /**
+   * True when the request came over TLS or from a loopback address: nothing on a network path could read it.
+   * Secret values (a refresh token) are refused on any other connection unless the operator allows it.
+   */
+  confidential: boolean;
 }
 
 const callRecordKey = createContextKey<CallRecord | undefined>(undefined, { description: "podium-router call record" });
 
-/** A record for a new request. */
-export function createCallRecord(): CallRecord {
-  return { scope: undefined, reached: false, failure: undefined };
+/** What a request's connection tells about its peer: a `net.Socket`, or a `tls.TLSSocket` (`encrypted`). */
+export interface PeerSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly encrypted?: boolean | undefined;
+}
+
+/** A record for a new request over `socket`; without one (it is gone already) the request counts as not confidential. */
+export function createCallRecord(socket: PeerSocket | undefined): CallRecord {
+  return { scope: undefined, reached: false, failure: undefined, confidential: socket !== undefined && isConfidential(socket) };
+}
+
+/** TLS, or a peer on this host (127.0.0.0/8, ::1, or either mapped into IPv6). */
+function isConfidential(socket: PeerSocket): boolean {
+  if (socket.encrypted === true) return true;
+  const address = socket.remoteAddress ?? "";
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 }
 
 /** Context values carrying `record`, for a request's HandlerContext. */
@@ -37,4 +55,12 @@ export function callRecordOf(values: ContextValues): CallRecord | undefined {
 export function noteCallScope(values: ContextValues, scope: ErrorScope): void {
   const record = values.get(callRecordKey);
   if (record !== undefined) record.scope = scope;
+}
+
+/**
+ * Whether the request these context values belong to was confidential (see CallRecord.confidential). A request
+ * without a record never crossed a network: it came through an in-process transport.
+ */
+export function isConfidentialCall(values: ContextValues): boolean {
+  return values.get(callRecordKey)?.confidential ?? true;
 }

@@ -1,9 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { createCallerAuth, hashApiKey, mayCallRpc, mayUseLocation } from "./caller-auth.js";
+import { createCallerAuth, hashApiKey, mayCallRpc, mayUseLocation, mayUseOAuthApp } from "./caller-auth.js";
 
 const auth = createCallerAuth([
-  { name: "ops", keySha256: hashApiKey("key-ops"), locations: "*", rpcs: "*" },
-  { name: "app", keySha256: hashApiKey("key-app"), locations: ["loc-1"], rpcs: ["Call"] },
+  { name: "ops", keySha256: hashApiKey("key-ops"), locations: "*", rpcs: "*", oauthApps: "*" },
+  { name: "app", keySha256: hashApiKey("key-app"), locations: ["loc-1"], rpcs: ["Call"], oauthApps: ["acme-dental"] },
+  { name: "reader", keySha256: hashApiKey("key-reader"), locations: ["loc-1"], rpcs: ["Call"], oauthApps: [] },
 ]);
 
 describe("createCallerAuth()", () => {
@@ -47,5 +48,14 @@ describe("mayUseLocation()", () => {
     expect(mayUseLocation(app, "loc-1")).toBe(true);
     expect(mayUseLocation(app, "loc-2")).toBe(false);
     expect(mayUseLocation(auth.authenticate("Bearer key-ops")!, "loc-2")).toBe(true);
+  });
+});
+
+describe("mayUseOAuthApp()", () => {
+  it("allows only the granted apps; none unless granted", () => {
+    expect(mayUseOAuthApp(auth.authenticate("Bearer key-app")!, "acme-dental")).toBe(true);
+    expect(mayUseOAuthApp(auth.authenticate("Bearer key-app")!, "harbour-auto")).toBe(false);
+    expect(mayUseOAuthApp(auth.authenticate("Bearer key-reader")!, "acme-dental")).toBe(false);
+    expect(mayUseOAuthApp(auth.authenticate("Bearer key-ops")!, "harbour-auto")).toBe(true);
   });
 });

@@ -8,6 +8,8 @@ export interface Caller {
   readonly locations: "*" | ReadonlySet<string>;
   /** Every RPC, or only these method names. */
   readonly rpcs: "*" | ReadonlySet<string>;
+  /** Every configured OAuth app, or only these names (none by default). */
+  readonly oauthApps: "*" | ReadonlySet<string>;
 }
 
 /** Turns a bearer header into a caller; see {@link createCallerAuth}. */
@@ -40,6 +42,7 @@ export function createCallerAuth(grants: readonly ApiKeyGrant[]): CallerAuth {
       name: g.name,
       locations: g.locations === "*" ? "*" : new Set(g.locations),
       rpcs: g.rpcs === "*" ? "*" : new Set(g.rpcs),
+      oauthApps: g.oauthApps === "*" ? "*" : new Set(g.oauthApps),
     }),
   }));
   return {
@@ -66,6 +69,11 @@ export function mayCallRpc(caller: Caller, rpc: string): boolean {
 /** True when the caller's grant covers the location. */
 export function mayUseLocation(caller: Caller, locationUid: string): boolean {
   return caller.locations === "*" || caller.locations.has(locationUid);
+}
+
+/** True when the caller's grant covers the OAuth app (a name under the settings' `oauth_apps`). */
+export function mayUseOAuthApp(caller: Caller, name: string): boolean {
+  return caller.oauthApps === "*" || caller.oauthApps.has(name);
 }
 
 /** The SHA-256 hex of a key, as `server.api_keys[].key_sha256` stores it (used by `dev` and tests). */

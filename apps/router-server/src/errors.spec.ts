@@ -23,6 +23,8 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_PERMISSION_DENIED: Code.PermissionDenied,
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
+  ERR_LOC_CONSENT_LIMIT: Code.ResourceExhausted,
+  ERR_LOC_AUDIT_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
   ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
   ERR_LOC_EVENT_STALE: Code.Unauthenticated,
@@ -33,6 +35,8 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
 };
+/** The codes that carry a retry delay, sent as google.rpc.RetryInfo. */
+const retryable = new Set<CoreErrorCode>(["ERR_LOC_RATE_LIMITED", "ERR_LOC_CONSENT_LIMIT", "ERR_LOC_AUDIT_UNAVAILABLE"]);
 
 describe("connectCodeFor", () => {
   it("has a row for every core error code", () => {
@@ -43,12 +47,12 @@ describe("connectCodeFor", () => {
 describe("toConnectError()", () => {
   for (const code of Object.keys(errorCatalog) as CoreErrorCode[]) {
     it(`maps ${code} to ${Code[expected[code]]} with its ErrorDetail`, () => {
-      const retryAfterMs = code === "ERR_LOC_RATE_LIMITED" ? 1500 : undefined;
+      const retryAfterMs = retryable.has(code) ? 1500 : undefined;
       const err = toConnectError(new errorClasses[code]({ locationUid: "loc-1", requestId: "req-1", retryAfterMs }));
       expect(err.code).toBe(expected[code]);
       expect(err.findDetails(ErrorDetailSchema)).toEqual([expect.objectContaining({ reason: code, locationUid: "loc-1", requestId: "req-1" })]);
       const retry = err.findDetails(RetryInfoSchema);
-      if (code === "ERR_LOC_RATE_LIMITED") {
+      if (retryable.has(code)) {
         expect(retry).toHaveLength(1);
         expect(durationMs(retry[0]!.retryDelay!)).toBe(1500);
       } else {

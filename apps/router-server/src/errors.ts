@@ -31,6 +31,10 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_PERMISSION_DENIED: Code.PermissionDenied,
   ERR_LOC_DEADLINE_EXCEEDED: Code.DeadlineExceeded,
   ERR_LOC_BUDGET_UNAVAILABLE: Code.Unavailable,
+  // Too many consents pending for this caller or organization: retry when one expires (RetryInfo says when).
+  ERR_LOC_CONSENT_LIMIT: Code.ResourceExhausted,
+  // The audit log cannot be written: this replica refuses until its disk takes lines again (another may not).
+  ERR_LOC_AUDIT_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
   // The webhook receiver answers these over plain HTTP (the catalog's status); the codes are for completeness.
   ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,

@@ -111,7 +111,7 @@ function scopeFor(service: DescService, method: DescMethod, call: AnyCall): Call
       return (responseTrailer ??= new Headers());
     },
     protocolName: "grpc",
-    values: callContextValues(recordsByMetadata.get(call.metadata) ?? createCallRecord()),
+    values: callContextValues(recordsByMetadata.get(call.metadata) ?? createCallRecord(undefined)),
     get url() {
       return `http://${call.getHost()}${call.getPath()}`;
     },
@@ -212,7 +212,7 @@ export function createGrpcJsEngine(services: readonly HostedService[], maxReques
     serves: (path) => methods.has(path),
     handleStream(stream, headers) {
       const method = methods.get(headers[":path"] ?? "");
-      const record = createCallRecord();
+      const record = createCallRecord(stream.session?.socket);
       typeStatusesOf(stream, record);
       stream.once("close", () => {
         if (record.failure !== undefined) logProtocolRefusal(logger, record.failure, "grpc");

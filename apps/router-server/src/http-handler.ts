@@ -77,7 +77,7 @@ export function createHttpHandler(opts: HttpHandlerOptions): NodeHandler {
     } catch (e) {
       return refuse(e as ConnectError, protocol);
     }
-    const record = createCallRecord();
+    const record = createCallRecord(req.socket);
     let uReq;
     try {
       uReq = universalRequestFromNodeRequest(req, res, undefined, callContextValues(record));

@@ -13,9 +13,9 @@ const keys = { ops: "key-ops", sydney: "key-sydney", lister: "key-lister" };
 function setup() {
   const router = createFakeLocationRouter();
   const auth = createCallerAuth([
-    { name: "ops", keySha256: hashApiKey(keys.ops), locations: "*", rpcs: "*" },
-    { name: "sydney-app", keySha256: hashApiKey(keys.sydney), locations: [SYDNEY], rpcs: ["Call", "VerifyLocation", "QueryAudit", "OnboardLocations"] },
-    { name: "lister", keySha256: hashApiKey(keys.lister), locations: [BURLEIGH], rpcs: ["ListLocations"] },
+    { name: "ops", keySha256: hashApiKey(keys.ops), locations: "*", rpcs: "*", oauthApps: "*" },
+    { name: "sydney-app", keySha256: hashApiKey(keys.sydney), locations: [SYDNEY], rpcs: ["Call", "VerifyLocation", "QueryAudit", "OnboardLocations"], oauthApps: ["coastal-smiles"] },
+    { name: "lister", keySha256: hashApiKey(keys.lister), locations: [BURLEIGH], rpcs: ["ListLocations"], oauthApps: [] },
   ]);
   const impl = createLocationRouterService({ router, auth, logger: pino({ level: "silent" }) });
   const transport = createRouterTransport(({ service }) => service(LocationRouterService, impl));
@@ -113,13 +113,32 @@ describe("createLocationRouterService()", () => {
 
   it("refuses onboarding when any of its locations is ungranted, and streams results otherwise", async () => {
     const { router, client, as } = setup();
-    const stream = client.onboardLocations({ locations: [{ locationUid: SYDNEY }, { locationUid: "loc-new" }] }, as(keys.sydney));
+    const app = { oauthApp: "coastal-smiles", refreshToken: "rt-1" };
+    const stream = client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...app }, { locationUid: "loc-new", ...app }] }, as(keys.sydney));
     const err = await failure((async () => { for await (const _ of stream) void _; })());
     expect(err.code).toBe(Code.PermissionDenied);
     const outcomes = [];
-    for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY }, { locationUid: "loc-new", orgSlug: "x" }] }, as(keys.ops))) outcomes.push(r.outcome);
+    for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...app }, { locationUid: "loc-new", orgSlug: "x", ...app }] }, as(keys.ops))) outcomes.push(r.outcome);
     expect(outcomes).toEqual([OnboardingOutcome.SKIPPED_EXISTING, OnboardingOutcome.ONBOARDED]);
     expect(router.refusals.map((r) => r.locationUid)).toEqual(["loc-new"]);
+  });
+
+  it("hands the core an app name and a token value, never a reference or a path, and only for a granted app", async () => {
+    const { router, client, as } = setup();
+    const onboard = (oauthApp: string, key: string) => failure((async () => {
+      for await (const _ of client.onboardLocations({ locations: [{ locationUid: SYDNEY, orgSlug: "coastal-smiles", oauthApp, refreshToken: "rt-1" }] }, as(key))) void _;
+    })());
+    expect((await onboard("harbour-auto", keys.sydney)).code).toBe(Code.PermissionDenied);
+    expect((await onboard("file:/etc/hostname", keys.sydney)).code).toBe(Code.InvalidArgument);
+    expect((await onboard("", keys.ops)).rawMessage).toContain("locations[0].oauth_app is required");
+    expect(router.onboardingInputs).toEqual([]);
+    expect(router.refusals.map((r) => [r.locationUid, r.errorCode, r.caller])).toEqual([
+      [SYDNEY, "ERR_LOC_PERMISSION_DENIED", "sydney-app"],
+      [SYDNEY, "ERR_LOC_BAD_REQUEST", "sydney-app"],
+      [SYDNEY, "ERR_LOC_BAD_REQUEST", "ops"],
+    ]);
+    for await (const _ of client.onboardLocations({ locations: [{ locationUid: SYDNEY, orgSlug: "coastal-smiles", oauthApp: "coastal-smiles", refreshToken: "rt-1" }] }, as(keys.sydney))) void _;
+    expect(router.onboardingInputs).toEqual([{ locationUid: SYDNEY, orgSlug: "coastal-smiles", oauthApp: "coastal-smiles", refreshToken: "rt-1" }]);
   });
 
   it("answers an unexpected failure as INTERNAL without its message", async () => {

@@ -1,11 +1,11 @@
 import { performance } from "node:perf_hooks";
 import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { isLocationUid, isRequestId, newRequestId, type CallContext, type EventHub, type LocationRouter } from "@podium-router/core";
-import { InternalError, InvalidConfigError, isCoreError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/errors";
+import { isLocationUid, isOAuthAppName, isRequestId, newRequestId, type CallContext, type EventHub, type LocationRouter } from "@podium-router/core";
+import { BadRequestError, InternalError, InvalidConfigError, isCoreError, PermissionDeniedError, UnauthenticatedError, type CoreErrorCode } from "@podium-router/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
-import { noteCallScope } from "./call-record.js";
-import { mayCallRpc, mayUseLocation, type Caller, type CallerAuth } from "./caller-auth.js";
+import { isConfidentialCall, noteCallScope } from "./call-record.js";
+import { mayCallRpc, mayUseLocation, mayUseOAuthApp, type Caller, type CallerAuth } from "./caller-auth.js";
 import { toConnectError, type ErrorScope } from "./errors.js";
 import type { RpcMetrics } from "./metrics.js";
 import {
@@ -32,10 +32,20 @@ export interface LocationRouterServiceDeps {
   metrics?: RpcMetrics | undefined;
   /** The OAuth redirect URI (`<public_url>/oauth/callback`) BeginAuthorization hands to Podium; undefined until known. */
   redirectUri?: (() => string | undefined) | undefined;
+  /** Accept a refresh token over cleartext from a non-loopback address (`server.allow_cleartext_secrets`). @default false */
+  allowCleartextSecrets?: boolean | undefined;
   /** Inbound events (WatchEvents, SyncWebhooks, the events part of GetLocationStatus); absent when not enabled. */
   events?: EventHub | undefined;
   /** The router's public URL, which webhooks point at; undefined until known. */
   publicUrl?: (() => string | undefined) | undefined;
+}
+
+/** One OAuth app a request names, for the location it names it for. */
+interface AppUse {
+  locationUid: string;
+  oauthApp: string;
+  /** The field, as the refusal names it: `oauth_app` or `locations[2].oauth_app`. */
+  field: string;
 }
 
 /** An admitted call: who asked, and the core's view of the call's deadline and signal. */
@@ -102,6 +112,44 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
       caller,
       context: { caller: caller.name, deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs, signal: ctx.signal },
     };
+  }
+
+  /**
+   * Callers never name a secret: a request names configured OAuth apps, each of which must be well formed and
+   * granted to the caller's key. Refused (and audited for each location) before the core sees the request; a
+   * bad name is never echoed, since it may be a pasted reference or path.
+   */
+  function admitApps(caller: Caller, uses: readonly AppUse[], scope: ErrorScope, target: RefusalTarget): void {
+    const refuseAll = (code: CoreErrorCode): void => {
+      for (const use of uses) refuse(code, use.locationUid, scope, target, caller.name);
+    };
+    for (const use of uses) {
+      if (use.oauthApp === "") {
+        refuseAll("ERR_LOC_BAD_REQUEST");
+        throw new BadRequestError({ ...scope, locationUid: use.locationUid }, `${use.field} is required: the name of an OAuth app configured on the router (oauth_apps)`);
+      }
+      if (!isOAuthAppName(use.oauthApp)) {
+        refuseAll("ERR_LOC_BAD_REQUEST");
+        throw new BadRequestError({ ...scope, locationUid: use.locationUid }, `${use.field} must be the name of an OAuth app configured on the router (lower-case letters, digits, _ and -); it is never a secret reference or a path`);
+      }
+      if (!mayUseOAuthApp(caller, use.oauthApp)) {
+        refuseAll("ERR_LOC_PERMISSION_DENIED");
+        throw new PermissionDeniedError({ ...scope, locationUid: use.locationUid }, `the API key of ${caller.name} is not granted OAuth app "${use.oauthApp}" (server.api_keys[].oauth_apps)`);
+      }
+    }
+  }
+
+  /**
+   * A secret value is accepted only where nothing on a network path could read it: over TLS or from this host,
+   * unless the operator allowed cleartext (behind a TLS-terminating proxy).
+   */
+  function admitSecretTransport(ctx: HandlerContext, uids: readonly string[], caller: Caller, scope: ErrorScope, target: RefusalTarget): void {
+    if (deps.allowCleartextSecrets === true || isConfidentialCall(ctx.values)) return;
+    for (const uid of uids) refuse("ERR_LOC_PERMISSION_DENIED", uid, scope, target, caller.name);
+    throw new PermissionDeniedError(
+      scope,
+      "a refresh token is accepted only over TLS or from this host (loopback); this one crossed the network in cleartext, so treat it as exposed: revoke it, obtain a new one and send it over TLS (server.tls), or set server.allow_cleartext_secrets behind a TLS-terminating proxy",
+    );
   }
 
   /** Counts and logs one finished RPC; `err` is undefined on success, `cancelled` when the caller left mid-stream. */
@@ -207,7 +255,11 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     onboardLocations(req, ctx) {
       const uids = req.locations.map((l) => l.locationUid);
-      return stream("OnboardLocations", ctx, scopeOf(uids.length === 1 ? (uids[0] ?? "") : ""), uids, rpcTarget("OnboardLocations"), async function* ({ caller, context }) {
+      const scope = scopeOf(uids.length === 1 ? (uids[0] ?? "") : "");
+      const target = rpcTarget("OnboardLocations");
+      return stream("OnboardLocations", ctx, scope, uids, target, async function* ({ caller, context }) {
+        admitApps(caller, req.locations.map((l, i) => ({ locationUid: l.locationUid, oauthApp: l.oauthApp, field: `locations[${i}].oauth_app` })), scope, target);
+        if (req.locations.some((l) => l.refreshToken !== "")) admitSecretTransport(ctx, uids, caller, scope, target);
         const opts = { dryRun: req.dryRun, concurrency: req.concurrency === 0 ? undefined : req.concurrency, caller: caller.name, signal: context.signal };
         for await (const result of router.onboardLocations(onboardingInputsFromProto(req), opts)) yield onboardingResultToProto(result);
       });
@@ -226,7 +278,9 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     beginAuthorization(req, ctx) {
       const scope = scopeOf(req.locationUid);
-      return unary("BeginAuthorization", ctx, scope, [req.locationUid], rpcTarget("BeginAuthorization"), async ({ context }) => {
+      const target = rpcTarget("BeginAuthorization");
+      return unary("BeginAuthorization", ctx, scope, [req.locationUid], target, async ({ caller, context }) => {
+        admitApps(caller, [{ locationUid: req.locationUid, oauthApp: req.oauthApp, field: "oauth_app" }], scope, target);
         const redirectUri = deps.redirectUri?.();
         if (redirectUri === undefined) throw new InternalError(scope, "this server has no OAuth callback address yet; set server.public_url");
         return pendingAuthorizationToProto(await router.beginAuthorization(authorizationRequestFromProto(req, redirectUri), context));

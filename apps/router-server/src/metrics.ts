@@ -24,7 +24,7 @@ export interface ConnectionMetrics {
 /**
  * The server's Prometheus metrics. `observer` is the core's hook object (`RouterObserver`, passed to
  * `createLocationRouter({ observer })`); none of its hooks carries a location uid, so every label set
- * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (16 ERR_LOC_* + OK), status
+ * here is bounded: rpc (7 methods + health/reflection), code (17), outcome (17 ERR_LOC_* + OK), status
  * class (1xx-5xx), budget backend (3) and idle-close trigger (4).
  */
 export interface RouterMetrics extends RpcMetrics {
@@ -36,6 +36,8 @@ export interface RouterMetrics extends RpcMetrics {
    * ERR_LOC_* code of a refusal), their answer time, deliveries by channel, dead letters, open streams.
    */
   readonly events: Required<EventsObserver>;
+  /** Reads the audit log's pending bytes (`podium_router_audit_pending_bytes`) from `read` at each scrape. */
+  watchAuditPending(read: () => number | undefined): void;
   /** The Prometheus text exposition, for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -84,6 +86,20 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
   const eventsDelivered = new Counter({ name: "podium_router_events_delivered_total", help: "Events handed to subscribers, by channel (stream, forwarder).", labelNames: ["channel"], registers });
   const eventsDead = new Counter({ name: "podium_router_events_dead_lettered_total", help: "Forwarded events given up on after their last attempt.", registers });
   const eventStreams = new Gauge({ name: "podium_router_event_streams_open", help: "WatchEvents streams open.", registers });
+  const auditFailures = new Counter({
+    name: "podium_router_audit_write_failures_total",
+    help: "Failed writes, syncs or opens of the audit log (each retry counts); while they fail, writes are refused with ERR_LOC_AUDIT_UNAVAILABLE.",
+    registers,
+  });
+  let readPending: () => number | undefined = () => 0;
+  new Gauge({
+    name: "podium_router_audit_pending_bytes",
+    help: "Bytes of audit lines waiting in memory for the disk (bounded by audit.max_pending_bytes).",
+    registers,
+    collect() {
+      this.set(readPending() ?? 0);
+    },
+  });
 
   // Label lookups hash the label values on every call; the children are cached instead, which keeps
   // the per-call cost to an increment. The key sets are bounded (see RouterMetrics).
@@ -111,6 +127,10 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
       verification: (cacheHit) => verifications.labels(cacheHit ? "hit" : "miss").inc(),
       refresh: (outcome) => refreshes.labels(outcome).inc(),
       budgetBackend: (outcome) => budgetBackends.labels(outcome).inc(),
+      auditWriteFailure: () => auditFailures.inc(),
+    },
+    watchAuditPending(read) {
+      readPending = read;
     },
     events: {
       received: (outcome) => eventsReceived.labels(outcome).inc(),

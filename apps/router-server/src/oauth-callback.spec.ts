@@ -18,7 +18,7 @@ const BURLEIGH = cs.locations.burleighHeads;
 const NEWCASTLE = cs.locations.newcastle;
 const OPS_KEY = "pr_consent_ops_51c0e7aa";
 const SYDNEY_KEY = "pr_consent_sydney_9d24b6f3";
-const refs = { orgSlug: cs.slug, clientIdRef: "env:CS_ID", clientSecretRef: "env:CS_SECRET" };
+const refs = { orgSlug: cs.slug, oauthApp: "coastal-smiles" };
 
 /** The code a client call failed with, and its message. */
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -56,6 +56,7 @@ describe("onboarding by consent through GET /oauth/callback", () => {
       audit: { path: join(dir, "audit.jsonl"), fsync: "never" },
       credentials: { path: join(dir, "locations.json") },
       onboarding: { refresh_token_dir: join(dir, "tokens") },
+      oauth_apps: { "coastal-smiles": { client_id_ref: "env:CS_ID", client_secret_ref: "env:CS_SECRET" } },
     });
     router = await createLocationRouter({ settings, env: { CS_ID: cs.app.clientId, CS_SECRET: cs.app.clientSecret } });
     const logger = createServerLogger({
@@ -70,8 +71,8 @@ describe("onboarding by consent through GET /oauth/callback", () => {
     const serverSettings = validateServerSettings({
       port: 0,
       api_keys: [
-        { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"] },
-        { name: "sydney-app", key_sha256: hashApiKey(SYDNEY_KEY), locations: [SYDNEY], rpcs: ["BeginAuthorization", "AwaitAuthorization", "Call"] },
+        { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] },
+        { name: "sydney-app", key_sha256: hashApiKey(SYDNEY_KEY), locations: [SYDNEY], rpcs: ["BeginAuthorization", "AwaitAuthorization", "Call"], oauth_apps: ["coastal-smiles"] },
       ],
     });
     server = createRouterServer({ router, settings: serverSettings, logger });

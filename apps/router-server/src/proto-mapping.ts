@@ -124,15 +124,12 @@ export function locationStatusToProto(s: LocationStatus, events?: LocationEvents
   };
 }
 
-/** OnboardLocationsRequest → the core's inputs. References only; secrets never travel in it. */
+/**
+ * OnboardLocationsRequest → the core's inputs: an app by name and the refresh token's value. Never a secret
+ * reference or a file path: the wire cannot name either, so nothing a caller sends is read from the router's host.
+ */
 export function onboardingInputsFromProto(req: OnboardLocationsRequest): OnboardingInput[] {
-  return req.locations.map((l) => ({
-    locationUid: l.locationUid,
-    orgSlug: l.orgSlug,
-    clientIdRef: l.clientIdRef,
-    clientSecretRef: l.clientSecretRef,
-    refreshTokenFile: l.refreshTokenFile,
-  }));
+  return req.locations.map((l) => ({ locationUid: l.locationUid, orgSlug: l.orgSlug, oauthApp: l.oauthApp, refreshToken: l.refreshToken }));
 }
 
 /** OnboardingResult → OnboardLocationsResponse. */
@@ -176,13 +173,14 @@ export function auditRecordToProto(r: AuditRecord): MessageInitShape<typeof Audi
     latencyMs: r.latency_ms,
     caller: r.caller ?? "",
     errorCode: r.error_code ?? "",
+    phase: r.phase ?? "",
   };
 }
 
 /** The longest consent the contract allows (BeginAuthorizationRequest.ttl_seconds). */
 const MAX_AUTHORIZATION_TTL_SECONDS = 3_600;
 
-/** BeginAuthorizationRequest + the server's callback URL → the core's AuthorizationRequest. */
+/** BeginAuthorizationRequest + the server's callback URL → the core's AuthorizationRequest, naming the app, never a reference. */
 export function authorizationRequestFromProto(req: BeginAuthorizationRequest, redirectUri: string): AuthorizationRequest {
   if (req.ttlSeconds > MAX_AUTHORIZATION_TTL_SECONDS) {
     throw new BadRequestError({ locationUid: req.locationUid || undefined }, `ttl_seconds must be at most ${MAX_AUTHORIZATION_TTL_SECONDS} (0 for the default)`);
@@ -190,8 +188,7 @@ export function authorizationRequestFromProto(req: BeginAuthorizationRequest, re
   return {
     locationUid: req.locationUid,
     orgSlug: req.orgSlug,
-    clientIdRef: req.clientIdRef,
-    clientSecretRef: req.clientSecretRef,
+    oauthApp: req.oauthApp,
     redirectUri,
     scopes: req.scopes,
     ttlMs: req.ttlSeconds === 0 ? undefined : req.ttlSeconds * 1000,

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -40,12 +40,13 @@ describe("createRouterServer() on the real core and the Podium sandbox", () => {
   beforeAll(async () => {
     sandbox = await createSandbox();
     dir = mkdtempSync(join(tmpdir(), "router-it-"));
-    writeFileSync(join(dir, "owner.rt"), cs.ownerGrant.refreshToken, { mode: 0o600 });
     const settings = validateSettings({
       upstream: { base_url: sandbox.url },
       audit: { path: join(dir, "audit.jsonl"), fsync: "never" },
       credentials: { path: join(dir, "locations.json") },
       budgets: { max_wait_ms: 0, overrides: { [BURLEIGH]: { rate_per_minute: 1, burst: 1 } } },
+      onboarding: { refresh_token_dir: join(dir, "tokens") },
+      oauth_apps: { "coastal-smiles": { client_id_ref: "env:CS_CLIENT_ID", client_secret_ref: "env:CS_CLIENT_SECRET" } },
     });
     const env = { CS_CLIENT_ID: cs.app.clientId, CS_CLIENT_SECRET: cs.app.clientSecret };
     const logger = createServerLogger({
@@ -63,7 +64,7 @@ describe("createRouterServer() on the real core and the Podium sandbox", () => {
       port: 0,
       max_request_bytes: 16 * 1024,
       api_keys: [
-        { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"] },
+        { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"], oauth_apps: ["coastal-smiles"] },
         { name: "sydney-app", key_sha256: hashApiKey(SYDNEY_KEY), locations: [SYDNEY], rpcs: ["Call", "VerifyLocation"] },
       ],
     });
@@ -73,7 +74,8 @@ describe("createRouterServer() on the real core and the Podium sandbox", () => {
     sydneyApp = createClient(LocationRouterService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
 
     const onboarded = [];
-    const ref = { orgSlug: cs.slug, clientIdRef: "env:CS_CLIENT_ID", clientSecretRef: "env:CS_CLIENT_SECRET", refreshTokenFile: join(dir, "owner.rt") };
+    // The app by name, the token by value: the wire names no secret's location.
+    const ref = { orgSlug: cs.slug, oauthApp: "coastal-smiles", refreshToken: cs.ownerGrant.refreshToken };
     for await (const r of ops.onboardLocations({ locations: [{ locationUid: SYDNEY, ...ref }, { locationUid: BURLEIGH, ...ref }] }, opsAuth)) onboarded.push(r);
     expect(onboarded.map((r) => [r.locationUid, r.outcome, r.errorCode])).toEqual(
       expect.arrayContaining([

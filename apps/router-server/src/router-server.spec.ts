@@ -46,7 +46,7 @@ for (const engine of ["grpc-js", "connect"] as const) {
         for await (const r of client.queryAudit({}, { headers: auth })) records.push(r.record?.locationUid);
         expect(records).toHaveLength(2);
         const results = [];
-        for await (const r of client.onboardLocations({ dryRun: true, locations: [{ locationUid: "loc-new", orgSlug: "coastal-smiles" }] }, { headers: auth })) {
+        for await (const r of client.onboardLocations({ dryRun: true, locations: [{ locationUid: "loc-new", orgSlug: "coastal-smiles", oauthApp: "coastal-smiles", refreshToken: "rt-new" }] }, { headers: auth })) {
           results.push(r.message);
         }
         expect(results).toEqual(["checked"]);

@@ -92,11 +92,28 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   const metrics = deps.metrics ?? createRouterMetrics(deps.registry);
   const auth = createCallerAuth(settings.apiKeys);
   const health = createHealthState();
+  // Health follows the audit log: NOT_SERVING for writes (or everything, under refuse_all) while it cannot take lines.
+  if (router.auditStatus !== undefined) {
+    health.setAudit(router.auditStatus().refusing);
+    metrics.watchAuditPending(() => router.auditStatus?.().pendingBytes);
+  }
+  const stopAuditWatch = router.onAuditStatus?.((s) => health.setAudit(s.refusing));
   // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
   let publicUrl = settings.publicUrl;
   const redirectUri = (): string | undefined => (publicUrl === undefined ? undefined : `${publicUrl}${OAUTH_CALLBACK_PATH}`);
   const { events } = deps;
-  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri, events, publicUrl: () => publicUrl });
+  const services = createHostedServices({
+    router,
+    auth,
+    logger,
+    health,
+    metrics,
+    reflection: settings.reflection,
+    redirectUri,
+    allowCleartextSecrets: settings.allowCleartextSecrets,
+    events,
+    publicUrl: () => publicUrl,
+  });
   const oauthCallback = createOAuthCallbackHandler({ router, logger });
   const webhookReceiver = events === undefined ? undefined : createWebhookReceiver({ events, logger });
   const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback, webhookReceiver });
@@ -161,6 +178,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
 
   async function shutdown(): Promise<void> {
     health.shutdown();
+    stopAuditWatch?.();
     listener?.stopAccepting();
     // WatchEvents streams never end on their own: end them now (subscribers resume from their cursor elsewhere).
     events?.endStreams();

@@ -26,6 +26,8 @@ export interface HostedServicesDeps {
   reflection?: boolean | undefined;
   /** The OAuth redirect URI BeginAuthorization hands to Podium; undefined until known. @default none: BeginAuthorization fails */
   redirectUri?: (() => string | undefined) | undefined;
+  /** Accept a refresh token over cleartext from a non-loopback address (`server.allow_cleartext_secrets`). @default false */
+  allowCleartextSecrets?: boolean | undefined;
   /** Inbound events: WatchEvents, SyncWebhooks and the events part of GetLocationStatus. @default none: refused */
   events?: EventHub | undefined;
   /** The router's public URL (webhooks point at it); undefined until known. */

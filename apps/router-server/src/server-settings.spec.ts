@@ -27,6 +27,7 @@ describe("validateServerSettings()", () => {
       idleTimeoutMs: 60000,
       headerTimeoutMs: 10000,
       http2MaxConcurrentStreams: 100,
+      allowCleartextSecrets: false,
       keepaliveTimeMs: 120000,
       keepaliveTimeoutMs: 20000,
     });
@@ -61,8 +62,23 @@ describe("validateServerSettings()", () => {
     });
     expect(s.port).toBe(9090);
     expect(s.tls).toEqual({ certFile: "/c.pem", keyFile: "/k.pem" });
-    expect(s.apiKeys[0]).toEqual({ name: "ops", keySha256: hash, locations: "*", rpcs: "*" });
+    expect(s.apiKeys[0]).toEqual({ name: "ops", keySha256: hash, locations: "*", rpcs: "*", oauthApps: [] });
     expect(s.apiKeys[1]).toMatchObject({ locations: ["loc-1"], rpcs: ["Call"] });
+  });
+
+  it("grants OAuth apps per key: none by default, a list, or all; checked against the configured apps", () => {
+    const keys = [
+      { name: "ops", key_sha256: hash, locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] },
+      { name: "acme", key_sha256: hashApiKey("acme"), locations: ["*"], rpcs: ["*"], oauth_apps: ["acme-dental", "acme-dental"] },
+      { name: "reader", key_sha256: hashApiKey("reader"), locations: ["*"], rpcs: ["Call"] },
+      { name: "none", key_sha256: hashApiKey("none"), locations: ["*"], rpcs: ["Call"], oauth_apps: [] },
+    ];
+    const s = validateServerSettings({ api_keys: keys, allow_cleartext_secrets: "true" }, undefined, { oauthApps: new Map([["acme-dental", {}]]).keys() });
+    expect(s.apiKeys.map((k) => k.oauthApps)).toEqual(["*", ["acme-dental"], [], []]);
+    expect(s.allowCleartextSecrets).toBe(true);
+    expect(() => validateServerSettings({ api_keys: keys }, undefined, { oauthApps: ["harbour-auto"] })).toThrow(
+      /server\.api_keys\[1\]\.oauth_apps names "acme-dental", which is not configured under oauth_apps \(configured: harbour-auto\)/,
+    );
   });
 
   const cases: [string, unknown, RegExp][] = [
@@ -84,6 +100,10 @@ describe("validateServerSettings()", () => {
     ["a header timeout over 5 minutes", { header_timeout_ms: 300_001 }, /server\.header_timeout_ms must be an integer between 100 and 300000/],
     ["unlimited HTTP/2 streams", { http2_max_concurrent_streams: 0 }, /server\.http2_max_concurrent_streams must be an integer between 1 and 10000/],
     ["a keepalive shorter than a round trip", { keepalive_time_ms: 5 }, /server\.keepalive_time_ms must be 0 \(off\) or an integer from 100 to 86400000/],
+    ["a reference as an OAuth app grant", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], oauth_apps: ["file:/etc/hostname"] }] }, /server\.api_keys\[0\]\.oauth_apps\[0\] must be "\*" or one of OAuth app names/],
+    ["an OAuth app grant that is not a list", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], oauth_apps: "acme" }] }, /server\.api_keys\[0\]\.oauth_apps must be \["\*"\] or a non-empty list/],
+    ["\"*\" mixed with app names", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], oauth_apps: ["*", "acme"] }] }, /server\.api_keys\[0\]\.oauth_apps must be \["\*"\] alone/],
+    ["a cleartext switch that is not a boolean", { allow_cleartext_secrets: "yes" }, /server\.allow_cleartext_secrets must be true or false/],
     ["Node's name for the idle timeout", { keep_alive_timeout_ms: 5000 }, /unknown key server\.keep_alive_timeout_ms; use server\.idle_timeout_ms/],
   ];
   for (const [what, raw, message] of cases) {

@@ -1,4 +1,4 @@
-import { createSectionReader, isLocationUid, type OriginOf, type SectionReader } from "@podium-router/core";
+import { createSectionReader, isLocationUid, isOAuthAppName, type OriginOf, type SectionReader } from "@podium-router/core";
 import { InvalidConfigError } from "@podium-router/errors";
 import { LocationRouterService } from "@podium-router/proto";
 
@@ -40,6 +40,11 @@ export interface ApiKeyGrant {
   locations: "*" | readonly string[];
   /** The LocationRouterService RPCs it may call, or "*" for all. */
   rpcs: "*" | readonly string[];
+  /**
+   * The OAuth apps (names under the settings' `oauth_apps`) it may onboard locations with, or "*" for all.
+   * @default [] (none: OnboardLocations and BeginAuthorization are refused for every app)
+   */
+  oauthApps: "*" | readonly string[];
 }
 
 /** TLS files; when both are set the port serves HTTPS (HTTP/2 by ALPN, and HTTP/1.1). */
@@ -82,6 +87,12 @@ export interface ServerSettings {
   headerTimeoutMs: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS advertised on every HTTP/2 connection. @default 100 */
   http2MaxConcurrentStreams: number;
+  /**
+   * Accept secret values (OnboardLocations' `refresh_token`) over a cleartext connection from a non-loopback
+   * address. Off, such a request is refused: the token crossed the network readable by anyone on the path. Turn
+   * it on only behind a TLS-terminating proxy that forwards in cleartext on a trusted network. @default false
+   */
+  allowCleartextSecrets: boolean;
   /** Quiet time before an HTTP/2 connection with open streams is PINGed (and TCP keepalive's idle time); 0 = off. @default 120000 */
   keepaliveTimeMs: number;
   /** How long a PING may go unanswered before the connection is closed. @default 20000 */
@@ -103,6 +114,7 @@ export const defaultServerSettings: Readonly<ServerSettings> = Object.freeze({
   idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
   headerTimeoutMs: DEFAULT_HEADER_TIMEOUT_MS,
   http2MaxConcurrentStreams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+  allowCleartextSecrets: false,
   keepaliveTimeMs: DEFAULT_KEEPALIVE_TIME_MS,
   keepaliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
 });
@@ -126,6 +138,9 @@ function listAt(r: SectionReader, key: string, check: (item: string) => boolean,
   return [...new Set(items)];
 }
 
+/** Absent or `[]`: deny by default, no app is granted. */
+const noneGranted = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.length === 0);
+
 function readApiKey(r: SectionReader): ApiKeyGrant {
   const raw = r.raw("key") ?? r.raw("api_key");
   // A plaintext key in the settings file would defeat hashing; refuse it without echoing it.
@@ -140,6 +155,7 @@ function readApiKey(r: SectionReader): ApiKeyGrant {
     keySha256,
     locations: listAt(r, "locations", isLocationUid, "location uids"),
     rpcs: listAt(r, "rpcs", (s) => grantableRpcs.includes(s), `the RPCs ${grantableRpcs.join(", ")}`),
+    oauthApps: noneGranted(r.raw("oauth_apps")) ? [] : listAt(r, "oauth_apps", isOAuthAppName, "OAuth app names (keys of oauth_apps)"),
   };
   r.done();
   return grant;
@@ -154,23 +170,34 @@ function readTls(r: SectionReader): ServerTlsSettings | undefined {
   return { certFile, keyFile };
 }
 
+/** What the server section is checked against besides itself. */
+export interface ServerSettingsContext {
+  /** The names configured under `oauth_apps` (Settings.oauthApps): every name a key is granted must be one. */
+  oauthApps?: Iterable<string> | undefined;
+}
+
 /**
  * Validates the raw `server` section (snake_case, as in settings.yaml) and returns it normalised and
  * fully populated. Throws InvalidConfigError naming the dotted key, the rule and (given `originOf`, as
  * `loadSettings` returns it) the environment variable that set it; never echoes a key.
  */
-export function validateServerSettings(raw: unknown, originOf?: OriginOf): ServerSettings {
+export function validateServerSettings(raw: unknown, originOf?: OriginOf, context: ServerSettingsContext = {}): ServerSettings {
   const s = createSectionReader(raw, "server", originOf);
   const rawKeys = s.raw("api_keys") ?? [];
   if (!Array.isArray(rawKeys)) s.fail("api_keys", "must be a list");
   const apiKeys = (rawKeys as unknown[]).map((k, i) => readApiKey(createSectionReader(k, `server.api_keys[${i}]`, originOf)));
   const names = new Set<string>();
   const hashes = new Set<string>();
+  const configured = context.oauthApps === undefined ? undefined : new Set(context.oauthApps);
   apiKeys.forEach((k, i) => {
     if (names.has(k.name)) s.fail(`api_keys[${i}].name`, `must be unique (${JSON.stringify(k.name)} is used twice)`);
     if (hashes.has(k.keySha256)) s.fail(`api_keys[${i}].key_sha256`, "must be unique (the same key is listed twice)");
     names.add(k.name);
     hashes.add(k.keySha256);
+    if (configured !== undefined && k.oauthApps !== "*") {
+      const missing = k.oauthApps.find((app) => !configured.has(app));
+      if (missing !== undefined) s.fail(`api_keys[${i}].oauth_apps`, `names "${missing}", which is not configured under oauth_apps (configured: ${[...configured].join(", ") || "none"})`);
+    }
   });
   const publicUrl = s.url("public_url", "", { allowEmpty: true });
   const settings: ServerSettings = {
@@ -187,6 +214,7 @@ export function validateServerSettings(raw: unknown, originOf?: OriginOf): Serve
     idleTimeoutMs: s.int("idle_timeout_ms", DEFAULT_IDLE_TIMEOUT_MS, 100, 24 * HOUR_MS, { digitString: true }),
     headerTimeoutMs: s.int("header_timeout_ms", DEFAULT_HEADER_TIMEOUT_MS, 100, 5 * 60_000, { digitString: true }),
     http2MaxConcurrentStreams: s.int("http2_max_concurrent_streams", DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS, 1, 10_000, { digitString: true }),
+    allowCleartextSecrets: s.bool("allow_cleartext_secrets", defaultServerSettings.allowCleartextSecrets),
     keepaliveTimeMs: keepaliveAt(s),
     keepaliveTimeoutMs: s.int("keepalive_timeout_ms", DEFAULT_KEEPALIVE_TIMEOUT_MS, 100, 10 * 60_000, { digitString: true }),
   };

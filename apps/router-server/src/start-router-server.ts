@@ -37,7 +37,7 @@ export interface StartedRouterServer {
 export async function startRouterServer(opts: StartRouterServerOptions = {}): Promise<StartedRouterServer> {
   const logger = opts.logger ?? createServerLogger({ level: opts.env?.["LOG_LEVEL"] ?? process.env["LOG_LEVEL"] });
   const { settings, raw, originOf } = await loadSettings({ path: opts.settingsPath, env: opts.env, cwd: opts.cwd });
-  const serverSettings = { ...validateServerSettings(raw["server"], originOf), ...opts.serverOverrides };
+  const serverSettings = { ...validateServerSettings(raw["server"], originOf, { oauthApps: settings.oauthApps.keys() }), ...opts.serverOverrides };
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings, logger, observer: metrics.observer, env: opts.env });
   let events;

@@ -32,6 +32,8 @@ export const BURLEIGH = "loc-burleigh";
 export interface FakeLocationRouter extends LocationRouter {
   readonly calls: { call: RoutedCall; ctx: CallContext | undefined }[];
   readonly refusals: Refusal[];
+  /** Every onboarding input the server handed over, as it arrived. */
+  readonly onboardingInputs: OnboardingInput[];
   readonly closed: boolean;
   /** Resolves when a /v4/slow call has started (for shutdown tests). */
   slowStarted(): Promise<void>;
@@ -44,6 +46,7 @@ export function createFakeLocationRouter(): FakeLocationRouter {
   ]);
   const calls: FakeLocationRouter["calls"] = [];
   const refusals: Refusal[] = [];
+  const onboardingInputs: OnboardingInput[] = [];
   const consents = new Map<string, { locationUid: string; orgSlug: string; done?: boolean }>();
   let closed = false;
   let onSlow: () => void = () => {};
@@ -57,6 +60,7 @@ export function createFakeLocationRouter(): FakeLocationRouter {
   return {
     calls,
     refusals,
+    onboardingInputs,
     get closed() {
       return closed;
     },
@@ -121,6 +125,7 @@ export function createFakeLocationRouter(): FakeLocationRouter {
     },
 
     async *onboardLocations(inputs: OnboardingInput[], opts?: OnboardingOptions): AsyncIterable<OnboardingResult> {
+      onboardingInputs.push(...inputs.map((i) => ({ ...i })));
       for (const input of inputs) {
         if (locations.has(input.locationUid)) yield { locationUid: input.locationUid, outcome: "skipped_existing", message: "already onboarded" };
         else if (opts?.dryRun === true) yield { locationUid: input.locationUid, outcome: "checked", message: "checked" };

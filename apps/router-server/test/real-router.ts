@@ -27,6 +27,7 @@ export const SYDNEY_ONLY_KEY = "pr_real_sydney_0b9a3f6c";
 /** One audit line as the core writes it. */
 export interface AuditLine {
   location_uid: string;
+  endpoint: string;
   method: string;
   status: number;
   request_id: string;
@@ -50,11 +51,25 @@ export interface RealRouter {
   auditLines(): AuditLine[];
   /** The server's log text. */
   logText(): string;
+  /** The directory of the router's files (store, audit log, refresh tokens). */
+  dir: string;
   close(): Promise<void>;
 }
 
-/** Starts sandbox, core and server; `section` adds to the test's `server` settings. */
-export async function startRealRouter(section: Record<string, unknown> = {}): Promise<RealRouter> {
+/**
+ * The OAuth apps the real router is configured with: each sandbox organization's app, its secrets in
+ * environment variables only the operator (this harness) names.
+ */
+export const REAL_OAUTH_APPS = {
+  "coastal-smiles": { client_id_ref: "env:CS_CLIENT_ID", client_secret_ref: "env:CS_CLIENT_SECRET" },
+  "harbour-auto": { client_id_ref: "env:HA_CLIENT_ID", client_secret_ref: "env:HA_CLIENT_SECRET" },
+};
+
+/**
+ * Starts sandbox, core and server; `section` adds to the test's `server` settings, `core` to the core's
+ * (e.g. `onboarding`).
+ */
+export async function startRealRouter(section: Record<string, unknown> = {}, core: Record<string, unknown> = {}): Promise<RealRouter> {
   const sandbox = await createSandbox();
   const dir = mkdtempSync(join(tmpdir(), "router-real-"));
   const auditPath = join(dir, "audit.jsonl");
@@ -63,8 +78,12 @@ export async function startRealRouter(section: Record<string, unknown> = {}): Pr
     upstream: { base_url: sandbox.url, retry: { max_attempts: 1 } },
     audit: { path: auditPath, fsync: "never" },
     credentials: { path: join(dir, "locations.json") },
+    onboarding: { refresh_token_dir: join(dir, "refresh-tokens") },
+    oauth_apps: REAL_OAUTH_APPS,
+    ...core,
   });
-  const env = { CS_CLIENT_ID: cs.app.clientId, CS_CLIENT_SECRET: cs.app.clientSecret };
+  const ha = defaultFixtureIds.harbourAuto;
+  const env = { CS_CLIENT_ID: cs.app.clientId, CS_CLIENT_SECRET: cs.app.clientSecret, HA_CLIENT_ID: ha.app.clientId, HA_CLIENT_SECRET: ha.app.clientSecret };
   let text = "";
   const logger = createServerLogger({
     level: "debug",
@@ -86,11 +105,11 @@ export async function startRealRouter(section: Record<string, unknown> = {}): Pr
     max_request_bytes: 64 * 1024,
     shutdown_grace_ms: 2_000,
     api_keys: [
-      { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"] },
+      { name: "ops", key_sha256: hashApiKey(OPS_KEY), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] },
       { name: "sydney-app", key_sha256: hashApiKey(SYDNEY_ONLY_KEY), locations: [REAL_SYDNEY], rpcs: ["Call", "VerifyLocation"] },
     ],
     ...section,
-  });
+  }, undefined, { oauthApps: settings.oauthApps.keys() });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
   const address = await server.listen();
   const lines = (): AuditLine[] => {
@@ -119,6 +138,7 @@ export async function startRealRouter(section: Record<string, unknown> = {}): Pr
     upstreamSince: (seq) => sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token" && !e.path.startsWith("/v4/locations")),
     auditLines: lines,
     logText: () => text,
+    dir,
     async close() {
       await server.close();
       await sandbox.close();

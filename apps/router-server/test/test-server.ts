@@ -18,7 +18,7 @@ export function testServerSection(extra: Record<string, unknown> = {}): Record<s
     max_request_bytes: 64 * 1024,
     shutdown_grace_ms: 5_000,
     api_keys: [
-      { name: "ops", key_sha256: hashApiKey(ADMIN_KEY), locations: ["*"], rpcs: ["*"] },
+      { name: "ops", key_sha256: hashApiKey(ADMIN_KEY), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] },
       { name: "sydney-app", key_sha256: hashApiKey(SYDNEY_KEY), locations: [SYDNEY], rpcs: ["Call", "VerifyLocation"] },
     ],
     ...extra,

@@ -36,6 +36,20 @@ describe("createRetryInterceptor()", () => {
     expect(r.attempts()).toBe(3);
   });
 
+  it("retries ERR_LOC_AUDIT_UNAVAILABLE refused before sending (it carries a retry delay), never the one after Podium answered", async () => {
+    const before = refusingRouter(1, () => wireError("ERR_LOC_AUDIT_UNAVAILABLE", "audit log full", { locationUid: "loc-sydney", retryAfterMs: 5, code: Code.Unavailable }));
+    expect((await before.client.location("loc-sydney").call("POST", "/v4/contacts", { name: "Ada" })).status).toBe(200);
+    expect(before.attempts()).toBe(2);
+    const after = refusingRouter(1, () => wireError("ERR_LOC_AUDIT_UNAVAILABLE", "Podium answered 202, but", { locationUid: "loc-sydney", code: Code.Unavailable }));
+    const err = await after.client.location("loc-sydney").call("POST", "/v4/contacts", { name: "Ada" }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "ERR_LOC_AUDIT_UNAVAILABLE", name: "AuditUnavailableError" });
+    expect(after.attempts()).toBe(1);
+    // Any other UNAVAILABLE, e.g. Podium down with a retry delay, is not retried: a POST may have reached Podium.
+    const upstream = refusingRouter(1, () => wireError("ERR_LOC_UPSTREAM_UNAVAILABLE", "down", { retryAfterMs: 5, code: Code.Unavailable }));
+    await upstream.client.location("loc-sydney").call("POST", "/v4/contacts", {}).catch(() => undefined);
+    expect(upstream.attempts()).toBe(1);
+  });
+
   it("backs off without a retry delay from the router", async () => {
     const r = refusingRouter(1, rateLimited(), { retry: { initialDelayMs: 5 } });
     expect((await r.client.location("loc-sydney").call("GET", "/v4/contacts")).status).toBe(200);

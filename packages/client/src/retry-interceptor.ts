@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Interceptor, UnaryRequest } from "@connectrpc/connect";
+import { ErrorDetailSchema } from "@podium-router/proto";
 import { retryDelayMsOf } from "./error-from-wire.js";
 
 /**
@@ -14,6 +15,8 @@ export const retryableCodes: ReadonlySet<Code> = new Set<Code>([
   // Deliberately absent:
   // - Unavailable: the router maps ERR_LOC_UPSTREAM_UNAVAILABLE to it, and a POST may have reached Podium
   //   before the connection dropped; repeating it could write twice. The router already retries GET/HEAD.
+  //   One UNAVAILABLE is retried all the same (see isRetryableRefusal): ERR_LOC_AUDIT_UNAVAILABLE with a
+  //   RetryInfo, which the router sends only when it refused before sending anything.
   // - Unknown / Internal: a bug or a broken proxy; the same request will fail the same way.
   // - DeadlineExceeded: the deadline is the caller's; a retry could only exceed it further.
 ]);
@@ -90,7 +93,7 @@ export function createRetryInterceptor(options: Partial<RetryOptions> = {}): Int
         return await next(req);
       } catch (err) {
         const ce = ConnectError.from(err);
-        if (attempt >= o.maxAttempts || !o.retryableCodes.has(ce.code) || req.signal.aborted) throw err;
+        if (attempt >= o.maxAttempts || !(o.retryableCodes.has(ce.code) || isRetryableRefusal(ce)) || req.signal.aborted) throw err;
         const delayMs = retryDelayMsOf(ce) ?? computedDelay(o, attempt);
         if (delayMs > o.maxDelayMs) throw err;
         if (deadline !== undefined && Date.now() + delayMs >= deadline) throw err;
@@ -99,6 +102,15 @@ export function createRetryInterceptor(options: Partial<RetryOptions> = {}): Int
       }
     }
   };
+}
+
+/**
+ * A refusal the router made before anything reached Podium, whatever its code: ERR_LOC_AUDIT_UNAVAILABLE with a
+ * retry delay (the audit log could not take the call's line). Raised after Podium answered, the same reason comes
+ * without a delay, and is not retried.
+ */
+function isRetryableRefusal(err: ConnectError): boolean {
+  return err.code === Code.Unavailable && retryDelayMsOf(err) !== undefined && err.findDetails(ErrorDetailSchema)[0]?.reason === "ERR_LOC_AUDIT_UNAVAILABLE";
 }
 
 function computedDelay(o: RetryOptions, attempt: number): number {

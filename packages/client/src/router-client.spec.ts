@@ -39,12 +39,8 @@ describe("createRouterClient()", () => {
   it("streams onboarding results, one per location", async () => {
     const { client } = fakeClient();
     const outcomes: [string, OnboardingOutcome][] = [];
-    const locations = [sydney, { locationUid: "loc-new", orgSlug: "coastal-smiles" }].map((l) => ({
-      ...l,
-      clientIdRef: "env:ID",
-      clientSecretRef: "env:SECRET",
-      refreshTokenFile: "/tmp/rt",
-    }));
+    // A configured app by name and the token's value: the wire names no secret's location.
+    const locations = [sydney, { locationUid: "loc-new", orgSlug: "coastal-smiles" }].map((l) => ({ ...l, oauthApp: "coastal-smiles", refreshToken: "sbx-rt-1" }));
     for await (const r of client.onboardLocations({ locations })) outcomes.push([r.locationUid, r.outcome]);
     expect(outcomes).toEqual([
       ["loc-sydney", OnboardingOutcome.SKIPPED_EXISTING],

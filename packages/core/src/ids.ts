@@ -18,6 +18,13 @@ export const LOCATION_UID_RULE = `1-${MAX_LOCATION_UID_LENGTH} characters of [A-
 // A letter or digit first: "." and ".." are never a uid, and a uid names a refresh-token file.
 const LOCATION_UID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_LOCATION_UID_LENGTH - 1}}$`);
 const ORG_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Longest OAuth app name accepted (`oauth_apps.<name>`). */
+export const MAX_OAUTH_APP_NAME_LENGTH = 64;
+/** The OAuth app name rule, as messages state it. */
+export const OAUTH_APP_NAME_RULE = `1-${MAX_OAUTH_APP_NAME_LENGTH} characters of [a-z0-9_-], starting with a letter or digit`;
+// Lower case, so an environment override (PODIUM_ROUTER_OAUTH_APPS__<NAME>__…) can name it; never a path or
+// an "env:"/"file:" reference, since neither ":", "/" nor "." is allowed.
+const OAUTH_APP_NAME = new RegExp(`^[a-z0-9][a-z0-9_-]{0,${MAX_OAUTH_APP_NAME_LENGTH - 1}}$`);
 
 /** A fresh request id (a random UUID), for a call whose caller sent none. */
 export function newRequestId(): string {
@@ -43,6 +50,11 @@ export function isLocationUid(uid: unknown): boolean {
 /** True for an organization slug: lower-case letters, digits and dashes, 1-63, not starting with a dash. */
 export function isOrgSlug(slug: unknown): boolean {
   return typeof slug === "string" && ORG_SLUG.test(slug);
+}
+
+/** True for an OAuth app name as settings, API-key grants and requests use it. */
+export function isOAuthAppName(name: unknown): boolean {
+  return typeof name === "string" && OAUTH_APP_NAME.test(name);
 }
 
 // A char-code loop instead of a regex: no backtracking, no allocation.

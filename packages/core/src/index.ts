@@ -16,20 +16,22 @@ export { createEventHub, signWebhook, WEBHOOK_PATH_PREFIX } from "./events/index
 export type { EventHub, EventHubDeps, EventsObserver, ForwarderStatus, LocationEventsStatus, WatchedEvent, WatchRequest, WebhookAnswer, WebhookRequest, WebhookSyncRequest, WebhookSyncResult } from "./events/index.js";
 
 // What the router answers and records, as the server maps it to protobuf.
-export type { CallRefusal, LocationStatus, LocationSummary, Refusal, RpcRefusal, VerifyResult } from "./router/index.js";
+export type { AuditStatus, CallRefusal, LocationStatus, LocationSummary, Refusal, RpcRefusal, VerifyResult } from "./router/index.js";
 export type { LocationState } from "./credentials/index.js";
 export type { VerificationState } from "./verification/index.js";
-export type { AuthState, AuthorizationCallback, AuthorizationRequest, PendingAuthorization } from "./oauth/index.js";
-export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult } from "./onboarding/index.js";
-export type { AuditQuery, AuditRecord } from "./audit/index.js";
+export type { AppSource, AuthState, AuthorizationCallback, AuthorizationRequest, OAuthApp, OAuthApps, PendingAuthorization } from "./oauth/index.js";
+export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult, RefreshTokenSource } from "./onboarding/index.js";
+export type { AuditPhase, AuditQuery, AuditRecord } from "./audit/index.js";
 
 // Shared with the server and the CLI: one rule for ids, one settings toolkit.
-export { isLocationUid, isRequestId, newRequestId } from "./ids.js";
+export { isLocationUid, isOAuthAppName, isRequestId, newRequestId } from "./ids.js";
 export { createSectionReader } from "./settings/index.js";
 export type { OriginOf, SectionReader } from "./settings/index.js";
 
 // Operator tools.
-export { runAuditVerify } from "./audit/index.js";
+export { runAuditVerify, verifyAuditChain } from "./audit/index.js";
+export type { AuditVerifyOptions, AuditVerifyResult } from "./audit/index.js";
+export { createAuditCheckpoints } from "./router/index.js";
 
 // Parts, for benchmarks and hand-assembled routers.
 export { AUDIT_GENESIS_HASH, createAuditLog } from "./audit/index.js";

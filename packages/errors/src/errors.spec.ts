@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   BadRequestError,
+  AuditUnavailableError,
   BudgetUnavailableError,
+  ConsentLimitError,
   CoreError,
   coreErrorFromCode,
   CredentialError,
@@ -52,6 +54,8 @@ const scenarios: Array<[Ctor, CoreErrorCode, number]> = [
   [PermissionDeniedError, "ERR_LOC_PERMISSION_DENIED", 403],
   [DeadlineExceededError, "ERR_LOC_DEADLINE_EXCEEDED", 504],
   [BudgetUnavailableError, "ERR_LOC_BUDGET_UNAVAILABLE", 503],
+  [ConsentLimitError, "ERR_LOC_CONSENT_LIMIT", 429],
+  [AuditUnavailableError, "ERR_LOC_AUDIT_UNAVAILABLE", 503],
   [InternalError, "ERR_LOC_INTERNAL", 500],
   [EventSignatureError, "ERR_LOC_EVENT_SIGNATURE", 401],
   [EventStaleError, "ERR_LOC_EVENT_STALE", 401],

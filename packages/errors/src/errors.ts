@@ -24,6 +24,8 @@ export type CoreErrorCode =
   | "ERR_LOC_PERMISSION_DENIED"
   | "ERR_LOC_DEADLINE_EXCEEDED"
   | "ERR_LOC_BUDGET_UNAVAILABLE"
+  | "ERR_LOC_CONSENT_LIMIT"
+  | "ERR_LOC_AUDIT_UNAVAILABLE"
   | "ERR_LOC_INTERNAL"
   | "ERR_LOC_EVENT_SIGNATURE"
   | "ERR_LOC_EVENT_STALE"
@@ -117,6 +119,18 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 503,
     title: "Shared rate budget store is unreachable",
     action: "Check the budget store (Redis) connection; calls are refused until it is back.",
+  },
+  ERR_LOC_CONSENT_LIMIT: {
+    httpStatus: 429,
+    title: "Too many consents are pending",
+    action:
+      "Finish or abandon pending `onboard --authorize` consents (each expires after its lifetime) and retry after retryAfterMs, or raise onboarding.max_pending_consents_per_caller / _per_org.",
+  },
+  ERR_LOC_AUDIT_UNAVAILABLE: {
+    httpStatus: 503,
+    title: "Audit log cannot be written",
+    action:
+      "Free space on, or restore write access to, the audit log's disk (audit.path); service resumes by itself. Nothing was sent unless the message says Podium answered: then decide with the request_id.",
   },
   ERR_LOC_INTERNAL: {
     httpStatus: 500,
@@ -339,6 +353,17 @@ export class PermissionDeniedError extends CoreError {
   }
 }
 
+/**
+ * Thrown when a caller, or an organization, already has as many consents pending as the settings allow;
+ * carries `retryAfterMs`, when the first of those pending consents expires.
+ */
+export class ConsentLimitError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_CONSENT_LIMIT", context, detail);
+    this.name = "ConsentLimitError";
+  }
+}
+
 /** Thrown when the caller's deadline passed (or the caller went away) before an answer. */
 export class DeadlineExceededError extends CoreError {
   constructor(context: CoreErrorContext = {}, detail?: string) {
@@ -352,6 +377,18 @@ export class BudgetUnavailableError extends CoreError {
   constructor(context: CoreErrorContext = {}, detail?: string) {
     super("ERR_LOC_BUDGET_UNAVAILABLE", context, detail);
     this.name = "BudgetUnavailableError";
+  }
+}
+
+/**
+ * Thrown when the audit log cannot be written (disk full, read-only, the file gone) and the call may not go on
+ * without its durable line (audit.on_failure). Refused before sending: retryable, with retryAfterMs. Raised
+ * after Podium answered a write whose line could not be made durable: not retryable (no retryAfterMs).
+ */
+export class AuditUnavailableError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_AUDIT_UNAVAILABLE", context, detail);
+    this.name = "AuditUnavailableError";
   }
 }
 
@@ -473,8 +510,10 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_CONFIG: InvalidConfigError,
   ERR_LOC_UNAUTHENTICATED: UnauthenticatedError,
   ERR_LOC_PERMISSION_DENIED: PermissionDeniedError,
+  ERR_LOC_CONSENT_LIMIT: ConsentLimitError,
   ERR_LOC_DEADLINE_EXCEEDED: DeadlineExceededError,
   ERR_LOC_BUDGET_UNAVAILABLE: BudgetUnavailableError,
+  ERR_LOC_AUDIT_UNAVAILABLE: AuditUnavailableError,
   ERR_LOC_INTERNAL: InternalError,
   ERR_LOC_EVENT_SIGNATURE: EventSignatureError,
   ERR_LOC_EVENT_STALE: EventStaleError,

@@ -29,6 +29,8 @@ export interface BenchRouterOptions {
   stateDir: string;
   /** The Podium path of the echo server's canned answer (fetched once through the real router). */
   echoPath: string;
+  /** The audit log's fsync policy. @default "interval" (the default setting) */
+  fsync?: "always" | "interval" | "never" | undefined;
 }
 
 /** The routing server and the echo server (same stack, a stub core), both on 127.0.0.1 port 0. */
@@ -55,7 +57,7 @@ export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchR
   await writeFile(refreshTokenFile, cs.sydneyGrant.refreshToken, { mode: 0o600 });
   const settings = validateSettings({
     upstream: { base_url: opts.sandboxUrl },
-    audit: { path: join(opts.stateDir, "audit", "audit.jsonl") },
+    audit: { path: join(opts.stateDir, "audit", "audit.jsonl"), ...(opts.fsync === undefined ? {} : { fsync: opts.fsync }) },
     credentials: { path: join(opts.stateDir, "locations.json") },
     budgets: { location: OPEN_BUDGET, upstream: OPEN_BUDGET },
   });

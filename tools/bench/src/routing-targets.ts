@@ -14,9 +14,12 @@ import { Pool } from "undici";
 /** The Podium request every target sends. */
 export interface PodiumRequestSpec {
   locationUid: string;
-  method: "GET";
+  /** GET for the routing rows; POST for the write rows (audit write-ahead under each fsync policy). */
+  method: "GET" | "POST";
   /** A `/v4/...` path, exactly as the router sends it upstream. */
   path: string;
+  /** JSON body of a write. */
+  body?: string | undefined;
 }
 
 /** What the load child is told to build; plain data, so it crosses the IPC channel. */
@@ -45,8 +48,9 @@ export function createTarget(spec: TargetSpec): Target {
   }
 }
 
+/** A read must be answered 200, a write 2xx (Podium answers 202 to a new contact). */
 const expect200 = (status: number, via: string): void => {
-  if (status !== 200) throw new Error(`${via}: Podium answered ${status}`);
+  if (status < 200 || status > 299) throw new Error(`${via}: Podium answered ${status}`);
 };
 
 /** undici straight to the sandbox, with the headers the router's upstream client sends (upstream-client.ts). */
@@ -66,7 +70,7 @@ function directTarget(spec: Extract<TargetSpec, { kind: "direct" }>): Target {
 }
 
 function requestOf(spec: PodiumRequestSpec): CallRequest {
-  return create(CallRequestSchema, { locationUid: spec.locationUid, method: spec.method, path: spec.path });
+  return create(CallRequestSchema, { locationUid: spec.locationUid, method: spec.method, path: spec.path, body: spec.body ?? "" });
 }
 
 /** A plain @grpc/grpc-js client (one HTTP/2 connection) with protobuf-es (de)serializers; no stubs to load. */

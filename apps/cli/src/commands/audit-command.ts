@@ -8,7 +8,7 @@ import { formatTable } from "../format/format-table.js";
 import { formatTimestamp } from "../format/format-values.js";
 import type { AuditFlags } from "../parse-args.js";
 
-const columns = ["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code"] as const;
+const columns = ["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code", "phase"] as const;
 
 /**
  * `podium-router audit`: streams the matching records. ndjson and csv print each record as it arrives;
@@ -37,8 +37,10 @@ export async function auditCommand(ctx: CommandContext, flags: AuditFlags): Prom
   if (flags.output === "json") println(out, JSON.stringify(all, null, 2));
   if (flags.output === "table") {
     if (all.length === 0) println(ctx.io.stderr, "no audit records match");
-    else out.write(formatTable(columns.map((c) => c.toUpperCase()), all.map((l) => columns.map((c) => l[c]))));
+    else out.write(formatTable(columns.map((c) => c.toUpperCase()), all.map((l) => columns.map((c) => (c === "phase" && l.phase === "sent" ? "sent, outcome unknown" : l[c])))));
   }
+  const unknown = all.filter((l) => l.phase === "sent").length;
+  if (unknown > 0) println(ctx.io.stderr, `${unknown} write(s) with outcome unknown (phase "sent": sent to Podium, no answer recorded); ask Podium by request_id`);
   return exitCodes.ok;
 }
 
@@ -56,6 +58,8 @@ function auditLine(r: AuditRecord): AuditLine {
   };
   if (r.caller !== "") line.caller = r.caller;
   if (r.errorCode !== "") line.error_code = r.errorCode;
+  // Only an intent line without its outcome line carries a phase: the write's outcome is unknown.
+  if (r.phase === "sent") line.phase = "sent";
   return line;
 }
 

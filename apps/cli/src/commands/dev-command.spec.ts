@@ -101,12 +101,10 @@ describe("devCommand()", () => {
   });
 
   it("onboard from a file: new ones onboarded, a foreign one failed (exit 1), a re-run skips the done ones", async () => {
-    const secrets = join(stateDir, "secrets");
-    const row = (uid: string) => `${uid},coastal-smiles,file:${secrets}/${cs.app.clientId}.client-id,file:${secrets}/${cs.app.clientId}.client-secret,${secrets}/${cs.ownerGrant.grantId}.refresh-token`;
-    await writeFile(
-      join(stateDir, "more.csv"),
-      `location_uid,org_slug,client_id_ref,client_secret_ref,refresh_token_file\n${row(cs.locations.newcastle)}\n${row(defaultFixtureIds.harbourAuto.locations.fremantle)}\n`,
-    );
+    // The rows name the app dev mode configured (oauth_apps) and a refresh-token file the CLI reads itself.
+    const token = join(stateDir, "secrets", `${cs.ownerGrant.grantId}.refresh-token`);
+    const row = (uid: string) => `${uid},coastal-smiles,coastal-smiles,${token}`;
+    await writeFile(join(stateDir, "more.csv"), `location_uid,org_slug,oauth_app,refresh_token_file\n${row(cs.locations.newcastle)}\n${row(defaultFixtureIds.harbourAuto.locations.fremantle)}\n`);
     const first = await cli("onboard", "--from-file", "more.csv", "--output", "json");
     expect(first.code).toBe(1);
     expect(JSON.parse(first.stdout)).toEqual([
@@ -115,6 +113,25 @@ describe("devCommand()", () => {
     ]);
     const again = await cli("onboard", "--from-file", "more.csv", "--output", "json");
     expect(JSON.parse(again.stdout)[0]).toMatchObject({ outcome: "skipped_existing" });
+  });
+
+  it("the printed onboard example works as pasted: the configured app by name, the token from the local file", async () => {
+    const line = dev.stdout().split("\n").find((l) => l.trimStart().startsWith("npx podium-router onboard "))!;
+    expect(line).toContain(`--location-uid ${cs.locations.byronBay} --org-slug coastal-smiles --oauth-app coastal-smiles --refresh-token-file`);
+    // Let a real shell split the line (the path is quoted), then run the same arguments through main().
+    const argv = JSON.parse(
+      (await promisify(execFile)("sh", ["-c", `node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- ${line.trim().slice("npx podium-router ".length)}`])).stdout,
+    ) as string[];
+    const run = await cli(...argv, "--output", "json");
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([expect.objectContaining({ location_uid: cs.locations.byronBay, outcome: "onboarded" })]);
+  });
+
+  it("refuses what would name a secret on the router: a reference for an app, a path sent for the router to read", async () => {
+    const ref = await cli("onboard", "--location-uid", cs.locations.byronBay, "--org-slug", "coastal-smiles", "--oauth-app", "file:/etc/hostname", "--refresh-token-file", "x");
+    expect(ref).toMatchObject({ code: 2, stderr: expect.stringContaining("--oauth-app must name an OAuth app configured on the router") });
+    const old = await cli("onboard", "--location-uid", cs.locations.byronBay, "--org-slug", "coastal-smiles", "--client-secret-file", "/etc/hostname", "--refresh-token-file", "x");
+    expect(old).toMatchObject({ code: 2, stderr: expect.stringContaining("--client-secret-file was removed: callers never name a secret") });
   });
 
   it("locations list, status and remove", async () => {

@@ -12,6 +12,7 @@ import type { DevFlags } from "../parse-args.js";
 import { startRouter } from "../runtime.js";
 import type { RunningRouter } from "../runtime.js";
 import { waitForShutdown } from "../wait-for-shutdown.js";
+import { devStatePaths } from "../dev-state.js";
 import { devExamples } from "./dev-examples.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
@@ -37,17 +38,19 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
   const sandbox = await createSandbox({ port: flags.sandboxPort });
   let running: RunningRouter | undefined;
   try {
-    const inputs = await writeDemoCredentials(stateDir, sandbox);
+    const { apps, inputs, ownerTokenFile } = await writeDemoCredentials(stateDir, sandbox);
     const settings = validateSettings({
       upstream: { base_url: sandbox.url },
-      audit: { path: join(stateDir, "audit", "audit.jsonl") },
-      credentials: { backend: "file", path: join(stateDir, "locations.json") },
+      audit: { path: devStatePaths(stateDir).auditPath },
+      credentials: { backend: "file", path: devStatePaths(stateDir).credentialsPath },
+      onboarding: { refresh_token_dir: join(stateDir, "refresh-tokens") },
+      oauth_apps: apps,
       // Podium's webhooks from the sandbox, per location: `events tail` shows them.
       events: { enabled: true, path: join(stateDir, "events.sqlite"), subscriptions_path: join(stateDir, "webhook-subscriptions.json") },
       server: {
         host: "127.0.0.1",
         port: flags.port,
-        api_keys: [{ name: "dev", key_sha256: createHash("sha256").update(apiKey).digest("hex"), locations: ["*"], rpcs: ["*"] }],
+        api_keys: [{ name: "dev", key_sha256: createHash("sha256").update(apiKey).digest("hex"), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] }],
       },
     });
     // Warnings only: the examples below are the dev output; JSON info lines would bury them.
@@ -69,6 +72,7 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
         apiKey,
         apiKeyOrigin: flags.apiKey !== undefined ? "from --api-key" : `kept in ${join(stateDir, "dev-api-key")}`,
         stateDir,
+        onboardExample: { locationUid: cs.locations.byronBay, orgSlug: cs.slug, oauthApp: cs.slug, refreshTokenFile: ownerTokenFile },
         locations: demoLocations.map((l) => ({ name: l.name, locationUid: l.locationUid, outcome: results.find((r) => r.locationUid === l.locationUid)?.outcome ?? "" })),
       }),
     );
@@ -96,34 +100,47 @@ async function devApiKey(stateDir: string, given: string | undefined): Promise<s
   return key;
 }
 
+/** What dev mode configures and onboards: the sandbox's apps, the demo locations, and a refresh-token file to try. */
+interface DemoCredentials {
+  /** The `oauth_apps` settings: one app per sandbox organization, named after it, its secrets in files. */
+  apps: Record<string, { client_id_ref: string; client_secret_ref: string }>;
+  /** The demo locations, each naming its organization's app and its grant's refresh-token file. */
+  inputs: OnboardingInput[];
+  /** The coastal-smiles owner's refresh token, for the printed `onboard` example. */
+  ownerTokenFile: string;
+}
+
 /**
- * Writes the sandbox app's client id and secret and each demo grant's refresh token into the state dir,
- * and returns the onboarding inputs that reference them. Rewritten on every start: the sandbox starts
- * afresh, so its fixture's tokens are the valid ones.
+ * Writes each sandbox app's client id and secret and each demo grant's refresh token into the state dir, and
+ * returns the `oauth_apps` settings that reference them and the onboarding inputs. Rewritten on every start:
+ * the sandbox starts afresh, so its fixture's tokens are the valid ones.
  */
-async function writeDemoCredentials(stateDir: string, sandbox: Sandbox): Promise<OnboardingInput[]> {
+async function writeDemoCredentials(stateDir: string, sandbox: Sandbox): Promise<DemoCredentials> {
   const secrets = join(stateDir, "secrets");
   await mkdir(secrets, { recursive: true, mode: 0o700 });
   const grants = sandbox.fixture.grants;
-  const inputs: OnboardingInput[] = [];
-  for (const loc of demoLocations) {
-    const grant = grants.find((g) => g.grantId === loc.grantId);
-    if (grant === undefined) throw new Error(`the sandbox fixture has no grant ${loc.grantId}`);
+  const apps: DemoCredentials["apps"] = {};
+  for (const grant of grants) {
+    if (apps[grant.orgSlug] !== undefined) continue;
     const clientIdFile = join(secrets, `${grant.clientId}.client-id`);
     const clientSecretFile = join(secrets, `${grant.clientId}.client-secret`);
-    const refreshTokenFile = join(secrets, `${grant.grantId}.refresh-token`);
     await writeSecretFile(clientIdFile, grant.clientId);
     await writeSecretFile(clientSecretFile, grant.clientSecret);
-    await writeSecretFile(refreshTokenFile, grant.refreshToken);
-    inputs.push({
-      locationUid: loc.locationUid,
-      orgSlug: grant.orgSlug,
-      clientIdRef: `file:${clientIdFile}`,
-      clientSecretRef: `file:${clientSecretFile}`,
-      refreshTokenFile,
-    });
+    apps[grant.orgSlug] = { client_id_ref: `file:${clientIdFile}`, client_secret_ref: `file:${clientSecretFile}` };
   }
-  return inputs;
+  const tokenFileOf = async (grantId: string): Promise<{ file: string; orgSlug: string }> => {
+    const grant = grants.find((g) => g.grantId === grantId);
+    if (grant === undefined) throw new Error(`the sandbox fixture has no grant ${grantId}`);
+    const file = join(secrets, `${grant.grantId}.refresh-token`);
+    await writeSecretFile(file, grant.refreshToken);
+    return { file, orgSlug: grant.orgSlug };
+  };
+  const inputs: OnboardingInput[] = [];
+  for (const loc of demoLocations) {
+    const { file, orgSlug } = await tokenFileOf(loc.grantId);
+    inputs.push({ locationUid: loc.locationUid, orgSlug, oauthApp: orgSlug, refreshTokenFile: file });
+  }
+  return { apps, inputs, ownerTokenFile: (await tokenFileOf(cs.ownerGrant.grantId)).file };
 }
 
 async function writeSecretFile(file: string, value: string): Promise<void> {

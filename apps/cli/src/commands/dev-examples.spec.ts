@@ -12,6 +12,7 @@ const input = {
     { name: "Sydney", locationUid: "uid-syd", outcome: "onboarded" },
     { name: "Burleigh Heads", locationUid: "uid-bur", outcome: "skipped_existing" },
   ],
+  onboardExample: { locationUid: "uid-byron", orgSlug: "coastal-smiles", oauthApp: "coastal-smiles", refreshTokenFile: "/s/secrets/grant's.refresh-token" },
 };
 
 describe("devExamples()", () => {
@@ -32,6 +33,7 @@ describe("devExamples()", () => {
     expect(text).toContain("export PODIUM_ROUTER_URL=http://127.0.0.1:8080 PODIUM_ROUTER_API_KEY=prk_dev_abc");
     expect(text).toContain("npx podium-router verify --location-uid uid-syd");
     expect(text).toMatch(/Burleigh Heads\s+uid-bur\s+skipped_existing/);
+    expect(text).toContain(`npx podium-router onboard --location-uid uid-byron --org-slug coastal-smiles --oauth-app coastal-smiles --refresh-token-file '/s/secrets/grant'\\''s.refresh-token'`);
   });
 });
 

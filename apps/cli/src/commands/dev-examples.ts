@@ -7,6 +7,8 @@ export interface DevExamplesInput {
   apiKeyOrigin: string;
   stateDir: string;
   locations: { name: string; locationUid: string; outcome: string }[];
+  /** A location not yet onboarded, the configured app and a local refresh-token file, for the `onboard` example. */
+  onboardExample: { locationUid: string; orgSlug: string; oauthApp: string; refreshTokenFile: string };
 }
 
 const SERVICE = "podium.router.v1.LocationRouterService";
@@ -44,6 +46,10 @@ export function devExamples(d: DevExamplesInput): string {
     `  npx podium-router verify --location-uid ${sydney}`,
     `  npx podium-router call GET '/v4/contacts?limit=10' --location-uid ${sydney}`,
     `  npx podium-router audit --location-uid ${sydney} --output table`,
+    ``,
+    `Onboard another location: the router knows the sandbox's app as "${d.onboardExample.oauthApp}" (oauth_apps); the CLI reads the`,
+    `refresh token from the local file and sends it (the router never reads a path or variable a caller names):`,
+    `  npx podium-router onboard --location-uid ${d.onboardExample.locationUid} --org-slug ${d.onboardExample.orgSlug} --oauth-app ${d.onboardExample.oauthApp} --refresh-token-file ${shellQuote(d.onboardExample.refreshTokenFile)}`,
     ``,
     `Follow Sydney's Podium events (the sandbox posts a webhook for each write, e.g. the contact above):`,
     `  npx podium-router events tail --location-uid ${sydney} --from-start`,

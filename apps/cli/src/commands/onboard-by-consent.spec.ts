@@ -19,21 +19,27 @@ const consentArgs = (uid: string): string[] => [
   uid,
   "--org-slug",
   cs.slug,
-  "--client-id-env",
-  "CS_ID",
-  "--client-secret-env",
-  "CS_SECRET",
+  "--oauth-app",
+  cs.slug,
 ];
 
 describe("onboardByConsent()", () => {
   it("prints the authorize URL and its expiry, then the result table, and exits 0", async () => {
     const fake = createFakeRouter();
+    const asked: unknown[] = [];
+    const begin = fake.service.beginAuthorization!.bind(fake.service);
+    fake.service.beginAuthorization = (req, ctx) => {
+      asked.push({ locationUid: req.locationUid, orgSlug: req.orgSlug, oauthApp: req.oauthApp, scopes: req.scopes });
+      return begin(req, ctx);
+    };
     const run = await runWithFakeRouter([...consentArgs("loc-a"), "--scopes", "read_locations,read_contacts"], { router: fake });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(AUTHORIZE_URL);
     expect(run.stdout).toMatch(/works once and expires at 2026-01-01T00:10:00\.000Z\. Podium redirects to http:\/\/127\.0\.0\.1:8080\/oauth\/callback/);
     expect(run.stdout).toMatch(/\nLOCATION_UID\s+OUTCOME\s+ERROR_CODE\s+MESSAGE\nloc-a\s+onboarded\s+onboarded\n1 onboarded\n$/);
     expect(run.fake.received.map((r) => r.method)).toEqual(["BeginAuthorization", "AwaitAuthorization"]);
+    // The app by name: nothing the router would read from its own host.
+    expect(asked).toEqual([{ locationUid: "loc-a", orgSlug: cs.slug, oauthApp: cs.slug, scopes: ["read_locations", "read_contacts"] }]);
     expect(fake.locations.has("loc-a")).toBe(true);
   });
 
@@ -78,10 +84,11 @@ describe("podium-router onboard --authorize against a real router and the sandbo
       audit: { path: join(dir, "audit.jsonl"), fsync: "never" },
       credentials: { path: join(dir, "locations.json") },
       onboarding: { refresh_token_dir: join(dir, "tokens") },
+      // Only the operator says where the app's secrets are, in the router's own environment.
+      oauth_apps: { [cs.slug]: { client_id_ref: "env:CS_ID", client_secret_ref: "env:CS_SECRET" } },
     });
-    // The router resolves env: references in its own environment, not the CLI's.
     router = await createLocationRouter({ settings, env: { CS_ID: cs.app.clientId, CS_SECRET: cs.app.clientSecret } });
-    const serverSettings = validateServerSettings({ port: 0, api_keys: [{ name: "ops", key_sha256: hashApiKey(KEY), locations: ["*"], rpcs: ["*"] }] });
+    const serverSettings = validateServerSettings({ port: 0, api_keys: [{ name: "ops", key_sha256: hashApiKey(KEY), locations: ["*"], rpcs: ["*"], oauth_apps: [cs.slug] }] });
     server = createRouterServer({ router, settings: serverSettings, logger: createServerLogger({ level: "silent" }) });
     url = (await server.listen()).url;
   });

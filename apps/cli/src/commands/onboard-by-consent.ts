@@ -2,7 +2,6 @@ import { isCoreError, OnboardingOutcome } from "@podium-router/client";
 import { println } from "../cli-io.js";
 import type { CommandContext } from "../command-context.js";
 import { enumName, formatTimestamp } from "../format/format-values.js";
-import { resolveEntryPaths } from "../onboarding-file.js";
 import type { AuthorizeEntry } from "../parse-args.js";
 
 /** The outcome of one consent, as a row of onboard's result table. */
@@ -17,21 +16,14 @@ export interface ConsentRow {
 const AWAIT_GRACE_MS = 10_000;
 
 /**
- * `podium-router onboard --authorize`: asks the router for Podium's authorize URL, prints it with its expiry,
+ * `podium-router onboard --authorize`: asks the router for Podium's authorize URL for a configured OAuth app,
+ * prints it with its expiry,
  * then waits until Podium redirects the browser back to the router and returns the location's result.
  * The instructions go to stdout, or to stderr when stdout carries JSON. A consent that never came (the state
  * expired) is a failed row; an unreachable router or a refused key throws, as for the other onboard forms.
  */
 export async function onboardByConsent(ctx: CommandContext, entry: AuthorizeEntry, json: boolean): Promise<ConsentRow> {
-  // file: references are resolved against this directory, as for the other forms (the refresh-token path is unused).
-  const refs = resolveEntryPaths({ ...entry, refreshTokenFile: "." }, ctx.io.cwd);
-  const begun = await ctx.client.beginAuthorization({
-    locationUid: entry.locationUid,
-    orgSlug: entry.orgSlug,
-    clientIdRef: refs.clientIdRef,
-    clientSecretRef: refs.clientSecretRef,
-    scopes: entry.scopes,
-  });
+  const begun = await ctx.client.beginAuthorization({ locationUid: entry.locationUid, orgSlug: entry.orgSlug, oauthApp: entry.oauthApp, scopes: entry.scopes });
   const expiresAt = begun.expiresAt === undefined ? Date.now() : Date.parse(formatTimestamp(begun.expiresAt));
   const out = json ? ctx.io.stderr : ctx.io.stdout;
   println(out, `Open this URL in a browser and approve the app as a user who can reach location ${entry.locationUid}:`);

@@ -1,12 +1,14 @@
 import { OnboardingOutcome } from "@podium-router/client";
 import type { OnboardLocationsResponse } from "@podium-router/client";
+import { UsageError } from "../cli-error.js";
 import { println } from "../cli-io.js";
 import type { CommandContext } from "../command-context.js";
 import { exitCodes } from "../exit-codes.js";
 import { formatTable } from "../format/format-table.js";
 import { enumName } from "../format/format-values.js";
 import { readOnboardingFile, resolveEntryPaths } from "../onboarding-file.js";
-import type { OnboardFlags } from "../parse-args.js";
+import type { OnboardEntry, OnboardFlags } from "../parse-args.js";
+import { readRefreshTokenFile } from "../refresh-token-file.js";
 import { onboardByConsent } from "./onboard-by-consent.js";
 import { createOnboardProgress } from "./onboard-progress.js";
 
@@ -19,10 +21,11 @@ interface ResultRow {
 }
 
 /**
- * `podium-router onboard`: sends the locations (one from flags, or a checked bulk file), shows a progress
- * bar on a terminal, then prints one result per location. With `--authorize`, one location is onboarded by
- * consent instead (see onboard-by-consent.ts). Exit 0 when every location is onboarded,
- * skipped or (dry run) checked; 1 when any failed or got no result.
+ * `podium-router onboard`: reads each location's refresh token from its local file and sends the locations
+ * (one from flags, or a checked bulk file), each naming a configured OAuth app; shows a progress bar on a
+ * terminal, then prints one result per location. With `--authorize`, one location is onboarded by consent
+ * instead (see onboard-by-consent.ts). Exit 0 when every location is onboarded, skipped or (dry run)
+ * checked; 1 when any failed or got no result.
  */
 export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): Promise<number> {
   if (flags.authorize !== undefined) {
@@ -31,11 +34,13 @@ export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): 
     return row.outcome === "onboarded" || row.outcome === "skipped_existing" ? exitCodes.ok : exitCodes.failed;
   }
   const entries = flags.fromFile !== undefined ? await readOnboardingFile(flags.fromFile, ctx.io.cwd) : [resolveEntryPaths(flags.entry!, ctx.io.cwd)];
+  refuseCleartext(ctx.serverUrl, flags.allowCleartext);
+  const locations = await withTokens(entries);
   const progress = ctx.io.isTTY ? createOnboardProgress(entries.length, ctx.io.stderr) : undefined;
   const results = new Map<string, OnboardLocationsResponse>();
   let streamError: unknown;
   try {
-    const stream = ctx.client.onboardLocations({ locations: entries, dryRun: flags.dryRun, concurrency: flags.concurrency ?? 0 });
+    const stream = ctx.client.onboardLocations({ locations, dryRun: flags.dryRun, concurrency: flags.concurrency ?? 0 });
     for await (const r of stream) {
       results.set(r.locationUid, r);
       progress?.tick(r.locationUid);
@@ -64,6 +69,30 @@ export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): 
     return exitCodes.failed;
   }
   return exitCodes.ok;
+}
+
+/** The locations as sent: each refresh token read from its file on this machine, by this process. */
+async function withTokens(entries: readonly OnboardEntry[]): Promise<{ locationUid: string; orgSlug: string; oauthApp: string; refreshToken: string }[]> {
+  const out = [];
+  for (const { locationUid, orgSlug, oauthApp, refreshTokenFile } of entries) {
+    out.push({ locationUid, orgSlug, oauthApp, refreshToken: await readRefreshTokenFile(refreshTokenFile) });
+  }
+  return out;
+}
+
+/**
+ * Refresh tokens leave this machine only over TLS or to a router on this host: the router would refuse them
+ * anyway, but only after they crossed the network readable by anyone on the path.
+ */
+function refuseCleartext(serverUrl: string, allowed: boolean): void {
+  const url = new URL(serverUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const local = host === "localhost" || host === "::1" || host.startsWith("127.");
+  if (url.protocol === "http:" && !local && !allowed) {
+    throw new UsageError(
+      `refusing to send refresh tokens in cleartext to ${url.host}: use an https:// --server, or --allow-cleartext on a trusted network (the router must allow it too: server.allow_cleartext_secrets)`,
+    );
+  }
 }
 
 function printResults(ctx: CommandContext, rows: ResultRow[], output: OnboardFlags["output"]): void {

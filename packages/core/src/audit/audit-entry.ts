@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { matchRoute } from "../isolation/index.js";
-import type { AuditRecord } from "./audit-record.js";
+import type { AuditPhase, AuditRecord } from "./audit-record.js";
 
 /** What an audit line is about: a Podium call, or one of the router's own operations (RPCs). */
 export type AuditSubject =
@@ -39,12 +39,26 @@ export interface AuditEntry {
   readonly errorCode?: string | undefined;
   /** When it happened, ISO 8601 UTC. @default now */
   readonly ts?: string | undefined;
+  /**
+   * `"sent"`: the call is about to leave for Podium (the pipeline's "before send" point). The router's writer
+   * refuses it when the audit log cannot take lines (audit.on_failure), and for a write under
+   * `audit.fsync: always` writes it as an intent line and resolves once that line is durable. @default none
+   */
+  readonly phase?: AuditPhase | undefined;
 }
 
 /** Where audit entries go: the router's one writer, which fills in the organization slug and appends the line. */
 export type RecordAudit = (entry: AuditEntry) => void;
 
-/** The audit record of one entry: the fixed fields, then `caller` and `error_code` only when present. */
+/**
+ * The same writer as the call pipeline sees it: it returns a promise when the call must wait for its line to be
+ * durable (a write's intent line before sending, a write's outcome line before answering, under
+ * `audit.fsync: always`), which rejects with AuditUnavailableError when the line cannot be made durable; and it
+ * throws AuditUnavailableError for a `phase: "sent"` entry the audit log cannot take (audit.on_failure).
+ */
+export type RecordCallAudit = (entry: AuditEntry) => Promise<void> | undefined;
+
+/** The audit record of one entry: the fixed fields, then `caller`, `error_code` and `phase` only when present. */
 export function buildAuditRecord(entry: AuditEntry): AuditRecord {
   const { subject } = entry;
   const record: AuditRecord = {
@@ -59,6 +73,7 @@ export function buildAuditRecord(entry: AuditEntry): AuditRecord {
   };
   if (entry.caller) record.caller = entry.caller;
   if (entry.errorCode) record.error_code = entry.errorCode;
+  if (entry.phase === "sent") record.phase = "sent";
   return record;
 }
 

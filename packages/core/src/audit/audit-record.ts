@@ -14,7 +14,16 @@ export interface AuditRecord {
   latency_ms: number;
   caller?: string;
   error_code?: string;
+  /**
+   * `"sent"` on an intent line: written (and made durable, with `audit.fsync: always`) before a write left
+   * for Podium, with status 0; the call's outcome line follows under the same request id. A query yields an
+   * intent line only when no outcome line follows it (a crash in between): the outcome is unknown.
+   */
+  phase?: AuditPhase;
 }
+
+/** The phase of an intent line. */
+export type AuditPhase = "sent";
 
 export interface AuditQuery {
   locationUid?: string | undefined;
@@ -33,8 +42,8 @@ const str = (v: unknown): string => JSON.stringify(typeof v === "string" ? v : "
 const num = (v: unknown): string => (typeof v === "number" && Number.isFinite(v) ? String(v) : "0");
 
 /**
- * One audit line (with its newline): the fixed fields in their fixed order, then `caller` and
- * `error_code` when present. Built field by field rather than by `JSON.stringify(record)`, so a property
+ * One audit line (with its newline): the fixed fields in their fixed order, then `caller`,
+ * `error_code` and `phase` when present. Built field by field rather than by `JSON.stringify(record)`, so a property
  * the record happens to carry (a token, a body) can never reach the file, and no copy is allocated.
  * @internal
  */
@@ -45,6 +54,7 @@ export function auditLine(r: AuditRecord): string {
     `"request_id":${str(r.request_id)},"latency_ms":${num(r.latency_ms)}`;
   if (typeof r.caller === "string") line += `,"caller":${str(r.caller)}`;
   if (typeof r.error_code === "string") line += `,"error_code":${str(r.error_code)}`;
+  if (r.phase === "sent") line += `,"phase":"sent"`;
   return `${line}}\n`;
 }
 
@@ -95,6 +105,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
   };
   if (typeof o.caller === "string") r.caller = o.caller;
   if (typeof o.error_code === "string") r.error_code = o.error_code;
+  if (o.phase === "sent") r.phase = "sent";
   return r;
 }
 

@@ -1,5 +1,7 @@
 import { rm, stat } from "node:fs/promises";
-import { listAuditFiles } from "./audit-files.js";
+import { splitChainedLine } from "./audit-chain.js";
+import { listAuditFiles, type AuditFile } from "./audit-files.js";
+import { firstLineOf, lastLineOf } from "./audit-tail.js";
 
 /** Options of applyAuditRetention(). */
 export interface AuditRetentionOptions {
@@ -11,6 +13,11 @@ export interface AuditRetentionOptions {
   index?: { forget(filePath: string): Promise<boolean> } | undefined;
   /** @default Date.now() */
   now?: number | undefined;
+  /**
+   * Records where the kept trail starts (the oldest kept line's hash and the hash it chains from) before any
+   * file is removed; when it rejects, nothing is removed.
+   */
+  anchor?: ((start: { prevHash: string; firstHash: string }) => Promise<void>) | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -25,10 +32,26 @@ export async function applyAuditRetention(options: AuditRetentionOptions): Promi
   if (!(options.retentionDays > 0)) return [];
   const cutoff = (options.now ?? Date.now()) - options.retentionDays * DAY_MS;
   const removed: string[] = [];
+  const doomed: AuditFile[] = [];
+  let kept: AuditFile | undefined;
   for (const file of await listAuditFiles(options.path)) {
-    if (file.rank === 0) continue;
-    const st = await stat(file.path).catch(() => undefined);
-    if (st === undefined || st.mtimeMs >= cutoff) continue;
+    const st = file.rank === 0 ? undefined : await stat(file.path).catch(() => undefined);
+    if (file.rank !== 0 && st === undefined) continue;
+    // Oldest first, and only while they are old enough: the kept trail stays one run of files.
+    if (file.rank === 0 || st!.mtimeMs >= cutoff) {
+      kept = file;
+      break;
+    }
+    doomed.push(file);
+  }
+  if (doomed.length === 0) return [];
+  if (options.anchor !== undefined) {
+    const prev = splitChainedLine((await lastLineOf(doomed.at(-1)!)) ?? "")?.hash;
+    const first = kept === undefined ? undefined : splitChainedLine((await firstLineOf(kept).catch(() => undefined)) ?? "")?.hash;
+    // An empty live file as the only one kept: the writer anchors its first line when it writes one.
+    if (prev !== undefined && first !== undefined) await options.anchor({ prevHash: prev, firstHash: first });
+  }
+  for (const file of doomed) {
     // Rows first: a query between the two steps finds fewer records, never records of a missing file.
     await options.index?.forget(file.path);
     await rm(file.path, { force: true });

@@ -1,6 +1,6 @@
 import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { readAuditTail, resolveChainStart } from "./audit-tail.js";
+import { countAuditLines, readAuditTail, resolveChainStart } from "./audit-tail.js";
 
 /** The audit file as the writer holds it: the handle, the file's identity, and the size we expect. @internal */
 export interface AppendFile {
@@ -20,7 +20,7 @@ export async function openAuditAppend(
   path: string,
   knownHash: string | undefined,
   report: { onError(err: Error): void; onWarning(err: Error): void },
-): Promise<{ file: AppendFile; lastHash: string }> {
+): Promise<{ file: AppendFile; lastHash: string; lines: number; firstHash: string | undefined }> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const fh = await open(path, "a", 0o600);
   try {
@@ -46,7 +46,8 @@ export async function openAuditAppend(
       if (start.note !== undefined) report.onWarning(new Error(`audit log ${path}: ${start.note}`));
       lastHash = start.hash;
     }
-    return { file: { fh, dev: st.dev, ino: st.ino, size }, lastHash };
+    const { lines, firstHash } = size > 0 ? await countAuditLines(path, size) : { lines: 0, firstHash: undefined };
+    return { file: { fh, dev: st.dev, ino: st.ino, size }, lastHash, lines, firstHash };
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw err;

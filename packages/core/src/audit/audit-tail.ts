@@ -48,8 +48,8 @@ export async function readAuditTail(path: string, size: number): Promise<AuditTa
   }
 }
 
-/** The last complete line of any audit file, gzipped ones by inflating them whole. */
-async function lastLineOf(file: AuditFile): Promise<string | undefined> {
+/** The last complete line of any audit file, gzipped ones by inflating them whole. @internal */
+export async function lastLineOf(file: AuditFile): Promise<string | undefined> {
   if (!file.gz) {
     return (await readAuditTail(file.path, (await stat(file.path)).size)).lastLine;
   }
@@ -89,4 +89,40 @@ export async function resolveChainStart(path: string, lastLiveLine: string | und
     if (line !== undefined) return from(line, file.path);
   }
   return { hash: AUDIT_GENESIS_HASH };
+}
+
+/**
+ * The complete lines of the first `size` bytes of a plain audit file, and the hash its first line carries
+ * (undefined when it has none): what a checkpoint says about the live file. One sequential read.
+ * @internal
+ */
+export async function countAuditLines(path: string, size: number): Promise<{ lines: number; firstHash: string | undefined }> {
+  let lines = 0;
+  let first: Buffer | undefined;
+  for await (const chunk of readAuditBytes({ path, rank: 0, gz: false }, 0, size)) {
+    if (first === undefined || (lines === 0 && first.length < MAX_AUDIT_LINE_BYTES)) {
+      const nl = chunk.indexOf(0x0a);
+      const part = Buffer.from(nl === -1 ? chunk : chunk.subarray(0, nl));
+      first = first === undefined ? part : Buffer.concat([first, part]);
+    }
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+  }
+  const firstHash = lines > 0 && first !== undefined ? splitChainedLine(first.toString("utf8"))?.hash : undefined;
+  return { lines, firstHash };
+}
+
+/** The first complete line of any audit file (gzipped ones inflated until it ends); undefined when it has none. @internal */
+export async function firstLineOf(file: AuditFile): Promise<string | undefined> {
+  let first: string | undefined;
+  let overlong = false;
+  const splitter = new AuditLineSplitter();
+  const sink = {
+    line: (text: string, start: number, end: number) => void (first ??= text.slice(start, end)),
+    overlong: () => void (overlong = true),
+  };
+  for await (const chunk of readAuditBytes(file)) {
+    splitter.push(chunk, sink);
+    if (first !== undefined || overlong) break;
+  }
+  return overlong ? undefined : first;
 }

@@ -36,7 +36,18 @@ describe("verifyAuditChain()", () => {
   };
 
   it("accepts a chain that runs across rotated files, gzipped ones included", async () => {
-    expect(await verifyAuditChain({ path })).toEqual({ ok: true, files: 3, lines: 15, lastHash: last, fromGenesis: true, cutLines: [] });
+    expect(await verifyAuditChain({ path })).toEqual({
+      ok: true,
+      files: 3,
+      lines: 15,
+      lastHash: last,
+      fromGenesis: true,
+      cutLines: [],
+      paths: [`${path}.2.gz`, `${path}.1`, path],
+      anchored: false,
+      checkpoint: undefined,
+      outcomeUnknown: [],
+    });
     const listed = await verifyAuditChain([`${path}.2.gz`, `${path}.1`, path]);
     expect(listed).toMatchObject({ ok: true, lines: 15, lastHash: last });
   });

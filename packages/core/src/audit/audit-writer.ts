@@ -14,6 +14,8 @@ import { lookForRotation, openAuditAppend, type AppendFile } from "./audit-rotat
  * In every mode a crash of the process alone loses only the records still in memory: those appended in
  * the current turn of the event loop, or held back while the disk refuses writes. A graceful shutdown
  * (`close()`) loses nothing: it writes and syncs every record appended before it.
+ * With `always` the router also waits for a write's intent line before sending it and for its outcome line
+ * before answering (router/router-audit.ts); the README's durability table states each mode's guarantee.
  */
 export type AuditFsyncPolicy = "always" | "interval" | "never";
 
@@ -22,14 +24,28 @@ export interface AuditWriterOptions {
   readonly path: string;
   readonly fsync: AuditFsyncPolicy;
   readonly fsyncIntervalMs: number;
-  readonly maxBufferedBytes: number;
+  readonly maxPendingBytes: number;
   readonly rotationCheckMs: number;
   readonly onError: (err: Error) => void;
   readonly onWarning: (err: Error) => void;
+  /** Every failed write, sync or open (`error`), and the first success after failures (`writable`). */
+  readonly onStatus?: ((event: AuditWriterEvent) => void) | undefined;
+  /** The first line written into an empty file: the hash it chains from and its own. */
+  readonly onFileStart?: ((start: { prevHash: string; hash: string }) => void) | undefined;
 }
 
+/** A line of the chain, for a checkpoint: its hash, its line number in its file, the hash of that file's first line. @internal */
+export interface AuditHead {
+  readonly hash: string;
+  readonly lines: number;
+  readonly fileHead: string;
+}
+
+/** What the writer tells `onStatus`. @internal */
+export type AuditWriterEvent = { readonly kind: "failed"; readonly error: Error } | { readonly kind: "writable" };
+
 /** After a failed write or sync, try again after this long (or at once on `flush()`/`close()`). */
-const RETRY_DELAY_MS = 1_000;
+export const AUDIT_RETRY_DELAY_MS = 1_000;
 
 interface Waiter {
   readonly upTo: number;
@@ -71,6 +87,13 @@ export class AuditWriter {
   #waiters: Waiter[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The last failure while the file cannot be written; undefined while it can. */
+  #failing: Error | undefined;
+  /** Records refused because the buffer was full, since the file was last writable. */
+  #dropped = 0;
+  /** Complete lines in the open file (counted when it was opened) and the hash of its first line. */
+  #fileLines = 0;
+  #fileHead: string | undefined;
 
   constructor(options: AuditWriterOptions) {
     this.#o = options;
@@ -80,16 +103,57 @@ export class AuditWriter {
     return this.#closed;
   }
 
+  /** False from a failed write, sync or open until the next success. */
+  get writable(): boolean {
+    return this.#failing === undefined;
+  }
+
+  /** Why the file cannot be written, while it cannot. */
+  get failure(): Error | undefined {
+    return this.#failing;
+  }
+
+  /** Bytes of records appended and not yet written. */
+  get pendingBytes(): number {
+    return this.#pendingBytes + (this.#batch === undefined ? 0 : this.#batch.length - this.#batchOffset);
+  }
+
+  /** True when another record of `bytes` would be refused (the buffer bound). */
+  full(bytes = 0): boolean {
+    return this.#pendingBytes + (this.#batch?.length ?? 0) + bytes >= this.#o.maxPendingBytes;
+  }
+
+  /**
+   * The last line that is durable (synced; written, under `fsync: "never"`): its hash, its line number in its
+   * file and the hash of that file's first line. Undefined until a line was.
+   */
+  get durableHead(): AuditHead | undefined {
+    return this.#o.fsync === "never" ? this.#writtenHead() : this.#syncedHead;
+  }
+
+  #syncedHead: AuditHead | undefined;
+
+  #writtenHead(): AuditHead | undefined {
+    const { hash, fileHead } = { hash: this.#writtenHash, fileHead: this.#fileHead };
+    return hash === undefined || fileHead === undefined || this.#fileLines === 0 ? undefined : { hash, lines: this.#fileLines, fileHead };
+  }
+
+  /** The hash of the last line written to the file (not just batched). */
+  #writtenHash: string | undefined;
+
   /** Queues one canonical record (`auditLine()` without its newline); false when refused (reported). */
   append(canonical: string, requestId: string): boolean {
     if (this.#closed) {
       this.#o.onError(new Error(`audit log ${this.#o.path} is closed; the record of request ${requestId} was not written`));
       return false;
     }
-    if (this.#pendingBytes + (this.#batch?.length ?? 0) >= this.#o.maxBufferedBytes) {
-      this.#o.onError(
-        new Error(`audit log ${this.#o.path}: ${this.#o.maxBufferedBytes} bytes wait for the disk; the record of request ${requestId} was not written`),
-      );
+    if (this.full()) {
+      // Reported once per episode (a log line per refused record would flood the log); the count follows on recovery.
+      if (this.#dropped++ === 0) {
+        this.#o.onError(
+          new Error(`audit log ${this.#o.path}: ${this.#o.maxPendingBytes} bytes wait for the disk; the record of request ${requestId} was not written, nor will later ones be until the disk takes lines`),
+        );
+      }
       return false;
     }
     this.#pending.push(canonical);
@@ -174,10 +238,13 @@ export class AuditWriter {
     try {
       for (;;) {
         const write = this.#batch !== undefined || this.#pending.length > 0;
-        if (!write && !this.#reopenWanted && !this.#syncWanted()) break;
+        // While failing with nothing to write, opening the file is the test of whether it can be written again.
+        const probe = this.#failing !== undefined && this.#file === undefined;
+        if (!write && !this.#reopenWanted && !this.#syncWanted() && !probe) break;
         if (this.#file === undefined) {
           await this.#open();
           this.#reopened();
+          if (!write && !this.#syncWanted()) this.#succeeded();
         } else if (this.#reopenWanted) {
           await this.#reopen();
         } else if (write && this.#batch === undefined && Date.now() - this.#checkedAt >= this.#o.rotationCheckMs) {
@@ -190,13 +257,17 @@ export class AuditWriter {
           continue;
         }
         this.#batch ??= this.#buildBatch();
+        if (file.size === 0 && this.#batchOffset === 0) this.#startingFile();
         while (this.#batchOffset < this.#batch.length) {
           const { bytesWritten } = await fh.write(this.#batch, this.#batchOffset, this.#batch.length - this.#batchOffset);
           this.#batchOffset += bytesWritten;
           file.size += bytesWritten;
         }
+        this.#fileLines += this.#batchLines;
+        this.#writtenHash = this.#batchHash;
         this.#batch = undefined;
         this.#written = this.#batchUpTo;
+        if (this.#o.fsync !== "always") this.#succeeded();
         if (this.#o.fsync === "interval") this.#armSync();
         this.#settle();
       }
@@ -211,11 +282,15 @@ export class AuditWriter {
   #buildBatch(): Buffer {
     let prev = this.#lastHash!;
     let text = "";
+    this.#batchFirst = undefined;
     for (const canonical of this.#pending) {
       const chained = chainAuditLine(prev, canonical);
+      this.#batchFirst ??= { prevHash: prev, hash: chained.hash };
       text += chained.line;
       prev = chained.hash;
     }
+    this.#batchLines = this.#pending.length;
+    this.#batchHash = prev;
     this.#lastHash = prev;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -224,15 +299,40 @@ export class AuditWriter {
     return Buffer.from(text, "utf8");
   }
 
+  #batchLines = 0;
+  #batchHash: string | undefined;
+  #batchFirst: { prevHash: string; hash: string } | undefined;
+
+  /** The batch's first line goes into an empty file (a new log, after a rotation or a copytruncate): an anchor. */
+  #startingFile(): void {
+    this.#fileLines = 0;
+    if (this.#batchFirst === undefined) return;
+    this.#fileHead = this.#batchFirst.hash;
+    this.#o.onFileStart?.(this.#batchFirst);
+  }
+
+  /** A write, sync or open went through: the file takes lines (again). */
+  #succeeded(): void {
+    if (this.#failing === undefined) return;
+    this.#failing = undefined;
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    if (dropped > 0) this.#o.onError(new Error(`audit log ${this.#o.path}: ${dropped} record(s) were refused while the disk did not take lines`));
+    this.#o.onStatus?.({ kind: "writable" });
+  }
+
   async #sync(fh: FileHandle): Promise<void> {
     const upTo = this.#written;
+    const head = this.#writtenHead();
     this.#syncDue = false;
     // This sync covers what a pending timer was armed for; the next interval counts from its end.
     clearTimeout(this.#syncTimer);
     this.#syncTimer = undefined;
     await fh.datasync();
     this.#synced = upTo;
+    this.#syncedHead = head ?? this.#syncedHead;
     this.#lastSyncAt = Date.now();
+    this.#succeeded();
     if (this.#o.fsync === "interval" && this.#synced < this.#written) this.#armSync();
     this.#settle();
   }
@@ -273,8 +373,13 @@ export class AuditWriter {
   }
 
   async #open(): Promise<void> {
-    const { file, lastHash } = await openAuditAppend(this.#o.path, this.#lastHash, this.#o);
+    // While retrying after a failure, the cut line each failed write leaves is removed again and again: said once.
+    const report = this.#failing === undefined ? this.#o : { onError: this.#o.onError, onWarning: () => undefined };
+    const { file, lastHash, lines, firstHash } = await openAuditAppend(this.#o.path, this.#lastHash, report);
     this.#lastHash = lastHash;
+    this.#writtenHash ??= lastHash;
+    this.#fileLines = lines;
+    this.#fileHead = firstHash;
     this.#checkedAt = Date.now();
     if (this.#batch !== undefined && this.#batchOffset > 0) {
       // Part of a line reached the old handle; write that line again whole (a cut line was removed on open).
@@ -307,14 +412,19 @@ export class AuditWriter {
     this.#waiters = still;
   }
 
-  /** Reports the failure, keeps every record (the batch resumes where it stopped), retries later. */
+  /**
+   * Reports the failure (through onError once per episode, to onStatus every time), keeps every record (the
+   * batch resumes where it stopped), retries later.
+   */
   #fail(err: unknown): void {
     const kept = this.#appended - this.#written;
-    const error = new Error(
-      `audit log ${this.#o.path}: ${(err as Error)?.message ?? String(err)}; ${kept} record(s) kept in memory and retried`,
-      { cause: err },
+    const error = Object.assign(
+      new Error(`audit log ${this.#o.path}: ${(err as Error)?.message ?? String(err)}; ${kept} record(s) kept in memory and retried`, { cause: err }),
+      { code: (err as NodeJS.ErrnoException)?.code },
     );
-    this.#o.onError(error);
+    if (this.#failing === undefined) this.#o.onError(error);
+    this.#failing = error;
+    this.#o.onStatus?.({ kind: "failed", error });
     const file = this.#file;
     this.#file = undefined; // reopen on retry: the file may have been removed or its handle broken
     void file?.fh.close().catch(() => undefined);
@@ -325,7 +435,7 @@ export class AuditWriter {
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       void this.#pump();
-    }, RETRY_DELAY_MS);
+    }, AUDIT_RETRY_DELAY_MS);
     this.#retryTimer.unref();
   }
 }

@@ -5,11 +5,24 @@
 export { AUDIT_GENESIS_HASH } from "./audit-chain.js";
 export { createAuditLog } from "./audit-log.js";
 export type { AuditLog } from "./audit-log.js";
-export type { AuditQuery, AuditRecord } from "./audit-record.js";
-export { runAuditVerify } from "./audit-verify.js";
+export type { AuditPhase, AuditQuery, AuditRecord } from "./audit-record.js";
+export { runAuditVerify, verifyAuditChain } from "./audit-verify.js";
+export type { AuditVerifyResult } from "./audit-verify.js";
 
 // Internal: used by other folders of the core, not part of the package's API.
 export { buildAuditRecord, endpointOf } from "./audit-entry.js";
-export type { AuditEntry, RecordAudit } from "./audit-entry.js";
-export { DEFAULT_AUDIT_FSYNC, DEFAULT_AUDIT_FSYNC_INTERVAL_MS, DEFAULT_AUDIT_PATH, DEFAULT_AUDIT_RETENTION_DAYS } from "./audit-log.js";
-export type { AuditLogOptions } from "./audit-log.js";
+export type { AuditEntry, RecordAudit, RecordCallAudit } from "./audit-entry.js";
+export {
+  DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS,
+  DEFAULT_AUDIT_FSYNC,
+  DEFAULT_AUDIT_FSYNC_INTERVAL_MS,
+  DEFAULT_AUDIT_MAX_PENDING_BYTES,
+  DEFAULT_AUDIT_ON_FAILURE,
+  DEFAULT_AUDIT_PATH,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+} from "./audit-log.js";
+export type { AuditFailurePolicy, AuditLogOptions, AuditWriterEvent } from "./audit-log.js";
+export { AUDIT_RETRY_DELAY_MS } from "./audit-writer.js";
+export { auditCheckpointPathFor, createFileCheckpointStore, parseSeal, signSeal } from "./audit-checkpoints.js";
+export type { AuditAnchor, AuditCheckpoint, AuditCheckpointStore, AuditSeal, AuditSeals } from "./audit-checkpoints.js";
+export type { AuditVerifyOptions } from "./audit-verify.js";

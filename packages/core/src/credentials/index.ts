@@ -11,6 +11,7 @@ export { createCredentialStore, resolveEncryptionKeys } from "./create-credentia
 export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH, DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "./credentials-settings.js";
 export type { CredentialsSettings, PostgresSettings } from "./credentials-settings.js";
 export { PG_SCHEMA_PATTERN, pgEndpointOf } from "./postgres/pg-credential-schema.js";
+export { createPgAuditCheckpointStore } from "./postgres/pg-audit-checkpoints.js";
 export { createSecretCipher, KEY_ID_PATTERN } from "./postgres/secret-cipher.js";
 export type { SecretCipher } from "./postgres/secret-cipher.js";
 export { refreshCoordinationFor } from "./refresh-coordination.js";

@@ -1,12 +1,15 @@
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { verifyAuditChain } from "../audit/index.js";
 import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
+import { canMount, fill, mountSmallDisk, type SmallDisk } from "../testing/small-disk.js";
 import { createEventHub, type EventHub } from "./event-hub.js";
 import type { WatchedEvent } from "./event-watch.js";
 import type { WebhookSyncResult } from "./webhook-sync.js";
@@ -30,11 +33,11 @@ afterEach(async () => {
   current = undefined;
 });
 
-async function setup(events: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Setup> {
+async function setup(events: Record<string, unknown> = {}, env: Record<string, string> = {}, more: { audit?: Record<string, unknown>; webhooks?: Record<string, unknown> } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(tmpdir(), "event-hub-"));
   const h = await createHarness({
-    sandbox: { webhooks: { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 } },
-    settings: { events: { enabled: true, path: join(dir, "events.sqlite"), subscriptions_path: join(dir, "subs.json"), ...events } },
+    sandbox: { webhooks: { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, ...more.webhooks } },
+    settings: { events: { enabled: true, path: join(dir, "events.sqlite"), subscriptions_path: join(dir, "subs.json"), ...events }, ...(more.audit ? { audit: more.audit } : {}) },
   });
   const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
   for (const uid of [SYDNEY, BURLEIGH]) await h.register(uid, owner, cs.slug);
@@ -273,6 +276,71 @@ describe("receive()", () => {
       }
     });
   });
+});
+
+const mountable = await canMount();
+
+describe.skipIf(!mountable)(`receive() when the audit disk refuses lines${mountable ? "" : " [skipped: cannot mount a tmpfs]"}`, () => {
+  let disk: SmallDisk | undefined;
+  afterEach(async () => {
+    disk?.remount("rw");
+    await current?.close();
+    current = undefined;
+    await disk?.close();
+    disk = undefined;
+  });
+
+  it("acknowledges no event whose line cannot be written (503, Podium retries), and delivers each retried one once when the disk has room again", async () => {
+    disk = await mountSmallDisk(256);
+    const path = join(disk.dir, "audit", "audit.jsonl");
+    const s = await setup({}, {}, { audit: { path, fsync: "always" }, webhooks: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 10_000 } });
+    const [sub] = (await sync(s, [SYDNEY])) as [WebhookSyncResult];
+    const secret = (await podiumWebhooks(s))[0]?.secret as string;
+    const signed = (uid: string, ts = Date.now()) => {
+      const body = doc("contact.created", { uid, locations: [{ uid: SYDNEY }] });
+      return { subscriptionId: sub.subscriptionId as string, timestamp: String(ts), signature: createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex"), body };
+    };
+    expect(await s.hub.receive(signed("c-0"))).toMatchObject({ status: 200 });
+    const filler = await fill(disk.dir);
+
+    // Events until the full disk refuses one's line (the audit file's last page may still have room for a few).
+    const acked: string[] = [];
+    let refused: { uid: string; answer: Awaited<ReturnType<EventHub["receive"]>> } | undefined;
+    for (let i = 1; i < 200 && refused === undefined; i++) {
+      const a = await s.hub.receive(signed(`c-${i}`));
+      if (a.status === 200) acked.push(`c-${i}`);
+      else refused = { uid: `c-${i}`, answer: a };
+    }
+    expect(refused?.answer).toMatchObject({ status: 503, code: "ERR_LOC_AUDIT_UNAVAILABLE", body: { code: "ERR_LOC_AUDIT_UNAVAILABLE" } });
+    expect(s.h.router.auditStatus?.()).toMatchObject({ writable: false, refusing: "writes" });
+    // Known to fail now: refused before it is stored.
+    expect(await s.hub.receive(signed("c-gated"))).toMatchObject({ status: 503, code: "ERR_LOC_AUDIT_UNAVAILABLE" });
+    const uidsIn = async (): Promise<string[]> =>
+      (await collect(s.hub, { locationUid: SYDNEY, afterCursor: "", eventTypes: [] }, 10_000, 300)).map((e) => (JSON.parse(e.body) as { data: { uid: string } }).data.uid);
+    expect(await uidsIn()).not.toContain("c-gated");
+    // Podium's own delivery meets the same refusal, and keeps retrying.
+    const since = s.h.sandbox.webhookDeliveries().at(-1)?.seq ?? 0;
+    const emitted = s.h.sandbox.emitEvent({ eventType: "contact.created", locationUid: SYDNEY, data: { uid: "c-podium", locations: [{ uid: SYDNEY }] } });
+    await vi.waitFor(() => expect(s.h.sandbox.webhookDeliveries(since).filter((d) => d.eventId === emitted.eventId && d.status === 503).length).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
+    expect(s.h.sandbox.webhookDeliveries(since).some((d) => d.acknowledged)).toBe(false);
+
+    // Room again: the writer's retry finds it; Podium's retries (signed afresh) are acknowledged, each event once.
+    await rm(filler);
+    await vi.waitFor(() => expect(s.h.router.auditStatus?.()).toMatchObject({ writable: true, refusing: "none" }), { timeout: 5_000, interval: 50 });
+    for (const uid of [refused!.uid, "c-gated"]) expect(await s.hub.receive(signed(uid, Date.now() + 1))).toMatchObject({ status: 200 });
+    expect(await s.h.sandbox.settleWebhooks(5_000)).toBe(true);
+    const delivered = await uidsIn();
+    expect([...delivered].sort()).toEqual(["c-0", ...acked, refused!.uid, "c-gated", "c-podium"].sort());
+
+    // Every acknowledged event has its line; each refusal says why; the chain runs on across the outage.
+    const lines = (await s.h.auditLines()).filter((l) => l.method === "EVENT");
+    const events = await collect(s.hub, { locationUid: SYDNEY, afterCursor: "", eventTypes: [] }, 10_000, 300);
+    for (const e of events) expect(lines.some((l) => l.request_id === e.eventId && l.status === 200 && l.error_code === undefined)).toBe(true);
+    const gatedId = events.find((e) => e.body.includes('"c-gated"'))!.eventId;
+    expect(lines.filter((l) => l.request_id === gatedId).map((l) => [l.status, l.error_code ?? ""])).toEqual([[503, "ERR_LOC_AUDIT_UNAVAILABLE"], [200, ""]]);
+    expect(lines.every((l) => l.phase === undefined)).toBe(true);
+    expect(await verifyAuditChain({ path })).toMatchObject({ ok: true });
+  }, 30_000);
 });
 
 describe("watch()", () => {

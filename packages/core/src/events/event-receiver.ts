@@ -2,10 +2,14 @@
  * One inbound webhook, in one direction:
  *   subscription known? → body within bounds? → signature → timestamp window → a Podium event document? →
  *   its location is the subscription's (or, for an organization webhook, a location of its organization) and
- *   registered and not deleted? → stored durably (deduplicated) → acknowledged.
+ *   registered and not deleted? → the audit log takes lines? → stored durably (deduplicated) → the audit log still
+ *   takes lines? → its line (durable under audit.fsync: always) → acknowledged.
  * Anything else is refused with the error's HTTP status and code, counted, audited, and never stored or delivered.
  * Every request of a known subscription leaves one audit line per location it concerned: endpoint = the event
  * type, method = EVENT, status = the HTTP status answered, never the payload.
+ * The audit fails closed as for a routed write (router/router-audit.ts): while the log cannot take lines an event
+ * is refused with ERR_LOC_AUDIT_UNAVAILABLE (503) and Podium retries it; one stored while the log failed stays
+ * stored and unacknowledged, so Podium's retry is a duplicate, acknowledged once its line can be written.
  */
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -83,11 +87,19 @@ export function createEventReceiver(deps: EventReceiverDeps): (req: WebhookReque
       return answer(started, err.code, refusal(err));
     }
     const { subscription: sub, secret } = found;
-    const line = (locationUid: string, eventType: string, status: number, requestId: string, code?: CoreErrorCode, verified = false): void => {
+    /** One line; for an acknowledgment under audit.fsync: always, the promise of its durability. */
+    const line = (locationUid: string, eventType: string, status: number, requestId: string, code?: CoreErrorCode, verified = false): Promise<void> | undefined =>
       router.recordAudit({ subject: { kind: "event", eventType }, locationUid, requestId, status, startedAt: started, errorCode: code, caller: verified ? PODIUM_CALLER : undefined });
+    /** The audit gate: throws AuditUnavailableError while the log cannot take the lines of these locations. */
+    const gate = (locationUids: string[], eventType: string, requestId: string): void => {
+      for (const locationUid of locationUids) void router.recordAudit({ subject: { kind: "event", eventType }, locationUid, requestId, caller: PODIUM_CALLER, phase: "sent" });
+    };
+    const refuseAll = (e: CoreError, locationUids: string[], eventType: string, requestId: string): WebhookAnswer => {
+      for (const uid of locationUids) void line(uid, eventType, e.httpStatus, requestId, e.code, true);
+      return answer(started, e.code, refusal(e));
     };
     const refuse = (err: CoreError, eventType = UNVERIFIED, requestId = newRequestId(), locationUid = sub.locationUid, verified = false): WebhookAnswer => {
-      line(locationUid, eventType, err.httpStatus, requestId, err.code, verified);
+      void line(locationUid, eventType, err.httpStatus, requestId, err.code, verified);
       return answer(started, err.code, refusal(err));
     };
 
@@ -109,23 +121,37 @@ export function createEventReceiver(deps: EventReceiverDeps): (req: WebhookReque
     const targets = deliverTo(sub, eventLocations(doc.data));
     if (!Array.isArray(targets)) return refuse(targets, doc.eventType, requestId, sub.locationUid, true);
 
+    // Fail closed: an event whose line the audit log cannot take is not stored, and Podium retries it.
+    try {
+      gate(targets, doc.eventType, requestId);
+    } catch (err) {
+      return refuseAll(asCoreError(err), targets, doc.eventType, requestId);
+    }
     const requestHash = createHash("sha256").update(`${req.timestamp ?? ""}.${req.signature ?? ""}`).digest("hex");
     const receivedAt = now();
     let outcomes: AppendOutcome[];
     try {
       outcomes = await store.append(targets.map((locationUid) => ({ locationUid, eventId: doc.eventId, eventType: doc.eventType, receivedAt, subscriptionId: sub.subscriptionId, requestHash, body: req.body as string })));
     } catch (err) {
-      const e = isCoreError(err) ? err : new EventStoreUnavailableError({ cause: err });
-      for (const uid of targets) line(uid, doc.eventType, e.httpStatus, requestId, e.code, true);
-      return answer(started, e.code, refusal(e));
+      return refuseAll(isCoreError(err) ? err : new EventStoreUnavailableError({ cause: err }), targets, doc.eventType, requestId);
     }
     // A request repeated byte for byte (same timestamp and signature) is a replay; Podium signs each retry afresh.
     if (outcomes.every((o) => !o.stored && o.replay)) {
-      const e = new EventReplayedError(ctx, `event ${doc.eventId.slice(0, 16)}… was stored when this request first arrived`);
-      for (const uid of targets) line(uid, doc.eventType, e.httpStatus, requestId, e.code, true);
+      return refuseAll(new EventReplayedError(ctx, `event ${doc.eventId.slice(0, 16)}… was stored when this request first arrived`), targets, doc.eventType, requestId);
+    }
+    // Checked again: the log may have failed while the event was stored. It stays stored, unacknowledged.
+    try {
+      gate(targets, doc.eventType, requestId);
+    } catch (err) {
+      return refuseAll(asCoreError(err), targets, doc.eventType, requestId);
+    }
+    try {
+      await Promise.all(targets.map((uid) => line(uid, doc.eventType, 200, requestId, undefined, true)));
+    } catch (err) {
+      // The line (status 200: stored) may still reach the disk later; the acknowledgment is withheld all the same.
+      const e = asCoreError(err);
       return answer(started, e.code, refusal(e));
     }
-    for (const uid of targets) line(uid, doc.eventType, 200, requestId, undefined, true);
     const duplicate = outcomes.every((o) => !o.stored);
     return answer(started, duplicate ? "duplicate" : "stored", { status: 200, body: duplicate ? { received: true, duplicate: true } : { received: true } });
   };

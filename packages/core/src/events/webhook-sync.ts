@@ -103,7 +103,7 @@ export async function* syncWebhooks(deps: WebhookSyncDeps, req: WebhookSyncReque
   }
 
   function audit(locationUid: string, started: number, errorCode?: string): void {
-    router.recordAudit({ subject: { kind: "rpc", rpc: "SyncWebhooks" }, locationUid, requestId: newRequestId(), startedAt: started, caller: ctx.caller, errorCode, status: errorCode ? 0 : 200 });
+    void router.recordAudit({ subject: { kind: "rpc", rpc: "SyncWebhooks" }, locationUid, requestId: newRequestId(), startedAt: started, caller: ctx.caller, errorCode, status: errorCode ? 0 : 200 });
   }
 
   async function syncOne(uid: string, orgDone: Map<string, WebhookSyncResult>): Promise<WebhookSyncResult> {

@@ -11,12 +11,10 @@ import { BadRequestError, LocationAuthError, UpstreamUnavailableError } from "@p
 import { isLocationUid, isOrgSlug, LOCATION_UID_RULE } from "../ids.js";
 import { parseSecretRef, resolveSecretRef } from "../credentials/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
+import { isOAuthScope, type AppSource } from "./oauth-app.js";
 
-/**
- * What an operator hands over to onboard one location by consent (OAuth authorization code flow).
- * References, never secrets: the router resolves them on its own host.
- */
-export interface AuthorizationRequest {
+/** A consent request once its app is known: the secret references are the operator's. */
+export interface ResolvedAuthorizationRequest {
   locationUid: string;
   orgSlug: string;
   /** `env:NAME` or `file:PATH` of the Podium app's client id. */
@@ -30,6 +28,14 @@ export interface AuthorizationRequest {
   /** How long the consent may take before the state is refused. @default 600000 (10 min) */
   ttlMs?: number | undefined;
 }
+
+/**
+ * What an operator hands over to onboard one location by consent (OAuth authorization code flow): the location
+ * and the Podium app, a configured `oauth_apps` name (what a caller over the wire sends) or, from trusted
+ * in-process code, its secret references. The app's `redirect_uri` and `scopes`, when configured, take the place
+ * of `redirectUri` and bound `scopes`.
+ */
+export type AuthorizationRequest = Omit<ResolvedAuthorizationRequest, "clientIdRef" | "clientSecretRef"> & AppSource;
 
 /** A started authorization: the operator's browser goes to `authorizeUrl` before `expiresAt`. */
 export interface PendingAuthorization {
@@ -67,14 +73,13 @@ const STATE_BYTES = 32;
 export const AGAIN = "run `podium-router onboard --authorize` again";
 /** An RFC 6749 error code; only these are echoed from Podium or the callback. @internal */
 export const OAUTH_ERROR_RE = /^[a-z_]{1,40}$/;
-const SCOPE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * Checks a consent request (echoing nothing secret) and builds Podium's authorize URL with a fresh state.
  * Both secret references are resolved now, so a missing secret fails before anyone spends time on the consent.
  */
 export async function prepareAuthorization(
-  request: AuthorizationRequest,
+  request: ResolvedAuthorizationRequest,
   endpoints: PodiumEndpoints,
   env: Record<string, string | undefined>,
 ): Promise<{ authorizeUrl: string; state: string; ttlMs: number }> {
@@ -96,7 +101,7 @@ export async function prepareAuthorization(
     fail("redirect_uri must be an absolute http(s) URL without a fragment");
   }
   const scopes = request.scopes ?? [];
-  if (scopes.some((s) => !SCOPE_RE.test(s))) fail("each scope must be 1-64 characters of [A-Za-z0-9_.:-]");
+  if (!scopes.every(isOAuthScope)) fail("each scope must be 1-64 characters of [A-Za-z0-9_.:-]");
   const ttlMs = request.ttlMs ?? DEFAULT_AUTHORIZATION_TTL_MS;
   if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_AUTHORIZATION_TTL_MS) fail(`the authorization lifetime must be 1 ms to ${MAX_AUTHORIZATION_TTL_MS / 60_000} min`);
   const [clientId] = await Promise.all([
@@ -126,7 +131,7 @@ export interface CodeExchange {
  * Throws LocationAuthError when Podium refuses it, UpstreamUnavailableError for a 5xx or 429; never echoes a secret.
  */
 export async function exchangeAuthorizationCode(
-  request: AuthorizationRequest,
+  request: ResolvedAuthorizationRequest,
   exchange: CodeExchange,
   endpoints: PodiumEndpoints,
   upstream: Pick<UpstreamClient, "postToken">,

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { createConsentOnboarding, type ConsentOnboarding } from "./consent-onboarding.js";
-import { isCoreError } from "@podium-router/errors";
-import type { AuthorizationRequest } from "../oauth/authorization-code-grant.js";
+import { isCoreError, type CoreError } from "@podium-router/errors";
+import type { AuthorizationRequest, ResolvedAuthorizationRequest } from "../oauth/authorization-code-grant.js";
 import type { OnboardingResult } from "./onboarding.js";
 import { createLocationRouter, type LocationRouterHandle } from "../router/location-router.js";
 import { validateSettings, type Settings } from "../settings/settings.js";
@@ -17,7 +17,7 @@ const SYDNEY = cs.locations.sydney;
 const FREMANTLE = defaultFixtureIds.harbourAuto.locations.fremantle;
 const REDIRECT = "http://127.0.0.1:9/oauth/callback";
 const env = { CS_ID: cs.app.clientId, CS_SECRET: cs.app.clientSecret };
-const request = (locationUid: string, extra: Partial<AuthorizationRequest> = {}): AuthorizationRequest => ({
+const request = (locationUid: string, extra: Partial<ResolvedAuthorizationRequest> = {}): AuthorizationRequest => ({
   locationUid,
   orgSlug: cs.slug,
   clientIdRef: "env:CS_ID",
@@ -256,6 +256,86 @@ describe("consent onboarding", () => {
       const waiting = consentTable.awaitAuthorization(begun.state);
       consentTable.close();
       expect(await codeOf(waiting)).toMatch(/^ERR_LOC_INTERNAL: .*the router is shutting down/);
+    });
+  });
+
+  describe("a configured OAuth app", () => {
+    it("supplies the references, the redirect URI and the scopes; a caller may ask for fewer scopes, never others", async () => {
+      const appSettings = validateSettings({
+        upstream: { base_url: sandbox.url },
+        oauth_apps: { "coastal-smiles": { client_id_ref: "env:CS_ID", client_secret_ref: "env:CS_SECRET", redirect_uri: "https://router.example.com/oauth/callback", scopes: ["read_locations", "read_contacts"] } },
+      });
+      const table = createConsentOnboarding({ settings: appSettings, upstream, env, store: router.store, isLive: () => false, onboard: () => Promise.reject(new Error("not here")) });
+      try {
+        const asked = { locationUid: SYDNEY, orgSlug: cs.slug, oauthApp: "coastal-smiles", redirectUri: REDIRECT };
+        const all = await table.beginAuthorization(asked);
+        expect(all.redirectUri).toBe("https://router.example.com/oauth/callback");
+        expect(Object.fromEntries(new URL(all.authorizeUrl).searchParams)).toMatchObject({ client_id: cs.app.clientId, redirect_uri: "https://router.example.com/oauth/callback", scope: "read_locations read_contacts" });
+        const fewer = await table.beginAuthorization({ ...asked, scopes: ["read_locations"] });
+        expect(new URL(fewer.authorizeUrl).searchParams.get("scope")).toBe("read_locations");
+        expect(await codeOf(table.beginAuthorization({ ...asked, scopes: ["write_messages"] }))).toMatch(/^ERR_LOC_BAD_REQUEST: .*scopes must be among the scopes configured for oauth_app "coastal-smiles"/);
+        expect(await codeOf(table.beginAuthorization({ ...asked, oauthApp: "harbour-auto" }))).toMatch(/^ERR_LOC_BAD_REQUEST: .*oauth_app "harbour-auto" is not configured/);
+        expect(await codeOf(table.beginAuthorization({ ...asked, oauthApp: "file:/etc/hostname" }))).toMatch(/^ERR_LOC_BAD_REQUEST: .*never a secret reference or a path/);
+      } finally {
+        table.close();
+      }
+    });
+  });
+
+  describe("pending-consent caps", () => {
+    let capped: ConsentOnboarding;
+    const HA = defaultFixtureIds.harbourAuto;
+    beforeEach(() => {
+      const cappedSettings = validateSettings({ upstream: { base_url: sandbox.url }, onboarding: { max_pending_consents_per_caller: 2, max_pending_consents_per_org: 3 } });
+      capped = createConsentOnboarding({ settings: cappedSettings, upstream, env, store: router.store, isLive: () => false, now: () => clock, onboard: () => Promise.reject(new Error("not here")) });
+    });
+    afterEach(() => capped.close());
+    const begin = (caller: string, orgSlug: string = cs.slug, ttlMs = 60_000) => capped.beginAuthorization(request(SYDNEY, { orgSlug, ttlMs }), { caller });
+    async function limit(p: Promise<unknown>): Promise<CoreError> {
+      try {
+        await p;
+      } catch (err) {
+        if (isCoreError(err)) return err;
+        throw err;
+      }
+      throw new Error("expected a rejection");
+    }
+
+    it("one key filling its own cap blocks neither another caller nor another organization", async () => {
+      const first = await begin("sydney-app");
+      clock += 1_000;
+      await begin("sydney-app");
+      const full = await limit(begin("sydney-app"));
+      expect(full.code).toBe("ERR_LOC_CONSENT_LIMIT");
+      expect(full.message).toContain("this caller has 2 consents pending, the most allowed (onboarding.max_pending_consents_per_caller)");
+      // When the first of the caller's own states expires.
+      expect(full.retryAfterMs).toBe(first.expiresAt - clock);
+      // Another key of the same organization still gets its consent.
+      await begin("ops");
+      // The organization is full now (3), for every caller of it, but not for another organization.
+      const orgFull = await limit(begin("burleigh-app"));
+      expect(orgFull).toMatchObject({ code: "ERR_LOC_CONSENT_LIMIT", message: expect.stringContaining(`organization ${cs.slug} has 3 consents pending`) });
+      expect((await begin("burleigh-app", HA.slug)).state).toEqual(expect.any(String));
+    });
+
+    it("an expired state leaves the count at once, and its late callback still hears that it expired", async () => {
+      const first = await begin("sydney-app", cs.slug, 30_000);
+      await begin("sydney-app");
+      expect((await limit(begin("sydney-app"))).code).toBe("ERR_LOC_CONSENT_LIMIT");
+      clock += 30_000;
+      // No grace period: the expired state stopped counting the moment it expired.
+      await begin("sydney-app");
+      expect(await codeOf(capped.completeAuthorization(first.state, { code: "late" }))).toMatch(/^ERR_LOC_BAD_REQUEST: .*this authorization state expired at/);
+      expect(await codeOf(capped.awaitAuthorization(first.state))).toMatch(/^ERR_LOC_DEADLINE_EXCEEDED: .*expired/);
+    });
+
+    it("a state used by its callback leaves the count", async () => {
+      const first = await begin("sydney-app");
+      await begin("sydney-app");
+      const result = await capped.completeAuthorization(first.state, { error: "access_denied" });
+      expect(result.outcome).toBe("failed");
+      await begin("sydney-app");
+      expect(await capped.awaitAuthorization(first.state)).toEqual(result);
     });
   });
 });

@@ -2,7 +2,7 @@
  * Bringing locations under the router: bulk onboarding (resolve → token → verify → persist → live), and
  * onboarding by consent (single-use state, code exchange, then the same path for one location).
  */
-export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult } from "./onboarding.js";
+export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult, RefreshTokenSource } from "./onboarding.js";
 
 // Internal: used by other folders of the core, not part of the package's API.
 export { createConsentOnboarding } from "./consent-onboarding.js";

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,16 +23,19 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** An onboarding input as trusted in-process code may give it: secret references and a refresh-token file. */
+type ByReference = { locationUid: string; orgSlug: string; clientIdRef: string; clientSecretRef: string; refreshTokenFile: string };
+
 /**
  * Onboarding inputs for `uids` under one credential, with file: references: the client id and secret in
  * one file each, and one refresh-token file per location (as an operator would lay them out).
  */
-async function inputsFor(hh: Harness, grant: GrantCredential, uids: string[], orgSlug = "onb-org"): Promise<OnboardingInput[]> {
+async function inputsFor(hh: Harness, grant: GrantCredential, uids: string[], orgSlug = "onb-org"): Promise<ByReference[]> {
   const dir = join(hh.dir, "creds", grant.grantId);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, "client-id"), grant.clientId, { mode: 0o600 });
   await writeFile(join(dir, "client-secret"), grant.clientSecret, { mode: 0o600 });
-  const inputs: OnboardingInput[] = [];
+  const inputs: ByReference[] = [];
   for (const uid of uids) {
     await writeFile(join(dir, `rt-${uid}`), grant.refreshToken, { mode: 0o600 });
     inputs.push({
@@ -188,7 +192,7 @@ describe("onboardLocations()", () => {
     const grant = newGrant(hh.sandbox, 6);
     const slow = await inputsFor(hh, grant, grant.uids);
     // Listed last, failing before any request: an unset environment variable.
-    const fast = ["fast-1", "fast-2"].map((uid) => ({ ...(slow[0] as OnboardingInput), locationUid: uid, clientIdRef: "env:PODIUM_TEST_UNSET_ID" }));
+    const fast = ["fast-1", "fast-2"].map((uid) => ({ ...(slow[0] as ByReference), locationUid: uid, clientIdRef: "env:PODIUM_TEST_UNSET_ID" }));
     const seen: Array<{ uid: string; outcome: string; storedAtThatMoment: number }> = [];
     for await (const r of hh.router.onboardLocations([...slow, ...fast], { concurrency: 8 })) {
       seen.push({ uid: r.locationUid, outcome: r.outcome, storedAtThatMoment: (await hh.router.store.list()).length });
@@ -377,5 +381,85 @@ describe("onboardLocations()", () => {
         expect(audit).toMatchObject([{ endpoint: "router:OnboardLocations", error_code: c.code }]);
       });
     }
+  });
+
+  describe("by a configured OAuth app, with the refresh token sent as its value (what the wire carries)", () => {
+    let secrets = "";
+    const FREMANTLE = defaultFixtureIds.harbourAuto.locations.fremantle;
+    const token = cs.ownerGrant.refreshToken;
+    afterEach(async () => {
+      if (secrets !== "") await rm(secrets, { recursive: true, force: true });
+      secrets = "";
+    });
+    /** A harness whose settings configure coastal-smiles' app, its secrets in files only the operator named. */
+    async function appHarness(): Promise<{ hh: Harness; tokenDir: string; app: { clientIdRef: string; clientSecretRef: string } }> {
+      secrets = await mkdtemp(join(tmpdir(), "onboarding-app-"));
+      await writeFile(join(secrets, "id"), cs.app.clientId, { mode: 0o600 });
+      await writeFile(join(secrets, "secret"), cs.app.clientSecret, { mode: 0o600 });
+      const tokenDir = join(secrets, "tokens");
+      const app = { clientIdRef: `file:${join(secrets, "id")}`, clientSecretRef: `file:${join(secrets, "secret")}` };
+      h = await createHarness({
+        settings: { onboarding: { refresh_token_dir: tokenDir }, oauth_apps: { "coastal-smiles": { client_id_ref: app.clientIdRef, client_secret_ref: app.clientSecretRef } } },
+      });
+      return { hh: h, tokenDir, app };
+    }
+    const byApp = (locationUid: string, extra: Partial<{ oauthApp: string; refreshToken: string }> = {}): OnboardingInput => ({
+      locationUid,
+      orgSlug: "coastal-smiles",
+      oauthApp: "coastal-smiles",
+      refreshToken: token,
+      ...extra,
+    });
+
+    it("stores the app's references and the token in a 0600 file of refresh_token_dir, and the location is routable", async () => {
+      const { hh, tokenDir, app } = await appHarness();
+      const results = await collect(hh.router.onboardLocations([byApp(SYDNEY), byApp(BURLEIGH)]));
+      expect(results.map((r) => [r.locationUid, r.outcome])).toEqual(expect.arrayContaining([[SYDNEY, "onboarded"], [BURLEIGH, "onboarded"]]));
+      for (const uid of [SYDNEY, BURLEIGH]) {
+        const record = await hh.router.store.get(uid);
+        expect(record).toMatchObject({ ...app, orgSlug: "coastal-smiles", state: "active" });
+        expect(record!.refreshTokenFile.startsWith(`${tokenDir}/${uid}.`)).toBe(true);
+        expect((await stat(record!.refreshTokenFile)).mode & 0o777).toBe(0o600);
+        expect(await readFile(record!.refreshTokenFile, "utf8")).toBe(token);
+      }
+      expect((await hh.router.call({ locationUid: SYDNEY, method: "GET", path: `/v4/locations/${SYDNEY}` })).status).toBe(200);
+      // Neither the result messages nor the audit trail carry the token.
+      expect(JSON.stringify(results)).not.toContain(token);
+      expect(JSON.stringify(await hh.auditLines())).not.toContain(token);
+    });
+
+    it("leaves no token file behind for a failed, skipped or dry-run location", async () => {
+      const { hh, tokenDir } = await appHarness();
+      const results = await collect(hh.router.onboardLocations([byApp(FREMANTLE), byApp(SYDNEY)], { dryRun: true }));
+      expect(results.map((r) => [r.locationUid, r.outcome, r.errorCode]).sort()).toEqual([
+        [FREMANTLE, "failed", "ERR_LOC_NOT_IN_SCOPE"],
+        [SYDNEY, "checked", undefined],
+      ].sort());
+      expect(await readdir(tokenDir).catch(() => [])).toEqual([]);
+      await collect(hh.router.onboardLocations([byApp(SYDNEY)]));
+      expect(await readdir(tokenDir)).toHaveLength(1);
+      expect((await collect(hh.router.onboardLocations([byApp(SYDNEY)])))[0]?.outcome).toBe("skipped_existing");
+      expect(await readdir(tokenDir)).toHaveLength(1);
+    });
+
+    it.each([
+      ["an app that is not configured", { oauthApp: "harbour-auto" }, 'locations[0].oauth_app "harbour-auto" is not configured'],
+      ["a secret reference where an app name belongs", { oauthApp: "file:/etc/hostname" }, "it is never a secret reference or a path"],
+      ["an environment reference where an app name belongs", { oauthApp: "env:PATH" }, "it is never a secret reference or a path"],
+      ["a token with white space", { refreshToken: `${token} x` }, "locations[0].refresh_token must be the token itself"],
+      ["a token over 4096 characters", { refreshToken: "t".repeat(4097) }, "locations[0].refresh_token must be the token itself: 1-4096"],
+      ["an empty token", { refreshToken: "" }, "locations[0].refresh_token is required"],
+    ])("refuses the whole batch for %s, echoing no token and writing nothing", async (_name, extra, says) => {
+      const { hh, tokenDir } = await appHarness();
+      const before = await snapshot(hh);
+      const err = await rejection(collect(hh.router.onboardLocations([byApp(SYDNEY, extra), byApp(BURLEIGH)])));
+      expect(err.code).toBe("ERR_LOC_BAD_REQUEST");
+      expect(err.message).toContain(says.replace("locations[0].oauth_app", "oauth_app"));
+      expect(err.message).not.toContain(token);
+      expect(err.message).not.toContain("/etc/hostname");
+      expect(await snapshot(hh)).toEqual(before);
+      expect(await readdir(tokenDir).catch(() => [])).toEqual([]);
+      expect(hh.sandbox.ledger()).toEqual([]);
+    });
   });
 });

@@ -1,8 +1,9 @@
+import { unlink } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { type CredentialStore, type LocationRecord, parseSecretRef, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
 import { BadRequestError, isCoreError, LocationDeletedError, LocationNotInScopeError, InternalError } from "@podium-router/errors";
-import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
+import { appReferences, type AppSource, createLocationAuth, type LocationAuth, writeRefreshTokenFile } from "../oauth/index.js";
 import { listAllLocations } from "../verification/index.js";
 import { mapConcurrent } from "../util/index.js";
 import type { RecordAudit } from "../audit/index.js";
@@ -10,17 +11,20 @@ import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, newRequestId } from "../id
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 
-/** What an operator hands over to onboard one location. References, never secrets. */
-export interface OnboardingInput {
-  locationUid: string;
-  orgSlug: string;
-  /** `env:NAME` or `file:PATH`. */
-  clientIdRef: string;
-  /** `env:NAME` or `file:PATH`. */
-  clientSecretRef: string;
-  /** Path of the file holding the location's refresh token. */
-  refreshTokenFile: string;
-}
+/** Longest refresh token accepted as a value; Podium's are far shorter, and the bound keeps a request small. */
+export const MAX_REFRESH_TOKEN_LENGTH = 4096;
+
+/**
+ * Where a location's refresh token comes from: the token itself (all a caller over the wire can send; the router
+ * writes it where the store keeps tokens), or the file that holds it, which only trusted in-process code may name.
+ */
+export type RefreshTokenSource = { refreshToken: string; refreshTokenFile?: undefined } | { refreshToken?: undefined; refreshTokenFile: string };
+
+/**
+ * What an operator hands over to onboard one location: the location, the Podium app (a configured `oauth_apps`
+ * name, or from trusted code its secret references) and the refresh token (its value, or from trusted code its file).
+ */
+export type OnboardingInput = { locationUid: string; orgSlug: string } & AppSource & RefreshTokenSource;
 
 export type OnboardingOutcome = "onboarded" | "skipped_existing" | "failed" | "checked";
 
@@ -73,12 +77,22 @@ export async function* onboardLocations(
   opts: OnboardingOptions,
   deps: OnboardingDeps,
 ): AsyncGenerator<OnboardingResult> {
-  validateBatch(inputs);
+  validateBatch(inputs, deps);
   const concurrency = opts.concurrency && opts.concurrency > 0 ? opts.concurrency : deps.settings.onboarding.concurrency;
   yield* mapConcurrent(inputs, concurrency, (input) => onboardOne(input, opts, deps));
 }
 
-function validateBatch(inputs: readonly OnboardingInput[]): void {
+/** 1-4096 characters from `!` to `~`: what an opaque OAuth token is made of (RFC 6749 appendix A.17). */
+function isRefreshTokenValue(token: string): boolean {
+  if (typeof token !== "string" || token.length === 0 || token.length > MAX_REFRESH_TOKEN_LENGTH) return false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+function validateBatch(inputs: readonly OnboardingInput[], deps: Pick<OnboardingDeps, "settings">): void {
   const seen = new Map<string, number>();
   inputs.forEach((input, i) => {
     const where = `locations[${i}]`;
@@ -93,11 +107,23 @@ function validateBatch(inputs: readonly OnboardingInput[]): void {
     if (!isOrgSlug(input.orgSlug)) {
       throw new BadRequestError({ locationUid: input.locationUid }, `${where}.org_slug must be lower-case letters, digits and dashes`);
     }
-    // parseSecretRef throws a CredentialError naming the field, never the value.
-    parseSecretRef(input.clientIdRef, { label: `${where}.client_id_ref`, locationUid: input.locationUid });
-    parseSecretRef(input.clientSecretRef, { label: `${where}.client_secret_ref`, locationUid: input.locationUid });
-    if (!input.refreshTokenFile) {
-      throw new BadRequestError({ locationUid: input.locationUid }, `${where}.refresh_token_file is required`);
+    if (input.oauthApp !== undefined) {
+      // Throws BadRequestError for a malformed or unconfigured name.
+      appReferences(input, deps.settings.oauthApps, input.locationUid);
+    } else {
+      // parseSecretRef throws a CredentialError naming the field, never the value.
+      parseSecretRef(input.clientIdRef, { label: `${where}.client_id_ref`, locationUid: input.locationUid });
+      parseSecretRef(input.clientSecretRef, { label: `${where}.client_secret_ref`, locationUid: input.locationUid });
+    }
+    if (input.refreshToken === "") {
+      throw new BadRequestError({ locationUid: input.locationUid }, `${where}.refresh_token is required: the location's refresh token itself`);
+    } else if (input.refreshToken !== undefined) {
+      // Never echoed: the message says what is wrong with the token, not what it is.
+      if (!isRefreshTokenValue(input.refreshToken)) {
+        throw new BadRequestError({ locationUid: input.locationUid }, `${where}.refresh_token must be the token itself: 1-${MAX_REFRESH_TOKEN_LENGTH} printable ASCII characters without spaces`);
+      }
+    } else if (!input.refreshTokenFile) {
+      throw new BadRequestError({ locationUid: input.locationUid }, `${where}.${"refreshTokenFile" in input ? "refresh_token_file" : "refresh_token"} is required`);
     }
   });
 }
@@ -108,18 +134,23 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
   const uid = input.locationUid;
   const audited = (errorCode?: string): void =>
     deps.recordAudit({ subject: { kind: "rpc", rpc: "OnboardLocations" }, locationUid: uid, requestId, startedAt: t0, caller: opts.caller, errorCode, status: errorCode ? 0 : 200 });
+  // A token sent as a value is written where the store reads tokens from; kept only if it becomes the record's.
+  let tokenFile: string | undefined;
+  let kept = false;
   try {
     if ((await deps.store.get(uid)) || deps.isLive(uid)) {
       audited();
       return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
     }
+    const { clientIdRef, clientSecretRef } = appReferences(input, deps.settings.oauthApps, uid);
+    if (input.refreshToken !== undefined) tokenFile = await writeRefreshTokenFile(deps.settings.onboarding.refreshTokenDir, uid, input.refreshToken);
     const now = new Date().toISOString();
     const record: LocationRecord = {
       locationUid: uid,
       orgSlug: input.orgSlug,
-      clientIdRef: input.clientIdRef,
-      clientSecretRef: input.clientSecretRef,
-      refreshTokenFile: resolve(input.refreshTokenFile),
+      clientIdRef,
+      clientSecretRef,
+      refreshTokenFile: tokenFile ?? resolve(input.refreshTokenFile as string),
       state: "active",
       createdAt: now,
       updatedAt: now,
@@ -165,11 +196,17 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
     }
     // 5. Live.
     deps.addLive(record, auth);
+    // A store that imported the token (PostgreSQL) keeps no plaintext copy on disk.
+    const stored = tokenFile === undefined ? undefined : await deps.store.get(uid);
+    kept = stored !== undefined && resolve(stored.refreshTokenFile) === tokenFile;
     audited();
     return { locationUid: uid, outcome: "onboarded", message: "verified in scope, stored and routable" };
   } catch (err) {
     const e = isCoreError(err) ? err : new InternalError({ locationUid: uid, requestId, cause: err });
     audited(e.code);
     return { locationUid: uid, outcome: "failed", errorCode: e.code, message: e.message };
+  } finally {
+    // A failed, skipped or dry-run onboarding leaves no token behind.
+    if (tokenFile !== undefined && !kept) await unlink(tokenFile).catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { endpointOf, type RecordAudit } from "../audit/index.js";
+import { endpointOf, type RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
 import { newRequestId, validateRequestId } from "../ids.js";
@@ -18,7 +18,8 @@ export interface CallPipelineDeps {
   observer: RouterObserver;
   /** settings.upstream.maxRequestBodyBytes */
   maxBodyBytes: number;
-  recordAudit: RecordAudit;
+  /** The router's one audit writer; see RecordCallAudit for the promises it returns. */
+  recordAudit: RecordCallAudit;
   /** True once the router is closing: new calls are refused. */
   isClosing(): boolean;
 }
@@ -55,6 +56,8 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       await spendBudget(loc, req, requestId, ctx);
       await live.verify(loc, requestId, false, ctx.signal);
       // ← Anything that must be durable before Podium can act (e.g. a write's intent line) goes here.
+      // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
+      await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
       const res = await send(loc, req, requestId, ctx);
       line.status = res.status;
       // ← Checks of Podium's answer before the caller sees it go here.
@@ -67,7 +70,8 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       if (e.code === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
       throw e;
     } finally {
-      deps.recordAudit({
+      // A write's answer is released once its line is durable (audit.fsync: always); if it cannot be, the caller gets ERR_LOC_AUDIT_UNAVAILABLE.
+      const durable = deps.recordAudit({
         ts,
         subject: { kind: "call", method: call.method, path: call.path, route: line.route },
         locationUid: call.locationUid,
@@ -78,6 +82,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
         errorCode: line.errorCode,
       });
       observer.callOutcome?.(line.errorCode ?? "OK");
+      if (durable !== undefined) await durable;
     }
   };
 

@@ -98,6 +98,15 @@ export interface RpcRefusal extends RefusalBase {
 /** A call refused at the edge, before the core saw it. */
 export type Refusal = CallRefusal | RpcRefusal;
 
+/** Whether the audit log takes lines, and what the router refuses while it does not (audit.on_failure). */
+export interface AuditStatus {
+  writable: boolean;
+  /** "writes": new writes get ERR_LOC_AUDIT_UNAVAILABLE, reads go on; "all": every call does. */
+  refusing: "none" | "writes" | "all";
+  /** Bytes of lines waiting in memory for the disk. */
+  pendingBytes: number;
+}
+
 /** The routing core. One instance per process. */
 export interface LocationRouter {
   /** Route one call. Throws a CoreError subclass on refusal; upstream 4xx/5xx are returned, not thrown. */
@@ -134,6 +143,10 @@ export interface LocationRouter {
    * doubles need not implement it.
    */
   reopenAudit?(): Promise<void>;
+  /** The audit log's state now; optional so test doubles need not implement it. */
+  auditStatus?(): AuditStatus;
+  /** Told on every failed audit write and on recovery; returns the unsubscribe. */
+  onAuditStatus?(listener: (status: AuditStatus) => void): () => void;
   /** Stop accepting calls, wait for in-flight ones, flush the audit log, close upstream pools. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { buildAuditRecord, createAuditLog, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
+import { buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord, type RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
@@ -12,7 +12,8 @@ import type { LocationVerifier } from "../verification/index.js";
 import { createCallPipeline } from "./call-pipeline.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
-import type { CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
+import type { AuditStatus, CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
+import { createCallAudit, createRouterAuditLog } from "./router-audit.js";
 import type { RouterObserver } from "./router-observer.js";
 
 /** Everything the router needs; each part defaults to the embedded implementation built from settings. */
@@ -34,8 +35,13 @@ export interface LocationRouterHandle extends LocationRouter {
   readonly settings: Settings;
   readonly store: CredentialStore;
   readonly audit: AuditLog;
-  /** The one audit writer, for parts built on the router (the event hub): fills the organization slug and appends. */
-  recordAudit(entry: AuditEntry): void;
+  /**
+   * The one audit writer, for parts built on the router (the event hub), with the call pipeline's contract
+   * (RecordCallAudit, router-audit.ts): it fills the organization slug and appends; a `phase: "sent"` entry is the
+   * fail-closed gate (throws AuditUnavailableError while the log cannot take a write's line, and writes nothing
+   * for an event); an acknowledged event's line returns a promise under `audit.fsync: always`, settled once durable.
+   */
+  readonly recordAudit: RecordCallAudit;
   /** A registered location's record as routing sees it now (state, organization), or undefined. */
   peekLocation(locationUid: string): Readonly<LocationRecord> | undefined;
 }
@@ -54,7 +60,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   // Budgets, verification cache and refresh lock: in memory, or shared with other replicas via Redis.
   const state = createStateBackend(settings, { observer, logger });
   const store = state.wrapStore(deps.store ?? (await createCredentialStore(settings.credentials, env)));
-  const audit = deps.audit ?? createAuditLog(settings.audit);
+  const audit = deps.audit ?? (await createRouterAuditLog(settings, env, deps.logger));
   const upstream = deps.upstream ?? createUpstreamClient(settings.upstream);
   const budgets = deps.budgets ?? state.budgets;
   const verifier = deps.verifier ?? state.verifier;
@@ -66,10 +72,22 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   const recordAudit = (entry: AuditEntry): void => {
     audit.append(buildAuditRecord({ ...entry, orgSlug: entry.orgSlug ?? live.orgSlugOf(entry.locationUid) }));
   };
+  const auditStatus = (): AuditStatus => {
+    const full = audit.full();
+    const refusing = !audit.writable || full ? (full || settings.audit.onFailure === "refuse_all" ? "all" : "writes") : "none";
+    return { writable: audit.writable, refusing, pendingBytes: audit.pendingBytes };
+  };
+  // Fail closed, loudly: the first failure is logged by the log itself (onError); the state and the recovery here.
+  audit.onStatus((event) => {
+    if (event.kind === "failed") observer.auditWriteFailure?.();
+    else logger.info({ audit_path: settings.audit.path }, "audit log is writable again; writes are accepted");
+  });
   /** An operation's line: `router:<rpc>`, 200 when it succeeded, 0 with the code when it failed. */
   const recordOperation = (rpc: string, locationUid: string, requestId: string, startedAt: number, caller: string | undefined, errorCode?: string): void => {
     recordAudit({ subject: { kind: "rpc", rpc }, locationUid, requestId, startedAt, caller, errorCode, status: errorCode ? 0 : 200 });
   };
+
+  const callAudit = createCallAudit(audit, settings, recordAudit);
 
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
@@ -84,7 +102,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     upstream,
     observer,
     maxBodyBytes: settings.upstream.maxRequestBodyBytes,
-    recordAudit,
+    recordAudit: callAudit,
     isClosing: () => closing,
   });
 
@@ -106,7 +124,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     settings,
     store,
     audit,
-    recordAudit,
+    recordAudit: callAudit,
     peekLocation: (uid) => live.get(uid)?.record,
     call(call, ctx = {}) {
       return track(routeCall(call, ctx));
@@ -190,6 +208,12 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
     reopenAudit() {
       return audit.reopen();
+    },
+
+    auditStatus,
+
+    onAuditStatus(listener) {
+      return audit.onStatus(() => listener(auditStatus()));
     },
 
     recordRefusal(refusal: Refusal) {

@@ -23,4 +23,6 @@ export interface RouterObserver {
    * unreachable (state.redis_down: local), or none because the policy refused the call.
    */
   budgetBackend?(outcome: BudgetBackendOutcome): void;
+  /** A write, sync or open of the audit log failed (the line is kept and retried; the router fails closed). */
+  auditWriteFailure?(): void;
 }

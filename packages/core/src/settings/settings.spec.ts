@@ -51,8 +51,12 @@ describe("validateSettings()", () => {
         fsyncIntervalMs: 100,
         indexPath: "state/audit/audit.jsonl.index.sqlite",
         retentionDays: 0,
+        onFailure: "refuse_writes",
+        maxPendingBytes: 8388608,
+        checkpoints: { path: "state/audit/audit.jsonl.checkpoints", intervalMs: 60000, hmacKey: "", logId: "" },
       },
-      onboarding: { concurrency: 8, refreshTokenDir: "state/refresh-tokens" },
+      onboarding: { concurrency: 8, refreshTokenDir: "state/refresh-tokens", maxPendingConsentsPerCaller: 20, maxPendingConsentsPerOrg: 100 },
+      oauthApps: new Map(),
       credentials: {
         backend: "file",
         path: "state/locations.json",
@@ -111,8 +115,17 @@ describe("validateSettings()", () => {
         max_wait_ms: 12,
         overrides: { "loc-A": { burst: 2 }, "loc-b": { rate_per_minute: 3, burst: 4 } },
       },
-      audit: { path: "/var/log/pr.jsonl", fsync: "always", fsync_interval_ms: 13, index_path: "/var/cache/pr.sqlite", retention_days: 400 },
-      onboarding: { concurrency: 14, refresh_token_dir: "/var/lib/podium-router/tokens" },
+      audit: {
+        path: "/var/log/pr.jsonl",
+        fsync: "always",
+        fsync_interval_ms: 13,
+        index_path: "/var/cache/pr.sqlite",
+        retention_days: 400,
+        on_failure: "refuse_all",
+        max_pending_bytes: 100000,
+        checkpoints: { path: "/var/lib/pr/checkpoints.json", interval_ms: 5000, hmac_key: "env:AUDIT_KEY", log_id: "replica-1" },
+      },
+      onboarding: { concurrency: 14, refresh_token_dir: "/var/lib/podium-router/tokens", max_pending_consents_per_caller: 3, max_pending_consents_per_org: 30 },
       credentials: {
         backend: "postgres",
         path: "x.json",
@@ -142,10 +155,22 @@ describe("validateSettings()", () => {
       // Missing override fields come from budgets.location.
       overrides: { "loc-A": { ratePerMinute: 8, burst: 2 }, "loc-b": { ratePerMinute: 3, burst: 4 } },
     });
-    expect(s.audit).toEqual({ path: "/var/log/pr.jsonl", fsync: "always", fsyncIntervalMs: 13, indexPath: "/var/cache/pr.sqlite", retentionDays: 400 });
+    expect(s.audit).toEqual({
+      path: "/var/log/pr.jsonl",
+      fsync: "always",
+      fsyncIntervalMs: 13,
+      indexPath: "/var/cache/pr.sqlite",
+      retentionDays: 400,
+      onFailure: "refuse_all",
+      maxPendingBytes: 100000,
+      checkpoints: { path: "/var/lib/pr/checkpoints.json", intervalMs: 5000, hmacKey: "env:AUDIT_KEY", logId: "replica-1" },
+    });
+    // A key pasted where its reference belongs is refused, and not echoed.
+    expect(() => validateSettings({ audit: { checkpoints: { hmac_key: "s3cr3t-key-material" } } })).toThrow(/audit\.checkpoints\.hmac_key must be a secret reference/);
+    expect(() => validateSettings({ audit: { checkpoints: { hmac_key: "s3cr3t-key-material" } } })).not.toThrow(/s3cr3t/);
     // The index lives beside the log unless placed elsewhere.
     expect(validateSettings({ audit: { path: "/var/log/pr.jsonl" } }).audit.indexPath).toBe("/var/log/pr.jsonl.index.sqlite");
-    expect(s.onboarding).toEqual({ concurrency: 14, refreshTokenDir: "/var/lib/podium-router/tokens" });
+    expect(s.onboarding).toEqual({ concurrency: 14, refreshTokenDir: "/var/lib/podium-router/tokens", maxPendingConsentsPerCaller: 3, maxPendingConsentsPerOrg: 30 });
     expect(s.credentials).toEqual({
       backend: "postgres",
       path: "x.json",
@@ -250,6 +275,54 @@ describe("validateSettings()", () => {
     [{ logging: { level: "info" } }, "unknown key logging; known keys here: upstream, verification"],
   ])("rejects the unknown key in %j with its dotted path and a hint", async (raw, expected) => {
     expect(await configError(() => validateSettings(raw))).toContain(expected);
+  });
+});
+
+describe("oauth_apps", () => {
+  it("reads each app: its secret references, an optional redirect URI and scopes", () => {
+    const s = validateSettings({
+      oauth_apps: {
+        "acme-dental": { client_id_ref: "env:ACME_ID", client_secret_ref: "file:/run/secrets/acme", redirect_uri: "https://router.example.com/oauth/callback", scopes: ["read_locations", "read_locations", "write_messages"] },
+        // A name that is also an Object.prototype key is just a name: the apps are a Map.
+        constructor: { client_id_ref: "env:C_ID", client_secret_ref: "env:C_SECRET" },
+      },
+    });
+    expect([...s.oauthApps.keys()]).toEqual(["acme-dental", "constructor"]);
+    expect(s.oauthApps.get("acme-dental")).toEqual({
+      clientIdRef: "env:ACME_ID",
+      clientSecretRef: "file:/run/secrets/acme",
+      redirectUri: "https://router.example.com/oauth/callback",
+      scopes: ["read_locations", "write_messages"],
+    });
+    expect(s.oauthApps.get("constructor")).toEqual({ clientIdRef: "env:C_ID", clientSecretRef: "env:C_SECRET", redirectUri: undefined, scopes: [] });
+    expect(s.oauthApps.get("toString")).toBeUndefined();
+  });
+
+  it.each([
+    [{ "Acme Dental": { client_id_ref: "env:A", client_secret_ref: "env:B" } }, 'oauth_apps."Acme Dental" must be an app name'],
+    [{ "file:/etc/passwd": { client_id_ref: "env:A", client_secret_ref: "env:B" } }, "must be an app name"],
+    [{ acme: { client_secret_ref: "env:B" } }, 'oauth_apps.acme.client_id_ref is required: "env:NAME" or "file:PATH"'],
+    [{ acme: { client_id_ref: "env:A", client_secret_ref: "sbx-secret-pasted-here" } }, "oauth_apps.acme.client_secret_ref must be a secret reference"],
+    [{ acme: { client_id_ref: 42, client_secret_ref: "env:B" } }, "oauth_apps.acme.client_id_ref must be a secret reference"],
+    [{ acme: { client_id_ref: "env:A", client_secret_ref: "env:B", scopes: "read_locations" } }, "oauth_apps.acme.scopes must be a list of OAuth scopes"],
+    [{ acme: { client_id_ref: "env:A", client_secret_ref: "env:B", scopes: ["read locations"] } }, "oauth_apps.acme.scopes must be a list of OAuth scopes"],
+    [{ acme: { client_id_ref: "env:A", client_secret_ref: "env:B", redirect_uri: "ftp://x" } }, "oauth_apps.acme.redirect_uri must be an http:// or https:// URL"],
+    [{ acme: { client_id_ref: "env:A", client_secret_ref: "env:B", client_secret: "x" } }, "unknown key oauth_apps.acme.client_secret"],
+    [{ acme: "env:A" }, "oauth_apps.acme must be a mapping"],
+  ])("refuses %j, never echoing a reference", async (apps, expected) => {
+    const msg = await configError(() => validateSettings({ oauth_apps: apps }));
+    expect(msg).toContain(expected);
+    expect(msg).not.toContain("sbx-secret-pasted-here");
+  });
+
+  it("can come from the environment, one app as a mapping", async () => {
+    const loaded = await loadSettings({ path: exampleFile, env: { PODIUM_ROUTER_OAUTH_APPS__ACME_DENTAL: '{client_id_ref: "env:ACME_ID", client_secret_ref: "env:ACME_SECRET"}' } });
+    expect(loaded.settings.oauthApps.get("acme_dental")).toMatchObject({ clientIdRef: "env:ACME_ID", clientSecretRef: "env:ACME_SECRET" });
+  });
+
+  it("bounds pending consents per caller and per organization", async () => {
+    expect(await configError(() => validateSettings({ onboarding: { max_pending_consents_per_caller: 0 } }))).toContain("onboarding.max_pending_consents_per_caller must be an integer between 1 and 100000");
+    expect(await configError(() => validateSettings({ onboarding: { max_pending_consents_per_org: "many" } }))).toContain("onboarding.max_pending_consents_per_org must be an integer");
   });
 });
 

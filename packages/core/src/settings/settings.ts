@@ -13,13 +13,19 @@ import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings
 import { readCredentialsSettings } from "./credentials-section.js";
 import type { CredentialsSettings } from "../credentials/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
-import type { OriginOf } from "./settings-reader.js";
+import type { OriginOf, SectionReader } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
 import { readEventsSettings, type EventsSettings } from "./events-section.js";
+import { readOAuthApps } from "./oauth-apps-section.js";
+import type { OAuthApps } from "../oauth/index.js";
 import type { StateSettings } from "../redis/index.js";
 import {
+  auditCheckpointPathFor,
+  DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS,
   DEFAULT_AUDIT_FSYNC,
   DEFAULT_AUDIT_FSYNC_INTERVAL_MS,
+  DEFAULT_AUDIT_MAX_PENDING_BYTES,
+  DEFAULT_AUDIT_ON_FAILURE,
   DEFAULT_AUDIT_PATH,
   DEFAULT_AUDIT_RETENTION_DAYS,
   type AuditLogOptions,
@@ -56,6 +62,13 @@ export const DEFAULT_OAUTH_EXPIRY_MARGIN_SECONDS = 60;
 export const DEFAULT_ONBOARDING_CONCURRENCY = 8;
 /** Under the git-ignored state/ folder, beside the locations file: refresh tokens obtained by consent onboarding. */
 export const DEFAULT_REFRESH_TOKEN_DIR = "state/refresh-tokens";
+/**
+ * 20 consents pending per caller (API key): more than an operator clicks through in ten minutes, and far under
+ * the per-organization cap, so one key alone can never fill an organization's.
+ */
+export const DEFAULT_MAX_PENDING_CONSENTS_PER_CALLER = 20;
+/** 100 consents pending per organization slug: bounds memory, and what every caller together may hold open for one organization. */
+export const DEFAULT_MAX_PENDING_CONSENTS_PER_ORG = 100;
 /** Where `loadSettings` looks when neither a path nor PODIUM_ROUTER_SETTINGS is given. */
 export const DEFAULT_SETTINGS_PATH = "config/settings.yaml";
 
@@ -72,6 +85,21 @@ export interface SettingsExtras {
   server?: unknown;
 }
 
+/**
+ * `audit.checkpoints`: where anchors and checkpoints of the audit chain are kept (PostgreSQL when
+ * `credentials.backend` is postgres, else a file), how often, and the key that signs them.
+ */
+export interface AuditCheckpointSettings {
+  /** The checkpoint file (file backend). @default "<audit.path>.checkpoints" */
+  path: string;
+  /** Least time between two checkpoints. @default 60000 */
+  intervalMs: number;
+  /** `env:NAME` or `file:PATH` of an HMAC key (at least 16 bytes) signing anchors and checkpoints; "" = unsigned. @default "" */
+  hmacKey: string;
+  /** Names this router's log in PostgreSQL; replicas sharing a database each need their own. "" = the absolute audit.path. @default "" */
+  logId: string;
+}
+
 /** Every setting, camelCase, fully populated. */
 export interface Settings {
   upstream: Section<UpstreamClientOptions, "dispatcher" | "random">;
@@ -84,7 +112,9 @@ export interface Settings {
     expiryMarginSeconds: number;
   };
   budgets: Section<RateBudgetOptions, "idleMs">;
-  audit: Section<Pick<AuditLogOptions, "path" | "fsync" | "fsyncIntervalMs" | "indexPath" | "retentionDays">>;
+  audit: Section<Pick<AuditLogOptions, "path" | "fsync" | "fsyncIntervalMs" | "indexPath" | "retentionDays" | "maxPendingBytes" | "onFailure">> & {
+    checkpoints: AuditCheckpointSettings;
+  };
   onboarding: {
     /** Locations onboarded at once. @default 8 */
     concurrency: number;
@@ -93,7 +123,16 @@ export interface Settings {
      * to the working directory. @default "state/refresh-tokens"
      */
     refreshTokenDir: string;
+    /** Consents (onboard --authorize) one caller may have pending at once; expired ones do not count. @default 20 */
+    maxPendingConsentsPerCaller: number;
+    /** Consents one organization slug may have pending at once, whoever began them. @default 100 */
+    maxPendingConsentsPerOrg: number;
   };
+  /**
+   * The Podium OAuth apps callers may name (`oauth_apps.<name>`), with the references to their client ids and
+   * secrets. Callers name an app, never a reference. @default none
+   */
+  oauthApps: OAuthApps;
   /** Where onboarded locations are stored (file or PostgreSQL) and, for PostgreSQL, its encryption keys. */
   credentials: CredentialsSettings;
   /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
@@ -183,14 +222,20 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
     fsyncIntervalMs: au.int("fsync_interval_ms", DEFAULT_AUDIT_FSYNC_INTERVAL_MS, 1, MAX_TIMER_MS),
     indexPath: au.string("index_path", `${auditPath}.index.sqlite`),
     retentionDays: au.int("retention_days", DEFAULT_AUDIT_RETENTION_DAYS, 0, 36_500),
+    onFailure: au.oneOf("on_failure", DEFAULT_AUDIT_ON_FAILURE, ["refuse_writes", "refuse_all"]),
+    maxPendingBytes: au.int("max_pending_bytes", DEFAULT_AUDIT_MAX_PENDING_BYTES, 65_536, 1024 * 1024 * 1024),
+    checkpoints: readAuditCheckpoints(au.section("checkpoints"), auditPath),
   };
   au.done();
   const ob = root.section("onboarding");
   const onboarding = {
     concurrency: ob.int("concurrency", DEFAULT_ONBOARDING_CONCURRENCY, 1, 1000),
     refreshTokenDir: ob.string("refresh_token_dir", DEFAULT_REFRESH_TOKEN_DIR),
+    maxPendingConsentsPerCaller: ob.int("max_pending_consents_per_caller", DEFAULT_MAX_PENDING_CONSENTS_PER_CALLER, 1, 100_000),
+    maxPendingConsentsPerOrg: ob.int("max_pending_consents_per_org", DEFAULT_MAX_PENDING_CONSENTS_PER_ORG, 1, 100_000),
   };
   ob.done();
+  const oauthApps = readOAuthApps(root);
   const cr = root.section("credentials");
   const credentials = readCredentialsSettings(cr);
   cr.done();
@@ -203,7 +248,21 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   const server = root.raw("server");
   if (server !== undefined) extras.server = server;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, credentials, state, events, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, events, extras };
+}
+
+function readAuditCheckpoints(cp: SectionReader, auditPath: string): AuditCheckpointSettings {
+  const hmacKey = cp.string("hmac_key", "", { allowEmpty: true, trim: true });
+  // Checked here so a key pasted in place of its reference fails at start, never echoed.
+  if (hmacKey !== "" && !/^(env|file):./.test(hmacKey)) cp.fail("hmac_key", 'must be a secret reference, "env:NAME" or "file:PATH", never the key itself');
+  const out = {
+    path: cp.string("path", auditCheckpointPathFor(auditPath)),
+    intervalMs: cp.int("interval_ms", DEFAULT_AUDIT_CHECKPOINT_INTERVAL_MS, 1_000, MAX_TIMER_MS),
+    hmacKey,
+    logId: cp.string("log_id", "", { allowEmpty: true, pattern: /^[\x20-\x7e]{0,512}$/, rule: "must be at most 512 printable characters" }),
+  };
+  cp.done();
+  return out;
 }
 
 /** Where to read settings from, and the environment to apply. */

@@ -1,13 +1,15 @@
 import { FieldInterner } from "./audit-interner.js";
 import { F, type LineFields } from "./audit-line-parser.js";
 
-/** Endpoint, method, status, caller and error code of a line, interned together. @internal */
+/** Endpoint, method, status, caller, error code and phase of a line, interned together. @internal */
 export interface Combo {
   endpoint: string;
   method: string;
   status: number;
   caller: string | null;
   error_code: string | null;
+  /** "sent" for an intent line. */
+  phase: string | null;
 }
 
 /** Kinds of `strs` rows. @internal */
@@ -22,13 +24,13 @@ function detach(s: string, start: number, end: number): string {
   return ` ${s.slice(start, end)}`.slice(1);
 }
 
-const comboKey = (c: Combo): string => JSON.stringify([c.endpoint, c.method, c.status, c.caller, c.error_code]);
+const comboKey = (c: Combo): string => JSON.stringify([c.endpoint, c.method, c.status, c.caller, c.error_code, c.phase]);
 
 /**
  * The ids the index stores instead of strings: locations and orgs (`strs`) and combos (`combos`),
  * with the rows to insert for ids made since the last `drain()`. A line from the fast path is looked
  * up by three spans of its own text, compared in place: location+org, endpoint+method+status, and
- * caller+error code; only a span not seen before costs strings and a canonical lookup.
+ * caller+error code+phase; only a span not seen before costs strings and a canonical lookup.
  * @internal
  */
 export class AuditDictionary {
@@ -43,7 +45,7 @@ export class AuditDictionary {
   #aSpans = new FieldInterner();
   #aParts: [string, string, number][] = [];
   #bSpans = new FieldInterner();
-  #bParts: [string | null, string | null][] = [];
+  #bParts: [string | null, string | null, string | null][] = [];
   #comboByAB = new Map<number, number>();
   #nextStr = 1;
   #nextCombo = 1;
@@ -146,14 +148,14 @@ export class AuditDictionary {
       b = this.#bParts.length;
       this.#bSpans.add(detach(src, bStart, bEnd), b);
       const text = (k: number): string | null => (at[k]! < 0 ? null : detach(src, at[k]!, at[k + 1]!));
-      this.#bParts.push([text(F.CallerStart), text(F.ErrStart)]);
+      this.#bParts.push([text(F.CallerStart), text(F.ErrStart), text(F.PhaseStart)]);
     }
     const key = a * 0x200000 + b;
     let id = this.#comboByAB.get(key);
     if (id === undefined) {
       const [endpoint, method, status] = this.#aParts[a]!;
-      const [caller, error_code] = this.#bParts[b]!;
-      id = this.#canonical({ endpoint, method, status, caller, error_code });
+      const [caller, error_code, phase] = this.#bParts[b]!;
+      id = this.#canonical({ endpoint, method, status, caller, error_code, phase });
       this.#comboByAB.set(key, id);
     }
     return id;
@@ -162,7 +164,7 @@ export class AuditDictionary {
   #parts(f: LineFields): Combo {
     const { src, at } = f;
     const text = (k: number): string | null => (at[k]! < 0 ? null : detach(src, at[k]!, at[k + 1]!));
-    return { endpoint: text(F.EpStart)!, method: text(F.MethodStart)!, status: f.status, caller: text(F.CallerStart), error_code: text(F.ErrStart) };
+    return { endpoint: text(F.EpStart)!, method: text(F.MethodStart)!, status: f.status, caller: text(F.CallerStart), error_code: text(F.ErrStart), phase: text(F.PhaseStart) };
   }
 
   #canonical(c: Combo): number {

@@ -160,6 +160,7 @@ export class AuditIndexReader {
     };
     if (combo.caller !== null) rec.caller = combo.caller;
     if (combo.error_code !== null) rec.error_code = combo.error_code;
+    if (combo.phase === "sent") rec.phase = "sent";
     return rec;
   }
 
@@ -171,12 +172,13 @@ export class AuditIndexReader {
   #combo(reader: Reader, id: number): Combo {
     return (
       this.#store.combo(id) ??
-      (this.#stmt(reader, "SELECT endpoint, method, status, caller, error_code FROM combos WHERE id = ?").get(id) as Combo | undefined) ?? {
+      (this.#stmt(reader, "SELECT endpoint, method, status, caller, error_code, phase FROM combos WHERE id = ?").get(id) as Combo | undefined) ?? {
         endpoint: "",
         method: "",
         status: 0,
         caller: null,
         error_code: null,
+        phase: null,
       }
     );
   }

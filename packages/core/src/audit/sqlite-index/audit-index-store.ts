@@ -7,7 +7,7 @@ import type { Made } from "./audit-file-pass.js";
 import { isUuidAt, uuidBytes, type EncodedBatch } from "./audit-index-batch.js";
 
 /** Bumped when the layout changes; an index of another version is dropped and rebuilt from the files. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * The layout, chosen for build speed (inserts are what an index build spends its time on), for size
@@ -18,7 +18,7 @@ const SCHEMA_VERSION = 3;
  *   line, written in key order, so a segment lands as contiguous full pages at the end of the B-tree
  *   and a one-location query reads one row per segment in its time range.
  * - Strings repeat a lot: locations and orgs are interned in `strs`, and (endpoint, method, status,
- *   caller, error_code) in `combos`, so a record is its ts, a few small integers and the request id
+ *   caller, error_code, phase) in `combos`, so a record is its ts, a few small integers and the request id
  *   (16 bytes when it is a lowercase UUID, text otherwise).
  * - What the integers cannot give back exactly (a ts not written by toISOString, a latency that is not
  *   a whole number of hundredths) travels with the record, so a record is rebuilt byte for byte.
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS segs (
 CREATE INDEX IF NOT EXISTS segs_file ON segs (file, id);
 CREATE TABLE IF NOT EXISTS strs (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, s TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS combos (
-  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, method TEXT NOT NULL, status NOT NULL, caller TEXT, error_code TEXT);
+  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, method TEXT NOT NULL, status NOT NULL, caller TEXT, error_code TEXT, phase TEXT);
 CREATE TABLE IF NOT EXISTS runs (
   seg INTEGER NOT NULL, loc INTEGER NOT NULL, k0 INTEGER NOT NULL,
   min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
@@ -152,7 +152,7 @@ export class AuditIndexStore {
       updateSeg: db.prepare("UPDATE segs SET rows = ?, min_ts = ?, max_ts = ? WHERE id = ?"),
       writeBloom: db.prepare("UPDATE segs SET bloom = ?, bloom_rows = ? WHERE id = ?"),
       insertStr: db.prepare("INSERT INTO strs (id, kind, s) VALUES (?, ?, ?)"),
-      insertCombo: db.prepare("INSERT INTO combos (id, endpoint, method, status, caller, error_code) VALUES (?, ?, ?, ?, ?, ?)"),
+      insertCombo: db.prepare("INSERT INTO combos (id, endpoint, method, status, caller, error_code, phase) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       insertRun: db.prepare("INSERT INTO runs (seg, loc, k0, min_ts, max_ts, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       segsOfFile: db.prepare<[number], { id: number }>("SELECT id FROM segs WHERE file = ?"),
       deleteRuns: db.prepare("DELETE FROM runs WHERE seg = ?"),
@@ -174,7 +174,7 @@ export class AuditIndexStore {
     this.#dict = new AuditDictionary();
     this.#dict.load(
       this.db.prepare<[], { id: number; kind: number; s: string }>("SELECT id, kind, s FROM strs").iterate(),
-      this.db.prepare<[], Combo & { id: number }>("SELECT id, endpoint, method, status, caller, error_code FROM combos").iterate(),
+      this.db.prepare<[], Combo & { id: number }>("SELECT id, endpoint, method, status, caller, error_code, phase FROM combos").iterate(),
     );
     this.#open.clear();
     this.#files = undefined;
@@ -247,7 +247,7 @@ export class AuditIndexStore {
     try {
       this.db.transaction(() => {
         for (const [id, kind, str] of made.strs) s.insertStr.run(id, kind, str);
-        for (const [id, c] of made.combos) s.insertCombo.run(id, c.endpoint, c.method, c.status, c.caller, c.error_code);
+        for (const [id, c] of made.combos) s.insertCombo.run(id, c.endpoint, c.method, c.status, c.caller, c.error_code, c.phase);
         if (enc.n > 0) {
           let seg = this.#openSegment(file.id);
           if (enc.base === 0 && seg?.rows !== 0) {

@@ -16,12 +16,14 @@ const recordArb: fc.Arbitrary<AuditRecord> = fc
     latency_ms: fc.double({ noNaN: true, noDefaultInfinity: true }),
     caller: fc.option(fc.string(), { nil: undefined }),
     error_code: fc.option(fc.string(), { nil: undefined }),
+    phase: fc.option(fc.constant("sent" as const), { nil: undefined }),
   })
-  .map(({ t, caller, error_code, ...r }) => ({
+  .map(({ t, caller, error_code, phase, ...r }) => ({
     ...r,
     ts: new Date(t).toISOString(),
     ...(caller === undefined ? {} : { caller }),
     ...(error_code === undefined ? {} : { error_code }),
+    ...(phase === undefined ? {} : { phase }),
   }));
 
 describe("parseIndexedLine()", () => {
@@ -44,6 +46,7 @@ describe("parseIndexedLine()", () => {
           lat: j.latency_ms,
           caller: j.caller,
           err: j.error_code,
+          phase: j.phase,
           unknownFields: 0,
         });
       }),

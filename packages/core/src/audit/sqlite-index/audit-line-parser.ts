@@ -17,6 +17,7 @@ export const F = {
   RidStart: 10,
   CallerStart: 12,
   ErrStart: 14,
+  PhaseStart: 16,
 } as const;
 /** One of the F slots. @internal */
 export type FieldSlot = (typeof F)[keyof typeof F];
@@ -25,7 +26,7 @@ export type FieldSlot = (typeof F)[keyof typeof F];
 export interface LineFields {
   /** The string the positions point into. */
   src: string;
-  /** Start/end of each text field (see F); caller and error code are -1 when absent. */
+  /** Start/end of each text field (see F); caller, error code and phase are -1 when absent. */
   readonly at: Int32Array;
   /** Epoch ms. */
   ts: number;
@@ -39,7 +40,7 @@ export interface LineFields {
   unknownFields: number;
   /**
    * Written by the writer (fixed layout, no escapes): then `src[EpStart, spanAEnd)` is the text of
-   * endpoint, method and status, and `src[spanBStart, spanBEnd)` that of caller and error code, each
+   * endpoint, method and status, and `src[spanBStart, spanBEnd)` that of caller, error code and phase, each
    * naming its fields exactly, so they can be interned whole.
    */
   fast: boolean;
@@ -53,7 +54,7 @@ export type LineFault = "not JSON" | "JSON but not an audit record" | "its ts is
 
 /** A fresh LineFields to scan into. @internal */
 export function newLineFields(): LineFields {
-  return { src: "", at: new Int32Array(16), ts: 0, tsCanonical: true, status: 0, lat: 0, latCenti: 0, unknownFields: 0, fast: false, spanAEnd: 0, spanBStart: 0, spanBEnd: 0 };
+  return { src: "", at: new Int32Array(18), ts: 0, tsCanonical: true, status: 0, lat: 0, latCenti: 0, unknownFields: 0, fast: false, spanAEnd: 0, spanBStart: 0, spanBEnd: 0 };
 }
 
 const P_TS = '{"ts":"';
@@ -66,9 +67,10 @@ const P_RID = ',"request_id":"';
 const P_LAT = '","latency_ms":';
 const P_CALLER = ',"caller":"';
 const P_ERR = ',"error_code":"';
+const P_PHASE = ',"phase":"';
 const P_HASH = ',"hash":"';
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const KNOWN = new Set(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code", "hash"]);
+const KNOWN = new Set(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code", "phase", "hash"]);
 
 /**
  * Scans one line, `text[start, end)` without its newline, into `out`; returns why it is not a record,
@@ -191,6 +193,11 @@ function scanFast(line: string, start: number, end: number, noEscapes: boolean, 
     if ((j = line.indexOf('"', j + P_ERR.length)) === -1) return false;
     at[F.ErrStart + 1] = j++;
   }
+  if (line.startsWith(P_PHASE, j)) {
+    at[F.PhaseStart] = j + P_PHASE.length;
+    if ((j = line.indexOf('"', j + P_PHASE.length)) === -1) return false;
+    at[F.PhaseStart + 1] = j++;
+  }
   out.spanBEnd = j;
   if (line.startsWith(P_HASH, j)) {
     if ((j = line.indexOf('"', j + P_HASH.length)) === -1) return false;
@@ -221,7 +228,18 @@ function scanSlow(line: string, out: LineFields): boolean {
   for (const key of Object.keys(o)) if (!KNOWN.has(key)) unknown++;
   if (o.caller !== undefined && typeof o.caller !== "string") unknown++;
   if (o.error_code !== undefined && typeof o.error_code !== "string") unknown++;
-  const parts = [o.ts, o.location_uid, o.org_slug, o.endpoint, o.method, o.request_id, typeof o.caller === "string" ? o.caller : undefined, typeof o.error_code === "string" ? o.error_code : undefined];
+  if (o.phase !== undefined && o.phase !== "sent") unknown++;
+  const parts = [
+    o.ts,
+    o.location_uid,
+    o.org_slug,
+    o.endpoint,
+    o.method,
+    o.request_id,
+    typeof o.caller === "string" ? o.caller : undefined,
+    typeof o.error_code === "string" ? o.error_code : undefined,
+    o.phase === "sent" ? "sent" : undefined,
+  ];
   let src = "";
   for (let k = 0; k < parts.length; k++) {
     const p = parts[k];
@@ -292,12 +310,13 @@ export interface IndexedLine {
   lat: number;
   caller: string | undefined;
   err: string | undefined;
+  phase: string | undefined;
   unknownFields: number;
 }
 
 /** A fresh IndexedLine to parse into. @internal */
 export function newIndexedLine(): IndexedLine {
-  return { ts: 0, tsText: undefined, loc: "", org: "", endpoint: "", method: "", status: 0, rid: "", lat: 0, caller: undefined, err: undefined, unknownFields: 0 };
+  return { ts: 0, tsText: undefined, loc: "", org: "", endpoint: "", method: "", status: 0, rid: "", lat: 0, caller: undefined, err: undefined, phase: undefined, unknownFields: 0 };
 }
 
 const scratch = newLineFields();
@@ -319,6 +338,7 @@ export function parseIndexedLine(line: string, out: IndexedLine): LineFault | un
   out.lat = scratch.lat;
   out.caller = field(F.CallerStart);
   out.err = field(F.ErrStart);
+  out.phase = field(F.PhaseStart);
   out.unknownFields = scratch.unknownFields;
   return undefined;
 }

@@ -8,7 +8,7 @@ import { CredentialError, InternalError, isCoreError } from "@podium-router/erro
 import type { CoreError } from "@podium-router/errors";
 
 /** The schema version this build creates; a database at a newer version is refused, older ones are migrated. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 /** A schema name: a lower-case unquoted SQL identifier, so it needs no escaping anywhere. */
 export const PG_SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -48,8 +48,32 @@ function v1(schema: string): string[] {
   ];
 }
 
-/** `migrations[n]` upgrades a version-n schema to n+1 (empty while only version 1 exists). */
-const migrations: Record<number, (schema: string) => string[]> = {};
+/**
+ * Version 2: anchors and checkpoints of each router's audit log (pg-audit-checkpoints.ts), kept outside the
+ * log so whoever can edit the log file cannot also move its ends. `log_id` tells replicas' logs apart; `ts`
+ * is kept as the text that was signed.
+ */
+function v2(schema: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${schema}.audit_checkpoints (
+      log_id text NOT NULL,
+      seq bigint GENERATED ALWAYS AS IDENTITY,
+      kind text NOT NULL CHECK (kind IN ('anchor', 'checkpoint')),
+      ts text NOT NULL,
+      prev_hash text,
+      first_hash text,
+      reason text,
+      head_hash text,
+      lines bigint,
+      file_head text,
+      hmac text,
+      PRIMARY KEY (log_id, seq)
+    )`,
+  ];
+}
+
+/** `migrations[n]` upgrades a version-n schema to n+1. */
+const migrations: Record<number, (schema: string) => string[]> = { 1: v2 };
 
 /**
  * Creates the schema and tables if absent, or migrates them, under a transaction-scoped advisory lock so

@@ -102,13 +102,14 @@ describe.skipIf(!postgres)(`createPgCredentialStore()${absentNote("PostgreSQL", 
     const [one, two] = [open(), open()];
     expect(await Promise.all([one.list(), two.list()])).toEqual([[], []]);
     const versions = await admin.query(`SELECT version FROM ${schema}.schema_version`);
-    expect(versions.rows).toEqual([{ version: 1 }]);
+    // Version 1, then its migration to version 2 (the audit checkpoint table).
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
     expect(await open().list()).toEqual([]); // a restart finds the tables
   });
 
   it("refuses a schema written by a newer podium-router", async () => {
     await open().list();
-    await admin.query(`INSERT INTO ${schema}.schema_version (version) VALUES (2)`);
+    await admin.query(`INSERT INTO ${schema}.schema_version (version) VALUES (3)`);
     const err = await rejection(open().list());
     expect(err.code).toBe("ERR_LOC_CREDENTIAL");
     expect(err.message).toContain("written by a newer podium-router");
