@@ -25,6 +25,7 @@ const answeredCodes: ReadonlySet<CoreErrorCode> = new Set<CoreErrorCode>([
   "ERR_LOC_BAD_REQUEST",
   "ERR_LOC_CREDENTIAL",
   "ERR_LOC_ONBOARDING_PARTIAL",
+  "ERR_LOC_EVENT_CURSOR_EXPIRED",
 ]);
 
 /**

@@ -36,6 +36,17 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   // The audit log cannot be written: this replica refuses until its disk takes lines again (another may not).
   ERR_LOC_AUDIT_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_INTERNAL: Code.Internal,
+  // The webhook receiver answers these over plain HTTP (the catalog's status); the codes are for completeness.
+  ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
+  ERR_LOC_EVENT_STALE: Code.Unauthenticated,
+  ERR_LOC_EVENT_REPLAYED: Code.AlreadyExists,
+  ERR_LOC_EVENT_TOO_LARGE: Code.ResourceExhausted,
+  ERR_LOC_EVENT_MALFORMED: Code.InvalidArgument,
+  ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: Code.NotFound,
+  // WatchEvents: the event log cannot be read now; retrying later can succeed.
+  ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
+  // WatchEvents: the cursor points before what retention kept; the subscriber must start over and reconcile.
+  ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
 });
 
 /**

@@ -1,6 +1,6 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { isAuthorizationState, isOAuthAppName, isRequestId, newRequestId, type LocationRouter } from "@podium-router/core";
-import { BadRequestError, InternalError, PermissionDeniedError } from "@podium-router/errors";
+import { isAuthorizationState, isOAuthAppName, isRequestId, newRequestId, type EventHub, type LocationRouter } from "@podium-router/core";
+import { BadRequestError, InternalError, InvalidConfigError, PermissionDeniedError } from "@podium-router/errors";
 import type { LocationRouterService } from "@podium-router/proto";
 import type { Logger } from "pino";
 import { isConfidentialCall } from "./call-record.js";
@@ -18,9 +18,11 @@ import {
   onboardingInputsFromProto,
   onboardingResultToProto,
   pendingAuthorizationToProto,
+  syncResultToProto,
   verifyResultToProto,
+  watchedEventsToProto,
 } from "./proto-mapping.js";
-import { fieldRules, MAX_SCOPES, OPTIONAL, REQUIRED, type FieldCheck } from "./request-fields.js";
+import { checkCount, fieldRules, MAX_EVENT_TYPES, MAX_SCOPES, OPTIONAL, REQUIRED, type FieldCheck } from "./request-fields.js";
 import { createRpcGate, type RpcRequest } from "./rpc-gate.js";
 
 /** What the service implementation needs; see {@link createLocationRouterService}. */
@@ -33,6 +35,10 @@ export interface LocationRouterServiceDeps {
   redirectUri?: (() => string | undefined) | undefined;
   /** Accept a refresh token over cleartext from a non-loopback address (`server.allow_cleartext_secrets`). @default false */
   allowCleartextSecrets?: boolean | undefined;
+  /** Inbound events (WatchEvents, SyncWebhooks, the events part of GetLocationStatus); absent when not enabled. */
+  events?: EventHub | undefined;
+  /** The router's public URL, which webhooks point at; undefined until known. */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 /** One OAuth app a request names, for the location it names it for. */
@@ -88,6 +94,11 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
     requestId: isRequestId(requestId) ? requestId : newRequestId(),
   });
   const uidField = (uid: string, field = "location_uid"): FieldCheck => [field, uid, fieldRules.locationUid, REQUIRED];
+  /** The event hub, or the refusal a router without `events.enabled` gives. */
+  const eventsOf = (scope: ErrorScope): EventHub => {
+    if (deps.events === undefined) throw new InvalidConfigError(scope, "this router does not receive Podium events; set events.enabled: true and restart it");
+    return deps.events;
+  };
 
   return {
     call(req, ctx) {
@@ -125,12 +136,14 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
 
     getLocationStatus(req, ctx) {
       const rpc: RpcRequest = { rpc: "GetLocationStatus", scope: scopeOf(req.locationUid), uids: [req.locationUid], fields: [uidField(req.locationUid)] };
-      return unary(rpc, ctx, async () => locationStatusToProto(await router.getLocationStatus(req.locationUid)));
+      return unary(rpc, ctx, async () => locationStatusToProto(await router.getLocationStatus(req.locationUid), await deps.events?.status(req.locationUid)));
     },
 
     removeLocation(req, ctx) {
       const rpc: RpcRequest = { rpc: "RemoveLocation", scope: scopeOf(req.locationUid), uids: [req.locationUid], fields: [uidField(req.locationUid)], coreAudits: true };
       return unary(rpc, ctx, async ({ context }) => {
+        // Its Podium webhook goes first, while the location's credential can still delete it.
+        await deps.events?.removeLocation(req.locationUid, context);
         await router.removeLocation(req.locationUid, context);
         return { locationUid: req.locationUid };
       });
@@ -198,6 +211,36 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
         const remaining = context.deadline === undefined ? undefined : Math.max(0, context.deadline - Date.now());
         const signal = remaining === undefined || context.signal === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(remaining)]);
         return authorizationResultToProto(await router.awaitAuthorization(req.state, signal));
+      });
+    },
+
+    watchEvents(req, ctx) {
+      const scope = scopeOf(req.locationUid);
+      checkCount(scope, "event_types", req.eventTypes.length, MAX_EVENT_TYPES);
+      const fields: FieldCheck[] = [
+        uidField(req.locationUid),
+        ["after_cursor", req.afterCursor, fieldRules.eventCursor, OPTIONAL],
+        ...req.eventTypes.map((t, i): FieldCheck => [`event_types[${i}]`, t, fieldRules.eventType, REQUIRED]),
+      ];
+      return stream({ rpc: "WatchEvents", scope, uids: [req.locationUid], fields }, ctx, async function* ({ context }) {
+        const watch = { locationUid: req.locationUid, afterCursor: req.afterCursor, eventTypes: req.eventTypes, onlyNew: req.onlyNew };
+        for await (const batch of await eventsOf(scope).watch(watch, context.signal ?? ctx.signal)) yield watchedEventsToProto(batch);
+      });
+    },
+
+    syncWebhooks(req, ctx) {
+      const uids = req.locationUids;
+      const scope = scopeOf(uids.length === 1 ? (uids[0] ?? "") : "");
+      const fields = uids.map((uid, i) => uidField(uid, `location_uids[${i}]`));
+      return stream({ rpc: "SyncWebhooks", scope, uids, fields }, ctx, async function* ({ caller, context }) {
+        if (uids.length === 0 && caller.locations !== "*") {
+          throw new PermissionDeniedError(scope, `location_uids is required: the API key of ${caller.name} is not granted every location`);
+        }
+        const hub = eventsOf(scope);
+        const publicUrl = deps.publicUrl?.();
+        if (publicUrl === undefined) throw new InternalError(scope, "this server has no public address yet; set server.public_url");
+        // Not bound by the RPC's deadline: a sync of many locations outlasts it, and each Podium call has its own.
+        for await (const r of hub.syncWebhooks({ locationUids: uids, publicUrl }, { caller: context.caller, signal: context.signal })) yield syncResultToProto(r);
       });
     },
   };

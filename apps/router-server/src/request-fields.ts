@@ -5,6 +5,7 @@ import {
   isAuthorizationState,
   isCallMethod,
   isLocationUid,
+  isPodiumEventType,
   isOAuthScope,
   isOrgSlug,
   isRefreshTokenValue,
@@ -35,6 +36,8 @@ export interface FieldRule {
   readonly secret?: boolean | undefined;
 }
 
+/** Most event types one WatchEvents may filter by: Podium documents 26. */
+export const MAX_EVENT_TYPES = 64;
 /** Most OAuth scopes one consent may ask for: Podium defines a few dozen. */
 export const MAX_SCOPES = 64;
 /** The methods an audit query may filter by: a call's HTTP method, or RPC for the router's own operations. */
@@ -54,6 +57,9 @@ export const fieldRules = Object.freeze({
   scope: { test: isOAuthScope, rule: OAUTH_SCOPE_RULE },
   authorizationState: { test: isAuthorizationState, rule: AUTHORIZATION_STATE_RULE },
   auditMethod: { test: (v: string) => AUDIT_METHODS.has(v.toUpperCase()), rule: `one of ${[...AUDIT_METHODS].join(", ")}` },
+  eventType: { test: isPodiumEventType, rule: "one of Podium's event types, e.g. contact.created" },
+  // The event log's cursors are its per-location sequence numbers.
+  eventCursor: { test: (v: string) => /^[0-9]{1,20}$/.test(v), rule: "an event cursor (1-20 digits)" },
   statusClass: { test: (v: string) => STATUS_CLASSES.has(v), rule: '"2xx", "3xx", "4xx" or "5xx"' },
 } satisfies Record<string, FieldRule>);
 

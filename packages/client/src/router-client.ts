@@ -19,8 +19,12 @@ import type {
   QueryAuditResponse,
   RemoveLocationRequestSchema,
   RemoveLocationResponse,
+  SyncWebhooksRequestSchema,
+  SyncWebhooksResponse,
   VerifyLocationRequestSchema,
   VerifyLocationResponse,
+  WatchEventsRequestSchema,
+  WatchEventsResponse,
 } from "@podium-router/proto";
 import { createAuthInterceptor } from "./auth-interceptor.js";
 import { createNodeTransport } from "./create-node-transport.js";
@@ -60,7 +64,14 @@ export interface RouterClient {
    * `timeoutMs` up to the state's `expiresAt`; it fails with ERR_LOC_DEADLINE_EXCEEDED when that passes first.
    */
   awaitAuthorization(request: MessageInitShape<typeof AwaitAuthorizationRequestSchema>, options?: CallOptions): Promise<AwaitAuthorizationResponse>;
-  /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`. */
+  /**
+   * Streams one location's Podium events after a cursor, in order, then as they arrive; one stream, no
+   * reconnection (`location(uid).events()` reconnects from the last cursor).
+   */
+  watchEvents(request: MessageInitShape<typeof WatchEventsRequestSchema>, options?: CallOptions): AsyncIterable<WatchEventsResponse>;
+  /** Creates or repairs the Podium webhooks of these locations (every location when none is named); one result each. */
+  syncWebhooks(request?: MessageInitShape<typeof SyncWebhooksRequestSchema>, options?: CallOptions): AsyncIterable<SyncWebhooksResponse>;
+  /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`, `.events()`. */
   location(locationUid: string): LocationHandle;
   /** Closes the client's connections. Calls made afterwards open new ones. */
   close(): Promise<void>;
@@ -94,6 +105,8 @@ export function createRouterClient(options: RouterClientOptions): RouterClient {
     queryAudit: (req, opts) => streamed(() => rpc.queryAudit(req, opts)),
     beginAuthorization: (req, opts) => unary(() => rpc.beginAuthorization(req, opts)),
     awaitAuthorization: (req, opts) => unary(() => rpc.awaitAuthorization(req, opts)),
+    watchEvents: (req, opts) => streamed(() => rpc.watchEvents(req, opts)),
+    syncWebhooks: (req = {}, opts) => streamed(() => rpc.syncWebhooks(req, opts)),
     location: (locationUid) => createLocationHandle(client, locationUid),
     async close() {
       owned.close();

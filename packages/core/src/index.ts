@@ -11,6 +11,10 @@ export type { CallContext, LocationRouter, LocationRouterDeps, LocationRouterHan
 export { defaultSettings, loadSettings, validateSettings } from "./settings/index.js";
 export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings/index.js";
 
+// Inbound Podium events on a running router: the receiver, WatchEvents, webhooks sync, forwarders.
+export { createEventHub, isPodiumEventType, signWebhook, WEBHOOK_PATH_PREFIX } from "./events/index.js";
+export type { EventHub, EventHubDeps, EventsObserver, ForwarderStatus, LocationEventsStatus, WatchedEvent, WatchRequest, WebhookAnswer, WebhookRequest, WebhookSyncRequest, WebhookSyncResult } from "./events/index.js";
+
 // What the router answers and records, as the server maps it to protobuf.
 export type { AuditStatus, CallRefusal, LocationStatus, LocationSummary, Refusal, RpcRefusal, VerifyResult } from "./router/index.js";
 export type { LocationState } from "./credentials/index.js";

@@ -9,6 +9,8 @@ export const AUDIT_ANY_LOCATION = "*";
 export const AUDIT_INVALID_VALUE = "{invalid}";
 /** The `method` of every router operation (RPC) line, refused or not. */
 export const AUDIT_RPC_METHOD = "RPC";
+/** The `method` of every inbound event line. */
+export const AUDIT_EVENT_METHOD = "EVENT";
 /**
  * The longest line `buildAuditRecord` can produce, in UTF-8 bytes with its hash and newline: every field is
  * either one of the router's own values or checked against its rule, so no caller can make a line longer.
@@ -19,6 +21,8 @@ const MAX_CALLER_CHARS = 64;
 // RPC names are the service's method names; error codes the ERR_LOC_* catalog.
 const RPC_NAME = /^[A-Za-z]{1,64}$/;
 const ERROR_CODE = /^ERR_LOC_[A-Z_]{1,48}$/;
+// Podium's event types are `family.action` ("contact.created"); `{unverified}` names a request that never proved one.
+const EVENT_ENDPOINT = /^(?:[a-z_]{1,32}\.[a-z_]{1,32}|\{unverified\})$/;
 // Controls, bidi and zero-width characters: a caller name is operator text, but never rewrites a terminal.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
 
@@ -30,7 +34,12 @@ export type AuditSubject =
    * A router operation (onboarding, removal, an audit query, consent), or an RPC refused at the edge: written as
    * `router:<rpc>`, with "RPC" in the method column whether it was allowed or refused.
    */
-  | { readonly kind: "rpc"; readonly rpc: string };
+  | { readonly kind: "rpc"; readonly rpc: string }
+  /**
+   * An inbound Podium event (a webhook), received or refused: `endpoint` is the event type (or `{unverified}` when the
+   * request never proved to be an event of a known type), `method` is `EVENT`.
+   */
+  | { readonly kind: "event"; readonly eventType: string };
 
 /**
  * Everything one audit line says, as one object. Every line of the trail (routed calls, admin RPCs,
@@ -86,8 +95,8 @@ export function buildAuditRecord(entry: AuditEntry): AuditRecord {
     ts: entry.ts ?? new Date().toISOString(),
     location_uid: auditLocationUid(entry.locationUid),
     org_slug: entry.orgSlug === undefined || entry.orgSlug === "" ? "" : isOrgSlug(entry.orgSlug) ? entry.orgSlug : AUDIT_INVALID_VALUE,
-    endpoint: subject.kind === "call" ? callEndpoint(subject) : `router:${RPC_NAME.test(subject.rpc) ? subject.rpc : AUDIT_INVALID_VALUE}`,
-    method: subject.kind === "call" ? (isCallMethod(subject.method) ? subject.method : AUDIT_INVALID_VALUE) : AUDIT_RPC_METHOD,
+    endpoint: subject.kind === "call" ? callEndpoint(subject) : subject.kind === "event" ? eventEndpoint(subject.eventType) : `router:${RPC_NAME.test(subject.rpc) ? subject.rpc : AUDIT_INVALID_VALUE}`,
+    method: subject.kind === "call" ? (isCallMethod(subject.method) ? subject.method : AUDIT_INVALID_VALUE) : subject.kind === "event" ? AUDIT_EVENT_METHOD : AUDIT_RPC_METHOD,
     status: entry.status ?? 0,
     request_id: entry.requestId === "" || isRequestId(entry.requestId) ? entry.requestId : AUDIT_INVALID_VALUE,
     latency_ms: entry.startedAt === undefined ? 0 : round2(performance.now() - entry.startedAt),
@@ -126,3 +135,8 @@ export function endpointOf(method: string, path: string): string {
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** An event line's endpoint: the event type when it has the shape of one, else {@link AUDIT_INVALID_VALUE}. */
+function eventEndpoint(eventType: string): string {
+  return EVENT_ENDPOINT.test(eventType) ? eventType : AUDIT_INVALID_VALUE;
+}

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { AUDIT_ANY_LOCATION, buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
+import { AUDIT_ANY_LOCATION, buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord, type RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
-import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
+import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
 import { createConsentOnboarding, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
@@ -35,6 +35,15 @@ export interface LocationRouterHandle extends LocationRouter {
   readonly settings: Settings;
   readonly store: CredentialStore;
   readonly audit: AuditLog;
+  /**
+   * The one audit writer, for parts built on the router (the event hub), with the call pipeline's contract
+   * (RecordCallAudit, router-audit.ts): it fills the organization slug and appends; a `phase: "sent"` entry is the
+   * fail-closed gate (throws AuditUnavailableError while the log cannot take a write's line, and writes nothing
+   * for an event); an acknowledged event's line returns a promise under `audit.fsync: always`, settled once durable.
+   */
+  readonly recordAudit: RecordCallAudit;
+  /** A registered location's record as routing sees it now (state, organization), or undefined. */
+  peekLocation(locationUid: string): Readonly<LocationRecord> | undefined;
 }
 
 /**
@@ -78,6 +87,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     recordAudit({ subject: { kind: "rpc", rpc }, locationUid, requestId, startedAt, caller, errorCode, status: errorCode ? 0 : 200 });
   };
 
+  const callAudit = createCallAudit(audit, settings, recordAudit);
+
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -92,7 +103,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     observer,
     maxBodyBytes: settings.upstream.maxRequestBodyBytes,
     maxBodyDepth: settings.upstream.maxRequestBodyDepth,
-    recordAudit: createCallAudit(audit, settings, recordAudit),
+    recordAudit: callAudit,
     isClosing: () => closing,
   });
 
@@ -114,6 +125,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     settings,
     store,
     audit,
+    recordAudit: callAudit,
+    peekLocation: (uid) => live.get(uid)?.record,
     call(call, ctx = {}) {
       return track(routeCall(call, ctx));
     },

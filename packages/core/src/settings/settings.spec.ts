@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCoreError } from "@podium-router/errors";
 import { defaultSettings, loadSettings, validateSettings } from "./settings.js";
 import type { Settings } from "./settings.js";
+import { PODIUM_EVENT_TYPES } from "./events-section.js";
 
 const exampleFile = fileURLToPath(new URL("../../../../config/settings.example.yaml", import.meta.url));
 
@@ -68,6 +69,20 @@ describe("validateSettings()", () => {
         redis: { url: "redis://127.0.0.1:6379", keyPrefix: "podium-router:", commandTimeoutMs: 50, connectTimeoutMs: 200, replicas: 1 },
         redisDown: { reads: "local", writes: "refuse" },
         breaker: { failureThreshold: 3, resetMs: 1000 },
+      },
+      events: {
+        enabled: false,
+        backend: "sqlite",
+        path: "state/events.sqlite",
+        retentionHours: 240,
+        maxBodyBytes: 262144,
+        timestampToleranceMs: 300000,
+        eventTypes: [...PODIUM_EVENT_TYPES],
+        organizationWebhooks: [],
+        subscriptionsPath: "state/webhook-subscriptions.json",
+        forwarders: {},
+        forwardRetry: { baseDelayMs: 1000, maxDelayMs: 300000, maxAttempts: 10 },
+        forwardTimeoutMs: 10000,
       },
       extras: {},
     };

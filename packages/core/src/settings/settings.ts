@@ -16,6 +16,7 @@ import { DEFAULT_MAX_BODY_DEPTH } from "../isolation/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf, SectionReader } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
+import { readEventsSettings, type EventsSettings } from "./events-section.js";
 import { readOAuthApps } from "./oauth-apps-section.js";
 import type { OAuthApps } from "../oauth/index.js";
 import type { StateSettings } from "../redis/index.js";
@@ -137,6 +138,8 @@ export interface Settings {
   credentials: CredentialsSettings;
   /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
   state: StateSettings;
+  /** Inbound Podium webhooks, the per-location event log and its delivery (events-section.ts). */
+  events: EventsSettings;
   extras: SettingsExtras;
 }
 
@@ -241,13 +244,14 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   cr.done();
 
   const state = readStateSettings(root.section("state"));
+  const events = readEventsSettings(root.section("events"), state);
 
   // Owned by the server: kept as parsed, validated by its owner.
   const extras: SettingsExtras = {};
   const server = root.raw("server");
   if (server !== undefined) extras.server = server;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, events, extras };
 }
 
 function readAuditCheckpoints(cp: SectionReader, auditPath: string): AuditCheckpointSettings {
