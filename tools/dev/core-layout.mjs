@@ -11,6 +11,7 @@ import { join, posix, relative } from "node:path";
  * the whole core); the root `index.ts` (the barrel) sits above.
  */
 export const CORE_FOLDER_ORDER = Object.freeze([
+  "events",
   "router",
   "onboarding",
   "settings",

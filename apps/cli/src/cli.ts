@@ -72,6 +72,10 @@ async function run(parsed: Exclude<ParsedCommand, { command: "help" | "version" 
       return (await import("./commands/locations-command.js")).locationsCommand(ctx(), parsed.flags);
     case "call":
       return (await import("./commands/call-command.js")).callCommand(ctx(), parsed.flags);
+    case "events":
+      return (await import("./commands/events-tail-command.js")).eventsTailCommand(ctx(), parsed.flags);
+    case "webhooks":
+      return (await import("./commands/webhooks-sync-command.js")).webhooksSyncCommand(ctx(), parsed.flags);
     case "serve":
       return (await import("./commands/serve-command.js")).serveCommand(io, parsed.flags);
     case "sandbox":

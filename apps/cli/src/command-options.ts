@@ -1,5 +1,5 @@
 /** The commands of `podium-router`, in the order usage lists them. */
-export const commandNames = ["verify", "onboard", "audit", "locations", "call", "serve", "sandbox", "dev", "credentials", "health"] as const;
+export const commandNames = ["verify", "onboard", "audit", "locations", "call", "events", "webhooks", "serve", "sandbox", "dev", "credentials", "health"] as const;
 
 /** A command of `podium-router`. */
 export type CommandName = (typeof commandNames)[number];
@@ -50,6 +50,8 @@ export const commandOptions: Record<CommandName, Record<string, OptionSpec>> = {
   },
   locations: { "location-uid": { type: "string" }, "org-slug": { type: "string" }, output: { type: "string" } },
   call: { "location-uid": { type: "string" }, data: { type: "string" }, "request-id": { type: "string" } },
+  events: { "location-uid": { type: "string" }, "after-cursor": { type: "string" }, "event-types": { type: "string" }, "from-start": { type: "boolean" }, count: { type: "string" } },
+  webhooks: { "location-uid": { type: "string" }, output: { type: "string" } },
   serve: { settings: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
   sandbox: { port: { type: "string" }, host: { type: "string" } },
   dev: { port: { type: "string" }, "sandbox-port": { type: "string" }, "state-dir": { type: "string" } },

@@ -88,6 +88,24 @@ export interface CallFlags extends GlobalFlags {
   requestId: string | undefined;
 }
 
+export interface EventsFlags extends GlobalFlags {
+  action: "tail";
+  locationUid: string;
+  /** Resume after this cursor; undefined: only new events (or, with `fromStart`, the oldest retained). */
+  afterCursor: string | undefined;
+  fromStart: boolean;
+  eventTypes: string[];
+  /** Stop after this many events. */
+  count: number | undefined;
+}
+
+export interface WebhooksFlags extends GlobalFlags {
+  action: "sync";
+  /** The locations to sync; empty for every registered location. */
+  locationUids: string[];
+  output: "table" | "json";
+}
+
 export interface ServeFlags extends GlobalFlags {
   settings: string | undefined;
   port: number | undefined;
@@ -120,6 +138,8 @@ export type ParsedCommand =
   | { command: "audit"; flags: AuditFlags }
   | { command: "locations"; flags: LocationsFlags }
   | { command: "call"; flags: CallFlags }
+  | { command: "events"; flags: EventsFlags }
+  | { command: "webhooks"; flags: WebhooksFlags }
   | { command: "serve"; flags: ServeFlags }
   | { command: "sandbox"; flags: SandboxFlags }
   | { command: "dev"; flags: DevFlags }
@@ -219,6 +239,25 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
       if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
       if (!path.startsWith("/")) throw new ArgError(`PATH must start with /, e.g. /v4/contacts; got "${path}"`);
       return { command, flags: { ...global, method: method(m, "METHOD")!, path, locationUid: required(v, "location-uid"), data: optionalString(v, "data"), requestId: requestId(v) } };
+    }
+    case "events": {
+      const [action, extra] = positionals;
+      if (action !== "tail") throw new ArgError(action === undefined ? "events needs an action: tail" : `unknown events action "${action}"; use tail`);
+      if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
+      const afterCursor = optionalString(v, "after-cursor");
+      if (afterCursor !== undefined && !/^\d{1,15}$/.test(afterCursor)) throw new ArgError(`--after-cursor must be a cursor the router printed (digits); got "${afterCursor}"`);
+      if (afterCursor !== undefined && v["from-start"] === true) throw new ArgError("give one of --after-cursor and --from-start, not both");
+      const eventTypes = (optionalString(v, "event-types") ?? "").split(/[\s,]+/).filter((t) => t !== "");
+      const bad = eventTypes.find((t) => !/^[a-z]+\.[a-z_]+$/.test(t));
+      if (bad !== undefined) throw new ArgError(`--event-types must list Podium event types separated by commas, e.g. contact.created,message.received; got "${bad}"`);
+      return { command, flags: { ...global, action, locationUid: required(v, "location-uid"), afterCursor, fromStart: v["from-start"] === true, eventTypes, count: integer(v, "count", 1, Number.MAX_SAFE_INTEGER) } };
+    }
+    case "webhooks": {
+      const [action, extra] = positionals;
+      if (action !== "sync") throw new ArgError(action === undefined ? "webhooks needs an action: sync" : `unknown webhooks action "${action}"; use sync`);
+      if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
+      const locationUids = (optionalString(v, "location-uid") ?? "").split(",").map((u) => u.trim()).filter((u) => u !== "");
+      return { command, flags: { ...global, action, locationUids, output: oneOf(v, "output", ["table", "json"] as const) ?? "table" } };
     }
     case "serve":
       noPositionals();

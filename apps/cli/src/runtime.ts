@@ -2,8 +2,8 @@
 // `serve` and `dev` start a router only through this file, so it is the one place that knows both APIs
 // (the same steps as the server's own startRouterServer, minus reading the settings file: dev builds its
 // settings in memory).
-import { createLocationRouter } from "@podium-router/core";
-import type { LocationRouter, OriginOf, Settings } from "@podium-router/core";
+import { createEventHub, createLocationRouter } from "@podium-router/core";
+import type { EventHub, LocationRouter, OriginOf, Settings } from "@podium-router/core";
 import { createRouterMetrics, createRouterServer, createServerLogger, logStorage, validateServerSettings } from "@podium-router/server";
 import type { HangupDeps, RouterServer, ServerSettings } from "@podium-router/server";
 import type { OutputStream } from "./cli-io.js";
@@ -20,6 +20,8 @@ export interface RunningRouter {
   server: RouterServer;
   /** The root logger (pino). */
   logger: HangupDeps["logger"];
+  /** The event hub, when `events.enabled` (dev mode syncs the demo locations' webhooks through it). */
+  events: EventHub | undefined;
   /** Stops accepting, finishes in-flight calls, closes the router (flushing the audit log). */
   close(): Promise<void>;
 }
@@ -54,14 +56,22 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   logStorage(logger, options.settings, options.settingsFile);
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings: options.settings, logger, observer: metrics.observer, env: options.env });
-  const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
-  let address: { url: string; port: number; host: string };
+  let events;
   try {
-    address = await server.listen();
+    events = options.settings.events.enabled ? await createEventHub({ router, logger, observer: metrics.events, env: options.env }) : undefined;
   } catch (err) {
     await router.close();
     throw err;
   }
+  const server = createRouterServer({ router, settings: serverSettings, logger, metrics, events });
+  let address: { url: string; port: number; host: string };
+  try {
+    address = await server.listen();
+  } catch (err) {
+    await events?.close();
+    await router.close();
+    throw err;
+  }
   // The server's close() also closes the router it serves.
-  return { ...address, router, server, logger, close: () => server.close() };
+  return { ...address, router, events, server, logger, close: () => server.close() };
 }

@@ -19,6 +19,8 @@ Commands:
   audit       query the audit log of routed and refused calls (audit verify: check its hash chain)
   locations   list, inspect or remove registered locations
   call        send one Podium API call for one location
+  events      follow one location's Podium events (events tail)
+  webhooks    create or repair the Podium webhooks of the registered locations (webhooks sync)
   serve       run the router
   sandbox     run the Podium API sandbox
   dev         run the sandbox and a router with two demo locations onboarded
@@ -117,6 +119,35 @@ Sends one Podium API call through the router for one location and prints the res
 
 Exit status: 0 for a 2xx answer; 1 for any other answer or a refusal about the location or request;
 2 when the router could not be asked.
+
+${connection}
+`,
+  events: `Usage: podium-router events tail --location-uid UID [--after-cursor C | --from-start]
+                                 [--event-types T1,T2] [--count N]
+
+Follows the location's Podium events (WatchEvents) and prints one JSON line per event, oldest first:
+{"cursor","location_uid","event_type","event_id","received_at","event"} where "event" is Podium's document.
+Reconnects from the last cursor printed when the router goes away; stops on SIGINT or SIGTERM.
+  --location-uid UID  the location (your key must be granted it and WatchEvents)
+  --after-cursor C    resume after this cursor (printed with each event): nothing is skipped
+  --from-start        start at the oldest event the router keeps (default: only new events)
+  --event-types T,T   only these types, e.g. contact.created,message.received
+  --count N           stop after N events
+
+Exit status: 0 when stopped or after --count events; 1 unknown location or an expired cursor; 2 otherwise.
+
+${connection}
+`,
+  webhooks: `Usage: podium-router webhooks sync [--location-uid UID[,UID…]] [--output table|json]
+
+Creates or repairs one Podium webhook per location (one per organization where events.organization_webhooks
+grants it), pointing at the router's <public_url>/podium/webhooks/<subscription> with a secret the router
+generates and keeps. Re-running is safe: webhooks in place are reported unchanged, drifted ones repaired,
+and without --location-uid the subscriptions of locations no longer registered are removed.
+  --location-uid UIDS only these locations (default: every registered location; needs a key granted all)
+  --output FORMAT     table (default) or json
+
+Exit status: 0 when every location synced; 1 when any failed; 2 when the router could not be asked.
 
 ${connection}
 `,

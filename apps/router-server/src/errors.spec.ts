@@ -28,6 +28,14 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_INTERNAL: Code.Internal,
   ERR_LOC_NOT_IN_PODIUM: Code.NotFound,
   ERR_LOC_ORG_MISMATCH: Code.FailedPrecondition,
+  ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
+  ERR_LOC_EVENT_STALE: Code.Unauthenticated,
+  ERR_LOC_EVENT_REPLAYED: Code.AlreadyExists,
+  ERR_LOC_EVENT_TOO_LARGE: Code.ResourceExhausted,
+  ERR_LOC_EVENT_MALFORMED: Code.InvalidArgument,
+  ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: Code.NotFound,
+  ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
+  ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
 };
 /** The codes that carry a retry delay, sent as google.rpc.RetryInfo. */
 const retryable = new Set<CoreErrorCode>(["ERR_LOC_RATE_LIMITED", "ERR_LOC_CONSENT_LIMIT", "ERR_LOC_AUDIT_UNAVAILABLE"]);

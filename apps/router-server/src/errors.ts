@@ -40,6 +40,17 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_NOT_IN_PODIUM: Code.NotFound,
   // Onboarding only: the slug given conflicts with the organization the router already knows for it.
   ERR_LOC_ORG_MISMATCH: Code.FailedPrecondition,
+  // The webhook receiver answers these over plain HTTP (the catalog's status); the codes are for completeness.
+  ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
+  ERR_LOC_EVENT_STALE: Code.Unauthenticated,
+  ERR_LOC_EVENT_REPLAYED: Code.AlreadyExists,
+  ERR_LOC_EVENT_TOO_LARGE: Code.ResourceExhausted,
+  ERR_LOC_EVENT_MALFORMED: Code.InvalidArgument,
+  ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: Code.NotFound,
+  // WatchEvents: the event log cannot be read now; retrying later can succeed.
+  ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
+  // WatchEvents: the cursor points before what retention kept; the subscriber must start over and reconcile.
+  ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
 });
 
 /**
@@ -229,6 +240,11 @@ function withDetail(
   const requestId = scope.requestId === undefined || scope.requestId === "" ? newRequestId() : scope.requestId;
   const detail = { desc: ErrorDetailSchema, value: { reason, locationUid: wireId(scope.locationUid), requestId: wireId(requestId) } };
   return new ConnectError(boundMessage(message, [scope.locationUid, scope.requestId, ...moreCallerValues]), code, metadata, [detail], cause);
+}
+
+/** The podium.router.v1.ErrorDetail `err` carries (built by this module), if any. */
+export function errorDetailOf(err: ConnectError): { reason: string; locationUid: string; requestId: string } | undefined {
+  return err.findDetails(ErrorDetailSchema)[0];
 }
 
 /** True when `err` already carries a podium.router.v1.ErrorDetail (it was built by this module). */

@@ -12,6 +12,7 @@ import { edgeInterceptor } from "./edge-interceptor.js";
 import { connectErrorFor, protocolError } from "./errors.js";
 import type { RouterMetrics } from "./metrics.js";
 import { OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
+import { WEBHOOK_PATH_PREFIX } from "@podium-router/core";
 import { checkRequestHeaders, encodingHeaderOf, guardBody, logProtocolRefusal, wireProtocolOf } from "./protocol-guard.js";
 import { createRoutes, type HostedService } from "./routes.js";
 import { quoteValue } from "./wire-text.js";
@@ -32,6 +33,8 @@ export interface HttpHandlerOptions {
   metrics: RouterMetrics;
   /** Serves `GET /oauth/callback` (onboarding by consent), open without an API key. @default none: the path is unknown */
   oauthCallback?: NodeHandler | undefined;
+  /** Serves `POST /podium/webhooks/{subscription}` (Podium's webhooks), authenticated by signature. @default none: unknown */
+  webhookReceiver?: NodeHandler | undefined;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createHttpHandler(opts: HttpHandlerOptions): NodeHandler {
     if (handler === undefined) {
       if (path === "/metrics" && req.method === "GET") return void serveMetrics(req, res, auth, metrics, logger);
       if (path === OAUTH_CALLBACK_PATH && opts.oauthCallback !== undefined) return opts.oauthCallback(req, res);
+      if (path.startsWith(WEBHOOK_PATH_PREFIX) && opts.webhookReceiver !== undefined) return opts.webhookReceiver(req, res);
       return refuse(protocolError("unknown_rpc", {}, quoteValue(path)));
     }
     const length = Number(req.headers["content-length"] ?? 0);

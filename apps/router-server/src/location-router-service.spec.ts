@@ -113,12 +113,12 @@ describe("createLocationRouterService()", () => {
 
   it("refuses onboarding when any of its locations is ungranted, and streams results otherwise", async () => {
     const { router, client, as } = setup();
-    const app = { oauthApp: "coastal-smiles", refreshToken: "rt-1" };
+    const app = { orgSlug: "x", oauthApp: "coastal-smiles", refreshToken: "rt-1" };
     const stream = client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...app }, { locationUid: "loc-new", ...app }] }, as(keys.sydney));
     const err = await failure((async () => { for await (const _ of stream) void _; })());
     expect(err.code).toBe(Code.PermissionDenied);
     const outcomes = [];
-    for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...app }, { locationUid: "loc-new", orgSlug: "x", ...app }] }, as(keys.ops))) outcomes.push(r.outcome);
+    for await (const r of client.onboardLocations({ locations: [{ locationUid: SYDNEY, ...app }, { locationUid: "loc-new", ...app }] }, as(keys.ops))) outcomes.push(r.outcome);
     expect(outcomes).toEqual([OnboardingOutcome.SKIPPED_EXISTING, OnboardingOutcome.ONBOARDED]);
     expect(router.refusals.map((r) => r.locationUid)).toEqual(["loc-new"]);
   });

@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import type { RouterObserver } from "@podium-router/core";
+import type { EventsObserver, RouterObserver } from "@podium-router/core";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** What the service implementation reports per RPC. */
@@ -31,6 +31,11 @@ export interface RouterMetrics extends RpcMetrics {
   readonly registry: Registry;
   readonly observer: Required<RouterObserver>;
   readonly connections: ConnectionMetrics;
+  /**
+   * The event hub's hooks (`createEventHub({ observer })`): webhooks received by outcome (stored, duplicate or the
+   * ERR_LOC_* code of a refusal), their answer time, deliveries by channel, dead letters, open streams.
+   */
+  readonly events: Required<EventsObserver>;
   /** Reads the audit log's pending bytes (`podium_router_audit_pending_bytes`) from `read` at each scrape. */
   watchAuditPending(read: () => number | undefined): void;
   /** The Prometheus text exposition, for `GET /metrics`. */
@@ -71,6 +76,16 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
     registers,
   });
   const refused = new Counter({ name: "podium_router_connections_refused_total", help: "Connections refused at server.max_connections (every open one busy).", registers });
+  const eventsReceived = new Counter({
+    name: "podium_router_events_received_total",
+    help: "Podium webhook requests answered, by outcome: stored, duplicate, or the ERR_LOC_* code of a refusal.",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const eventReceive = new Histogram({ name: "podium_router_event_receive_seconds", help: "Time to answer a webhook request (stored events: including the durable commit).", buckets: LATENCY_BUCKETS, registers });
+  const eventsDelivered = new Counter({ name: "podium_router_events_delivered_total", help: "Events handed to subscribers, by channel (stream, forwarder).", labelNames: ["channel"], registers });
+  const eventsDead = new Counter({ name: "podium_router_events_dead_lettered_total", help: "Forwarded events given up on after their last attempt.", registers });
+  const eventStreams = new Gauge({ name: "podium_router_event_streams_open", help: "WatchEvents streams open.", registers });
   const auditFailures = new Counter({
     name: "podium_router_audit_write_failures_total",
     help: "Failed writes, syncs or opens of the audit log (each retry counts); while they fail, writes are refused with ERR_LOC_AUDIT_UNAVAILABLE.",
@@ -116,6 +131,13 @@ export function createRouterMetrics(registry?: Registry): RouterMetrics {
     },
     watchAuditPending(read) {
       readPending = read;
+    },
+    events: {
+      received: (outcome) => eventsReceived.labels(outcome).inc(),
+      receiveLatency: (ms) => eventReceive.observe(ms / 1000),
+      delivered: (channel) => eventsDelivered.labels(channel).inc(),
+      deadLettered: () => eventsDead.inc(),
+      streams: (delta) => eventStreams.inc(delta),
     },
     connections: {
       opened: () => connectionsOpen.inc(),

@@ -7,6 +7,10 @@ import { timestampFromMs, timestampMs, type Timestamp } from "@bufbuild/protobuf
 import type {
   AuditQuery,
   AuditRecord,
+  ForwarderStatus,
+  LocationEventsStatus,
+  WatchedEvent,
+  WebhookSyncResult,
   AuthorizationRequest,
   AuthState as CoreAuthState,
   LocationState as CoreLocationState,
@@ -23,9 +27,15 @@ import type {
 import { BadRequestError } from "@podium-router/errors";
 import {
   AuthState,
+  ForwarderState,
   LocationState,
   OnboardingOutcome,
   VerificationState,
+  WebhookScope,
+  WebhookSyncOutcome,
+  type EventsStatusSchema,
+  type SyncWebhooksResponseSchema,
+  type WatchEventsResponseSchema,
   type AuditRecordSchema,
   type AwaitAuthorizationResponseSchema,
   type BeginAuthorizationRequest,
@@ -95,8 +105,9 @@ export function locationToProto(l: LocationSummary): MessageInitShape<typeof Loc
 }
 
 /** LocationStatus → GetLocationStatusResponse. */
-export function locationStatusToProto(s: LocationStatus): MessageInitShape<typeof GetLocationStatusResponseSchema> {
+export function locationStatusToProto(s: LocationStatus, events?: LocationEventsStatus): MessageInitShape<typeof GetLocationStatusResponseSchema> {
   return {
+    events: events === undefined ? undefined : eventsStatusToProto(events),
     locationUid: s.locationUid,
     orgSlug: s.orgSlug,
     state: locationStates[s.state] ?? LocationState.UNSPECIFIED,
@@ -143,13 +154,8 @@ export function onboardingResultToProto(r: OnboardingResult): MessageInitShape<t
   };
 }
 
-const statusClasses = new Set(["2xx", "3xx", "4xx", "5xx"]);
-
-/** QueryAuditRequest → AuditQuery; empty strings and zeros mean "no filter". */
+/** QueryAuditRequest → AuditQuery; empty strings and zeros mean "no filter". The service checked every field (request-fields.ts). */
 export function auditQueryFromProto(req: QueryAuditRequest): AuditQuery {
-  if (req.statusClass !== "" && !statusClasses.has(req.statusClass)) {
-    throw new BadRequestError({ locationUid: req.locationUid || undefined }, 'status_class must be "2xx", "3xx", "4xx" or "5xx"');
-  }
   return {
     locationUid: req.locationUid || undefined,
     since: req.since === undefined ? undefined : timestampMs(req.since),
@@ -208,5 +214,67 @@ export function authorizationResultToProto(r: OnboardingResult): MessageInitShap
     outcome: onboardingOutcomes[r.outcome] ?? OnboardingOutcome.UNSPECIFIED,
     errorCode: r.errorCode ?? "",
     message: r.message,
+  };
+}
+
+const forwarderStates: Record<ForwarderStatus["state"], ForwarderState> = {
+  ok: ForwarderState.OK,
+  retrying: ForwarderState.RETRYING,
+  dead_lettered: ForwarderState.DEAD_LETTERED,
+};
+const webhookScopes: Record<"location" | "organization", WebhookScope> = {
+  location: WebhookScope.LOCATION,
+  organization: WebhookScope.ORGANIZATION,
+};
+const syncOutcomes: Record<WebhookSyncResult["outcome"], WebhookSyncOutcome> = {
+  created: WebhookSyncOutcome.CREATED,
+  repaired: WebhookSyncOutcome.REPAIRED,
+  unchanged: WebhookSyncOutcome.UNCHANGED,
+  removed: WebhookSyncOutcome.REMOVED,
+  failed: WebhookSyncOutcome.FAILED,
+};
+
+/** The next WatchedEvents → WatchEventsResponse. */
+export function watchedEventsToProto(events: readonly WatchedEvent[]): MessageInitShape<typeof WatchEventsResponseSchema> {
+  return { events: events.map((e) => ({ cursor: e.cursor, locationUid: e.locationUid, eventType: e.eventType, eventId: e.eventId, receivedAt: ts(e.receivedAt), body: e.body })) };
+}
+
+/** WebhookSyncResult → SyncWebhooksResponse. */
+export function syncResultToProto(r: WebhookSyncResult): MessageInitShape<typeof SyncWebhooksResponseSchema> {
+  return {
+    locationUid: r.locationUid,
+    outcome: syncOutcomes[r.outcome] ?? WebhookSyncOutcome.UNSPECIFIED,
+    subscriptionId: r.subscriptionId ?? "",
+    podiumWebhookUid: r.podiumWebhookUid ?? "",
+    scope: r.scope === undefined ? WebhookScope.UNSPECIFIED : webhookScopes[r.scope],
+    errorCode: r.errorCode ?? "",
+    message: r.message,
+  };
+}
+
+/** LocationEventsStatus → EventsStatus. */
+export function eventsStatusToProto(s: LocationEventsStatus): MessageInitShape<typeof EventsStatusSchema> {
+  const f = s.forwarder;
+  return {
+    subscriptionId: s.subscription?.subscriptionId ?? "",
+    podiumWebhookUid: s.subscription?.podiumWebhookUid ?? "",
+    webhookScope: s.subscription === undefined ? WebhookScope.UNSPECIFIED : webhookScopes[s.subscription.scope],
+    lastCursor: s.lastCursor,
+    prunedThrough: s.prunedThrough,
+    forwarder:
+      f === undefined
+        ? undefined
+        : {
+            target: f.target,
+            state: forwarderStates[f.state] ?? ForwarderState.UNSPECIFIED,
+            deliveredCursor: f.deliveredCursor,
+            pending: BigInt(f.pending),
+            attempts: f.attempts,
+            nextAttemptAt: ts(f.nextAttemptAt),
+            lastStatus: f.lastStatus ?? 0,
+            lastError: f.lastError ?? "",
+            deadLetters: BigInt(f.deadLetters),
+            lastDeadCursor: f.lastDeadCursor ?? "",
+          },
   };
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createLocationRouter, validateSettings } from "@podium-router/core";
+import { createLocationRouter, MAX_AUDIT_LINE_BYTES, validateSettings } from "@podium-router/core";
 import { createSandbox, defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { hashApiKey } from "./caller-auth.js";
 import { createRouterServer, type RouterServer } from "./router-server.js";
@@ -90,11 +90,11 @@ describe.skipIf(missing !== "")(`a Python grpcio client${missing}`, () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  function readAudit(): { request_id: string; error_code?: string }[] {
+  function readAudit(): { request_id: string; error_code?: string; location_uid: string; method: string; endpoint: string; caller?: string }[] {
     return readFileSync(join(dir, "audit.jsonl"), "utf8")
       .split("\n")
       .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as { request_id: string; error_code?: string });
+      .map((l) => JSON.parse(l) as ReturnType<typeof readAudit>[number]);
   }
 
   async function runScript(): Promise<ScriptOutput> {
@@ -131,7 +131,9 @@ describe.skipIf(missing !== "")(`a Python grpcio client${missing}`, () => {
     const out = JSON.parse(stdout) as Record<string, HostileOutcome>;
     const seen = Object.fromEntries(Object.entries(out).map(([name, o]) => [name, [o.code, o.details?.[0]?.reason]]));
     expect(seen).toEqual({
-      long_location_uid: ["NOT_FOUND", "ERR_LOC_UNKNOWN"],
+      long_location_uid: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
+      pii_method: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
+      long_method: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
       long_request_id: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
       random_bytes: ["INVALID_ARGUMENT", "ERR_LOC_BAD_REQUEST"],
       deflate: ["UNIMPLEMENTED", "ERR_LOC_BAD_REQUEST"],
@@ -144,7 +146,18 @@ describe.skipIf(missing !== "")(`a Python grpcio client${missing}`, () => {
       expect(o.details?.[0]?.location_uid.length ?? 0, name).toBeLessThanOrEqual(36);
     }
     expect(out["long_location_uid"]?.details?.[0]?.request_id).toBe("py-long-uid");
-    await vi.waitFor(() => expect(readAudit().find((l) => l.request_id === "py-long-uid")?.error_code).toBe("ERR_LOC_UNKNOWN"));
+    // Issue 11 item 3: refused at the edge, audited with the same request id and only validated values.
+    await vi.waitFor(() => expect(readAudit().find((l) => l.request_id === "py-long-uid")).toMatchObject({ location_uid: "{invalid}", error_code: "ERR_LOC_BAD_REQUEST" }));
+    for (const [name, requestId] of [["pii_method", "py-pii-method"], ["long_method", "py-long-method"]] as const) {
+      expect(out[name]?.details?.[0], name).toMatchObject({ request_id: requestId, location_uid: SYDNEY });
+      await vi.waitFor(() =>
+        expect(readAudit().find((l) => l.request_id === requestId), name).toMatchObject({ location_uid: SYDNEY, method: "{invalid}", endpoint: "{invalid}", error_code: "ERR_LOC_BAD_REQUEST", caller: "python-app" }),
+      );
+    }
+    const auditText = readFileSync(join(dir, "audit.jsonl"), "utf8");
+    expect(auditText).not.toContain("Zelda");
+    expect(auditText).not.toContain("61499988877");
+    for (const line of auditText.split("\n").filter((l) => l !== "")) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_AUDIT_LINE_BYTES);
     // The protocol faults never reached the service: no audit line names their request ids.
     expect(readAudit().filter((l) => l.request_id === "py-deflate" || l.request_id === "py-bomb")).toEqual([]);
     expect(sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token" && !e.path.startsWith("/v4/locations"))).toEqual([]);

@@ -10,7 +10,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import { isIP } from "node:net";
-import type { LocationRouter } from "@podium-router/core";
+import type { EventHub, LocationRouter } from "@podium-router/core";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createCallerAuth, type CallerAuth } from "./caller-auth.js";
@@ -20,6 +20,7 @@ import { createHttpHandler } from "./http-handler.js";
 import { createRouterMetrics, type RouterMetrics } from "./metrics.js";
 import { createOAuthCallbackHandler, OAUTH_CALLBACK_PATH } from "./oauth-callback.js";
 import { createPortListener, type PortListener } from "./port-listener.js";
+import { createWebhookReceiver } from "./webhook-receiver.js";
 import { createHostedServices } from "./routes.js";
 import type { ApiKeyGrant, ServerSettings } from "./server-settings.js";
 
@@ -38,6 +39,11 @@ export interface RouterServerDeps {
   metrics?: RouterMetrics | undefined;
   /** The prom-client registry for a default `metrics`. @default a new registry */
   registry?: Registry | undefined;
+  /**
+   * Inbound events (createEventHub, built with `observer: metrics.events`): the webhook receiver on this port,
+   * WatchEvents and SyncWebhooks. close() closes it before the router. @default none: events are not served
+   */
+  events?: EventHub | undefined;
 }
 
 /** Where the server listens. */
@@ -104,9 +110,22 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
   // Podium's consent redirects to <public_url>/oauth/callback; without public_url, the address listen() binds.
   let publicUrl = settings.publicUrl;
   const redirectUri = (): string | undefined => (publicUrl === undefined ? undefined : `${publicUrl}${OAUTH_CALLBACK_PATH}`);
-  const services = createHostedServices({ router, auth, logger, health, metrics, reflection: settings.reflection, redirectUri, allowCleartextSecrets: settings.allowCleartextSecrets });
+  const { events } = deps;
+  const services = createHostedServices({
+    router,
+    auth,
+    logger,
+    health,
+    metrics,
+    reflection: settings.reflection,
+    redirectUri,
+    allowCleartextSecrets: settings.allowCleartextSecrets,
+    events,
+    publicUrl: () => publicUrl,
+  });
   const oauthCallback = createOAuthCallbackHandler({ router, logger });
-  const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback });
+  const webhookReceiver = events === undefined ? undefined : createWebhookReceiver({ events, logger });
+  const handler = createHttpHandler({ services, maxRequestBytes: settings.maxRequestBytes, auth, logger, metrics, oauthCallback, webhookReceiver });
   let grpcJs: GrpcJsEngine | undefined;
   if (settings.grpcEngine === "grpc-js") {
     grpcJs = createGrpcJsEngine(services, settings.maxRequestBytes, logger);
@@ -170,6 +189,8 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     health.shutdown();
     stopAuditWatch?.();
     listener?.stopAccepting();
+    // WatchEvents streams never end on their own: end them now (subscribers resume from their cursor elsewhere).
+    events?.endStreams();
     // GOAWAY: clients open no new streams; the ones in flight finish.
     for (const session of sessions) session.close();
     // Closes idle keep-alive connections and stops the HTTP/1.1 timeout checks; the callback's
@@ -193,6 +214,7 @@ export function createRouterServer(deps: RouterServerDeps): RouterServer {
     // the sockets first could drop a final response.
     await until(() => sessions.size === 0, (wake) => (sessionsGone = wake));
     listener?.destroyConnections();
+    await events?.close();
     await router.close();
     logger.info("router server closed");
   }

@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
-import type { LocationRouter } from "@podium-router/core";
+import type { EventHub, LocationRouter } from "@podium-router/core";
 import { healthV1, LocationRouterService, reflectionV1, reflectionV1alpha } from "@podium-router/proto";
 import type { Logger } from "pino";
 import type { CallerAuth } from "./caller-auth.js";
@@ -28,6 +28,10 @@ export interface HostedServicesDeps {
   redirectUri?: (() => string | undefined) | undefined;
   /** Accept a refresh token over cleartext from a non-loopback address (`server.allow_cleartext_secrets`). @default false */
   allowCleartextSecrets?: boolean | undefined;
+  /** Inbound events: WatchEvents, SyncWebhooks and the events part of GetLocationStatus. @default none: refused */
+  events?: EventHub | undefined;
+  /** The router's public URL (webhooks point at it); undefined until known. */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createLocationRouter, loadSettings, type LocationRouter, type Settings } from "@podium-router/core";
+import { createEventHub, createLocationRouter, loadSettings, type LocationRouter, type Settings } from "@podium-router/core";
 import type { Logger } from "pino";
 import { createRouterMetrics } from "./metrics.js";
 import { createRouterServer, type ListenAddress, type RouterServer } from "./router-server.js";
@@ -42,11 +42,19 @@ export async function startRouterServer(opts: StartRouterServerOptions = {}): Pr
   logStorage(logger, settings, loaded.path);
   const metrics = createRouterMetrics();
   const router = await createLocationRouter({ settings, logger, observer: metrics.observer, env: opts.env });
-  const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
+  let events;
+  try {
+    events = settings.events.enabled ? await createEventHub({ router, logger, observer: metrics.events, env: opts.env }) : undefined;
+  } catch (err) {
+    await router.close();
+    throw err;
+  }
+  const server = createRouterServer({ router, settings: serverSettings, logger, metrics, events });
   try {
     const address = await server.listen();
     return { server, address, settings, serverSettings, logger, router };
   } catch (err) {
+    await events?.close();
     await router.close();
     throw err;
   }

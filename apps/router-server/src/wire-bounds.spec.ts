@@ -1,17 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
-import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
-import { credentials, loadPackageDefinition, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { MAX_AUDIT_LINE_BYTES } from "@podium-router/core";
 import { CallRequestSchema, ErrorDetailSchema, LocationRouterService } from "@podium-router/proto";
 import { frame, rawRequest, refusalOf, wireError } from "../test/raw-wire.js";
-import { OPS_KEY, REAL_SYDNEY, SYDNEY_ONLY_KEY, startRealRouter, type RealRouter } from "../test/real-router.js";
+import { OPS_KEY, REAL_BURLEIGH, REAL_SYDNEY, SYDNEY_ONLY_KEY, startRealRouter, type RealRouter } from "../test/real-router.js";
+import { wireClients, type Seen } from "../test/wire-clients.js";
 import { MAX_ERROR_MESSAGE_BYTES, QUOTED_PREFIX_CHARS } from "./wire-text.js";
 
-// Issue 11 item 5: a long or hostile caller string never blows up grpc-message or the ErrorDetail.
+// Issue 11 items 3 and 5: a long or hostile caller string never blows up grpc-message, the ErrorDetail or the audit line.
 // Every protocol gets the typed refusal with a bounded message and a sanitised prefix of the value,
 // and gRPC trailers stay far below the 8 KiB grpc-js and grpcio accept.
 
@@ -20,53 +18,6 @@ const LONG_UID = `loc-${"x".repeat(300_000)}`;
 const NASTY_UID = `\u202e\n\u001b[2J\u0000${"y".repeat(5_000)}\ud800`;
 const LONG_REQUEST_ID = "r".repeat(200_000);
 const TRAILER_BUDGET_BYTES = 4_096;
-
-const protoRoot = fileURLToPath(new URL("../../../proto", import.meta.url));
-const definition = loadSync("podium/router/v1/router.proto", { includeDirs: [protoRoot], defaults: true, enums: String });
-interface GrpcJsStub {
-  call(req: object, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null) => void): void;
-  close(): void;
-}
-const pkg = loadPackageDefinition(definition) as unknown as {
-  podium: { router: { v1: { LocationRouterService: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => GrpcJsStub } } };
-};
-
-interface Seen {
-  code: string;
-  reason: string | undefined;
-  locationUid: string | undefined;
-  requestId: string | undefined;
-  message: string;
-}
-
-/** Calls Call with the @grpc/grpc-js client and decodes grpc-status-details-bin like any gRPC library. */
-function grpcJsCall(port: number, req: object, key: string): Promise<Seen> {
-  const stub = new pkg.podium.router.v1.LocationRouterService(`127.0.0.1:${port}`, credentials.createInsecure());
-  const md = new Metadata();
-  md.set("authorization", `Bearer ${key}`);
-  return new Promise<Seen>((resolve) =>
-    stub.call(req, md, { deadline: Date.now() + 10_000 }, (err) => {
-      stub.close();
-      if (err === null) return resolve({ code: "OK", reason: undefined, locationUid: undefined, requestId: undefined, message: "" });
-      const [bin] = err.metadata.get("grpc-status-details-bin") as Buffer[];
-      const trailer = new Headers({ "grpc-status": String(err.code), "grpc-message": "-" });
-      if (bin !== undefined) trailer.set("grpc-status-details-bin", bin.toString("base64"));
-      const detail = findTrailerError(trailer)?.findDetails(ErrorDetailSchema)[0];
-      resolve({ code: Code[err.code] ?? String(err.code), reason: detail?.reason, locationUid: detail?.locationUid, requestId: detail?.requestId, message: err.details });
-    }),
-  );
-}
-
-async function connectCall(transport: Transport, req: { locationUid: string; requestId?: string }, key: string): Promise<Seen> {
-  try {
-    await createClient(LocationRouterService, transport).call({ method: "GET", path: "/v4/contacts", ...req }, { headers: { authorization: `Bearer ${key}` } });
-    return { code: "OK", reason: undefined, locationUid: undefined, requestId: undefined, message: "" };
-  } catch (e) {
-    const err = ConnectError.from(e);
-    const detail = err.findDetails(ErrorDetailSchema)[0];
-    return { code: Code[err.code], reason: detail?.reason, locationUid: detail?.locationUid, requestId: detail?.requestId, message: err.rawMessage };
-  }
-}
 
 /** The bounds every refusal keeps, whatever the caller sent. */
 function expectBounded(name: string, seen: Seen, hostile: string): void {
@@ -83,13 +34,11 @@ function expectBounded(name: string, seen: Seen, hostile: string): void {
 for (const engine of ["grpc-js", "connect"] as const) {
   describe(`long and hostile caller strings (grpc_engine ${engine})`, () => {
     let r: RealRouter;
-    const clients = (): Record<string, (req: { locationUid: string; requestId?: string }, key: string) => Promise<Seen>> => ({
-      "@grpc/grpc-js": (req, key) => grpcJsCall(r.port, { method: "GET", path: "/v4/contacts", ...req }, key),
-      "Connect gRPC": (req, key) => connectCall(createGrpcTransport({ baseUrl: r.url }), req, key),
-      "Connect over HTTP/1.1": (req, key) => connectCall(createConnectTransport({ baseUrl: r.url, httpVersion: "1.1" }), req, key),
-      "Connect over HTTP/2": (req, key) => connectCall(createConnectTransport({ baseUrl: r.url, httpVersion: "2", useBinaryFormat: true }), req, key),
-      "gRPC-Web over HTTP/1.1": (req, key) => connectCall(createGrpcWebTransport({ baseUrl: r.url, httpVersion: "1.1" }), req, key),
-    });
+    // Each client library, calling Call with a GET of /v4/contacts and the given uid and request id.
+    const clients = (): Record<string, (req: { locationUid: string; requestId?: string }, key: string) => Promise<Seen>> =>
+      Object.fromEntries(
+        Object.entries(wireClients(r.port, r.url)).map(([name, call]) => [name, (req: { locationUid: string; requestId?: string }, key: string) => call("call", { method: "GET", path: "/v4/contacts", ...req }, key)]),
+      );
 
     beforeAll(async () => {
       // The largest body allowed, so a 300,000-character uid reaches the service and its refusal.
@@ -103,25 +52,31 @@ for (const engine of ["grpc-js", "connect"] as const) {
       ["a 300,000-character location_uid", LONG_UID],
       ["a location_uid with control, bidi and unpaired surrogate characters", NASTY_UID],
     ] as const) {
-      it(`${label}: NOT_FOUND ERR_LOC_UNKNOWN with a bounded message, the caller's request id, an audit line and nothing upstream`, async () => {
+      it(`${label}: INVALID_ARGUMENT ERR_LOC_BAD_REQUEST at the edge with a bounded message, the caller's request id, a bounded audit line and nothing upstream`, async () => {
         const seq = r.lastSeq();
         for (const [name, call] of Object.entries(clients())) {
           const requestId = `bounds-${engine}-${name.replace(/[^a-z0-9]+/gi, "-")}`;
           const seen = await call({ locationUid: uid, requestId }, OPS_KEY);
-          expect([name, seen.code, seen.reason, seen.requestId]).toEqual([name, "NotFound", "ERR_LOC_UNKNOWN", requestId]);
+          expect([name, seen.code, seen.reason, seen.requestId]).toEqual([name, "InvalidArgument", "ERR_LOC_BAD_REQUEST", requestId]);
+          expect(seen.message, name).toMatch(/location_uid must be 1-128 characters/);
           expectBounded(name, seen, uid.slice(10));
-          await vi.waitFor(() => expect(r.auditLines().find((l) => l.request_id === requestId)?.error_code, name).toBe("ERR_LOC_UNKNOWN"));
+          await vi.waitFor(() => expect(r.auditLines().find((l) => l.request_id === requestId), name).toMatchObject({ location_uid: "{invalid}", error_code: "ERR_LOC_BAD_REQUEST", caller: "ops" }));
         }
+        // The edge wrote every line, and none carries the caller's text.
+        for (const line of r.auditLineTexts()) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_AUDIT_LINE_BYTES);
+        expect(r.auditLineTexts().join("\n")).not.toContain(uid.slice(10, 60));
         expect(r.upstreamSince(seq)).toEqual([]);
       });
     }
 
-    it("a location_uid the key is not granted: PERMISSION_DENIED with a bounded message, nothing upstream", async () => {
+    it("a location_uid the key is not granted: PERMISSION_DENIED; a malformed one is INVALID_ARGUMENT first; nothing upstream", async () => {
       const seq = r.lastSeq();
       for (const [name, call] of Object.entries(clients())) {
-        const seen = await call({ locationUid: LONG_UID, requestId: "bounds-denied" }, SYDNEY_ONLY_KEY);
-        expect([name, seen.code, seen.reason]).toEqual([name, "PermissionDenied", "ERR_LOC_PERMISSION_DENIED"]);
-        expectBounded(name, seen, LONG_UID.slice(10));
+        const denied = await call({ locationUid: REAL_BURLEIGH, requestId: "bounds-denied" }, SYDNEY_ONLY_KEY);
+        expect([name, denied.code, denied.reason, denied.locationUid]).toEqual([name, "PermissionDenied", "ERR_LOC_PERMISSION_DENIED", REAL_BURLEIGH]);
+        const malformed = await call({ locationUid: LONG_UID, requestId: "bounds-denied" }, SYDNEY_ONLY_KEY);
+        expect([name, malformed.code, malformed.reason]).toEqual([name, "InvalidArgument", "ERR_LOC_BAD_REQUEST"]);
+        expectBounded(name, malformed, LONG_UID.slice(10));
       }
       expect(r.upstreamSince(seq)).toEqual([]);
     });

@@ -31,6 +31,12 @@ export function followsIdRule(value: string): boolean {
   return isRequestId(value);
 }
 
+/** True when `value` has no control, bidi or zero-width character and no unpaired surrogate. */
+export function isPrintable(value: string): boolean {
+  // The global regexes keep state between test() calls; search() does not.
+  return value.search(UNPRINTABLE) === -1 && value.search(LONE_SURROGATE) === -1;
+}
+
 /** Printable ASCII only (anything else becomes "?"), at most {@link QUOTED_PREFIX_CHARS} characters, "…" when cut. */
 export function valuePrefix(value: string): string {
   const head = value.slice(0, QUOTED_PREFIX_CHARS).replace(NOT_PRINTABLE_ASCII, "?");

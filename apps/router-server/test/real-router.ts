@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createLocationRouter, validateSettings, type LocationRouter } from "@podium-router/core";
+import { createLocationRouter, validateSettings, type LocationRouter, type OnboardingInput } from "@podium-router/core";
 import { createSandbox, defaultFixtureIds, type LedgerEntry, type Sandbox } from "@podium-router/podium-sandbox";
 import { Registry } from "prom-client";
 import { hashApiKey } from "../src/caller-auth.js";
@@ -17,8 +17,11 @@ import { createServerLogger } from "../src/server-logger.js";
 import { validateServerSettings } from "../src/server-settings.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
+const ha = defaultFixtureIds.harbourAuto;
 export const REAL_SYDNEY = cs.locations.sydney;
 export const REAL_BURLEIGH = cs.locations.burleighHeads;
+/** harbour-auto's Fremantle, under another organization's credential; onboarded only when asked for. */
+export const REAL_FREMANTLE = defaultFixtureIds.harbourAuto.locations.fremantle;
 /** Granted everything. */
 export const OPS_KEY = "pr_real_ops_7d41c2e9";
 /** Granted Call and VerifyLocation for Sydney only. */
@@ -49,11 +52,19 @@ export interface RealRouter {
   upstreamSince(seq: number): LedgerEntry[];
   /** The audit lines written so far. */
   auditLines(): AuditLine[];
+  /** The same lines as written, unparsed. */
+  auditLineTexts(): string[];
   /** The server's log text. */
   logText(): string;
   /** The directory of the router's files (store, audit log, refresh tokens). */
   dir: string;
   close(): Promise<void>;
+}
+
+/** What else a test may ask of {@link startRealRouter}. */
+export interface RealRouterOptions {
+  /** Also onboard harbour-auto's Fremantle, with harbour-auto's own credential. @default false */
+  harbour?: boolean | undefined;
 }
 
 /**
@@ -69,11 +80,12 @@ export const REAL_OAUTH_APPS = {
  * Starts sandbox, core and server; `section` adds to the test's `server` settings, `core` to the core's
  * (e.g. `onboarding`).
  */
-export async function startRealRouter(section: Record<string, unknown> = {}, core: Record<string, unknown> = {}): Promise<RealRouter> {
+export async function startRealRouter(section: Record<string, unknown> = {}, core: Record<string, unknown> = {}, options: RealRouterOptions = {}): Promise<RealRouter> {
   const sandbox = await createSandbox();
   const dir = mkdtempSync(join(tmpdir(), "router-real-"));
   const auditPath = join(dir, "audit.jsonl");
   writeFileSync(join(dir, "owner.rt"), cs.ownerGrant.refreshToken, { mode: 0o600 });
+  writeFileSync(join(dir, "harbour.rt"), ha.ownerGrant.refreshToken, { mode: 0o600 });
   const settings = validateSettings({
     upstream: { base_url: sandbox.url, retry: { max_attempts: 1 } },
     audit: { path: auditPath, fsync: "never" },
@@ -82,7 +94,6 @@ export async function startRealRouter(section: Record<string, unknown> = {}, cor
     oauth_apps: REAL_OAUTH_APPS,
     ...core,
   });
-  const ha = defaultFixtureIds.harbourAuto;
   const env = { CS_CLIENT_ID: cs.app.clientId, CS_CLIENT_SECRET: cs.app.clientSecret, HA_CLIENT_ID: ha.app.clientId, HA_CLIENT_SECRET: ha.app.clientSecret };
   let text = "";
   const logger = createServerLogger({
@@ -97,7 +108,11 @@ export async function startRealRouter(section: Record<string, unknown> = {}, cor
   const metrics = createRouterMetrics(new Registry());
   const router = await createLocationRouter({ settings, env, logger, observer: metrics.observer });
   const ref = { orgSlug: cs.slug, clientIdRef: "env:CS_CLIENT_ID", clientSecretRef: "env:CS_CLIENT_SECRET", refreshTokenFile: join(dir, "owner.rt") };
-  for await (const r of router.onboardLocations([{ locationUid: REAL_SYDNEY, ...ref }, { locationUid: REAL_BURLEIGH, ...ref }])) {
+  const inputs: OnboardingInput[] = [{ locationUid: REAL_SYDNEY, ...ref }, { locationUid: REAL_BURLEIGH, ...ref }];
+  if (options.harbour === true) {
+    inputs.push({ locationUid: REAL_FREMANTLE, orgSlug: ha.slug, clientIdRef: "env:HA_CLIENT_ID", clientSecretRef: "env:HA_CLIENT_SECRET", refreshTokenFile: join(dir, "harbour.rt") });
+  }
+  for await (const r of router.onboardLocations(inputs)) {
     if (r.outcome !== "onboarded") throw new Error(`onboarding ${r.locationUid} failed: ${r.message}`);
   }
   const serverSettings = validateServerSettings({
@@ -112,21 +127,19 @@ export async function startRealRouter(section: Record<string, unknown> = {}, cor
   }, undefined, { oauthApps: settings.oauthApps.keys() });
   const server = createRouterServer({ router, settings: serverSettings, logger, metrics });
   const address = await server.listen();
-  const lines = (): AuditLine[] => {
+  const texts = (): string[] => {
     let raw = "";
     try {
       raw = readFileSync(auditPath, "utf8");
     } catch {
       return [];
     }
-    return raw
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as AuditLine);
+    return raw.split("\n").filter((l) => l.trim() !== "");
   };
+  const lines = (): AuditLine[] => texts().map((l) => JSON.parse(l) as AuditLine);
   // The audit log writes in the background: wait for the two onboarding lines, so a test that counts
   // lines starts from a settled file.
-  for (const until = Date.now() + 10_000; lines().length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+  for (const until = Date.now() + 10_000; lines().length < inputs.length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
   return {
     url: address.url,
     port: address.port,
@@ -137,6 +150,7 @@ export async function startRealRouter(section: Record<string, unknown> = {}, cor
     lastSeq: () => sandbox.ledger().at(-1)?.seq ?? 0,
     upstreamSince: (seq) => sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token" && !e.path.startsWith("/v4/locations")),
     auditLines: lines,
+    auditLineTexts: texts,
     logText: () => text,
     dir,
     async close() {

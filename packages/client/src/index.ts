@@ -4,6 +4,7 @@ export type { HealthStatus, RouterClient } from "./router-client.js";
 export { routerProtocols } from "./router-client-options.js";
 export type { RouterClientOptions, RouterProtocol, TransportFactory } from "./router-client-options.js";
 export type { LocationCallOptions, LocationCallResult, LocationHandle, PodiumMethod } from "./location-handle.js";
+export type { EventStreamOptions } from "./event-stream.js";
 export { createRetryInterceptor, defaultRetryOptions, retryableCodes } from "./retry-interceptor.js";
 export type { RetryOptions } from "./retry-interceptor.js";
 export { createAuthInterceptor } from "./auth-interceptor.js";
@@ -19,6 +20,8 @@ export {
   CoreError,
   CredentialError,
   DeadlineExceededError,
+  EventCursorExpiredError,
+  EventStoreUnavailableError,
   InternalError,
   InvalidConfigError,
   LocationAuthError,
@@ -38,7 +41,7 @@ export {
 } from "@podium-router/errors";
 export type { CoreErrorCode, CoreErrorContext } from "@podium-router/errors";
 // The contract's enums and messages the client's methods return, so callers need no second import.
-export { AuthState, LocationState, OnboardingOutcome, VerificationState } from "@podium-router/proto";
+export { AuthState, ForwarderState, LocationState, OnboardingOutcome, VerificationState, WebhookScope, WebhookSyncOutcome } from "@podium-router/proto";
 export type {
   AuditRecord,
   AwaitAuthorizationResponse,
@@ -46,6 +49,9 @@ export type {
   BudgetStatus,
   CallRequest,
   CallResponse,
+  Event,
+  EventsStatus,
+  ForwarderStatus,
   GetLocationStatusResponse,
   ListLocationsResponse,
   Location,
@@ -53,5 +59,7 @@ export type {
   OnboardLocationsResponse,
   QueryAuditResponse,
   RemoveLocationResponse,
+  SyncWebhooksResponse,
   VerifyLocationResponse,
+  WatchEventsResponse,
 } from "@podium-router/proto";

@@ -1,5 +1,6 @@
 import type { CallOptions } from "@connectrpc/connect";
-import type { GetLocationStatusResponse, RemoveLocationResponse, VerifyLocationResponse } from "@podium-router/proto";
+import type { Event, GetLocationStatusResponse, RemoveLocationResponse, VerifyLocationResponse } from "@podium-router/proto";
+import { resumingEventStream, type EventStreamOptions } from "./event-stream.js";
 import type { RouterClient } from "./router-client.js";
 
 /** The HTTP methods the router forwards. */
@@ -47,6 +48,12 @@ export interface LocationHandle {
   status(options?: CallOptions): Promise<GetLocationStatusResponse>;
   /** Removes the location from the router's store and live routing. */
   remove(options?: CallOptions): Promise<RemoveLocationResponse>;
+  /**
+   * The location's Podium events, in order, from after `afterCursor`, then as they arrive; reconnects (from the
+   * last event's cursor) when the stream ends or the connection fails, until `signal` aborts. Keep each event's
+   * `cursor` once it is processed and pass it as `afterCursor` after a restart: delivery is at least once.
+   */
+  events(options?: EventStreamOptions): AsyncIterable<Event>;
 }
 
 /**
@@ -83,6 +90,9 @@ export function createLocationHandle(client: RouterClient, locationUid: string):
     },
     async remove(options) {
       return await client.removeLocation({ locationUid }, options);
+    },
+    events(options) {
+      return resumingEventStream(client, locationUid, options);
     },
   };
 }

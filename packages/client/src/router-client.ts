@@ -19,8 +19,12 @@ import type {
   QueryAuditResponse,
   RemoveLocationRequestSchema,
   RemoveLocationResponse,
+  SyncWebhooksRequestSchema,
+  SyncWebhooksResponse,
   VerifyLocationRequestSchema,
   VerifyLocationResponse,
+  WatchEventsRequestSchema,
+  WatchEventsResponse,
 } from "@podium-router/proto";
 import { createAuthInterceptor } from "./auth-interceptor.js";
 import { createNodeTransport } from "./create-node-transport.js";
@@ -64,11 +68,18 @@ export interface RouterClient {
    */
   awaitAuthorization(request: MessageInitShape<typeof AwaitAuthorizationRequestSchema>, options?: CallOptions): Promise<AwaitAuthorizationResponse>;
   /**
+   * Streams one location's Podium events after a cursor, in order, then as they arrive; one stream, no
+   * reconnection (`location(uid).events()` reconnects from the last cursor).
+   */
+  watchEvents(request: MessageInitShape<typeof WatchEventsRequestSchema>, options?: CallOptions): AsyncIterable<WatchEventsResponse>;
+  /** Creates or repairs the Podium webhooks of these locations (every location when none is named); one result each. */
+  syncWebhooks(request?: MessageInitShape<typeof SyncWebhooksRequestSchema>, options?: CallOptions): AsyncIterable<SyncWebhooksResponse>;
+  /**
    * The router's `grpc.health.v1.Health` answer for `service` ("" = the server): "SERVING", or "NOT_SERVING" while it
    * shuts down. Needs no API key.
    */
   health(service?: string, options?: CallOptions): Promise<HealthStatus>;
-  /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`. */
+  /** A handle bound to one location uid: `.call()`, `.verify()`, `.status()`, `.remove()`, `.events()`. */
   location(locationUid: string): LocationHandle;
   /** Closes the client's connections. Calls made afterwards open new ones. */
   close(): Promise<void>;
@@ -107,6 +118,8 @@ export function createRouterClient(options: RouterClientOptions): RouterClient {
       const res = await unary(() => health.check({ service }, opts));
       return (healthV1.HealthCheckResponse_ServingStatus[res.status] ?? "UNKNOWN") as HealthStatus;
     },
+    watchEvents: (req, opts) => streamed(() => rpc.watchEvents(req, opts)),
+    syncWebhooks: (req = {}, opts) => streamed(() => rpc.syncWebhooks(req, opts)),
     location: (locationUid) => createLocationHandle(client, locationUid),
     async close() {
       owned.close();

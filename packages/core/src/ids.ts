@@ -14,6 +14,12 @@ export const MAX_LOCATION_UID_LENGTH = 128;
 export const REQUEST_ID_RULE = `1-${MAX_REQUEST_ID_LENGTH} characters of letters, digits, ".", "_" or "-"`;
 /** The location-uid rule, as messages state it. */
 export const LOCATION_UID_RULE = `1-${MAX_LOCATION_UID_LENGTH} characters of [A-Za-z0-9._-], starting with a letter or digit`;
+/** The organization-slug rule, as messages state it. */
+export const ORG_SLUG_RULE = "1-63 lower-case letters, digits and dashes, not starting with a dash";
+/** Longest consent `state` accepted; the router issues 43 characters (32 random bytes, base64url). */
+export const MAX_AUTHORIZATION_STATE_LENGTH = 128;
+/** The consent-state rule, as messages state it. */
+export const AUTHORIZATION_STATE_RULE = `1-${MAX_AUTHORIZATION_STATE_LENGTH} characters of [A-Za-z0-9._-]`;
 
 // A letter or digit first: "." and ".." are never a uid, and a uid names a refresh-token file.
 const LOCATION_UID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_LOCATION_UID_LENGTH - 1}}$`);
@@ -36,9 +42,12 @@ export function isRequestId(id: unknown): boolean {
   return typeof id === "string" && id.length > 0 && id.length <= MAX_REQUEST_ID_LENGTH && isIdChars(id);
 }
 
-/** Returns `id` when it is a valid request id (the id the caller chose); throws BadRequestError otherwise. */
-export function validateRequestId(id: unknown, context: Pick<CoreErrorContext, "locationUid"> = {}): string {
-  if (!isRequestId(id)) throw new BadRequestError({ locationUid: context.locationUid }, `request id must be ${REQUEST_ID_RULE}`);
+/**
+ * Returns `id` when it is a valid request id (the id the caller chose); throws BadRequestError otherwise, in
+ * `context` (its `requestId` is the id the router refuses the call under, never the malformed one).
+ */
+export function validateRequestId(id: unknown, context: Pick<CoreErrorContext, "locationUid" | "requestId"> = {}): string {
+  if (!isRequestId(id)) throw new BadRequestError({ locationUid: context.locationUid, requestId: context.requestId }, `request id must be ${REQUEST_ID_RULE}`);
   return id as string;
 }
 
@@ -50,6 +59,11 @@ export function isLocationUid(uid: unknown): boolean {
 /** True for an organization slug: lower-case letters, digits and dashes, 1-63, not starting with a dash. */
 export function isOrgSlug(slug: unknown): boolean {
   return typeof slug === "string" && ORG_SLUG.test(slug);
+}
+
+/** True for a consent `state` as the router issues them (base64url): anything else cannot be one of its states. */
+export function isAuthorizationState(state: unknown): boolean {
+  return typeof state === "string" && state.length > 0 && state.length <= MAX_AUTHORIZATION_STATE_LENGTH && isIdChars(state);
 }
 
 /** True for an OAuth app name as settings, API-key grants and requests use it. */

@@ -11,6 +11,10 @@ export type { CallContext, LocationRouter, LocationRouterDeps, LocationRouterHan
 export { defaultSettings, loadSettings, validateSettings } from "./settings/index.js";
 export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings/index.js";
 
+// Inbound Podium events on a running router: the receiver, WatchEvents, webhooks sync, forwarders.
+export { createEventHub, isPodiumEventType, signWebhook, WEBHOOK_PATH_PREFIX } from "./events/index.js";
+export type { EventHub, EventHubDeps, EventsObserver, ForwarderStatus, LocationEventsStatus, WatchedEvent, WatchRequest, WebhookAnswer, WebhookRequest, WebhookSyncRequest, WebhookSyncResult } from "./events/index.js";
+
 // What the router answers and records, as the server maps it to protobuf.
 export type { AuditStatus, CallRefusal, LocationStatus, LocationSummary, Refusal, RpcRefusal, VerifyResult } from "./router/index.js";
 export type { LocationState } from "./credentials/index.js";
@@ -19,8 +23,24 @@ export type { AppSource, AuthState, AuthorizationCallback, AuthorizationRequest,
 export type { OnboardingInput, OnboardingOptions, OnboardingOutcome, OnboardingResult, RefreshTokenSource } from "./onboarding/index.js";
 export type { AuditPhase, AuditQuery, AuditRecord } from "./audit/index.js";
 
-// Shared with the server and the CLI: one rule for ids, one settings toolkit.
-export { isLocationUid, isOAuthAppName, isRequestId, newRequestId } from "./ids.js";
+// Shared with the server and the CLI: one rule for ids and for each field a caller sends, one settings toolkit.
+export {
+  AUTHORIZATION_STATE_RULE,
+  isAuthorizationState,
+  isLocationUid,
+  isOAuthAppName,
+  isOrgSlug,
+  isRequestId,
+  LOCATION_UID_RULE,
+  newRequestId,
+  OAUTH_APP_NAME_RULE,
+  ORG_SLUG_RULE,
+  REQUEST_ID_RULE,
+} from "./ids.js";
+export { isOAuthScope, OAUTH_SCOPE_RULE } from "./oauth/index.js";
+export { isRefreshTokenValue, REFRESH_TOKEN_RULE } from "./onboarding/index.js";
+export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod, MAX_PATH_LENGTH } from "./isolation/index.js";
+export { AUDIT_ANY_LOCATION, AUDIT_INVALID_VALUE, AUDIT_RPC_METHOD, MAX_AUDIT_LINE_BYTES } from "./audit/index.js";
 export { createSectionReader } from "./settings/index.js";
 export type { OriginOf, SectionReader } from "./settings/index.js";
 

@@ -28,7 +28,15 @@ export type CoreErrorCode =
   | "ERR_LOC_AUDIT_UNAVAILABLE"
   | "ERR_LOC_INTERNAL"
   | "ERR_LOC_NOT_IN_PODIUM"
-  | "ERR_LOC_ORG_MISMATCH";
+  | "ERR_LOC_ORG_MISMATCH"
+  | "ERR_LOC_EVENT_SIGNATURE"
+  | "ERR_LOC_EVENT_STALE"
+  | "ERR_LOC_EVENT_REPLAYED"
+  | "ERR_LOC_EVENT_TOO_LARGE"
+  | "ERR_LOC_EVENT_MALFORMED"
+  | "ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN"
+  | "ERR_LOC_EVENT_STORE_UNAVAILABLE"
+  | "ERR_LOC_EVENT_CURSOR_EXPIRED";
 
 /** What a code means to an operator: an HTTP-ish status, a short title and what to do about it. */
 export interface CoreErrorInfo {
@@ -140,6 +148,46 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 409,
     title: "Location belongs to another organization than its org slug says",
     action: "Onboard it under the org slug of the organization Podium reports for it (`podium-router locations list` shows each slug's organization uid); nothing was stored.",
+  },
+  ERR_LOC_EVENT_SIGNATURE: {
+    httpStatus: 401,
+    title: "Webhook request is unsigned or its signature does not verify",
+    action: "Only Podium, signing with the webhook's secret, may post events; run `podium-router webhooks sync` to repair a webhook whose secret differs.",
+  },
+  ERR_LOC_EVENT_STALE: {
+    httpStatus: 401,
+    title: "Webhook timestamp is outside the accepted window",
+    action: "Check this host's clock (NTP), or widen events.timestamp_tolerance_ms; an old request replayed is refused.",
+  },
+  ERR_LOC_EVENT_REPLAYED: {
+    httpStatus: 409,
+    title: "Webhook request was already received with this very signature",
+    action: "Nothing to do: the event was stored when it first arrived, and a replay is never delivered again.",
+  },
+  ERR_LOC_EVENT_TOO_LARGE: {
+    httpStatus: 413,
+    title: "Webhook body exceeds events.max_body_bytes",
+    action: "Raise events.max_body_bytes if Podium's events outgrew it; nothing was stored.",
+  },
+  ERR_LOC_EVENT_MALFORMED: {
+    httpStatus: 400,
+    title: "Webhook body is not a Podium event document",
+    action: "Podium posts JSON {data, metadata: {event_type, version}} with one of its 26 event types; check what posts to this URL.",
+  },
+  ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: {
+    httpStatus: 404,
+    title: "Webhook subscription is not known to this router",
+    action: "Run `podium-router webhooks sync`: it points each location's Podium webhook at its current subscription.",
+  },
+  ERR_LOC_EVENT_STORE_UNAVAILABLE: {
+    httpStatus: 503,
+    title: "Event log is unavailable",
+    action: "Check events.backend (the SQLite file, or PostgreSQL); Podium retries the event, which was not acknowledged.",
+  },
+  ERR_LOC_EVENT_CURSOR_EXPIRED: {
+    httpStatus: 410,
+    title: "Event cursor is older than the retained event log",
+    action: "Events after this cursor were removed by events.retention_hours; resume with an empty cursor and reconcile the gap.",
   },
 });
 
@@ -383,6 +431,70 @@ export class OrganizationMismatchError extends CoreError {
   }
 }
 
+/** Thrown when a webhook request carries no signature, or one that does not verify with the subscription's secret. */
+export class EventSignatureError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_SIGNATURE", context, detail);
+    this.name = "EventSignatureError";
+  }
+}
+
+/** Thrown when a webhook's `podium-timestamp` is outside `events.timestamp_tolerance_ms` of this host's clock. */
+export class EventStaleError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_STALE", context, detail);
+    this.name = "EventStaleError";
+  }
+}
+
+/** Thrown when a webhook request repeats one already stored, signature and timestamp included. */
+export class EventReplayedError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_REPLAYED", context, detail);
+    this.name = "EventReplayedError";
+  }
+}
+
+/** Thrown when a webhook body exceeds `events.max_body_bytes`. */
+export class EventTooLargeError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_TOO_LARGE", context, detail);
+    this.name = "EventTooLargeError";
+  }
+}
+
+/** Thrown when a webhook body is not a Podium event document of a known type. */
+export class EventMalformedError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_MALFORMED", context, detail);
+    this.name = "EventMalformedError";
+  }
+}
+
+/** Thrown when a webhook arrives for a subscription the router does not know. */
+export class EventSubscriptionUnknownError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN", context, detail);
+    this.name = "EventSubscriptionUnknownError";
+  }
+}
+
+/** Thrown when the event log cannot store or read events. */
+export class EventStoreUnavailableError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_STORE_UNAVAILABLE", context, detail);
+    this.name = "EventStoreUnavailableError";
+  }
+}
+
+/** Thrown when a subscriber resumes from a cursor whose following events retention has removed. */
+export class EventCursorExpiredError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_EVENT_CURSOR_EXPIRED", context, detail);
+    this.name = "EventCursorExpiredError";
+  }
+}
+
 // Refinements: a code's class with what one kind of caller needs to tell it apart.
 
 /** `reason` of RefreshTokenConflictError; matched by `isRefreshTokenConflict()` (not by prototype). */
@@ -436,6 +548,14 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_INTERNAL: InternalError,
   ERR_LOC_NOT_IN_PODIUM: LocationNotInPodiumError,
   ERR_LOC_ORG_MISMATCH: OrganizationMismatchError,
+  ERR_LOC_EVENT_SIGNATURE: EventSignatureError,
+  ERR_LOC_EVENT_STALE: EventStaleError,
+  ERR_LOC_EVENT_REPLAYED: EventReplayedError,
+  ERR_LOC_EVENT_TOO_LARGE: EventTooLargeError,
+  ERR_LOC_EVENT_MALFORMED: EventMalformedError,
+  ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: EventSubscriptionUnknownError,
+  ERR_LOC_EVENT_STORE_UNAVAILABLE: EventStoreUnavailableError,
+  ERR_LOC_EVENT_CURSOR_EXPIRED: EventCursorExpiredError,
 });
 
 /** True when `code` is one of the catalogued `ERR_LOC_*` codes. */

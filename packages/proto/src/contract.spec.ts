@@ -15,6 +15,8 @@ describe("LocationRouterService", () => {
       QueryAudit: "server_streaming",
       BeginAuthorization: "unary",
       AwaitAuthorization: "unary",
+      WatchEvents: "server_streaming",
+      SyncWebhooks: "server_streaming",
     });
     expect(LocationRouterService.typeName).toBe("podium.router.v1.LocationRouterService");
   });

@@ -7,7 +7,7 @@ import { createSandbox, type Sandbox } from "@podium-router/podium-sandbox";
 import { summarizeCpuProfile } from "./bench-cpu-profile.js";
 import { createLatencyRecorder, percentile } from "./bench-stats.js";
 import type { BenchRow } from "./routing-bench.js";
-import { combineSlices, createLoadRunner, runClosedLoop } from "./routing-load.js";
+import { combineSlices, createLoadRunner, runClosedLoop, runOpenLoop } from "./routing-load.js";
 import { checkGoals } from "./routing-report.js";
 import { BENCH_GRANT_ID, BENCH_LOCATION, startBenchRouter, type BenchRouter } from "./routing-router.js";
 import { createTarget, type PodiumRequestSpec, type TargetSpec } from "./routing-targets.js";
@@ -24,6 +24,24 @@ describe("percentile()", () => {
     const rec = createLatencyRecorder(2);
     for (const v of [5, 1, 4, 2, 3]) rec.add(v);
     expect(rec.summary()).toEqual({ count: 5, p50Ms: 3, p99Ms: 5, meanMs: 3 });
+  });
+});
+
+describe("runOpenLoop()", () => {
+  it("starts calls on its schedule whether or not earlier ones answered, and counts each outcome", async () => {
+    let started = 0;
+    const neverFast = (): Promise<void> => {
+      started++;
+      // Every third call fails; none answers before the next is due.
+      const n = started;
+      return new Promise((resolve, reject) => setTimeout(() => (n % 3 === 0 ? reject(new Error("refused")) : resolve()), 30));
+    };
+    const rec = createLatencyRecorder();
+    const slice = await runOpenLoop(neverFast, 100, 100, rec);
+    // One call every 10 ms for 100 ms: ten, however slowly they answer.
+    expect(started).toBe(10);
+    expect([slice.count, slice.errors, slice.firstError]).toEqual([7, 3, "refused"]);
+    expect(rec.summary().p50Ms).toBeGreaterThanOrEqual(29);
   });
 });
 

@@ -14,7 +14,7 @@ import type { ProfileSummary } from "./bench-cpu-profile.js";
 import type { LoadResult } from "./routing-load.js";
 import { missedGoals } from "./routing-report.js";
 import { measureRows, type Scenario } from "./routing-measure.js";
-import { BENCH_GRANT_ID, BENCH_LOCATION } from "./routing-router.js";
+import { BENCH_GRANT_ID, BENCH_LOCATION, type BenchRouterOptions } from "./routing-router.js";
 import type { PodiumRequestSpec, TargetSpec } from "./routing-targets.js";
 
 /**
@@ -129,12 +129,7 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
   const stateDir = await mkdtemp(join(tmpdir(), "podium-router-bench-"));
   const children: BenchChild[] = [];
   try {
-    const sandbox = await forkBenchChild(child("routing-sandbox-child"));
-    children.push(sandbox);
-    const sandboxUrl = await sandbox.request<string>("url");
-    const apiKey = `prk_bench_${randomBytes(16).toString("hex")}`;
-    const routerChild = await startRouterChild(sandboxUrl, apiKey, join(stateDir, "router"));
-    children.push(routerChild.child);
+    const { sandbox, sandboxUrl, apiKey, router: routerChild } = await startSandboxAndRouter(children, join(stateDir, "router"));
     const load = await forkBenchChild(child("routing-load-child"));
     children.push(load);
     const endpoints: Endpoints = { sandboxUrl, ...routerChild.urls, accessToken: await sandbox.request<string>("token", BENCH_GRANT_ID), apiKey };
@@ -165,15 +160,21 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
   }
 }
 
-async function startRouterChild(sandboxUrl: string, apiKey: string, stateDir: string): Promise<{ child: BenchChild; urls: { routedUrl: string; echoUrl: string } }> {
+/** The sandbox and the router children (added to `children`, for the caller to close), with a fresh API key. */
+export async function startSandboxAndRouter(
+  children: BenchChild[],
+  stateDir: string,
+  extra: Pick<BenchRouterOptions, "budgets" | "neighbour"> = {},
+): Promise<{ sandbox: BenchChild; sandboxUrl: string; apiKey: string; router: { child: BenchChild; urls: { routedUrl: string; echoUrl: string } } }> {
+  const sandbox = await forkBenchChild(child("routing-sandbox-child"));
+  children.push(sandbox);
+  const sandboxUrl = await sandbox.request<string>("url");
+  const apiKey = `prk_bench_${randomBytes(16).toString("hex")}`;
   const routerChild = await forkBenchChild(child("routing-router-child"));
-  try {
-    const urls = await routerChild.request<{ routedUrl: string; echoUrl: string }>("start", { sandboxUrl, apiKey, stateDir, echoPath: request.path });
-    return { child: routerChild, urls };
-  } catch (err) {
-    await routerChild.close();
-    throw err;
-  }
+  children.push(routerChild);
+  const options: BenchRouterOptions = { sandboxUrl, apiKey, stateDir, echoPath: request.path, ...extra };
+  const urls = await routerChild.request<{ routedUrl: string; echoUrl: string }>("start", options);
+  return { sandbox, sandboxUrl, apiKey, router: { child: routerChild, urls } };
 }
 
 /**

@@ -24,9 +24,9 @@ serveBenchParent({
     // One call first: a misconfigured target fails here, with its reason, not as a row of errors.
     await target.call();
   },
-  run: ({ id, concurrency, durationMs, record }: RunArg) => {
+  run: ({ id, concurrency, durationMs, record, ratePerSecond, backoffMs }: RunArg) => {
     const target = targetOf(id);
-    return runner.run(id, () => target.call(), concurrency, durationMs, record);
+    return runner.run(id, () => target.call(), concurrency, durationMs, record, { ratePerSecond, backoffMs });
   },
   result: ({ id, concurrency }: { id: string; concurrency: number }) => runner.result(id, concurrency),
   dispose: async ({ id }: { id: string }) => {

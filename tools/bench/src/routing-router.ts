@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createLocationRouter, validateSettings } from "@podium-router/core";
+import { createLocationRouter, validateSettings, type OnboardingInput } from "@podium-router/core";
 import { createRouterMetrics, createRouterServer, createServerLogger, hashApiKey, validateServerSettings, type RouterServer } from "@podium-router/server";
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
 import { createEchoLocationRouter } from "./routing-echo-router.js";
@@ -17,6 +17,9 @@ const cs = defaultFixtureIds.coastalSmiles;
 export const BENCH_LOCATION = cs.locations.sydney;
 /** Sydney's own grant (the front desk's): the credential the router holds for it, and the direct calls' token. */
 export const BENCH_GRANT_ID = cs.sydneyGrant.grantId;
+/** The storm scenario's other credential: harbour-auto's Fremantle, under harbour-auto's own grant. */
+export const BENCH_NEIGHBOUR_LOCATION = defaultFixtureIds.harbourAuto.locations.fremantle;
+export const BENCH_NEIGHBOUR_GRANT_ID = defaultFixtureIds.harbourAuto.ownerGrant.grantId;
 /** Budgets no bench run can spend: the bench measures routing, not waiting. */
 const OPEN_BUDGET = { rate_per_minute: 1_000_000_000, burst: 1_000_000 };
 
@@ -31,6 +34,10 @@ export interface BenchRouterOptions {
   echoPath: string;
   /** The audit log's fsync policy. @default "interval" (the default setting) */
   fsync?: "always" | "interval" | "never" | undefined;
+  /** The `budgets` settings section. @default budgets no run can spend */
+  budgets?: Record<string, unknown> | undefined;
+  /** Also onboard {@link BENCH_NEIGHBOUR_LOCATION} with its own credential (the storm scenario). @default false */
+  neighbour?: boolean | undefined;
 }
 
 /** The routing server and the echo server (same stack, a stub core), both on 127.0.0.1 port 0. */
@@ -59,9 +66,10 @@ export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchR
     upstream: { base_url: opts.sandboxUrl },
     audit: { path: join(opts.stateDir, "audit", "audit.jsonl"), ...(opts.fsync === undefined ? {} : { fsync: opts.fsync }) },
     credentials: { path: join(opts.stateDir, "locations.json") },
-    budgets: { location: OPEN_BUDGET, upstream: OPEN_BUDGET },
+    budgets: opts.budgets ?? { location: OPEN_BUDGET, upstream: OPEN_BUDGET },
   });
-  const env = { BENCH_CLIENT_ID: cs.app.clientId, BENCH_CLIENT_SECRET: cs.app.clientSecret };
+  const ha = defaultFixtureIds.harbourAuto;
+  const env = { BENCH_CLIENT_ID: cs.app.clientId, BENCH_CLIENT_SECRET: cs.app.clientSecret, BENCH_HA_CLIENT_ID: ha.app.clientId, BENCH_HA_CLIENT_SECRET: ha.app.clientSecret };
   const logger = createServerLogger({ level: "info", destination: discard() });
   const serverSettings = validateServerSettings({
     port: 0,
@@ -72,9 +80,14 @@ export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchR
   const router = await createLocationRouter({ settings, env, logger, observer: metrics.observer });
   const servers: RouterServer[] = [];
   try {
-    const input = { locationUid: BENCH_LOCATION, orgSlug: cs.slug, clientIdRef: "env:BENCH_CLIENT_ID", clientSecretRef: "env:BENCH_CLIENT_SECRET", refreshTokenFile };
-    for await (const r of router.onboardLocations([input], { caller: "bench" })) {
-      if (r.outcome !== "onboarded" && r.outcome !== "skipped_existing") throw new Error(`onboarding Sydney failed: ${r.errorCode ?? ""} ${r.message}`);
+    const inputs: OnboardingInput[] = [{ locationUid: BENCH_LOCATION, orgSlug: cs.slug, clientIdRef: "env:BENCH_CLIENT_ID", clientSecretRef: "env:BENCH_CLIENT_SECRET", refreshTokenFile }];
+    if (opts.neighbour === true) {
+      const neighbourToken = join(opts.stateDir, "neighbour.refresh-token");
+      await writeFile(neighbourToken, ha.ownerGrant.refreshToken, { mode: 0o600 });
+      inputs.push({ locationUid: BENCH_NEIGHBOUR_LOCATION, orgSlug: ha.slug, clientIdRef: "env:BENCH_HA_CLIENT_ID", clientSecretRef: "env:BENCH_HA_CLIENT_SECRET", refreshTokenFile: neighbourToken });
+    }
+    for await (const r of router.onboardLocations(inputs, { caller: "bench" })) {
+      if (r.outcome !== "onboarded" && r.outcome !== "skipped_existing") throw new Error(`onboarding ${r.locationUid} failed: ${r.errorCode ?? ""} ${r.message}`);
     }
     const sample = await router.call({ locationUid: BENCH_LOCATION, method: "GET", path: opts.echoPath });
     if (sample.status !== 200) throw new Error(`GET ${opts.echoPath} through the router answered ${sample.status}`);

@@ -79,6 +79,19 @@ describe("Sandbox.setFaults()", () => {
     expect((await call(sandbox, "GET", "/v4/locations", { token })).status).toBe(200);
   });
 
+  it("rateLimitStorm with grants storms only those grants' requests", async () => {
+    sandbox = await startSandbox();
+    const stormed = await tokenFor(sandbox, cs.ownerGrant.grantId);
+    const calm = await tokenFor(sandbox, cs.sydneyGrant.grantId);
+    sandbox.setFaults({ rateLimitStorm: { retryAfterSeconds: 2, grants: [cs.ownerGrant.grantId] } });
+    const answer = await call(sandbox, "GET", "/v4/locations", { token: stormed });
+    expect(answer).toMatchObject({ status: 429, body: { code: "rate_limit" } });
+    expect(answer.headers.get("retry-after")).toBe("2");
+    expect((await call(sandbox, "GET", "/v4/locations", { token: calm })).status).toBe(200);
+    expect(sandbox.faults().rateLimitStorm).toEqual({ retryAfterSeconds: 2, grants: [cs.ownerGrant.grantId] });
+    expect(() => sandbox.setFaults({ rateLimitStorm: { grants: "x" } } as never)).toThrow(/rateLimitStorm.grants must be an array of grant ids/);
+  });
+
   it("revokedGrants refuses that grant's refresh token with invalid_grant and no other", async () => {
     sandbox = await startSandbox();
     sandbox.setFaults({ revokedGrants: [cs.sydneyGrant.grantId] });

@@ -31,8 +31,11 @@ export interface Faults {
   errorRate?: number;
   /** Fraction (0..1) of v4 requests whose connection is destroyed before any answer. @default 0 */
   resetRate?: number;
-  /** Answer every v4 request 429 rate_limit with Retry-After. @default false */
-  rateLimitStorm?: boolean | { retryAfterSeconds?: number };
+  /**
+   * Answer every v4 request 429 rate_limit with Retry-After; with `grants`, only the requests made with those
+   * grants' access tokens (a storm on one credential). @default false
+   */
+  rateLimitStorm?: boolean | { retryAfterSeconds?: number; grants?: string[] };
   /** Grants whose refresh tokens are refused (400 invalid_grant). Access tokens already issued keep working. */
   revokedGrants?: string[];
   /** Locations that answer 404 resource_not_found wherever named and vanish from listings. */
@@ -68,7 +71,7 @@ export interface ResolvedFaults {
   latencyMs: number;
   errorRate: number;
   resetRate: number;
-  rateLimitStorm: false | { retryAfterSeconds: number };
+  rateLimitStorm: false | { retryAfterSeconds: number; grants?: string[] };
   revokedGrants: string[];
   deletedLocations: string[];
   expireAllTokens: false;
@@ -147,9 +150,11 @@ export function validateFaults(raw: unknown): Faults {
   if (has("foreignResourceIds")) check(f["foreignResourceIds"] === "allowed" || f["foreignResourceIds"] === "rejected", "foreignResourceIds", "must be allowed or rejected");
   const storm = f["rateLimitStorm"];
   if (storm !== undefined && typeof storm !== "boolean") {
-    check(typeof storm === "object" && storm !== null, "rateLimitStorm", "must be a boolean or { retryAfterSeconds }");
+    check(typeof storm === "object" && storm !== null, "rateLimitStorm", "must be a boolean or { retryAfterSeconds, grants }");
     const ra = (storm as Record<string, unknown>)["retryAfterSeconds"];
     check(ra === undefined || isNonNegative(ra), "rateLimitStorm.retryAfterSeconds", "must be a number >= 0");
+    const grants = (storm as Record<string, unknown>)["grants"];
+    check(grants === undefined || isStringArray(grants), "rateLimitStorm.grants", "must be an array of grant ids");
   }
   const rl = f["rateLimit"];
   if (rl !== undefined && rl !== false) {
@@ -170,7 +175,11 @@ export function mergeFaults(base: ResolvedFaults, patch: Faults): ResolvedFaults
   if (patch.resetRate !== undefined) next.resetRate = patch.resetRate;
   if (patch.rateLimitStorm !== undefined) {
     const s = patch.rateLimitStorm;
-    next.rateLimitStorm = s === false ? false : { retryAfterSeconds: (s === true ? undefined : s.retryAfterSeconds) ?? DEFAULT_STORM_RETRY_AFTER_SECONDS };
+    if (s === false) next.rateLimitStorm = false;
+    else {
+      next.rateLimitStorm = { retryAfterSeconds: (s === true ? undefined : s.retryAfterSeconds) ?? DEFAULT_STORM_RETRY_AFTER_SECONDS };
+      if (s !== true && s.grants !== undefined) next.rateLimitStorm.grants = [...s.grants];
+    }
   }
   if (patch.revokedGrants !== undefined) next.revokedGrants = [...patch.revokedGrants];
   if (patch.deletedLocations !== undefined) next.deletedLocations = [...patch.deletedLocations];

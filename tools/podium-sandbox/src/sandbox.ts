@@ -19,6 +19,8 @@ import { createResources } from "./sandbox-resources.js";
 import type { SandboxState } from "./sandbox-state.js";
 import { TokenStore } from "./token-store.js";
 import { handleV4, type IncomingPodiumRequest, type LedgerDraft } from "./v4-pipeline.js";
+import { handleWebhookAdmin, WEBHOOK_ADMIN_PREFIX } from "./webhook-admin.js";
+import { createWebhookEmitter, type EmitEventInput, type EmittedEvent, type WebhookDelivery, type WebhookDeliveryConfig, type WebhookEmitter, type WebhookQueueState } from "./webhook-emitter.js";
 
 /** Options of `createSandbox()`. Fault-like options set the baseline that `resetFaults()` returns to. */
 export interface SandboxOptions {
@@ -46,6 +48,8 @@ export interface SandboxOptions {
   authorizationCodeTtlSeconds?: number;
   /** Clock (epoch ms), so tests can expire tokens or refill buckets without waiting. @default Date.now */
   now?: () => number;
+  /** How webhooks are delivered (retries, backoff, timeout, signature encoding, hosts). @default DEFAULT_WEBHOOK_DELIVERY */
+  webhooks?: Partial<WebhookDeliveryConfig>;
 }
 
 /** A running sandbox: its address, its admin methods (mirroring `/_sandbox/*`) and `close()`. */
@@ -77,6 +81,17 @@ export interface Sandbox extends SandboxAdmin {
    * emit Podium webhooks. Returns a function that stops the listener. A listener must not throw.
    */
   onResourceChange(listener: ResourceChangeListener): () => void;
+  /** Raise a webhook event by hand (calls, inbound messages, new reviews: what no API write raises). */
+  emitEvent(input: EmitEventInput): EmittedEvent;
+  /** Every webhook delivery attempt with seq greater than `sinceSeq`, oldest first. */
+  webhookDeliveries(sinceSeq?: number): WebhookDelivery[];
+  /** Each webhook's queue: events waiting, failed attempts at its head, disabled. */
+  webhookQueues(): WebhookQueueState[];
+  webhookConfig(): WebhookDeliveryConfig;
+  /** Change how webhooks are delivered (merged into the current config). */
+  setWebhookConfig(patch: Partial<WebhookDeliveryConfig>): WebhookDeliveryConfig;
+  /** Resolves true once no enabled webhook has an event waiting, false if `timeoutMs` passes first. */
+  settleWebhooks(timeoutMs?: number): Promise<boolean>;
   /** Stop listening and drop open connections. */
   close(): Promise<void>;
 }
@@ -112,6 +127,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     authorizationCodeTtlMs: (options.authorizationCodeTtlSeconds ?? DEFAULT_AUTH_CODE_TTL_SECONDS) * 1000,
   };
   if (fixture.resources !== undefined) loadResourceSeed(state, fixture.resources);
+  const emitter = createWebhookEmitter(state, options.webhooks);
+  state.changeListeners.add((change) => emitter.onChange(change));
   const applyFaults = (next: ResolvedFaults, patch: Faults): ResolvedFaults => {
     if (patch.expireAllTokens === true) state.tokens.expireAll();
     if (patch.rateLimit !== undefined) state.limiter.reset();
@@ -123,7 +140,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   let sandbox: Sandbox | undefined;
   const server = createServer({ noDelay: true }, (req, res) => {
-    onRequest(state, sandbox as Sandbox, req, res).catch((err: unknown) => {
+    onRequest(state, sandbox as Sandbox, emitter, req, res).catch((err: unknown) => {
       // Only reading the body can fail here (client gone); there is nobody left to answer.
       if (!res.headersSent) res.destroy(err instanceof Error ? err : undefined);
     });
@@ -172,7 +189,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       state.changeListeners.add(listener);
       return () => void state.changeListeners.delete(listener);
     },
+    emitEvent: (input) => emitter.emit(input),
+    webhookDeliveries: (sinceSeq) => emitter.deliveries(sinceSeq),
+    webhookQueues: () => emitter.queues(),
+    webhookConfig: () => emitter.config(),
+    setWebhookConfig: (patch) => emitter.setConfig(patch),
+    settleWebhooks: (timeoutMs = 10_000) => emitter.settle(timeoutMs),
     close: () => {
+      emitter.close();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -183,7 +207,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   return sandbox;
 }
 
-async function onRequest(state: SandboxState, admin: SandboxAdmin, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function onRequest(state: SandboxState, admin: SandboxAdmin, emitter: WebhookEmitter, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const rawUrl = req.url ?? "/";
   const q = rawUrl.indexOf("?");
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
@@ -191,7 +215,9 @@ async function onRequest(state: SandboxState, admin: SandboxAdmin, req: Incoming
   const method = req.method ?? "GET";
   if (path.startsWith("/_sandbox/")) {
     const raw = await readBody(req);
-    const reply = isLoopback(req.socket.remoteAddress) ? handleAdmin(admin, method, path, search, raw) : { status: 403, body: { error: "the admin API answers loopback clients only" } };
+    const loopback = isLoopback(req.socket.remoteAddress);
+    const webhookReply = loopback && path.startsWith(WEBHOOK_ADMIN_PREFIX) ? handleWebhookAdmin(emitter, method, path, search, raw) : undefined;
+    const reply = !loopback ? { status: 403, body: { error: "the admin API answers loopback clients only" } } : (webhookReply ?? handleAdmin(admin, method, path, search, raw));
     writeReply(res, reply);
     return;
   }

@@ -121,9 +121,10 @@ function multipartBody(form: MultipartBody): Record<string, unknown> | PodiumHtt
 
 function injectFaults(state: SandboxState, entry: LedgerDraft): void {
   const { faults } = state;
-  if (faults.rateLimitStorm !== false) {
+  const storm = faults.rateLimitStorm;
+  if (storm !== false && (storm.grants === undefined || storm.grants.includes(entry.grantId ?? ""))) {
     entry.fault = "storm";
-    const seconds = String(faults.rateLimitStorm.retryAfterSeconds);
+    const seconds = String(storm.retryAfterSeconds);
     throw new PodiumHttpError("rate_limit", "Rate limit exceeded", 429, { "retry-after": seconds, "x-ratelimit-reset": seconds });
   }
   if (faults.errorRate > 0 && Math.random() < faults.errorRate) {

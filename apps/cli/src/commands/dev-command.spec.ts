@@ -103,6 +103,16 @@ describe("devCommand()", () => {
     expect(table.stdout.split("\n")[1]).toMatch(new RegExp(`^\\S+\\s+${sydney}\\s+Sydney\\s+coastal-smiles\\s+/v4/contacts\\s+GET\\s+200\\s+spec-call-1`));
   });
 
+  it("events tail: a contact created for Sydney comes back as Sydney's contact.created event", async () => {
+    const status = await cli("locations", "status", "--location-uid", sydney, "--output", "json");
+    const cursor = (JSON.parse(status.stdout) as { events_last_cursor: string }).events_last_cursor;
+    const call = await cli("call", "POST", "/v4/contacts", "--location-uid", sydney, "--data", JSON.stringify({ name: "Grace Hopper", locations: [sydney] }));
+    expect(call.code).toBe(0);
+    const tail = await cli("events", "tail", "--location-uid", sydney, "--after-cursor", cursor, "--event-types", "contact.created", "--count", "1");
+    expect(tail.code).toBe(0);
+    expect(JSON.parse(tail.stdout)).toMatchObject({ location_uid: sydney, event_type: "contact.created", event: { data: { name: "Grace Hopper" } } });
+  });
+
   it("onboard from a file: new ones onboarded, a foreign one failed (exit 1), a re-run skips the done ones", async () => {
     // The rows name the app dev mode configured (oauth_apps) and a refresh-token file the CLI reads itself.
     const token = join(stateDir, "secrets", `${cs.ownerGrant.grantId}.refresh-token`);

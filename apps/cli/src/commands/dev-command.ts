@@ -47,6 +47,8 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
       // Consent onboarding (`onboard --authorize`) writes refresh tokens here: inside the state dir too.
       onboarding: { refresh_token_dir: join(stateDir, "refresh-tokens") },
       oauth_apps: apps,
+      // Podium's webhooks from the sandbox, per location: `events tail` shows them.
+      events: { enabled: true, path: join(stateDir, "events.sqlite"), subscriptions_path: join(stateDir, "webhook-subscriptions.json") },
       server: {
         host: "127.0.0.1",
         port: flags.port,
@@ -60,6 +62,10 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
     const failed = results.filter((r) => r.outcome === "failed");
     if (failed.length > 0) {
       throw new Error(`demo onboarding failed: ${failed.map((r) => `${r.locationUid} ${r.errorCode ?? ""} ${r.message}`).join("; ")}`);
+    }
+    // One webhook per demo location, pointing at this router: the sandbox posts their events to it.
+    for await (const r of running.events?.syncWebhooks({ locationUids: demoLocations.map((l) => l.locationUid), publicUrl: running.url }, { caller: "dev" }) ?? []) {
+      if (r.outcome === "failed") throw new Error(`demo webhook sync failed for ${r.locationUid}: ${r.errorCode ?? ""} ${r.message}`);
     }
     const registered = new Map((await running.router.listLocations()).map((l) => [l.locationUid, l]));
     io.stdout.write(

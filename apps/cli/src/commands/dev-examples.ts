@@ -51,6 +51,9 @@ export function devExamples(d: DevExamplesInput): string {
     `refresh token from the local file and sends it (the router never reads a path or variable a caller names):`,
     `  npx podium-router onboard --location-uid ${d.onboardExample.locationUid} --org-slug ${d.onboardExample.orgSlug} --oauth-app ${d.onboardExample.oauthApp} --refresh-token-file ${shellQuote(d.onboardExample.refreshTokenFile)}`,
     ``,
+    `Follow Sydney's Podium events (the sandbox posts a webhook for each write, e.g. the contact above):`,
+    `  npx podium-router events tail --location-uid ${sydney} --from-start`,
+    ``,
     `Press Ctrl-C to stop.`,
     ``,
   ];

@@ -36,6 +36,29 @@ describe("locationsCommand()", () => {
     });
   });
 
+  it("shows the location's webhook, event log and forwarder, dead letters included", async () => {
+    const eventsStatus = {
+      "loc-sydney": {
+        subscriptionId: "sub_x",
+        podiumWebhookUid: "wh-1",
+        webhookScope: 1,
+        lastCursor: "12",
+        prunedThrough: "0",
+        forwarder: { target: "https://app.example", state: 3, deliveredCursor: "12", pending: 0n, attempts: 0, lastStatus: 500, lastError: "HTTP 500", deadLetters: 2n, lastDeadCursor: "9" },
+      },
+    };
+    const run = await runWithFakeRouter(["locations", "status", "--location-uid", "loc-sydney", "--output", "json"], { router: { locations, eventsStatus } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      webhook_subscription_id: "sub_x",
+      webhook_scope: "location",
+      events_last_cursor: "12",
+      forwarder_state: "dead_lettered",
+      forwarder_dead_letters: 2,
+      forwarder_last_dead_cursor: "9",
+      forwarder_last_error: "HTTP 500",
+    });
+  });
+
   it("removes a location", async () => {
     const fake = createFakeRouter({ locations });
     const run = await runWithFakeRouter(["locations", "remove", "--location-uid", "loc-sydney"], { router: fake });

@@ -1,4 +1,4 @@
-import { AuthState, LocationState, VerificationState } from "@podium-router/client";
+import { AuthState, ForwarderState, LocationState, VerificationState, WebhookScope } from "@podium-router/client";
 import type { GetLocationStatusResponse } from "@podium-router/client";
 import { println } from "../cli-io.js";
 import { RPC_TIMEOUT_MS } from "../command-context.js";
@@ -74,6 +74,27 @@ function statusFields(s: GetLocationStatusResponse): Record<string, string | num
     fields.budget_refill_per_second = s.budget.refillPerSecond;
     fields.budget_paused_until = formatTimestamp(s.budget.pausedUntil);
     fields.quota_group = s.budget.quotaGroup;
+  }
+  if (s.events !== undefined) {
+    const e = s.events;
+    fields.webhook_subscription_id = e.subscriptionId;
+    fields.webhook_podium_uid = e.podiumWebhookUid;
+    fields.webhook_scope = e.webhookScope === WebhookScope.UNSPECIFIED ? "" : enumName(WebhookScope, e.webhookScope);
+    fields.events_last_cursor = e.lastCursor;
+    fields.events_pruned_through = e.prunedThrough;
+    const f = e.forwarder;
+    if (f !== undefined) {
+      fields.forwarder_target = f.target;
+      fields.forwarder_state = enumName(ForwarderState, f.state);
+      fields.forwarder_delivered_cursor = f.deliveredCursor;
+      fields.forwarder_pending = Number(f.pending);
+      fields.forwarder_attempts = f.attempts;
+      fields.forwarder_next_attempt_at = formatTimestamp(f.nextAttemptAt);
+      fields.forwarder_last_status = f.lastStatus;
+      fields.forwarder_last_error = f.lastError;
+      fields.forwarder_dead_letters = Number(f.deadLetters);
+      fields.forwarder_last_dead_cursor = f.lastDeadCursor;
+    }
   }
   for (const [k, v] of Object.entries(fields)) if (v === "") delete fields[k];
   return fields;

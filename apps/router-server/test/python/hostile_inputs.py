@@ -51,6 +51,13 @@ def main():
         out["long_location_uid"] = outcome(
             call(router_pb2.CallRequest(location_uid="loc-" + "x" * 300_000, method="GET", path="/v4/contacts", request_id="py-long-uid")), router_pb2
         )
+        # A name and a phone number where the HTTP method belongs, and a 400,000-character method.
+        out["pii_method"] = outcome(
+            call(router_pb2.CallRequest(location_uid=location_uid, method="GET Zelda +61499988877", path="/v4/contacts", request_id="py-pii-method")), router_pb2
+        )
+        out["long_method"] = outcome(
+            call(router_pb2.CallRequest(location_uid=location_uid, method="M" * 400_000, path="/v4/contacts", request_id="py-long-method")), router_pb2
+        )
         out["long_request_id"] = outcome(call(router_pb2.CallRequest(location_uid=location_uid, method="GET", path="/v4/contacts", request_id="r" * 200_000)), router_pb2)
         # Protobuf cannot decode a tag with wire type 7.
         out["random_bytes"] = outcome(lambda: raw(b"\x0f" + os.urandom(64), metadata=metadata, timeout=10), router_pb2)

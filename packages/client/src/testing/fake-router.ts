@@ -11,8 +11,10 @@ import {
   OnboardingOutcome,
   RetryInfoSchema,
   VerificationState,
+  WebhookScope,
+  WebhookSyncOutcome,
 } from "@podium-router/proto";
-import type { CallRequest } from "@podium-router/proto";
+import type { CallRequest, EventsStatusSchema } from "@podium-router/proto";
 
 /** A location the fake router knows. */
 export interface FakeLocation {
@@ -41,6 +43,13 @@ export interface FakeRouterOptions {
   onCall?: (req: CallRequest, ctx: HandlerContext) => { status: number; body?: string; headers?: Record<string, string> } | Promise<{ status: number; body?: string; headers?: Record<string, string> }>;
   /** Onboarding of these uids fails with ERR_LOC_NOT_IN_SCOPE. */
   failOnboarding?: string[];
+  /**
+   * The events WatchEvents serves: each location's, in cursor order ("1", "2", …). A stream sends those after the
+   * request's cursor and then ends (the real one stays open), so a client's resumption can be tested.
+   */
+  events?: Record<string, Array<{ eventType: string; body: string }>>;
+  /** The `events` part of GetLocationStatus, per location uid. @default unset (a router without events) */
+  eventsStatus?: Record<string, MessageInitShape<typeof EventsStatusSchema>>;
 }
 
 /** An in-memory stand-in for the router, speaking the real contract and the real wire errors. */
@@ -147,6 +156,7 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
         authState: AuthState.VALID,
         name: loc.name ?? "",
         organizationUid: loc.organizationUid ?? "",
+        events: options.eventsStatus?.[req.locationUid],
       };
     },
     async removeLocation(req, ctx) {
@@ -190,6 +200,30 @@ export function createFakeRouter(options: FakeRouterOptions = {}): FakeRouter {
         if (req.limit > 0 && n >= req.limit) return;
         n++;
         yield { record };
+      }
+    },
+    async *watchEvents(req, ctx) {
+      seen("WatchEvents", ctx);
+      known(req.locationUid);
+      const list = options.events?.[req.locationUid] ?? [];
+      const after = req.onlyNew ? list.length : req.afterCursor === "" ? 0 : Number(req.afterCursor);
+      if (!Number.isInteger(after) || after > list.length) throw wireError("ERR_LOC_BAD_REQUEST", "after_cursor is ahead of this location's event log", { locationUid: req.locationUid });
+      for (let i = after; i < list.length; i++) {
+        const e = list[i] as { eventType: string; body: string };
+        if (req.eventTypes.length > 0 && !req.eventTypes.includes(e.eventType)) continue;
+        // One event per message; the real router sends what one read found.
+        yield { events: [{ cursor: String(i + 1), locationUid: req.locationUid, eventType: e.eventType, eventId: `fake-event-${i + 1}`, receivedAt: verifiedAt, body: e.body }] };
+      }
+    },
+    async *syncWebhooks(req, ctx) {
+      seen("SyncWebhooks", ctx);
+      const uids = req.locationUids.length === 0 ? [...locations.keys()].sort() : req.locationUids;
+      for (const uid of uids) {
+        if (!locations.has(uid)) {
+          yield { locationUid: uid, outcome: WebhookSyncOutcome.FAILED, errorCode: "ERR_LOC_UNKNOWN", message: "location is not registered" };
+          continue;
+        }
+        yield { locationUid: uid, outcome: WebhookSyncOutcome.CREATED, subscriptionId: `sub_fake_${uid.slice(-4)}`, podiumWebhookUid: `wh-${uid.slice(-4)}`, scope: WebhookScope.LOCATION, message: "webhook created for 26 event types" };
       }
     },
     // Onboarding by consent: the consent is taken as given at once, so AwaitAuthorization answers immediately.

@@ -3,6 +3,7 @@
  * verified, queried (through the SQLite index in sqlite-index/), and pruned by retention.
  */
 export { AUDIT_GENESIS_HASH } from "./audit-chain.js";
+export { AUDIT_ANY_LOCATION, AUDIT_INVALID_VALUE, AUDIT_RPC_METHOD, MAX_AUDIT_LINE_BYTES } from "./audit-entry.js";
 export { createAuditLog } from "./audit-log.js";
 export type { AuditLog } from "./audit-log.js";
 export type { AuditPhase, AuditQuery, AuditRecord } from "./audit-record.js";

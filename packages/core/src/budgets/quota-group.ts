@@ -36,6 +36,12 @@ export class BudgetMember {
  * One upstream quota group (Podium's 300/min per token): its fairly shared bucket (FairShares), the
  * locations' queues, and the one timer that wakes them. Waiting calls are served in order per
  * location and round-robin across locations, one token per location per turn.
+ *
+ * After Podium's 429 the group is paused, then paced: from the pause's end until the bucket could have
+ * refilled from empty (burst / rate), at most one call leaves per 1 / rate, however many queued during
+ * the pause and however late the timer fires. Podium's quota was spent, so the calls it held back leave
+ * at the sustained rate, never as a burst that a second 429 (and other credentials' calls, waiting for
+ * the same process) would pay for.
  * @internal
  */
 export class QuotaGroup {
@@ -43,6 +49,14 @@ export class QuotaGroup {
   pausedUntil = 0;
   readonly #shares: FairShares;
   readonly #now: () => number;
+  /** Milliseconds between two calls at the group's sustained rate. */
+  readonly #intervalMs: number;
+  /** How long the bucket takes to fill from empty: the length of the paced period after a pause. */
+  readonly #refillMs: number;
+  /** Epoch ms until which admissions are paced (see the class comment); 0 when never paused. */
+  #pacedUntil = 0;
+  /** While paced, the earliest epoch ms of the next admission. */
+  #paceAt = 0;
   /** Members with waiters, served round-robin from #cursor. */
   readonly #ring: BudgetMember[] = [];
   #cursor = 0;
@@ -63,6 +77,18 @@ export class QuotaGroup {
   ) {
     this.#shares = new FairShares(capacity, perMs, t);
     this.#now = now;
+    this.#intervalMs = 1 / perMs;
+    this.#refillMs = capacity / perMs;
+  }
+
+  /**
+   * Podium answered 429 for the group: nothing is admitted until `untilMs`, then calls are paced for one
+   * refill time. A later pause never shortens an earlier one.
+   */
+  pauseUntil(untilMs: number): void {
+    if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
+    if (untilMs > this.#paceAt) this.#paceAt = untilMs;
+    this.#pacedUntil = Math.max(this.#pacedUntil, untilMs + this.#refillMs);
   }
 
   /** Adds a location; O(members). */
@@ -77,12 +103,13 @@ export class QuotaGroup {
 
   /** The hot path: takes a token now if one is free for `m` (whose queue is empty). O(1) unless borrowing. */
   tryTake(m: BudgetMember, now: number): boolean {
-    if (now < m.pausedUntil || now < this.pausedUntil) return false;
+    if (now < m.pausedUntil || now < this.pausedUntil || !this.#paceAllows(now)) return false;
     m.bucket.refill(now);
     if (!m.bucket.hasToken()) return false;
     // Borrow only when nobody queues: the surplus is then theirs, round-robin.
     if (!this.#shares.take(m.share, now, this.#ring.length === 0)) return false;
     m.bucket.take();
+    this.#paced(now);
     return true;
   }
 
@@ -99,6 +126,8 @@ export class QuotaGroup {
       Math.max(m.pausedUntil, this.pausedUntil) - now,
       m.bucket.msUntil(ahead + 1),
       m.share.msUntil(ahead + 1),
+      // Paced: the calls ahead of it leave one interval apart, at the earliest until the paced period ends.
+      now < this.#pacedUntil ? Math.min(this.#paceAt + ahead * this.#intervalMs, this.#pacedUntil) - now : 0,
     );
     return w > 0 ? w : 0;
   }
@@ -127,6 +156,8 @@ export class QuotaGroup {
     while (ring.length > 0 && idle < ring.length) {
       if (this.#cursor >= ring.length) this.#cursor = 0;
       const m = ring[this.#cursor]!;
+      // Paced: one admission per interval, so the loop stops after it (the timer comes back for the next).
+      if (!this.#paceAllows(now)) break;
       const admit =
         now >= m.pausedUntil &&
         now >= this.pausedUntil &&
@@ -138,6 +169,7 @@ export class QuotaGroup {
         continue;
       }
       m.bucket.take();
+      this.#paced(now);
       idle = 0;
       const w = m.queue.shift()!;
       if (m.queue.length === 0) this.#removeAt(this.#cursor);
@@ -162,7 +194,7 @@ export class QuotaGroup {
 
   /** Tokens `m` could take now without waiting, for status output. O(members). */
   available(m: BudgetMember, now: number): number {
-    if (now < m.pausedUntil || now < this.pausedUntil || m.queue.length > 0) return 0;
+    if (now < m.pausedUntil || now < this.pausedUntil || m.queue.length > 0 || !this.#paceAllows(now)) return 0;
     const n = Math.min(m.bucket.refill(now), this.#shares.available(m.share, now, this.#ring.length === 0));
     return Math.max(0, Math.floor(n + EPS));
   }
@@ -174,7 +206,7 @@ export class QuotaGroup {
 
   /** Nothing left to remember: no member, no pause, bucket full (forgetting it grants nothing). */
   isIdle(now: number): boolean {
-    return this.#shares.size === 0 && this.#ring.length === 0 && now >= this.pausedUntil && this.#shares.isFull(now);
+    return this.#shares.size === 0 && this.#ring.length === 0 && now >= Math.max(this.pausedUntil, this.#pacedUntil) && this.#shares.isFull(now);
   }
 
   /** Clears the timer; the owner rejects the waiters first. */
@@ -188,10 +220,21 @@ export class QuotaGroup {
     return Math.max(
       m.pausedUntil,
       this.pausedUntil,
+      now < this.#pacedUntil ? this.#paceAt : 0,
       now + m.bucket.msUntil(1),
       now + this.#shares.groupMs(now),
       now + this.#shares.takeMs(m.share, now),
     );
+  }
+
+  /** True unless the group is paced and its next admission is not due yet. */
+  #paceAllows(now: number): boolean {
+    return now >= this.#pacedUntil || now >= this.#paceAt - EPS;
+  }
+
+  /** Records an admission: while paced, the next one is one interval later, never earlier (no catching up). */
+  #paced(now: number): void {
+    if (now < this.#pacedUntil) this.#paceAt = Math.max(this.#paceAt, now) + this.#intervalMs;
   }
 
   /** Refuses the calls that passed their bound, or whose bound ends before the pause does. */

@@ -206,9 +206,69 @@ describe("createRateBudgets()", () => {
       const other = track(budgets.acquire("loc-c", "other-group"));
       await vi.advanceTimersByTimeAsync(4999);
       expect([a.done, b.done, other.done]).toEqual([false, false, true]);
+      // When the pause ends the group is paced: one call per 1/rate (10 ms at 6,000/min), not both at once.
       await vi.advanceTimersByTimeAsync(1);
+      expect([a.done, b.done]).toEqual([true, false]);
+      await vi.advanceTimersByTimeAsync(10);
       expect([a.done, b.done]).toEqual([true, true]);
       expect(budgets.snapshot("loc-a", "g").pausedUntil).toBeUndefined();
+    });
+
+    it("releases the calls held by a pause at the group's rate, never as a burst, round-robin across its locations (issue 11 item 9)", async () => {
+      // 600/min = one call per 100 ms; the group's and each location's bucket are full when the pause ends.
+      budgets = createRateBudgets(options({ location: { ratePerMinute: 6000, burst: 50 }, upstream: { ratePerMinute: 600, burst: 30 }, maxWaitMs: 10_000 }));
+      const until = Date.now() + 1000;
+      budgets.pause("loc-a", "g", until);
+      const admitted: Array<[string, number]> = [];
+      const calls = ["loc-a", "loc-b", "loc-c"].flatMap((uid) =>
+        Array.from({ length: 8 }, () => {
+          const p = budgets!.acquire(uid, "g");
+          void p.then(() => admitted.push([uid, Date.now()]), () => undefined);
+          return track(p);
+        }),
+      );
+      const neighbour = track(budgets.acquire("loc-x", "other-credential"));
+      await ticks();
+      expect(neighbour.done).toBe(true);
+      await vi.advanceTimersByTimeAsync(1000 + 2300);
+      expect(calls.every((c) => c.done)).toBe(true);
+      const times = admitted.map(([, t]) => t - until);
+      // Exactly one interval apart from the pause's end: 0, 100, 200, ... 2300 ms.
+      expect(times).toEqual(Array.from({ length: 24 }, (_, i) => i * 100));
+      expect(admitted.slice(0, 6).map(([uid]) => uid)).toEqual(["loc-a", "loc-b", "loc-c", "loc-a", "loc-b", "loc-c"]);
+      // A call arriving while the group is paced waits its turn too: no burst from the hot path.
+      const late = track(budgets.acquire("loc-d", "g"));
+      await ticks();
+      expect(late.done).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(late.done).toBe(true);
+    });
+
+    it("a late timer never lets the paced calls catch up in a burst", async () => {
+      budgets = createRateBudgets(options({ location: { ratePerMinute: 6000, burst: 50 }, upstream: { ratePerMinute: 600, burst: 30 }, maxWaitMs: 10_000 }));
+      const until = Date.now() + 500;
+      budgets.pause("loc-a", "g", until);
+      const admitted: number[] = [];
+      for (let i = 0; i < 5; i++) void budgets.acquire("loc-a", "g").then(() => admitted.push(Date.now()));
+      // The event loop is blocked: the clock jumps 700 ms before the timer set for the pause's end fires.
+      vi.setSystemTime(Date.now() + 700);
+      await vi.advanceTimersByTimeAsync(1_000);
+      // The first leaves 700 ms late, and the rest still one interval apart after it.
+      expect(admitted.map((t) => t - until)).toEqual([700, 800, 900, 1000, 1100]);
+    });
+
+    it("after the paced period (one refill time after the pause) the group bursts again as its bucket allows", async () => {
+      budgets = createRateBudgets(options({ location: { ratePerMinute: 6000, burst: 50 }, upstream: { ratePerMinute: 600, burst: 30 }, maxWaitMs: 0 }));
+      budgets.pause("loc-a", "g", Date.now() + 500);
+      // Paced from the pause's end (500 ms) for 30 tokens / 10 per s = 3 s, until 3,500 ms.
+      await vi.advanceTimersByTimeAsync(500);
+      await budgets.acquire("loc-a", "g");
+      await expect(budgets.acquire("loc-a", "g")).rejects.toMatchObject({ code: "ERR_LOC_RATE_LIMITED", retryAfterMs: 100 });
+      await vi.advanceTimersByTimeAsync(2_900);
+      await budgets.acquire("loc-a", "g");
+      await expect(budgets.acquire("loc-a", "g")).rejects.toMatchObject({ code: "ERR_LOC_RATE_LIMITED", retryAfterMs: 100 });
+      await vi.advanceTimersByTimeAsync(100);
+      for (let i = 0; i < 10; i++) await budgets.acquire("loc-a", "g");
     });
 
     it("pauses only the location with scope 'location'", async () => {

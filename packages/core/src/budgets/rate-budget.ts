@@ -177,7 +177,7 @@ export function createRateBudgets(options: RateBudgetOptions, deps: RateBudgetDe
       const m = memberOf(locationUid, quotaGroup, t);
       if (untilMs > m.pausedUntil) m.pausedUntil = untilMs;
       const g = m.group;
-      if (scope === "group" && untilMs > g.pausedUntil) g.pausedUntil = untilMs;
+      if (scope === "group") g.pauseUntil(untilMs);
       // Refuse now the waiting calls that cannot outlast the pause; re-arm for its end.
       g.drain();
     },

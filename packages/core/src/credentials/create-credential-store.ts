@@ -47,6 +47,20 @@ export async function reencryptCredentials(
 }
 
 async function openPgStore(settings: CredentialsSettings, env: Readonly<Record<string, string | undefined>>): Promise<PgCredentialStore> {
+  return createPgCredentialStore({
+    url: settings.postgres.url,
+    schema: settings.postgres.schema,
+    poolMax: settings.postgres.poolMax,
+    keys: await resolveEncryptionKeys(settings, env),
+    activeKeyId: settings.encryption.activeKeyId,
+  });
+}
+
+/**
+ * The keys of `credentials.encryption.keys`, each read through its reference and checked to hold 32 bytes; for
+ * every store that encrypts secrets at rest with them (refresh tokens, webhook secrets).
+ */
+export async function resolveEncryptionKeys(settings: Pick<CredentialsSettings, "encryption">, env: Readonly<Record<string, string | undefined>>): Promise<Map<string, Buffer>> {
   const keys = new Map<string, Buffer>();
   for (const [id, ref] of Object.entries(settings.encryption.keys)) {
     const label = `credentials.encryption.keys.${id}`;
@@ -54,11 +68,5 @@ async function openPgStore(settings: CredentialsSettings, env: Readonly<Record<s
     const text = await resolveSecretRef(ref, env, { label });
     keys.set(id, parseEncryptionKey(text, `${label} (${ref})`));
   }
-  return createPgCredentialStore({
-    url: settings.postgres.url,
-    schema: settings.postgres.schema,
-    poolMax: settings.postgres.poolMax,
-    keys,
-    activeKeyId: settings.encryption.activeKeyId,
-  });
+  return keys;
 }

@@ -7,12 +7,13 @@ export type { CredentialStore, LocationRecord, LocationState } from "./credentia
 export { createFileCredentialStore } from "./file/file-credential-store.js";
 
 // Internal: used by other folders of the core, not part of the package's API.
-export { createCredentialStore, reencryptCredentials } from "./create-credential-store.js";
+export { createCredentialStore, reencryptCredentials, resolveEncryptionKeys } from "./create-credential-store.js";
 export { DEFAULT_CREDENTIALS_BACKEND, DEFAULT_CREDENTIALS_PATH, DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "./credentials-settings.js";
 export type { CredentialsSettings, PostgresSettings } from "./credentials-settings.js";
 export { PG_SCHEMA_PATTERN, pgEndpointOf } from "./postgres/pg-credential-schema.js";
 export { createPgAuditCheckpointStore } from "./postgres/pg-audit-checkpoints.js";
-export { KEY_ID_PATTERN } from "./postgres/secret-cipher.js";
+export { createSecretCipher, KEY_ID_PATTERN } from "./postgres/secret-cipher.js";
+export type { SecretCipher } from "./postgres/secret-cipher.js";
 export { refreshCoordinationFor } from "./refresh-coordination.js";
 export type { RefreshCoordination } from "./refresh-coordination.js";
 export { parseSecretRef, resolveSecretRef } from "./secret-ref.js";

@@ -3,7 +3,11 @@
  * body fields name a location or organization) and the guard that refuses or fills them.
  */
 
+export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod } from "./call-methods.js";
+export { MAX_PATH_LENGTH } from "./location-guard.js";
+
 // Internal: used by other folders of the core, not part of the package's API.
+export { DEFAULT_MAX_BODY_DEPTH } from "./json-depth.js";
 export { guardRequest } from "./location-guard.js";
 export type { GuardedRequest } from "./location-guard.js";
 export { matchRoute } from "./podium-routes.js";

@@ -1,5 +1,7 @@
 import { BadRequestError, LocationMismatchError } from "@podium-router/errors";
 import type { CoreErrorContext } from "@podium-router/errors";
+import { CALL_METHOD_RULE, isCallMethod } from "./call-methods.js";
+import { DEFAULT_MAX_BODY_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 import { matchRoute } from "./podium-routes.js";
 
 /** The call as the caller sent it. */
@@ -22,6 +24,8 @@ export interface GuardLocation {
 export interface GuardOptions {
   /** Largest accepted body in UTF-8 bytes (settings.upstream.maxRequestBodyBytes). */
   maxBodyBytes: number;
+  /** Deepest accepted nesting of objects and arrays in the body (settings.upstream.maxRequestBodyDepth). @default 64 */
+  maxBodyDepth?: number | undefined;
   /** The call's request id, named in every refusal. */
   requestId?: string | undefined;
 }
@@ -42,7 +46,6 @@ export interface GuardedRequest {
 /** Longest accepted path with its query; far above any real Podium URL, low enough to bound the work. */
 export const MAX_PATH_LENGTH = 2048;
 
-const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 const OBJECT_BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 // Field names (lower-cased, underscores removed) that name a location or an organization. Variants such as
 // `location_uid` are checked too: Podium may ignore them, but refusing is cheaper than finding out.
@@ -66,7 +69,7 @@ export function guardRequest(call: GuardCall, location: GuardLocation, opts: Gua
   const check = createFieldChecker(location, ctx);
 
   const method = call.method;
-  if (typeof method !== "string" || !METHODS.has(method)) bad("method must be one of GET, HEAD, POST, PUT, PATCH, DELETE (upper case)");
+  if (!isCallMethod(method)) bad(`method must be ${CALL_METHOD_RULE}`);
   const { pathname, search: rawSearch } = splitPath(call.path, bad);
 
   // The path itself names a location (/v4/locations/{uid}/...) or an organization (/v4/organizations/{uid}).
@@ -99,6 +102,9 @@ export function guardRequest(call: GuardCall, location: GuardLocation, opts: Gua
     if (typeof text !== "string") bad("body must be JSON text");
     if (method === "GET" || method === "HEAD") bad(`a ${method} request must not have a body`);
     if (utf8ExceedsLimit(text, opts.maxBodyBytes)) bad(`body is larger than ${opts.maxBodyBytes} bytes (upstream.max_request_body_bytes)`);
+    // Before the parse: nothing recursive may see a body nested deeper than the limit.
+    const maxDepth = opts.maxBodyDepth ?? DEFAULT_MAX_BODY_DEPTH;
+    if (exceedsJsonDepth(text, maxDepth)) bad(`body nests objects or arrays more than ${maxDepth} levels deep (upstream.max_request_body_depth)`);
     let value: unknown;
     try {
       value = JSON.parse(text);

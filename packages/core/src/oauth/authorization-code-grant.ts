@@ -8,10 +8,10 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../util/index.js";
 import { BadRequestError, LocationAuthError, UpstreamUnavailableError } from "@podium-router/errors";
-import { isLocationUid, isOrgSlug, LOCATION_UID_RULE } from "../ids.js";
+import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, ORG_SLUG_RULE } from "../ids.js";
 import { parseSecretRef, resolveSecretRef } from "../credentials/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
-import { isOAuthScope, type AppSource } from "./oauth-app.js";
+import { isOAuthScope, OAUTH_SCOPE_RULE, type AppSource } from "./oauth-app.js";
 
 /** A consent request once its app is known: the secret references are the operator's. */
 export interface ResolvedAuthorizationRequest {
@@ -88,7 +88,7 @@ export async function prepareAuthorization(
   const fail = (detail: string): never => {
     throw new BadRequestError({ locationUid: uid }, detail);
   };
-  if (!isOrgSlug(request.orgSlug)) fail("org_slug must be lower-case letters, digits and dashes");
+  if (!isOrgSlug(request.orgSlug)) fail(`org_slug must be ${ORG_SLUG_RULE}`);
   parseSecretRef(request.clientIdRef, { label: "client_id_ref", locationUid: uid });
   parseSecretRef(request.clientSecretRef, { label: "client_secret_ref", locationUid: uid });
   let redirect: URL | undefined;
@@ -101,7 +101,7 @@ export async function prepareAuthorization(
     fail("redirect_uri must be an absolute http(s) URL without a fragment");
   }
   const scopes = request.scopes ?? [];
-  if (!scopes.every(isOAuthScope)) fail("each scope must be 1-64 characters of [A-Za-z0-9_.:-]");
+  if (!scopes.every(isOAuthScope)) fail(`each scope must be ${OAUTH_SCOPE_RULE}`);
   const ttlMs = request.ttlMs ?? DEFAULT_AUTHORIZATION_TTL_MS;
   if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_AUTHORIZATION_TTL_MS) fail(`the authorization lifetime must be 1 ms to ${MAX_AUTHORIZATION_TTL_MS / 60_000} min`);
   const [clientId] = await Promise.all([

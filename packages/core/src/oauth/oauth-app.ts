@@ -31,6 +31,8 @@ export type AppSource =
 
 /** An OAuth scope as Podium names them (`read_locations`, `write_messages`). */
 const SCOPE_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** The scope rule, as messages state it. */
+export const OAUTH_SCOPE_RULE = "1-64 characters of [A-Za-z0-9_.:-]";
 
 /** True for a well-formed OAuth scope. */
 export function isOAuthScope(scope: unknown): scope is string {

@@ -85,8 +85,11 @@ export async function* onboardLocations(
   yield* mapConcurrent(inputs, concurrency, (input) => onboardOne(input, opts, deps));
 }
 
+/** The refresh-token rule, as messages state it (never with the value: it is a secret). */
+export const REFRESH_TOKEN_RULE = `1-${MAX_REFRESH_TOKEN_LENGTH} printable ASCII characters without spaces`;
+
 /** 1-4096 characters from `!` to `~`: what an opaque OAuth token is made of (RFC 6749 appendix A.17). */
-function isRefreshTokenValue(token: string): boolean {
+export function isRefreshTokenValue(token: string): boolean {
   if (typeof token !== "string" || token.length === 0 || token.length > MAX_REFRESH_TOKEN_LENGTH) return false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
@@ -123,7 +126,7 @@ function validateBatch(inputs: readonly OnboardingInput[], deps: Pick<Onboarding
     } else if (input.refreshToken !== undefined) {
       // Never echoed: the message says what is wrong with the token, not what it is.
       if (!isRefreshTokenValue(input.refreshToken)) {
-        throw new BadRequestError({ locationUid: input.locationUid }, `${where}.refresh_token must be the token itself: 1-${MAX_REFRESH_TOKEN_LENGTH} printable ASCII characters without spaces`);
+        throw new BadRequestError({ locationUid: input.locationUid }, `${where}.refresh_token must be the token itself: ${REFRESH_TOKEN_RULE}`);
       }
     } else if (!input.refreshTokenFile) {
       throw new BadRequestError({ locationUid: input.locationUid }, `${where}.${"refreshTokenFile" in input ? "refresh_token_file" : "refresh_token"} is required`);

@@ -19,7 +19,7 @@ interface Bucket {
 
 const keys = (uid: string, group: string): string[] => {
   const base = `${prefix}{${group}}`;
-  return [`${base}:loc:${uid}`, `${base}:group`, `${base}:share:${uid}`, `${base}:pause:${uid}`, `${base}:pause`, `${base}:active`];
+  return [`${base}:loc:${uid}`, `${base}:group`, `${base}:share:${uid}`, `${base}:pause:${uid}`, `${base}:pause`, `${base}:active`, `${base}:pace`];
 };
 
 /** One decision: [allowed, retryMs, remaining, pausedUntil, active, now]. */
@@ -28,9 +28,9 @@ async function decide(uid: string, group: string, loc: Bucket, grp: Bucket, take
   return (await evalScript(client, BUDGET_DECIDE_SCRIPT, keys(uid, group), args)) as number[];
 }
 
-async function pause(uid: string, group: string, ms: number, scope: "location" | "group"): Promise<number> {
+async function pause(uid: string, group: string, ms: number, scope: "location" | "group", pacedMs = 0): Promise<number> {
   const k = keys(uid, group);
-  return (await evalScript(client, BUDGET_PAUSE_SCRIPT, [k[3]!, k[4]!], [ms, scope === "group" ? "1" : "0"])) as number;
+  return (await evalScript(client, BUDGET_PAUSE_SCRIPT, [k[3]!, k[4]!, k[6]!], [ms, scope === "group" ? "1" : "0", pacedMs])) as number;
 }
 
 describe.skipIf(!redisUp)(`BUDGET_DECIDE_SCRIPT${absentNote("Redis", redisUp)}`, () => {
@@ -130,6 +130,25 @@ describe.skipIf(!redisUp)(`BUDGET_PAUSE_SCRIPT${absentNote("Redis", redisUp)}`, 
     await pause("a", "p2", 5_000, "location");
     expect((await decide("a", "p2", open, open))[0]).toBe(0);
     expect((await decide("b", "p2", open, open))[0]).toBe(1);
+  });
+
+  it("paces the group after a group pause: one call per 1 / rate until the paced period ends, whichever location asks", async () => {
+    // 10 per second (one per 100 ms), burst 100: without pacing every call would pass once the pause ends.
+    const grp = { rate: 10 / 1000, burst: 100 };
+    const loc = { rate: 1, burst: 100 };
+    const until = await pause("a", "p4", 50, "group", 10_000);
+    await new Promise((r) => setTimeout(r, 60));
+    const [first, , , , , redisNow] = await decide("a", "p4", loc, grp);
+    expect(first).toBe(1);
+    const [second, retryMs] = await decide("b", "p4", loc, grp);
+    expect(second).toBe(0);
+    // The next call is due one interval after the first admission (Redis' clock), give or take the time between the two.
+    expect(retryMs).toBeGreaterThan(60);
+    expect(retryMs).toBeLessThanOrEqual(100);
+    expect(redisNow).toBeGreaterThanOrEqual(until);
+    await new Promise((r) => setTimeout(r, (retryMs ?? 0) + 5));
+    expect((await decide("b", "p4", loc, grp))[0]).toBe(1);
+    expect((await decide("c", "p4", loc, grp))[0]).toBe(0);
   });
 
   it("never shortens an earlier pause, and lets calls through once it has ended", async () => {

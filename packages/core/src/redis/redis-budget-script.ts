@@ -18,7 +18,12 @@
  * `floor = min(n - 1, groupBurst - 1)`, the tokens left for the other active locations. So a flood spends
  * what the others leave unused, but each active location keeps getting at least its share.
  *
- * KEYS: 1 location bucket, 2 group bucket, 3 share bucket, 4 location pause, 5 group pause, 6 active ZSET
+ * After Podium's 429 the group is paced (the hash KEYS[7], written by BUDGET_PAUSE_SCRIPT): until `until`, a
+ * call is admitted no earlier than `at`, and each admission moves `at` one interval (1 / group rate) past
+ * max(at, now). So the calls a pause held back leave at the group's rate, whichever replica they wait on.
+ *
+ * KEYS: 1 location bucket, 2 group bucket, 3 share bucket, 4 location pause, 5 group pause, 6 active ZSET,
+ *       7 group pace hash { at, until }
  * ARGV: 1 location rate/ms, 2 location burst, 3 group rate/ms, 4 group burst, 5 location uid,
  *       6 active window ms, 7 "1" to take a token when allowed ("0" only looks, for status)
  * Returns { allowed 0|1, retry ms (ceil), remaining tokens after this call, paused-until ms (0 if not
@@ -64,6 +69,10 @@ local st = level(KEYS[3], srate, sburst)
 
 local wait = 0
 if paused > now then wait = paused - now else paused = 0 end
+local pace = redis.call('HMGET', KEYS[7], 'at', 'until')
+local paceAt, pacedUntil = tonumber(pace[1]) or 0, tonumber(pace[2]) or 0
+local pacing = now < pacedUntil
+if pacing and paceAt > now then wait = math.max(wait, paceAt - now) end
 if lt < 1 - EPS then wait = math.max(wait, (1 - lt) / lrate) end
 if gt < 1 - EPS then wait = math.max(wait, (1 - gt) / grate) end
 local borrow = false
@@ -85,6 +94,8 @@ if take and wait <= 0 then
   save(KEYS[1], lt, lrate, lburst)
   save(KEYS[2], gt, grate, gburst)
   save(KEYS[3], st, srate, sburst)
+  -- The pace hash keeps the expiry the pause gave it.
+  if pacing then redis.call('HSET', KEYS[7], 'at', string.format('%.3f', math.max(paceAt, now) + 1 / grate)) end
 end
 local remaining = math.floor(math.max(0, math.min(lt, gt)) + EPS)
 if paused > 0 then remaining = 0 end
@@ -93,9 +104,12 @@ return { allowed, math.ceil(wait), remaining, math.ceil(paused), n, math.floor(n
 
 /**
  * Records Podium's 429: nothing is admitted for the location (and, with ARGV[2] = "1", its whole group)
- * for ARGV[1] ms from now on Redis' clock. A later pause never shortens an earlier one.
+ * for ARGV[1] ms from now on Redis' clock. A group pause also paces the group (see BUDGET_DECIDE_SCRIPT)
+ * from the pause's end for ARGV[3] ms, the time its bucket takes to fill from empty. A later pause never
+ * shortens an earlier one.
  *
- * KEYS: 1 location pause, 2 group pause. ARGV: 1 duration ms, 2 "1" to pause the group too.
+ * KEYS: 1 location pause, 2 group pause, 3 group pace hash. ARGV: 1 duration ms, 2 "1" to pause the group too,
+ *       3 the paced period in ms.
  * Returns the paused-until ms of the location.
  */
 export const BUDGET_PAUSE_SCRIPT = `
@@ -108,6 +122,13 @@ local function pause(key)
   if untilMs > cur then redis.call('SET', key, string.format('%.0f', untilMs), 'PX', ms) end
 end
 pause(KEYS[1])
-if ARGV[2] == '1' then pause(KEYS[2]) end
+if ARGV[2] == '1' then
+  pause(KEYS[2])
+  local pace = redis.call('HMGET', KEYS[3], 'at', 'until')
+  local at = math.max(tonumber(pace[1]) or 0, untilMs)
+  local pacedUntil = math.max(tonumber(pace[2]) or 0, untilMs + math.ceil(tonumber(ARGV[3])))
+  redis.call('HSET', KEYS[3], 'at', string.format('%.3f', at), 'until', string.format('%.0f', pacedUntil))
+  redis.call('PEXPIRE', KEYS[3], math.ceil(pacedUntil - now) + 1000)
+end
 return untilMs
 `;

@@ -111,6 +111,23 @@ describe.skipIf(!redisUp)(`createRedisRateBudgets()${absentNote("Redis", redisUp
     expect(r2!.snapshot("loc-a", "g").pausedUntil).toBeGreaterThan(Date.now());
   });
 
+  it("releases the calls a group pause held on every replica one interval apart, never together (issue 11 item 9)", async () => {
+    // 600/min: one call per 100 ms for the group, whichever replica and location it comes from.
+    const [r1, r2] = replicas(2, { location: { ratePerMinute: 60_000, burst: 100 }, upstream: { ratePerMinute: 600, burst: 30 }, maxWaitMs: 10_000 });
+    const pausedAt = Date.now();
+    r1!.pause("loc-a", "g", pausedAt + 300);
+    // The pause reaches Redis in the background: wait until the other replica sees it.
+    await expect.poll(async () => (await outcome(r2!.acquire("loc-probe", "g", { deadline: Date.now() + 1 }))).code).toBe("ERR_LOC_RATE_LIMITED");
+    const admitted: number[] = [];
+    const calls = [r1!, r2!].flatMap((r) =>
+      ["loc-a", "loc-b"].flatMap((uid) => Array.from({ length: 3 }, () => r.acquire(uid, "g").then(() => void admitted.push(Date.now())))),
+    );
+    await Promise.all(calls);
+    admitted.sort((a, b) => a - b);
+    // Redis' clock started the pause no earlier than pausedAt; the k-th admission is at least k intervals after its end.
+    admitted.forEach((t, k) => expect(t, `admission #${k}`).toBeGreaterThanOrEqual(pausedAt + 300 + k * 100 - 2));
+  });
+
   it("pauses only the location with scope location", async () => {
     const [r1, r2] = replicas(2, { location: { ratePerMinute: 6000, burst: 10 } });
     r1!.pause("loc-a", "g", Date.now() + 3_000, "location");

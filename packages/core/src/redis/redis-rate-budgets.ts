@@ -52,6 +52,15 @@ interface Decision {
   at: number;
 }
 
+/** This replica's calls for one location that wait for a decision, in arrival order (see `acquire`). */
+interface Lane {
+  /** Settles when the last call to join has left the lane. */
+  tail: Promise<void>;
+  size: number;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
 interface Sleeper {
   timer: ReturnType<typeof setTimeout>;
   reject: (err: Error) => void;
@@ -88,12 +97,13 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
   const bucketOf = (uid: string): BucketOptions => (Object.hasOwn(overrides, uid) ? overrides[uid]! : options.location);
   const lastSeen = new Map<string, Decision>();
   const sleepers = new Map<string, Set<Sleeper>>();
+  const lanes = new Map<string, Lane>();
   let closed = false;
 
   const keysOf = (uid: string, group: string): string[] => {
     // One hash tag per quota group: all keys of a decision live in one slot, so it also runs on a Cluster.
     const base = `${conn.keyPrefix}budget:{${group}}`;
-    return [`${base}:loc:${uid}`, `${base}:group`, `${base}:share:${uid}`, `${base}:pause:${uid}`, `${base}:pause`, `${base}:active`];
+    return [`${base}:loc:${uid}`, `${base}:group`, `${base}:share:${uid}`, `${base}:pause:${uid}`, `${base}:pause`, `${base}:active`, `${base}:pace`];
   };
 
   const decide = async (uid: string, group: string, take: boolean): Promise<Decision> => {
@@ -154,6 +164,48 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
     );
   };
 
+  /** The refusal of a call that cannot be admitted before `endAt` (ms on this replica's clock). */
+  const rateLimited = (uid: string, d: Decision, requestId: string | undefined): LocationRateLimitedError => {
+    const pausedFor = d.pausedUntil - d.at;
+    const detail = pausedFor > 0 && pausedFor >= d.retryMs ? `Podium answered 429; paused for another ${Math.ceil(pausedFor)} ms` : undefined;
+    return new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs: Math.max(1, d.retryMs) }, detail);
+  };
+
+  /** One decision, or undefined when Redis is unreachable (BudgetUnavailableError goes to `onDown`). */
+  const decideOrDown = async (uid: string, group: string, take: boolean, requestId: string | undefined, onDown: (err: BudgetUnavailableError) => void): Promise<Decision | undefined> => {
+    try {
+      return await decide(uid, group, take);
+    } catch (err) {
+      if (isCoreError(err) && err.code === "ERR_LOC_BUDGET_UNAVAILABLE") {
+        onDown(err as BudgetUnavailableError);
+        return undefined;
+      }
+      throw new InternalError({ locationUid: uid, requestId, cause: err }, "the shared rate budget script failed");
+    }
+  };
+
+  /**
+   * Waits until the calls ahead of this one in its location's lane are done, at most until `endAt`; refuses
+   * at `endAt` (it never reached the head) or when the signal aborts.
+   */
+  const waitTurn = (uid: string, ahead: Promise<void>, endAt: number, signal: AbortSignal | undefined, requestId: string | undefined): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => finish(callerAbortError(signal?.reason, { locationUid: uid, requestId }));
+      const finish = (err?: Error): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const retryAfterMs = Math.ceil(60_000 / bucketOf(uid).ratePerMinute);
+      const timer = setTimeout(
+        () => finish(new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs }, "earlier calls for the location still wait for the rate budget")),
+        Math.max(0, endAt - now()),
+      );
+      signal?.addEventListener("abort", onAbort, { once: true });
+      void ahead.then(() => finish());
+    });
+
   const acquire = async (uid: string, group: string, opts: AcquireOptions = {}): Promise<void> => {
     const { requestId, signal, deadline } = opts;
     if (closed) throw closedError(uid, requestId);
@@ -163,28 +215,48 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
       throw new DeadlineExceededError({ locationUid: uid, requestId }, "the deadline passed before the call was sent");
     }
     const endAt = t0 + (deadline === undefined ? options.maxWaitMs : Math.min(options.maxWaitMs, deadline - t0));
-    for (;;) {
-      let d: Decision;
-      try {
-        d = await decide(uid, group, true);
-      } catch (err) {
-        if (isCoreError(err) && err.code === "ERR_LOC_BUDGET_UNAVAILABLE") {
-          return fallback(uid, group, opts, err as BudgetUnavailableError);
+    let down: BudgetUnavailableError | undefined;
+    const onDown = (err: BudgetUnavailableError): void => {
+      down = err;
+    };
+    // This replica's calls for one location ask Redis one at a time, in arrival order: the head of the lane
+    // polls, the others wait for it. So a pause's end wakes one caller per location, not every waiting one.
+    const lane = lanes.get(uid) ?? { tail: RESOLVED, size: 0 };
+    lanes.set(uid, lane);
+    const ahead = lane.tail;
+    let leave!: () => void;
+    const mine = new Promise<void>((resolve) => (leave = resolve));
+    lane.tail = ahead.then(() => mine);
+    lane.size++;
+    try {
+      if (lane.size > 1) {
+        // One look first (taking nothing), so a call that cannot make its bound is refused at once, not at its bound.
+        const d = await decideOrDown(uid, group, false, requestId, onDown);
+        if (down !== undefined) return await fallback(uid, group, opts, down);
+        if (d !== undefined && d.retryMs > endAt - d.at) {
+          deps.onOutcome?.("redis");
+          throw rateLimited(uid, d, requestId);
         }
-        throw new InternalError({ locationUid: uid, requestId, cause: err }, "the shared rate budget script failed");
+        await waitTurn(uid, ahead, endAt, signal, requestId);
       }
-      if (closed) throw closedError(uid, requestId);
-      if (d.allowed) {
-        deps.onOutcome?.("redis");
-        return;
+      for (;;) {
+        if (closed) throw closedError(uid, requestId);
+        const d = await decideOrDown(uid, group, true, requestId, onDown);
+        if (down !== undefined || d === undefined) return await fallback(uid, group, opts, down!);
+        if (closed) throw closedError(uid, requestId);
+        if (d.allowed) {
+          deps.onOutcome?.("redis");
+          return;
+        }
+        if (d.retryMs > endAt - d.at) {
+          deps.onOutcome?.("redis");
+          throw rateLimited(uid, d, requestId);
+        }
+        await sleep(uid, d.retryMs, signal, requestId);
       }
-      if (d.retryMs > endAt - d.at) {
-        deps.onOutcome?.("redis");
-        const pausedFor = d.pausedUntil - d.at;
-        const detail = pausedFor > 0 && pausedFor >= d.retryMs ? `Podium answered 429; paused for another ${Math.ceil(pausedFor)} ms` : undefined;
-        throw new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs: Math.max(1, d.retryMs) }, detail);
-      }
-      await sleep(uid, d.retryMs, signal, requestId);
+    } finally {
+      leave();
+      if (--lane.size === 0 && lanes.get(uid) === lane) lanes.delete(uid);
     }
   };
 
@@ -197,9 +269,11 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
       local.pause(locationUid, quotaGroup, untilMs, scope);
       const ms = Math.ceil(untilMs - now());
       if (ms <= 0) return;
-      const [, , , lpause, gpause] = keysOf(locationUid, quotaGroup);
+      const [, , , lpause, gpause, , pace] = keysOf(locationUid, quotaGroup);
+      // Paced after the pause for as long as the group's bucket takes to fill from empty.
+      const pacedMs = options.upstream.burst / perMs(options.upstream);
       void conn
-        .run((c) => evalScript(c, BUDGET_PAUSE_SCRIPT, [lpause!, gpause!], [ms, scope === "group" ? "1" : "0"]))
+        .run((c) => evalScript(c, BUDGET_PAUSE_SCRIPT, [lpause!, gpause!, pace!], [ms, scope === "group" ? "1" : "0", pacedMs]))
         .catch(() => undefined); // Redis down: the local pause holds for this replica, the others learn of Podium's 429 themselves
     },
 

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { endpointOf, type RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
-import { newRequestId, validateRequestId } from "../ids.js";
+import { isRequestId, newRequestId, validateRequestId } from "../ids.js";
 import { guardRequest, type GuardedRequest } from "../isolation/index.js";
 import { withAuthRetry } from "../oauth/index.js";
 import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
@@ -18,6 +18,8 @@ export interface CallPipelineDeps {
   observer: RouterObserver;
   /** settings.upstream.maxRequestBodyBytes */
   maxBodyBytes: number;
+  /** settings.upstream.maxRequestBodyDepth */
+  maxBodyDepth: number;
   /** The router's one audit writer; see RecordCallAudit for the promises it returns. */
   recordAudit: RecordCallAudit;
   /** True once the router is closing: new calls are refused. */
@@ -47,7 +49,10 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
     const ts = new Date().toISOString();
     const line: CallLine = { requestId: "", route: undefined, status: 0, errorCode: undefined };
     try {
-      const requestId = (line.requestId = call.requestId ? validateRequestId(call.requestId, { locationUid: call.locationUid }) : newRequestId());
+      // The caller's id, or one of the router's own: also for a malformed one, which is refused under it, so the
+      // audit line and the error name the same id.
+      const requestId = (line.requestId = call.requestId && isRequestId(call.requestId) ? call.requestId : newRequestId());
+      if (call.requestId) validateRequestId(call.requestId, { locationUid: call.locationUid, requestId });
       if (deps.isClosing()) throw new InternalError({ locationUid: call.locationUid, requestId }, "the router is shutting down; retry against another replica");
       const loc = registered(call.locationUid, requestId);
       const req = guard(call, loc, requestId);
@@ -99,7 +104,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
   /** guard: path, method, body, and every location or organization field the call names. */
   function guard(call: RoutedCall, loc: LiveLocation, requestId: string): GuardedRequest {
     const { locationUid, organizationUid } = loc.record;
-    return guardRequest(call, { locationUid, organizationUid }, { maxBodyBytes: deps.maxBodyBytes, requestId });
+    return guardRequest(call, { locationUid, organizationUid }, { maxBodyBytes: deps.maxBodyBytes, maxBodyDepth: deps.maxBodyDepth, requestId });
   }
 
   /** budget: the location's own bucket under its quota group's shared one, waiting at most until the deadline. */

@@ -129,6 +129,19 @@ describe("createLocationRouter()", () => {
       expect(hh.sandbox.ledger().some((e) => e.requestId === "req-audit-1" && e.route === "/v4/contacts/{identifier}")).toBe(true);
     });
 
+    it("refuses a malformed request id under an id of its own, named by the error and the line alike; writes no caller text (issue 11 items 3, 4)", async () => {
+      const hh = await coastal();
+      const err = await hh.router.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts", requestId: "not an id +61400000003" }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "ERR_LOC_BAD_REQUEST" });
+      const refusedId = (err as { requestId?: string }).requestId;
+      expect(refusedId).toMatch(/^[0-9a-f-]{36}$/);
+      await hh.router.call({ locationUid: SYDNEY, method: "GET Zelda", path: "/v4/contacts" }).catch(() => undefined);
+      const lines = await hh.auditLines();
+      expect(lines[0]).toMatchObject({ request_id: refusedId, error_code: "ERR_LOC_BAD_REQUEST", method: "GET" });
+      expect(lines[1]).toMatchObject({ method: "{invalid}", endpoint: "{invalid}", error_code: "ERR_LOC_BAD_REQUEST" });
+      expect(JSON.stringify(lines)).not.toMatch(/61400000003|Zelda/);
+    });
+
     it("adds no line for the refresh-and-retry inside one call", async () => {
       const hh = await coastal();
       await hh.router.call({ locationUid: SYDNEY, method: "GET", path: "/v4/reviews" });

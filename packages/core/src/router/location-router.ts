@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from "../audit/index.js";
+import { AUDIT_ANY_LOCATION, buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord, type RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
-import { createCredentialStore, type CredentialStore } from "../credentials/index.js";
+import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
 import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
 import { createConsentOnboarding, createOrganizationPins, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
@@ -36,6 +36,15 @@ export interface LocationRouterHandle extends LocationRouter {
   readonly settings: Settings;
   readonly store: CredentialStore;
   readonly audit: AuditLog;
+  /**
+   * The one audit writer, for parts built on the router (the event hub), with the call pipeline's contract
+   * (RecordCallAudit, router-audit.ts): it fills the organization slug and appends; a `phase: "sent"` entry is the
+   * fail-closed gate (throws AuditUnavailableError while the log cannot take a write's line, and writes nothing
+   * for an event); an acknowledged event's line returns a promise under `audit.fsync: always`, settled once durable.
+   */
+  readonly recordAudit: RecordCallAudit;
+  /** A registered location's record as routing sees it now (state, organization), or undefined. */
+  peekLocation(locationUid: string): Readonly<LocationRecord> | undefined;
 }
 
 /**
@@ -82,6 +91,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     recordAudit({ subject: { kind: "rpc", rpc }, locationUid, requestId, startedAt, caller, errorCode, status: errorCode ? 0 : 200 });
   };
 
+  const callAudit = createCallAudit(audit, settings, recordAudit);
+
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -95,7 +106,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     upstream,
     observer,
     maxBodyBytes: settings.upstream.maxRequestBodyBytes,
-    recordAudit: createCallAudit(audit, settings, recordAudit),
+    maxBodyDepth: settings.upstream.maxRequestBodyDepth,
+    recordAudit: callAudit,
     isClosing: () => closing,
   });
 
@@ -117,6 +129,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     settings,
     store,
     audit,
+    recordAudit: callAudit,
+    peekLocation: (uid) => live.get(uid)?.record,
     call(call, ctx = {}) {
       return track(routeCall(call, ctx));
     },
@@ -207,7 +221,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
     queryAudit(query: AuditQuery, ctx?: CallContext): AsyncIterable<AuditRecord> {
       // A query of the audit is itself audited: who asked for which location.
-      recordOperation("QueryAudit", query.locationUid ?? "*", newRequestId(), performance.now(), ctx?.caller);
+      recordOperation("QueryAudit", query.locationUid ?? AUDIT_ANY_LOCATION, newRequestId(), performance.now(), ctx?.caller);
       return audit.query(query);
     },
 
@@ -223,7 +237,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
 
     recordRefusal(refusal: Refusal) {
       const { locationUid, requestId, caller, errorCode } = refusal;
-      const subject = refusal.kind === "call" ? ({ kind: "call", method: refusal.method, path: refusal.path } as const) : ({ kind: "rpc", rpc: refusal.rpc, method: refusal.rpc } as const);
+      const subject = refusal.kind === "call" ? ({ kind: "call", method: refusal.method, path: refusal.path } as const) : ({ kind: "rpc", rpc: refusal.rpc } as const);
       recordAudit({ subject, locationUid, requestId, caller, errorCode });
     },
 

@@ -71,12 +71,14 @@ export async function createRouterAuditLog(settings: Settings, env: Readonly<Rec
 const isRead = (method: string): boolean => method === "GET" || method === "HEAD";
 
 /**
- * The router's one audit writer as the call pipeline sees it (RecordCallAudit):
+ * The router's one audit writer as the call pipeline (and the event receiver) sees it (RecordCallAudit):
  * - `phase: "sent"` (before send): refuses the call with ERR_LOC_AUDIT_UNAVAILABLE while the log cannot take
  *   lines (every write; reads too under `audit.on_failure: refuse_all`, or once the memory bound is reached);
  *   under `audit.fsync: always` a write's intent line is appended and the call waits until it is durable.
+ *   An inbound event counts as a write, but nothing leaves for Podium: for it the entry is the gate alone.
  * - the outcome line: appended; under `always`, a write answered by Podium waits until it is durable, and the
- *   caller gets ERR_LOC_AUDIT_UNAVAILABLE (without a retry delay: Podium may have acted) if it cannot be.
+ *   caller gets ERR_LOC_AUDIT_UNAVAILABLE (without a retry delay: Podium may have acted) if it cannot be; an
+ *   event's acknowledgment (status 200) waits the same way, and is withheld (Podium retries) if it cannot be.
  */
 export function createCallAudit(audit: AuditLog, settings: Settings, recordAudit: RecordAudit): RecordCallAudit {
   const writeAhead = settings.audit.fsync === "always";
@@ -94,7 +96,7 @@ export function createCallAudit(audit: AuditLog, settings: Settings, recordAudit
           `the audit log cannot take this call's line (${why}); ${full || onFailure === "refuse_all" ? "calls" : "writes"} are refused until it can, and nothing was sent`,
         );
       }
-      if (!(write && writeAhead)) return undefined;
+      if (!(write && writeAhead) || subject.kind === "event") return undefined;
       recordAudit(entry);
       return audit.flush().catch((err: unknown) => {
         throw new AuditUnavailableError(
@@ -104,7 +106,15 @@ export function createCallAudit(audit: AuditLog, settings: Settings, recordAudit
       });
     }
     recordAudit(entry);
-    if (!(write && writeAhead) || subject.kind !== "call" || entry.errorCode !== undefined || !(entry.status! > 0)) return undefined;
+    if (!(write && writeAhead) || subject.kind === "rpc" || entry.errorCode !== undefined || !(entry.status! > 0)) return undefined;
+    if (subject.kind === "event") {
+      return audit.flush().catch((err: unknown) => {
+        throw new AuditUnavailableError(
+          { ...context, retryAfterMs: AUDIT_RETRY_DELAY_MS, cause: err },
+          "the event was stored, but its audit line could not be made durable, so it is not acknowledged; Podium sends it again, and the router acknowledges it once its line can be written",
+        );
+      });
+    }
     return audit.flush().catch((err: unknown) => {
       throw new AuditUnavailableError(
         { ...context, upstreamStatus: entry.status, cause: err },

@@ -7,3 +7,7 @@ export type { OriginOf, SectionReader } from "./settings-reader.js";
 export { defaultSettings, loadSettings, validateSettings } from "./settings.js";
 export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings.js";
 export { resolveSettingsPaths, storageLocations } from "./settings-paths.js";
+
+// Internal: used by other folders of the core, not part of the package's API.
+export { PODIUM_EVENT_TYPES } from "./events-section.js";
+export type { EventsBackend, EventsSettings, ForwarderSettings, ForwardRetrySettings } from "./events-section.js";

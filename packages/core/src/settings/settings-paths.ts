@@ -1,5 +1,5 @@
 /**
- * Relative paths in the settings (files, directories and `file:` references) resolve against the directory of the
+ * Relative paths in the settings (files, directories and `file:` references, the events log included) resolve against the directory of the
  * settings file, not the working directory:
  * `podium-router serve --settings /etc/podium-router/settings.yaml` started from anywhere uses the same files.
  * Without a settings file they resolve against the working directory, as before.
@@ -24,6 +24,12 @@ export function resolveSettingsPaths(settings: Settings, baseDir: string): Setti
       checkpoints: { ...checkpoints, path: abs(checkpoints.path), hmacKey: absRef(checkpoints.hmacKey) },
     },
     onboarding: { ...settings.onboarding, refreshTokenDir: abs(settings.onboarding.refreshTokenDir) },
+    events: {
+      ...settings.events,
+      path: abs(settings.events.path),
+      subscriptionsPath: abs(settings.events.subscriptionsPath),
+      forwarders: Object.fromEntries(Object.entries(settings.events.forwarders).map(([uid, f]) => [uid, { ...f, secretRef: absRef(f.secretRef) }])),
+    },
     oauthApps,
     credentials: { ...settings.credentials, path: abs(settings.credentials.path), encryption: { ...settings.credentials.encryption, keys } },
   };
@@ -42,5 +48,6 @@ export function storageLocations(settings: Settings): Record<string, string> {
     audit_checkpoints: c.backend === "file" ? `file ${resolve(settings.audit.checkpoints.path)}` : `postgres schema ${c.postgres.schema}`,
     credentials: c.backend === "file" ? `file ${resolve(c.path)}` : `postgres ${pgEndpointOf(c.postgres.url)} schema ${c.postgres.schema}`,
     refresh_token_dir: resolve(settings.onboarding.refreshTokenDir),
+    ...(settings.events.enabled ? { events: settings.events.backend === "sqlite" ? `sqlite ${resolve(settings.events.path)}` : `postgres schema ${c.postgres.schema}` } : {}),
   };
 }

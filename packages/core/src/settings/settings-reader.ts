@@ -47,6 +47,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   "upstream.max_retries": "upstream.retry.max_attempts",
   "upstream.pool_size": "upstream.connections",
   "upstream.max_body_bytes": "upstream.max_request_body_bytes",
+  "upstream.max_body_depth": "upstream.max_request_body_depth",
   "oauth.token_url": "upstream.token_url",
   token_url: "upstream.token_url",
   "oauth.expiry_margin_ms": "oauth.expiry_margin_seconds",

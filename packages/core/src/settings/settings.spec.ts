@@ -7,6 +7,7 @@ import { isCoreError } from "@podium-router/errors";
 import { defaultSettings, loadSettings, validateSettings } from "./settings.js";
 import type { Settings } from "./settings.js";
 import { resolveSettingsPaths, storageLocations } from "./settings-paths.js";
+import { PODIUM_EVENT_TYPES } from "./events-section.js";
 
 const exampleFile = fileURLToPath(new URL("../../../../config/settings.example.yaml", import.meta.url));
 
@@ -35,6 +36,7 @@ describe("validateSettings()", () => {
         keepAliveTimeoutMs: 30000,
         retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000 },
         maxRequestBodyBytes: 1048576,
+        maxRequestBodyDepth: 64,
       },
       verification: { ttlSeconds: 3600 },
       oauth: { expiryMarginSeconds: 60 },
@@ -69,6 +71,20 @@ describe("validateSettings()", () => {
         redisDown: { reads: "local", writes: "refuse" },
         breaker: { failureThreshold: 3, resetMs: 1000 },
       },
+      events: {
+        enabled: false,
+        backend: "sqlite",
+        path: "state/events.sqlite",
+        retentionHours: 240,
+        maxBodyBytes: 262144,
+        timestampToleranceMs: 300000,
+        eventTypes: [...PODIUM_EVENT_TYPES],
+        organizationWebhooks: [],
+        subscriptionsPath: "state/webhook-subscriptions.json",
+        forwarders: {},
+        forwardRetry: { baseDelayMs: 1000, maxDelayMs: 300000, maxAttempts: 10 },
+        forwardTimeoutMs: 10000,
+      },
       extras: {},
     };
     expect(validateSettings({})).toEqual(expected);
@@ -91,6 +107,7 @@ describe("validateSettings()", () => {
         keep_alive_timeout_ms: 5,
         retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 },
         max_request_body_bytes: 6,
+        max_request_body_depth: 16,
       },
       verification: { ttl_seconds: 0 },
       oauth: { expiry_margin_seconds: 7 },
@@ -130,6 +147,7 @@ describe("validateSettings()", () => {
       keepAliveTimeoutMs: 5,
       retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
       maxRequestBodyBytes: 6,
+      maxRequestBodyDepth: 16,
     });
     expect(s.verification.ttlSeconds).toBe(0);
     expect(s.oauth.expiryMarginSeconds).toBe(7);
@@ -200,6 +218,7 @@ describe("validateSettings()", () => {
     [{ upstream: { retry: { max_attempts: 0 } } }, "upstream.retry.max_attempts must be an integer between 1 and 10"],
     [{ upstream: { retry: { base_delay_ms: 500, max_delay_ms: 100 } } }, "upstream.retry.max_delay_ms must be >= upstream.retry.base_delay_ms"],
     [{ upstream: { max_request_body_bytes: 0 } }, "upstream.max_request_body_bytes must be an integer >= 1"],
+    [{ upstream: { max_request_body_depth: 0 } }, "upstream.max_request_body_depth must be an integer between 1 and 10000"],
     [{ verification: { ttl_seconds: -1 } }, "verification.ttl_seconds must be an integer between 0 and"],
     [{ audit: { fsync: true } }, "audit.fsync must be one of always | interval | never"],
     [{ audit: { path: "" } }, "audit.path must be a non-empty string"],

@@ -12,10 +12,12 @@ import { isLocationUid, LOCATION_UID_RULE } from "../ids.js";
 import { applyEnvOverrides, originLookup, settingsPathFromEnv } from "./settings-env.js";
 import { readCredentialsSettings } from "./credentials-section.js";
 import type { CredentialsSettings } from "../credentials/index.js";
+import { DEFAULT_MAX_BODY_DEPTH } from "../isolation/index.js";
 import { createSectionReader, MAX_TIMER_MS } from "./settings-reader.js";
 import type { OriginOf, SectionReader } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
 import { resolveSettingsPaths } from "./settings-paths.js";
+import { readEventsSettings, type EventsSettings } from "./events-section.js";
 import { readOAuthApps } from "./oauth-apps-section.js";
 import type { OAuthApps } from "../oauth/index.js";
 import type { StateSettings } from "../redis/index.js";
@@ -137,6 +139,8 @@ export interface Settings {
   credentials: CredentialsSettings;
   /** Where replicas share budgets, verifications and the refresh lock (state-settings.ts). */
   state: StateSettings;
+  /** Inbound Podium webhooks, the per-location event log and its delivery (events-section.ts). */
+  events: EventsSettings;
   extras: SettingsExtras;
 }
 
@@ -177,6 +181,8 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
     keepAliveTimeoutMs: up.int("keep_alive_timeout_ms", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1, MAX_TIMER_MS),
     retry,
     maxRequestBodyBytes: up.int("max_request_body_bytes", DEFAULT_MAX_REQUEST_BODY_BYTES, 1),
+    // 10,000 at most: the check counts without recursion, but what parses the body afterwards may not.
+    maxRequestBodyDepth: up.int("max_request_body_depth", DEFAULT_MAX_BODY_DEPTH, 1, 10_000),
   };
   up.done();
 
@@ -239,13 +245,14 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
   cr.done();
 
   const state = readStateSettings(root.section("state"));
+  const events = readEventsSettings(root.section("events"), state);
 
   // Owned by the server: kept as parsed, validated by its owner.
   const extras: SettingsExtras = {};
   const server = root.raw("server");
   if (server !== undefined) extras.server = server;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, events, extras };
 }
 
 function readAuditCheckpoints(cp: SectionReader, auditPath: string): AuditCheckpointSettings {

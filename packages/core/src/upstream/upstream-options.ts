@@ -63,6 +63,11 @@ export interface UpstreamClientOptions {
   /** Larger request bodies are refused before sending (by the router's guard). @default 1048576 */
   maxRequestBodyBytes?: number | undefined;
   /**
+   * Request bodies that nest objects or arrays deeper than this are refused before they are parsed (by the
+   * router's guard, counting without recursion). @default 64
+   */
+  maxRequestBodyDepth?: number | undefined;
+  /**
    * Send everything through this dispatcher (e.g. a MockAgent) instead of the client's own pools.
    * It is the caller's: `close()` leaves it open.
    * @default undefined: one undici Pool per origin

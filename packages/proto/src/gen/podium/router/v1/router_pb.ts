@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file podium/router/v1/router.proto.
  */
 export const file_podium_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("Ch1wb2RpdW0vcm91dGVyL3YxL3JvdXRlci5wcm90bxIQcG9kaXVtLnJvdXRlci52MSJjCgtDYWxsUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSDAoEYm9keRgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIsIBCgxDYWxsUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEgwKBGJvZHkYAiABKAkSPAoHaGVhZGVycxgDIAMoCzIrLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlLkhlYWRlcnNFbnRyeRISCgpyZXF1ZXN0X2lkGAQgASgJEhIKCmxhdGVuY3lfbXMYBSABKAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiPAoVVmVyaWZ5TG9jYXRpb25SZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCK1AQoWVmVyaWZ5TG9jYXRpb25SZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSMgoFc3RhdGUYAyABKA4yIy5wb2RpdW0ucm91dGVyLnYxLlZlcmlmaWNhdGlvblN0YXRlEi8KC3ZlcmlmaWVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZjYWNoZWQYBSABKAgiKAoUTGlzdExvY2F0aW9uc1JlcXVlc3QSEAoIb3JnX3NsdWcYASABKAkiRgoVTGlzdExvY2F0aW9uc1Jlc3BvbnNlEi0KCWxvY2F0aW9ucxgBIAMoCzIaLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb24iuwEKCExvY2F0aW9uEhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIuCgVzdGF0ZRgDIAEoDjIfLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25TdGF0ZRIvCgt2ZXJpZmllZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbmFtZRgFIAEoCRIYChBvcmdhbml6YXRpb25fdWlkGAYgASgJIjAKGEdldExvY2F0aW9uU3RhdHVzUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkimAYKGUdldExvY2F0aW9uU3RhdHVzUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJEhAKCG9yZ19zbHVnGAIgASgJEi4KBXN0YXRlGAMgASgOMh8ucG9kaXVtLnJvdXRlci52MS5Mb2NhdGlvblN0YXRlEj8KEnZlcmlmaWNhdGlvbl9zdGF0ZRgEIAEoDjIjLnBvZGl1bS5yb3V0ZXIudjEuVmVyaWZpY2F0aW9uU3RhdGUSLwoLdmVyaWZpZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKF3ZlcmlmaWNhdGlvbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgZidWRnZXQYByABKAsyHi5wb2RpdW0ucm91dGVyLnYxLkJ1ZGdldFN0YXR1cxIvCgphdXRoX3N0YXRlGAggASgOMhsucG9kaXVtLnJvdXRlci52MS5BdXRoU3RhdGUSOwoXYWNjZXNzX3Rva2VuX2V4cGlyZXNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBG5hbWUYCiABKAkSGAoQb3JnYW5pemF0aW9uX3VpZBgLIAEoCRIzCg9sYXN0X3JlZnJlc2hfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGxhc3RfcmVmcmVzaF9vdXRjb21lGA0gASgJEh8KF2xhc3RfcmVmcmVzaF9lcnJvcl9jb2RlGA4gASgJEhcKD2xhc3RfZXJyb3JfY29kZRgPIAEoCRIxCg1sYXN0X2Vycm9yX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVsYXN0X2Vycm9yX3JlcXVlc3RfaWQYESABKAkSGgoSbGFzdF9lcnJvcl9tZXNzYWdlGBIgASgJEjMKD2xhc3Rfc3VjY2Vzc19hdBgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilQEKDEJ1ZGdldFN0YXR1cxIRCglhdmFpbGFibGUYASABKAESEAoIY2FwYWNpdHkYAiABKAESGQoRcmVmaWxsX3Blcl9zZWNvbmQYAyABKAESMAoMcGF1c2VkX3VudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtxdW90YV9ncm91cBgFIAEoCSItChVSZW1vdmVMb2NhdGlvblJlcXVlc3QSFAoMbG9jYXRpb25fdWlkGAEgASgJIi4KFlJlbW92ZUxvY2F0aW9uUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJIngKF09uYm9hcmRMb2NhdGlvbnNSZXF1ZXN0EjcKCWxvY2F0aW9ucxgBIAMoCzIkLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25DcmVkZW50aWFsEg8KB2RyeV9ydW4YAiABKAgSEwoLY29uY3VycmVuY3kYAyABKA0irgEKEkxvY2F0aW9uQ3JlZGVudGlhbBIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSEQoJb2F1dGhfYXBwGAYgASgJEhUKDXJlZnJlc2hfdG9rZW4YByABKAlKBAgDEARKBAgEEAVKBAgFEAZSDWNsaWVudF9pZF9yZWZSEWNsaWVudF9zZWNyZXRfcmVmUhJyZWZyZXNoX3Rva2VuX2ZpbGUiiwEKGE9uYm9hcmRMb2NhdGlvbnNSZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSNAoHb3V0Y29tZRgCIAEoDjIjLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZGluZ091dGNvbWUSEgoKZXJyb3JfY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJIqkBChlCZWdpbkF1dGhvcml6YXRpb25SZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIOCgZzY29wZXMYBSADKAkSEwoLdHRsX3NlY29uZHMYBiABKA0SEQoJb2F1dGhfYXBwGAcgASgJSgQIAxAESgQIBBAFUg1jbGllbnRfaWRfcmVmUhFjbGllbnRfc2VjcmV0X3JlZiKIAQoaQmVnaW5BdXRob3JpemF0aW9uUmVzcG9uc2USFQoNYXV0aG9yaXplX3VybBgBIAEoCRINCgVzdGF0ZRgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxyZWRpcmVjdF91cmkYBCABKAkiKgoZQXdhaXRBdXRob3JpemF0aW9uUmVxdWVzdBINCgVzdGF0ZRgBIAEoCSKNAQoaQXdhaXRBdXRob3JpemF0aW9uUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJEjQKB291dGNvbWUYAiABKA4yIy5wb2RpdW0ucm91dGVyLnYxLk9uYm9hcmRpbmdPdXRjb21lEhIKCmVycm9yX2NvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCSLIAQoRUXVlcnlBdWRpdFJlcXVlc3QSFAoMbG9jYXRpb25fdWlkGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGbWV0aG9kGAQgASgJEhQKDHN0YXR1c19jbGFzcxgFIAEoCRISCgpyZXF1ZXN0X2lkGAYgASgJEg0KBWxpbWl0GAcgASgNIkMKElF1ZXJ5QXVkaXRSZXNwb25zZRItCgZyZWNvcmQYASABKAsyHS5wb2RpdW0ucm91dGVyLnYxLkF1ZGl0UmVjb3JkIuoBCgtBdWRpdFJlY29yZBImCgJ0cxgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbG9jYXRpb25fdWlkGAIgASgJEhAKCG9yZ19zbHVnGAMgASgJEhAKCGVuZHBvaW50GAQgASgJEg4KBm1ldGhvZBgFIAEoCRIOCgZzdGF0dXMYBiABKAUSEgoKcmVxdWVzdF9pZBgHIAEoCRISCgpsYXRlbmN5X21zGAggASgBEg4KBmNhbGxlchgJIAEoCRISCgplcnJvcl9jb2RlGAogASgJEg0KBXBoYXNlGAsgASgJIkcKC0Vycm9yRGV0YWlsEg4KBnJlYXNvbhgBIAEoCRIUCgxsb2NhdGlvbl91aWQYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSpmCg1Mb2NhdGlvblN0YXRlEh4KGkxPQ0FUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVTE9DQVRJT05fU1RBVEVfQUNUSVZFEAESGgoWTE9DQVRJT05fU1RBVEVfREVMRVRFRBACKsABChFWZXJpZmljYXRpb25TdGF0ZRIiCh5WRVJJRklDQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIhCh1WRVJJRklDQVRJT05fU1RBVEVfVU5WRVJJRklFRBABEh8KG1ZFUklGSUNBVElPTl9TVEFURV9WRVJJRklFRBACEiMKH1ZFUklGSUNBVElPTl9TVEFURV9OT1RfSU5fU0NPUEUQAxIeChpWRVJJRklDQVRJT05fU1RBVEVfREVMRVRFRBAEKoUBCglBdXRoU3RhdGUSGgoWQVVUSF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0FVVEhfU1RBVEVfTk9fVE9LRU4QARIUChBBVVRIX1NUQVRFX1ZBTElEEAISFgoSQVVUSF9TVEFURV9FWFBJUkVEEAMSFQoRQVVUSF9TVEFURV9GQUlMRUQQBCrBAQoRT25ib2FyZGluZ091dGNvbWUSIgoeT05CT0FSRElOR19PVVRDT01FX1VOU1BFQ0lGSUVEEAASIAocT05CT0FSRElOR19PVVRDT01FX09OQk9BUkRFRBABEicKI09OQk9BUkRJTkdfT1VUQ09NRV9TS0lQUEVEX0VYSVNUSU5HEAISHQoZT05CT0FSRElOR19PVVRDT01FX0ZBSUxFRBADEh4KGk9OQk9BUkRJTkdfT1VUQ09NRV9DSEVDS0VEEAQyogcKFUxvY2F0aW9uUm91dGVyU2VydmljZRJFCgRDYWxsEh0ucG9kaXVtLnJvdXRlci52MS5DYWxsUmVxdWVzdBoeLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlEmMKDlZlcmlmeUxvY2F0aW9uEicucG9kaXVtLnJvdXRlci52MS5WZXJpZnlMb2NhdGlvblJlcXVlc3QaKC5wb2RpdW0ucm91dGVyLnYxLlZlcmlmeUxvY2F0aW9uUmVzcG9uc2USYAoNTGlzdExvY2F0aW9ucxImLnBvZGl1bS5yb3V0ZXIudjEuTGlzdExvY2F0aW9uc1JlcXVlc3QaJy5wb2RpdW0ucm91dGVyLnYxLkxpc3RMb2NhdGlvbnNSZXNwb25zZRJsChFHZXRMb2NhdGlvblN0YXR1cxIqLnBvZGl1bS5yb3V0ZXIudjEuR2V0TG9jYXRpb25TdGF0dXNSZXF1ZXN0GisucG9kaXVtLnJvdXRlci52MS5HZXRMb2NhdGlvblN0YXR1c1Jlc3BvbnNlEmMKDlJlbW92ZUxvY2F0aW9uEicucG9kaXVtLnJvdXRlci52MS5SZW1vdmVMb2NhdGlvblJlcXVlc3QaKC5wb2RpdW0ucm91dGVyLnYxLlJlbW92ZUxvY2F0aW9uUmVzcG9uc2USawoQT25ib2FyZExvY2F0aW9ucxIpLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZExvY2F0aW9uc1JlcXVlc3QaKi5wb2RpdW0ucm91dGVyLnYxLk9uYm9hcmRMb2NhdGlvbnNSZXNwb25zZTABElkKClF1ZXJ5QXVkaXQSIy5wb2RpdW0ucm91dGVyLnYxLlF1ZXJ5QXVkaXRSZXF1ZXN0GiQucG9kaXVtLnJvdXRlci52MS5RdWVyeUF1ZGl0UmVzcG9uc2UwARJvChJCZWdpbkF1dGhvcml6YXRpb24SKy5wb2RpdW0ucm91dGVyLnYxLkJlZ2luQXV0aG9yaXphdGlvblJlcXVlc3QaLC5wb2RpdW0ucm91dGVyLnYxLkJlZ2luQXV0aG9yaXphdGlvblJlc3BvbnNlEm8KEkF3YWl0QXV0aG9yaXphdGlvbhIrLnBvZGl1bS5yb3V0ZXIudjEuQXdhaXRBdXRob3JpemF0aW9uUmVxdWVzdBosLnBvZGl1bS5yb3V0ZXIudjEuQXdhaXRBdXRob3JpemF0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1wb2RpdW0vcm91dGVyL3YxL3JvdXRlci5wcm90bxIQcG9kaXVtLnJvdXRlci52MSJjCgtDYWxsUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkSDgoGbWV0aG9kGAIgASgJEgwKBHBhdGgYAyABKAkSDAoEYm9keRgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIsIBCgxDYWxsUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEgwKBGJvZHkYAiABKAkSPAoHaGVhZGVycxgDIAMoCzIrLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlLkhlYWRlcnNFbnRyeRISCgpyZXF1ZXN0X2lkGAQgASgJEhIKCmxhdGVuY3lfbXMYBSABKAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiPAoVVmVyaWZ5TG9jYXRpb25SZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRINCgVmb3JjZRgCIAEoCCK1AQoWVmVyaWZ5TG9jYXRpb25SZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSEAoIb3JnX3NsdWcYAiABKAkSMgoFc3RhdGUYAyABKA4yIy5wb2RpdW0ucm91dGVyLnYxLlZlcmlmaWNhdGlvblN0YXRlEi8KC3ZlcmlmaWVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZjYWNoZWQYBSABKAgiKAoUTGlzdExvY2F0aW9uc1JlcXVlc3QSEAoIb3JnX3NsdWcYASABKAkiRgoVTGlzdExvY2F0aW9uc1Jlc3BvbnNlEi0KCWxvY2F0aW9ucxgBIAMoCzIaLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb24iuwEKCExvY2F0aW9uEhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIuCgVzdGF0ZRgDIAEoDjIfLnBvZGl1bS5yb3V0ZXIudjEuTG9jYXRpb25TdGF0ZRIvCgt2ZXJpZmllZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbmFtZRgFIAEoCRIYChBvcmdhbml6YXRpb25fdWlkGAYgASgJIjAKGEdldExvY2F0aW9uU3RhdHVzUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkiyAYKGUdldExvY2F0aW9uU3RhdHVzUmVzcG9uc2USFAoMbG9jYXRpb25fdWlkGAEgASgJEhAKCG9yZ19zbHVnGAIgASgJEi4KBXN0YXRlGAMgASgOMh8ucG9kaXVtLnJvdXRlci52MS5Mb2NhdGlvblN0YXRlEj8KEnZlcmlmaWNhdGlvbl9zdGF0ZRgEIAEoDjIjLnBvZGl1bS5yb3V0ZXIudjEuVmVyaWZpY2F0aW9uU3RhdGUSLwoLdmVyaWZpZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKF3ZlcmlmaWNhdGlvbl9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgZidWRnZXQYByABKAsyHi5wb2RpdW0ucm91dGVyLnYxLkJ1ZGdldFN0YXR1cxIvCgphdXRoX3N0YXRlGAggASgOMhsucG9kaXVtLnJvdXRlci52MS5BdXRoU3RhdGUSOwoXYWNjZXNzX3Rva2VuX2V4cGlyZXNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBmV2ZW50cxgKIAEoCzIeLnBvZGl1bS5yb3V0ZXIudjEuRXZlbnRzU3RhdHVzEgwKBG5hbWUYCyABKAkSGAoQb3JnYW5pemF0aW9uX3VpZBgMIAEoCRIzCg9sYXN0X3JlZnJlc2hfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGxhc3RfcmVmcmVzaF9vdXRjb21lGA4gASgJEh8KF2xhc3RfcmVmcmVzaF9lcnJvcl9jb2RlGA8gASgJEhcKD2xhc3RfZXJyb3JfY29kZRgQIAEoCRIxCg1sYXN0X2Vycm9yX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVsYXN0X2Vycm9yX3JlcXVlc3RfaWQYEiABKAkSGgoSbGFzdF9lcnJvcl9tZXNzYWdlGBMgASgJEjMKD2xhc3Rfc3VjY2Vzc19hdBgUIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi3QEKDEV2ZW50c1N0YXR1cxIXCg9zdWJzY3JpcHRpb25faWQYASABKAkSGgoScG9kaXVtX3dlYmhvb2tfdWlkGAIgASgJEjUKDXdlYmhvb2tfc2NvcGUYAyABKA4yHi5wb2RpdW0ucm91dGVyLnYxLldlYmhvb2tTY29wZRITCgtsYXN0X2N1cnNvchgEIAEoCRIWCg5wcnVuZWRfdGhyb3VnaBgFIAEoCRI0Cglmb3J3YXJkZXIYBiABKAsyIS5wb2RpdW0ucm91dGVyLnYxLkZvcndhcmRlclN0YXR1cyKdAgoPRm9yd2FyZGVyU3RhdHVzEg4KBnRhcmdldBgBIAEoCRIvCgVzdGF0ZRgCIAEoDjIgLnBvZGl1bS5yb3V0ZXIudjEuRm9yd2FyZGVyU3RhdGUSGAoQZGVsaXZlcmVkX2N1cnNvchgDIAEoCRIPCgdwZW5kaW5nGAQgASgEEhAKCGF0dGVtcHRzGAUgASgNEjMKD25leHRfYXR0ZW1wdF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLbGFzdF9zdGF0dXMYByABKAUSEgoKbGFzdF9lcnJvchgIIAEoCRIUCgxkZWFkX2xldHRlcnMYCSABKAQSGAoQbGFzdF9kZWFkX2N1cnNvchgKIAEoCSKVAQoMQnVkZ2V0U3RhdHVzEhEKCWF2YWlsYWJsZRgBIAEoARIQCghjYXBhY2l0eRgCIAEoARIZChFyZWZpbGxfcGVyX3NlY29uZBgDIAEoARIwCgxwYXVzZWRfdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3F1b3RhX2dyb3VwGAUgASgJIi0KFVJlbW92ZUxvY2F0aW9uUmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkiLgoWUmVtb3ZlTG9jYXRpb25SZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkieAoXT25ib2FyZExvY2F0aW9uc1JlcXVlc3QSNwoJbG9jYXRpb25zGAEgAygLMiQucG9kaXVtLnJvdXRlci52MS5Mb2NhdGlvbkNyZWRlbnRpYWwSDwoHZHJ5X3J1bhgCIAEoCBITCgtjb25jdXJyZW5jeRgDIAEoDSKuAQoSTG9jYXRpb25DcmVkZW50aWFsEhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIQCghvcmdfc2x1ZxgCIAEoCRIRCglvYXV0aF9hcHAYBiABKAkSFQoNcmVmcmVzaF90b2tlbhgHIAEoCUoECAMQBEoECAQQBUoECAUQBlINY2xpZW50X2lkX3JlZlIRY2xpZW50X3NlY3JldF9yZWZSEnJlZnJlc2hfdG9rZW5fZmlsZSKLAQoYT25ib2FyZExvY2F0aW9uc1Jlc3BvbnNlEhQKDGxvY2F0aW9uX3VpZBgBIAEoCRI0CgdvdXRjb21lGAIgASgOMiMucG9kaXVtLnJvdXRlci52MS5PbmJvYXJkaW5nT3V0Y29tZRISCgplcnJvcl9jb2RlGAMgASgJEg8KB21lc3NhZ2UYBCABKAkiqQEKGUJlZ2luQXV0aG9yaXphdGlvblJlcXVlc3QSFAoMbG9jYXRpb25fdWlkGAEgASgJEhAKCG9yZ19zbHVnGAIgASgJEg4KBnNjb3BlcxgFIAMoCRITCgt0dGxfc2Vjb25kcxgGIAEoDRIRCglvYXV0aF9hcHAYByABKAlKBAgDEARKBAgEEAVSDWNsaWVudF9pZF9yZWZSEWNsaWVudF9zZWNyZXRfcmVmIogBChpCZWdpbkF1dGhvcml6YXRpb25SZXNwb25zZRIVCg1hdXRob3JpemVfdXJsGAEgASgJEg0KBXN0YXRlGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHJlZGlyZWN0X3VyaRgEIAEoCSIqChlBd2FpdEF1dGhvcml6YXRpb25SZXF1ZXN0Eg0KBXN0YXRlGAEgASgJIo0BChpBd2FpdEF1dGhvcml6YXRpb25SZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSNAoHb3V0Y29tZRgCIAEoDjIjLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZGluZ091dGNvbWUSEgoKZXJyb3JfY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJIsgBChFRdWVyeUF1ZGl0UmVxdWVzdBIUCgxsb2NhdGlvbl91aWQYASABKAkSKQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZtZXRob2QYBCABKAkSFAoMc3RhdHVzX2NsYXNzGAUgASgJEhIKCnJlcXVlc3RfaWQYBiABKAkSDQoFbGltaXQYByABKA0iQwoSUXVlcnlBdWRpdFJlc3BvbnNlEi0KBnJlY29yZBgBIAEoCzIdLnBvZGl1bS5yb3V0ZXIudjEuQXVkaXRSZWNvcmQi6gEKC0F1ZGl0UmVjb3JkEiYKAnRzGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxsb2NhdGlvbl91aWQYAiABKAkSEAoIb3JnX3NsdWcYAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSDgoGbWV0aG9kGAUgASgJEg4KBnN0YXR1cxgGIAEoBRISCgpyZXF1ZXN0X2lkGAcgASgJEhIKCmxhdGVuY3lfbXMYCCABKAESDgoGY2FsbGVyGAkgASgJEhIKCmVycm9yX2NvZGUYCiABKAkSDQoFcGhhc2UYCyABKAkiZwoSV2F0Y2hFdmVudHNSZXF1ZXN0EhQKDGxvY2F0aW9uX3VpZBgBIAEoCRIUCgxhZnRlcl9jdXJzb3IYAiABKAkSEwoLZXZlbnRfdHlwZXMYAyADKAkSEAoIb25seV9uZXcYBCABKAgiPgoTV2F0Y2hFdmVudHNSZXNwb25zZRInCgZldmVudHMYASADKAsyFy5wb2RpdW0ucm91dGVyLnYxLkV2ZW50IpIBCgVFdmVudBIOCgZjdXJzb3IYASABKAkSFAoMbG9jYXRpb25fdWlkGAIgASgJEhIKCmV2ZW50X3R5cGUYAyABKAkSEAoIZXZlbnRfaWQYBCABKAkSLwoLcmVjZWl2ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGJvZHkYBiABKAkiLAoTU3luY1dlYmhvb2tzUmVxdWVzdBIVCg1sb2NhdGlvbl91aWRzGAEgAygJIuwBChRTeW5jV2ViaG9va3NSZXNwb25zZRIUCgxsb2NhdGlvbl91aWQYASABKAkSNQoHb3V0Y29tZRgCIAEoDjIkLnBvZGl1bS5yb3V0ZXIudjEuV2ViaG9va1N5bmNPdXRjb21lEhcKD3N1YnNjcmlwdGlvbl9pZBgDIAEoCRIaChJwb2RpdW1fd2ViaG9va191aWQYBCABKAkSLQoFc2NvcGUYBSABKA4yHi5wb2RpdW0ucm91dGVyLnYxLldlYmhvb2tTY29wZRISCgplcnJvcl9jb2RlGAYgASgJEg8KB21lc3NhZ2UYByABKAkiRwoLRXJyb3JEZXRhaWwSDgoGcmVhc29uGAEgASgJEhQKDGxvY2F0aW9uX3VpZBgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJKmYKDUxvY2F0aW9uU3RhdGUSHgoaTE9DQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIZChVMT0NBVElPTl9TVEFURV9BQ1RJVkUQARIaChZMT0NBVElPTl9TVEFURV9ERUxFVEVEEAIqwAEKEVZlcmlmaWNhdGlvblN0YXRlEiIKHlZFUklGSUNBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEiEKHVZFUklGSUNBVElPTl9TVEFURV9VTlZFUklGSUVEEAESHwobVkVSSUZJQ0FUSU9OX1NUQVRFX1ZFUklGSUVEEAISIwofVkVSSUZJQ0FUSU9OX1NUQVRFX05PVF9JTl9TQ09QRRADEh4KGlZFUklGSUNBVElPTl9TVEFURV9ERUxFVEVEEAQqhQEKCUF1dGhTdGF0ZRIaChZBVVRIX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTQVVUSF9TVEFURV9OT19UT0tFThABEhQKEEFVVEhfU1RBVEVfVkFMSUQQAhIWChJBVVRIX1NUQVRFX0VYUElSRUQQAxIVChFBVVRIX1NUQVRFX0ZBSUxFRBAEKsEBChFPbmJvYXJkaW5nT3V0Y29tZRIiCh5PTkJPQVJESU5HX09VVENPTUVfVU5TUEVDSUZJRUQQABIgChxPTkJPQVJESU5HX09VVENPTUVfT05CT0FSREVEEAESJwojT05CT0FSRElOR19PVVRDT01FX1NLSVBQRURfRVhJU1RJTkcQAhIdChlPTkJPQVJESU5HX09VVENPTUVfRkFJTEVEEAMSHgoaT05CT0FSRElOR19PVVRDT01FX0NIRUNLRUQQBCrmAQoSV2ViaG9va1N5bmNPdXRjb21lEiQKIFdFQkhPT0tfU1lOQ19PVVRDT01FX1VOU1BFQ0lGSUVEEAASIAocV0VCSE9PS19TWU5DX09VVENPTUVfQ1JFQVRFRBABEiEKHVdFQkhPT0tfU1lOQ19PVVRDT01FX1JFUEFJUkVEEAISIgoeV0VCSE9PS19TWU5DX09VVENPTUVfVU5DSEFOR0VEEAMSIAocV0VCSE9PS19TWU5DX09VVENPTUVfUkVNT1ZFRBAEEh8KG1dFQkhPT0tfU1lOQ19PVVRDT01FX0ZBSUxFRBAFKmkKDFdlYmhvb2tTY29wZRIdChlXRUJIT09LX1NDT1BFX1VOU1BFQ0lGSUVEEAASGgoWV0VCSE9PS19TQ09QRV9MT0NBVElPThABEh4KGldFQkhPT0tfU0NPUEVfT1JHQU5JWkFUSU9OEAIqigEKDkZvcndhcmRlclN0YXRlEh8KG0ZPUldBUkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkZPUldBUkRFUl9TVEFURV9PSxABEhwKGEZPUldBUkRFUl9TVEFURV9SRVRSWUlORxACEiEKHUZPUldBUkRFUl9TVEFURV9ERUFEX0xFVFRFUkVEEAMy4QgKFUxvY2F0aW9uUm91dGVyU2VydmljZRJFCgRDYWxsEh0ucG9kaXVtLnJvdXRlci52MS5DYWxsUmVxdWVzdBoeLnBvZGl1bS5yb3V0ZXIudjEuQ2FsbFJlc3BvbnNlEmMKDlZlcmlmeUxvY2F0aW9uEicucG9kaXVtLnJvdXRlci52MS5WZXJpZnlMb2NhdGlvblJlcXVlc3QaKC5wb2RpdW0ucm91dGVyLnYxLlZlcmlmeUxvY2F0aW9uUmVzcG9uc2USYAoNTGlzdExvY2F0aW9ucxImLnBvZGl1bS5yb3V0ZXIudjEuTGlzdExvY2F0aW9uc1JlcXVlc3QaJy5wb2RpdW0ucm91dGVyLnYxLkxpc3RMb2NhdGlvbnNSZXNwb25zZRJsChFHZXRMb2NhdGlvblN0YXR1cxIqLnBvZGl1bS5yb3V0ZXIudjEuR2V0TG9jYXRpb25TdGF0dXNSZXF1ZXN0GisucG9kaXVtLnJvdXRlci52MS5HZXRMb2NhdGlvblN0YXR1c1Jlc3BvbnNlEmMKDlJlbW92ZUxvY2F0aW9uEicucG9kaXVtLnJvdXRlci52MS5SZW1vdmVMb2NhdGlvblJlcXVlc3QaKC5wb2RpdW0ucm91dGVyLnYxLlJlbW92ZUxvY2F0aW9uUmVzcG9uc2USawoQT25ib2FyZExvY2F0aW9ucxIpLnBvZGl1bS5yb3V0ZXIudjEuT25ib2FyZExvY2F0aW9uc1JlcXVlc3QaKi5wb2RpdW0ucm91dGVyLnYxLk9uYm9hcmRMb2NhdGlvbnNSZXNwb25zZTABElkKClF1ZXJ5QXVkaXQSIy5wb2RpdW0ucm91dGVyLnYxLlF1ZXJ5QXVkaXRSZXF1ZXN0GiQucG9kaXVtLnJvdXRlci52MS5RdWVyeUF1ZGl0UmVzcG9uc2UwARJvChJCZWdpbkF1dGhvcml6YXRpb24SKy5wb2RpdW0ucm91dGVyLnYxLkJlZ2luQXV0aG9yaXphdGlvblJlcXVlc3QaLC5wb2RpdW0ucm91dGVyLnYxLkJlZ2luQXV0aG9yaXphdGlvblJlc3BvbnNlEm8KEkF3YWl0QXV0aG9yaXphdGlvbhIrLnBvZGl1bS5yb3V0ZXIudjEuQXdhaXRBdXRob3JpemF0aW9uUmVxdWVzdBosLnBvZGl1bS5yb3V0ZXIudjEuQXdhaXRBdXRob3JpemF0aW9uUmVzcG9uc2USXAoLV2F0Y2hFdmVudHMSJC5wb2RpdW0ucm91dGVyLnYxLldhdGNoRXZlbnRzUmVxdWVzdBolLnBvZGl1bS5yb3V0ZXIudjEuV2F0Y2hFdmVudHNSZXNwb25zZTABEl8KDFN5bmNXZWJob29rcxIlLnBvZGl1bS5yb3V0ZXIudjEuU3luY1dlYmhvb2tzUmVxdWVzdBomLnBvZGl1bS5yb3V0ZXIudjEuU3luY1dlYmhvb2tzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * CallRequest is one Podium API call for one location.
@@ -382,37 +382,45 @@ export type GetLocationStatusResponse = Message<"podium.router.v1.GetLocationSta
   accessTokenExpiresAt?: Timestamp | undefined;
 
   /**
+   * The location's inbound events: its webhook, its event log and its HTTP forwarder; unset when the router
+   * does not receive events (events.enabled is false).
+   *
+   * @generated from field: podium.router.v1.EventsStatus events = 10;
+   */
+  events?: EventsStatus | undefined;
+
+  /**
    * Podium's name of the location, learned at onboarding or verification; empty until then.
    *
-   * @generated from field: string name = 10;
+   * @generated from field: string name = 11;
    */
   name: string;
 
   /**
    * Podium's organization uid of the location, learned at onboarding or verification; empty until then.
    *
-   * @generated from field: string organization_uid = 11;
+   * @generated from field: string organization_uid = 12;
    */
   organizationUid: string;
 
   /**
    * When this router process last refreshed the location's access token; unset if it has not.
    *
-   * @generated from field: google.protobuf.Timestamp last_refresh_at = 12;
+   * @generated from field: google.protobuf.Timestamp last_refresh_at = 13;
    */
   lastRefreshAt?: Timestamp | undefined;
 
   /**
    * The outcome of that refresh: "ok" or "failed"; empty if there was none.
    *
-   * @generated from field: string last_refresh_outcome = 13;
+   * @generated from field: string last_refresh_outcome = 14;
    */
   lastRefreshOutcome: string;
 
   /**
    * The ERR_LOC_* code of a failed last refresh; empty otherwise.
    *
-   * @generated from field: string last_refresh_error_code = 14;
+   * @generated from field: string last_refresh_error_code = 15;
    */
   lastRefreshErrorCode: string;
 
@@ -420,35 +428,35 @@ export type GetLocationStatusResponse = Message<"podium.router.v1.GetLocationSta
    * The ERR_LOC_* code of the last failure this process saw for the location (a call or a verification;
    * refusals of malformed requests are not counted); empty if none.
    *
-   * @generated from field: string last_error_code = 15;
+   * @generated from field: string last_error_code = 16;
    */
   lastErrorCode: string;
 
   /**
    * When that failure happened; unset if none.
    *
-   * @generated from field: google.protobuf.Timestamp last_error_at = 16;
+   * @generated from field: google.protobuf.Timestamp last_error_at = 17;
    */
   lastErrorAt?: Timestamp | undefined;
 
   /**
    * The request id of that failure, to find its audit line; empty if none.
    *
-   * @generated from field: string last_error_request_id = 17;
+   * @generated from field: string last_error_request_id = 18;
    */
   lastErrorRequestId: string;
 
   /**
    * The message of that failure (never a secret, at most 300 characters); empty if none.
    *
-   * @generated from field: string last_error_message = 18;
+   * @generated from field: string last_error_message = 19;
    */
   lastErrorMessage: string;
 
   /**
    * When Podium last answered 2xx to a call for the location, or a verification reached it; unset if never.
    *
-   * @generated from field: google.protobuf.Timestamp last_success_at = 19;
+   * @generated from field: google.protobuf.Timestamp last_success_at = 20;
    */
   lastSuccessAt?: Timestamp | undefined;
 };
@@ -459,6 +467,146 @@ export type GetLocationStatusResponse = Message<"podium.router.v1.GetLocationSta
  */
 export const GetLocationStatusResponseSchema: GenMessage<GetLocationStatusResponse> = /*@__PURE__*/
   messageDesc(file_podium_router_v1_router, 8);
+
+/**
+ * EventsStatus is where a location's inbound events stand.
+ *
+ * @generated from message podium.router.v1.EventsStatus
+ */
+export type EventsStatus = Message<"podium.router.v1.EventsStatus"> & {
+  /**
+   * The router's subscription id of the location's webhook (its URL ends with it); empty before webhooks sync.
+   *
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * Podium's uid of the webhook; empty until sync created it.
+   *
+   * @generated from field: string podium_webhook_uid = 2;
+   */
+  podiumWebhookUid: string;
+
+  /**
+   * Whether the webhook covers this location only or its whole organization.
+   *
+   * @generated from field: podium.router.v1.WebhookScope webhook_scope = 3;
+   */
+  webhookScope: WebhookScope;
+
+  /**
+   * The cursor of the newest stored event ("0" before the first).
+   *
+   * @generated from field: string last_cursor = 4;
+   */
+  lastCursor: string;
+
+  /**
+   * Retention removed every event up to this cursor.
+   *
+   * @generated from field: string pruned_through = 5;
+   */
+  prunedThrough: string;
+
+  /**
+   * The location's HTTP forwarder; unset when none is configured.
+   *
+   * @generated from field: podium.router.v1.ForwarderStatus forwarder = 6;
+   */
+  forwarder?: ForwarderStatus | undefined;
+};
+
+/**
+ * Describes the message podium.router.v1.EventsStatus.
+ * Use `create(EventsStatusSchema)` to create a new message.
+ */
+export const EventsStatusSchema: GenMessage<EventsStatus> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 9);
+
+/**
+ * ForwarderStatus is the state of a location's HTTP forwarder.
+ *
+ * @generated from message podium.router.v1.ForwarderStatus
+ */
+export type ForwarderStatus = Message<"podium.router.v1.ForwarderStatus"> & {
+  /**
+   * The subscriber's origin (scheme, host and port; the path is not shown).
+   *
+   * @generated from field: string target = 1;
+   */
+  target: string;
+
+  /**
+   * Whether it is delivering, retrying an event, or has given up on some.
+   *
+   * @generated from field: podium.router.v1.ForwarderState state = 2;
+   */
+  state: ForwarderState;
+
+  /**
+   * Every event up to this cursor was delivered or dead-lettered.
+   *
+   * @generated from field: string delivered_cursor = 3;
+   */
+  deliveredCursor: string;
+
+  /**
+   * Events stored after the delivered cursor.
+   *
+   * @generated from field: uint64 pending = 4;
+   */
+  pending: bigint;
+
+  /**
+   * Failed attempts at the next event.
+   *
+   * @generated from field: uint32 attempts = 5;
+   */
+  attempts: number;
+
+  /**
+   * When the next attempt is due while retrying; unset otherwise.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 6;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+
+  /**
+   * The subscriber's last HTTP status; 0 when it gave no answer.
+   *
+   * @generated from field: int32 last_status = 7;
+   */
+  lastStatus: number;
+
+  /**
+   * Why the last attempt failed (an HTTP status or a connection error code); never the subscriber's answer.
+   *
+   * @generated from field: string last_error = 8;
+   */
+  lastError: string;
+
+  /**
+   * Events given up on after their last attempt; each stays in the log at its cursor.
+   *
+   * @generated from field: uint64 dead_letters = 9;
+   */
+  deadLetters: bigint;
+
+  /**
+   * The cursor of the last event given up on.
+   *
+   * @generated from field: string last_dead_cursor = 10;
+   */
+  lastDeadCursor: string;
+};
+
+/**
+ * Describes the message podium.router.v1.ForwarderStatus.
+ * Use `create(ForwarderStatusSchema)` to create a new message.
+ */
+export const ForwarderStatusSchema: GenMessage<ForwarderStatus> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 10);
 
 /**
  * BudgetStatus is the level of a location's rate budget at the time of the request.
@@ -507,7 +655,7 @@ export type BudgetStatus = Message<"podium.router.v1.BudgetStatus"> & {
  * Use `create(BudgetStatusSchema)` to create a new message.
  */
 export const BudgetStatusSchema: GenMessage<BudgetStatus> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 9);
+  messageDesc(file_podium_router_v1_router, 11);
 
 /**
  * RemoveLocationRequest removes a location.
@@ -528,7 +676,7 @@ export type RemoveLocationRequest = Message<"podium.router.v1.RemoveLocationRequ
  * Use `create(RemoveLocationRequestSchema)` to create a new message.
  */
 export const RemoveLocationRequestSchema: GenMessage<RemoveLocationRequest> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 10);
+  messageDesc(file_podium_router_v1_router, 12);
 
 /**
  * RemoveLocationResponse confirms a removal.
@@ -549,7 +697,7 @@ export type RemoveLocationResponse = Message<"podium.router.v1.RemoveLocationRes
  * Use `create(RemoveLocationResponseSchema)` to create a new message.
  */
 export const RemoveLocationResponseSchema: GenMessage<RemoveLocationResponse> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 11);
+  messageDesc(file_podium_router_v1_router, 13);
 
 /**
  * OnboardLocationsRequest onboards one or more locations.
@@ -584,7 +732,7 @@ export type OnboardLocationsRequest = Message<"podium.router.v1.OnboardLocations
  * Use `create(OnboardLocationsRequestSchema)` to create a new message.
  */
 export const OnboardLocationsRequestSchema: GenMessage<OnboardLocationsRequest> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 12);
+  messageDesc(file_podium_router_v1_router, 14);
 
 /**
  * LocationCredential names a location, the configured OAuth app its credential comes from, and its refresh
@@ -632,7 +780,7 @@ export type LocationCredential = Message<"podium.router.v1.LocationCredential"> 
  * Use `create(LocationCredentialSchema)` to create a new message.
  */
 export const LocationCredentialSchema: GenMessage<LocationCredential> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 13);
+  messageDesc(file_podium_router_v1_router, 15);
 
 /**
  * OnboardLocationsResponse is the result for one location.
@@ -674,7 +822,7 @@ export type OnboardLocationsResponse = Message<"podium.router.v1.OnboardLocation
  * Use `create(OnboardLocationsResponseSchema)` to create a new message.
  */
 export const OnboardLocationsResponseSchema: GenMessage<OnboardLocationsResponse> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 14);
+  messageDesc(file_podium_router_v1_router, 16);
 
 /**
  * BeginAuthorizationRequest names the location to onboard by consent and the configured OAuth app to ask
@@ -727,7 +875,7 @@ export type BeginAuthorizationRequest = Message<"podium.router.v1.BeginAuthoriza
  * Use `create(BeginAuthorizationRequestSchema)` to create a new message.
  */
 export const BeginAuthorizationRequestSchema: GenMessage<BeginAuthorizationRequest> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 15);
+  messageDesc(file_podium_router_v1_router, 17);
 
 /**
  * BeginAuthorizationResponse is where to send the browser, and until when.
@@ -772,7 +920,7 @@ export type BeginAuthorizationResponse = Message<"podium.router.v1.BeginAuthoriz
  * Use `create(BeginAuthorizationResponseSchema)` to create a new message.
  */
 export const BeginAuthorizationResponseSchema: GenMessage<BeginAuthorizationResponse> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 16);
+  messageDesc(file_podium_router_v1_router, 18);
 
 /**
  * AwaitAuthorizationRequest names the consent to wait for.
@@ -793,7 +941,7 @@ export type AwaitAuthorizationRequest = Message<"podium.router.v1.AwaitAuthoriza
  * Use `create(AwaitAuthorizationRequestSchema)` to create a new message.
  */
 export const AwaitAuthorizationRequestSchema: GenMessage<AwaitAuthorizationRequest> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 17);
+  messageDesc(file_podium_router_v1_router, 19);
 
 /**
  * AwaitAuthorizationResponse is the onboarding result of the consented location.
@@ -835,7 +983,7 @@ export type AwaitAuthorizationResponse = Message<"podium.router.v1.AwaitAuthoriz
  * Use `create(AwaitAuthorizationResponseSchema)` to create a new message.
  */
 export const AwaitAuthorizationResponseSchema: GenMessage<AwaitAuthorizationResponse> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 18);
+  messageDesc(file_podium_router_v1_router, 20);
 
 /**
  * QueryAuditRequest selects audit records.
@@ -898,7 +1046,7 @@ export type QueryAuditRequest = Message<"podium.router.v1.QueryAuditRequest"> & 
  * Use `create(QueryAuditRequestSchema)` to create a new message.
  */
 export const QueryAuditRequestSchema: GenMessage<QueryAuditRequest> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 19);
+  messageDesc(file_podium_router_v1_router, 21);
 
 /**
  * QueryAuditResponse carries one audit record.
@@ -919,7 +1067,7 @@ export type QueryAuditResponse = Message<"podium.router.v1.QueryAuditResponse"> 
  * Use `create(QueryAuditResponseSchema)` to create a new message.
  */
 export const QueryAuditResponseSchema: GenMessage<QueryAuditResponse> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 20);
+  messageDesc(file_podium_router_v1_router, 22);
 
 /**
  * AuditRecord is one audit line: one routed or refused call. It never holds tokens, bodies or PII.
@@ -1012,7 +1160,212 @@ export type AuditRecord = Message<"podium.router.v1.AuditRecord"> & {
  * Use `create(AuditRecordSchema)` to create a new message.
  */
 export const AuditRecordSchema: GenMessage<AuditRecord> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 21);
+  messageDesc(file_podium_router_v1_router, 23);
+
+/**
+ * WatchEventsRequest selects one location's events.
+ *
+ * @generated from message podium.router.v1.WatchEventsRequest
+ */
+export type WatchEventsRequest = Message<"podium.router.v1.WatchEventsRequest"> & {
+  /**
+   * The location whose events to receive; the caller's API key must be granted it.
+   *
+   * @generated from field: string location_uid = 1;
+   */
+  locationUid: string;
+
+  /**
+   * The cursor of the last event already processed; empty for the oldest retained event.
+   *
+   * @generated from field: string after_cursor = 2;
+   */
+  afterCursor: string;
+
+  /**
+   * Only these Podium event types (e.g. "contact.created"); empty for all.
+   *
+   * @generated from field: repeated string event_types = 3;
+   */
+  eventTypes: string[];
+
+  /**
+   * Ignore after_cursor and start after the newest stored event.
+   *
+   * @generated from field: bool only_new = 4;
+   */
+  onlyNew: boolean;
+};
+
+/**
+ * Describes the message podium.router.v1.WatchEventsRequest.
+ * Use `create(WatchEventsRequestSchema)` to create a new message.
+ */
+export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 24);
+
+/**
+ * WatchEventsResponse carries the next events, in order (one or more: what one read of the log found, so a
+ * subscriber catching up receives them in few messages).
+ *
+ * @generated from message podium.router.v1.WatchEventsResponse
+ */
+export type WatchEventsResponse = Message<"podium.router.v1.WatchEventsResponse"> & {
+  /**
+   * The events, oldest first; resume after the last one's cursor.
+   *
+   * @generated from field: repeated podium.router.v1.Event events = 1;
+   */
+  events: Event[];
+};
+
+/**
+ * Describes the message podium.router.v1.WatchEventsResponse.
+ * Use `create(WatchEventsResponseSchema)` to create a new message.
+ */
+export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 25);
+
+/**
+ * Event is one Podium webhook event as the router stored it for one location.
+ *
+ * @generated from message podium.router.v1.Event
+ */
+export type Event = Message<"podium.router.v1.Event"> & {
+  /**
+   * Resume after this event by passing it as after_cursor.
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * The location the event belongs to.
+   *
+   * @generated from field: string location_uid = 2;
+   */
+  locationUid: string;
+
+  /**
+   * Podium's event type, e.g. "contact.created".
+   *
+   * @generated from field: string event_type = 3;
+   */
+  eventType: string;
+
+  /**
+   * The event's id: the SHA-256 of its canonical document (Podium sends none); also the request id of its audit lines.
+   *
+   * @generated from field: string event_id = 4;
+   */
+  eventId: string;
+
+  /**
+   * When the router stored it.
+   *
+   * @generated from field: google.protobuf.Timestamp received_at = 5;
+   */
+  receivedAt?: Timestamp | undefined;
+
+  /**
+   * Podium's document as received, JSON text: {"data": {...}, "metadata": {"event_type": ..., "version": ...}}.
+   *
+   * @generated from field: string body = 6;
+   */
+  body: string;
+};
+
+/**
+ * Describes the message podium.router.v1.Event.
+ * Use `create(EventSchema)` to create a new message.
+ */
+export const EventSchema: GenMessage<Event> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 26);
+
+/**
+ * SyncWebhooksRequest names the locations whose webhooks to create or repair.
+ *
+ * @generated from message podium.router.v1.SyncWebhooksRequest
+ */
+export type SyncWebhooksRequest = Message<"podium.router.v1.SyncWebhooksRequest"> & {
+  /**
+   * The locations to sync; empty for every registered location (this also removes the subscriptions of locations
+   * no longer registered) and then the caller's API key must be granted every location.
+   *
+   * @generated from field: repeated string location_uids = 1;
+   */
+  locationUids: string[];
+};
+
+/**
+ * Describes the message podium.router.v1.SyncWebhooksRequest.
+ * Use `create(SyncWebhooksRequestSchema)` to create a new message.
+ */
+export const SyncWebhooksRequestSchema: GenMessage<SyncWebhooksRequest> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 27);
+
+/**
+ * SyncWebhooksResponse is the result for one location.
+ *
+ * @generated from message podium.router.v1.SyncWebhooksResponse
+ */
+export type SyncWebhooksResponse = Message<"podium.router.v1.SyncWebhooksResponse"> & {
+  /**
+   * The location this result is for.
+   *
+   * @generated from field: string location_uid = 1;
+   */
+  locationUid: string;
+
+  /**
+   * What sync did.
+   *
+   * @generated from field: podium.router.v1.WebhookSyncOutcome outcome = 2;
+   */
+  outcome: WebhookSyncOutcome;
+
+  /**
+   * The router's subscription id (the last segment of the webhook's URL).
+   *
+   * @generated from field: string subscription_id = 3;
+   */
+  subscriptionId: string;
+
+  /**
+   * Podium's webhook uid.
+   *
+   * @generated from field: string podium_webhook_uid = 4;
+   */
+  podiumWebhookUid: string;
+
+  /**
+   * Whether the webhook covers the location or its organization.
+   *
+   * @generated from field: podium.router.v1.WebhookScope scope = 5;
+   */
+  scope: WebhookScope;
+
+  /**
+   * The ERR_LOC_* code when outcome is FAILED; empty otherwise.
+   *
+   * @generated from field: string error_code = 6;
+   */
+  errorCode: string;
+
+  /**
+   * A human-readable explanation.
+   *
+   * @generated from field: string message = 7;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message podium.router.v1.SyncWebhooksResponse.
+ * Use `create(SyncWebhooksResponseSchema)` to create a new message.
+ */
+export const SyncWebhooksResponseSchema: GenMessage<SyncWebhooksResponse> = /*@__PURE__*/
+  messageDesc(file_podium_router_v1_router, 28);
 
 /**
  * ErrorDetail is attached to every error the router returns, so clients can rebuild the typed error.
@@ -1047,7 +1400,7 @@ export type ErrorDetail = Message<"podium.router.v1.ErrorDetail"> & {
  * Use `create(ErrorDetailSchema)` to create a new message.
  */
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
-  messageDesc(file_podium_router_v1_router, 22);
+  messageDesc(file_podium_router_v1_router, 29);
 
 /**
  * LocationState is a location's lifecycle state in the router.
@@ -1229,6 +1582,136 @@ export const OnboardingOutcomeSchema: GenEnum<OnboardingOutcome> = /*@__PURE__*/
   enumDesc(file_podium_router_v1_router, 3);
 
 /**
+ * WebhookSyncOutcome is what webhooks sync did for one location.
+ *
+ * @generated from enum podium.router.v1.WebhookSyncOutcome
+ */
+export enum WebhookSyncOutcome {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: WEBHOOK_SYNC_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A webhook was created.
+   *
+   * @generated from enum value: WEBHOOK_SYNC_OUTCOME_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * The webhook's URL, event types, secret or enabled state was fixed, or a stray webhook was deleted.
+   *
+   * @generated from enum value: WEBHOOK_SYNC_OUTCOME_REPAIRED = 2;
+   */
+  REPAIRED = 2,
+
+  /**
+   * The webhook was in place.
+   *
+   * @generated from enum value: WEBHOOK_SYNC_OUTCOME_UNCHANGED = 3;
+   */
+  UNCHANGED = 3,
+
+  /**
+   * The location is no longer registered; its subscription and secret were removed.
+   *
+   * @generated from enum value: WEBHOOK_SYNC_OUTCOME_REMOVED = 4;
+   */
+  REMOVED = 4,
+
+  /**
+   * Sync failed for this location; error_code and message say why.
+   *
+   * @generated from enum value: WEBHOOK_SYNC_OUTCOME_FAILED = 5;
+   */
+  FAILED = 5,
+}
+
+/**
+ * Describes the enum podium.router.v1.WebhookSyncOutcome.
+ */
+export const WebhookSyncOutcomeSchema: GenEnum<WebhookSyncOutcome> = /*@__PURE__*/
+  enumDesc(file_podium_router_v1_router, 4);
+
+/**
+ * WebhookScope is what a webhook subscribes to.
+ *
+ * @generated from enum podium.router.v1.WebhookScope
+ */
+export enum WebhookScope {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: WEBHOOK_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * One location's events.
+   *
+   * @generated from enum value: WEBHOOK_SCOPE_LOCATION = 1;
+   */
+  LOCATION = 1,
+
+  /**
+   * Every event of the location's organization (only where the operator granted it).
+   *
+   * @generated from enum value: WEBHOOK_SCOPE_ORGANIZATION = 2;
+   */
+  ORGANIZATION = 2,
+}
+
+/**
+ * Describes the enum podium.router.v1.WebhookScope.
+ */
+export const WebhookScopeSchema: GenEnum<WebhookScope> = /*@__PURE__*/
+  enumDesc(file_podium_router_v1_router, 5);
+
+/**
+ * ForwarderState is the state of a location's HTTP forwarder.
+ *
+ * @generated from enum podium.router.v1.ForwarderState
+ */
+export enum ForwarderState {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: FORWARDER_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Delivering; nothing given up on.
+   *
+   * @generated from enum value: FORWARDER_STATE_OK = 1;
+   */
+  OK = 1,
+
+  /**
+   * The next event failed and waits for its next attempt.
+   *
+   * @generated from enum value: FORWARDER_STATE_RETRYING = 2;
+   */
+  RETRYING = 2,
+
+  /**
+   * Some events were given up on after their last attempt (dead letters); later ones are delivered.
+   *
+   * @generated from enum value: FORWARDER_STATE_DEAD_LETTERED = 3;
+   */
+  DEAD_LETTERED = 3,
+}
+
+/**
+ * Describes the enum podium.router.v1.ForwarderState.
+ */
+export const ForwarderStateSchema: GenEnum<ForwarderState> = /*@__PURE__*/
+  enumDesc(file_podium_router_v1_router, 6);
+
+/**
  * LocationRouterService forwards Podium API calls for one registered location at a time.
  * A location that is not registered, not verified in scope, or deleted is refused before anything is
  * sent upstream; refusals carry an ErrorDetail with the stable ERR_LOC_* reason.
@@ -1328,6 +1811,30 @@ export const LocationRouterService: GenService<{
     methodKind: "unary";
     input: typeof AwaitAuthorizationRequestSchema;
     output: typeof AwaitAuthorizationResponseSchema;
+  },
+  /**
+   * WatchEvents streams one location's Podium events (webhooks the router received, verified and stored), in
+   * order, from after a cursor and then as they arrive. Delivery is at least once: resume with the cursor of the
+   * last event processed. A key granted one location never receives another location's events.
+   *
+   * @generated from rpc podium.router.v1.LocationRouterService.WatchEvents
+   */
+  watchEvents: {
+    methodKind: "server_streaming";
+    input: typeof WatchEventsRequestSchema;
+    output: typeof WatchEventsResponseSchema;
+  },
+  /**
+   * SyncWebhooks creates or repairs one Podium webhook per location (one per organization only where the operator
+   * granted it), pointing at the router's public URL with a secret the router keeps; it streams one result per
+   * location. Idempotent.
+   *
+   * @generated from rpc podium.router.v1.LocationRouterService.SyncWebhooks
+   */
+  syncWebhooks: {
+    methodKind: "server_streaming";
+    input: typeof SyncWebhooksRequestSchema;
+    output: typeof SyncWebhooksResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_podium_router_v1_router, 0);
