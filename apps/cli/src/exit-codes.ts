@@ -27,6 +27,7 @@ const answeredCodes: ReadonlySet<CoreErrorCode> = new Set<CoreErrorCode>([
   "ERR_LOC_ONBOARDING_PARTIAL",
   "ERR_LOC_NOT_IN_PODIUM",
   "ERR_LOC_ORG_MISMATCH",
+  "ERR_LOC_ALREADY_ONBOARDED",
   "ERR_LOC_EVENT_CURSOR_EXPIRED",
 ]);
 

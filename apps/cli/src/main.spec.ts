@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRouterClient, isCoreError } from "@podium-router/client";
+import { checkApiKey } from "@podium-router/client/testing";
 import { commandUsage, mainUsage } from "./usage.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -70,18 +70,7 @@ describe("bin/podium-router.js", () => {
       await rm(dir, { recursive: true, force: true });
     });
 
-    /** "ok", or the refusal's code, for ListLocations with `key`. */
-    const listWith = async (url: string, key: string): Promise<string> => {
-      const client = createRouterClient({ baseUrl: url, apiKey: key, protocol: "grpc" });
-      try {
-        await client.listLocations({ orgSlug: "" }, { timeoutMs: 5_000 });
-        return "ok";
-      } catch (err) {
-        return isCoreError(err) ? err.code : String(err);
-      } finally {
-        await client.close();
-      }
-    };
+    const listWith = (url: string, key: string): Promise<string> => checkApiKey(url, key, "grpc");
     const settings = (key: string, name: string): string =>
       [
         "audit: { path: state/audit.jsonl }",

@@ -50,6 +50,8 @@ export interface OnboardFlags extends GlobalFlags {
   fromFile: string | undefined;
   authorize: AuthorizeEntry | undefined;
   dryRun: boolean;
+  /** Replace the credentials of locations already onboarded and working when the ones given differ (verified first). */
+  replace: boolean;
   concurrency: number | undefined;
   output: "table" | "json";
   /** Send refresh tokens over http:// to a router that is not on this host (only on a trusted network). */
@@ -72,11 +74,23 @@ export interface AuditFlags extends GlobalFlags {
 }
 
 export interface LocationsFlags extends GlobalFlags {
-  action: "list" | "status" | "remove";
-  /** Required for status and remove. */
+  action: "list" | "status" | "remove" | "reauthorize";
+  /** Required for status, remove and reauthorize. */
   locationUid: string | undefined;
   orgSlug: string | undefined;
   output: "table" | "json";
+  /** reauthorize: where the new credential comes from. */
+  reauthorize: ReauthorizeSource | undefined;
+}
+
+/** `locations reauthorize`: a new refresh token from a local file, or a consent; the app defaults to the location's. */
+export interface ReauthorizeSource {
+  /** A configured OAuth app; undefined: the one the location uses. */
+  oauthApp: string | undefined;
+  refreshTokenFile: string | undefined;
+  /** Set with --authorize: the scopes to ask for (empty for the app's own). */
+  consentScopes: string[] | undefined;
+  allowCleartext: boolean;
 }
 
 export interface CallFlags extends GlobalFlags {
@@ -201,7 +215,7 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
       return { command, flags: { ...global, locationUid: required(v, "location-uid"), force: v.force === true } };
     case "onboard":
       noPositionals();
-      return { command, flags: { ...global, ...onboardSource(v), dryRun: v["dry-run"] === true, concurrency: integer(v, "concurrency", 1, 1000), output: oneOf(v, "output", ["table", "json"] as const) ?? "table", allowCleartext: v["allow-cleartext"] === true } };
+      return { command, flags: { ...global, ...onboardSource(v), dryRun: v["dry-run"] === true, replace: v.replace === true, concurrency: integer(v, "concurrency", 1, 1000), output: oneOf(v, "output", ["table", "json"] as const) ?? "table", allowCleartext: v["allow-cleartext"] === true } };
     case "audit": {
       noPositionals();
       const since = date(v, "since");
@@ -226,12 +240,17 @@ function build(command: CommandName, v: OptionValues, positionals: string[]): Pa
     }
     case "locations": {
       const [action, extra] = positionals;
-      if (action !== "list" && action !== "status" && action !== "remove") {
-        throw new ArgError(action === undefined ? "locations needs an action: list, status or remove" : `unknown locations action "${action}"; use list, status or remove`);
+      if (action !== "list" && action !== "status" && action !== "remove" && action !== "reauthorize") {
+        throw new ArgError(action === undefined ? "locations needs an action: list, status, remove or reauthorize" : `unknown locations action "${action}"; use list, status, remove or reauthorize`);
       }
       if (extra !== undefined) throw new ArgError(`unexpected argument "${extra}"`);
       const locationUid = action === "list" ? optionalString(v, "location-uid") : required(v, "location-uid");
-      return { command, flags: { ...global, action, locationUid, orgSlug: optionalString(v, "org-slug"), output: oneOf(v, "output", ["table", "json"] as const) ?? "table" } };
+      const reauthorize = action === "reauthorize" ? reauthorizeSource(v) : undefined;
+      if (reauthorize === undefined) {
+        const stray = ["oauth-app", "refresh-token-file", "authorize", "scopes", "allow-cleartext"].find((k) => v[k] !== undefined);
+        if (stray !== undefined) throw new ArgError(`--${stray} belongs to locations reauthorize`);
+      }
+      return { command, flags: { ...global, action, locationUid, orgSlug: optionalString(v, "org-slug"), output: oneOf(v, "output", ["table", "json"] as const) ?? "table", reauthorize } };
     }
     case "call": {
       const [m, path, extra] = positionals;
@@ -312,16 +331,37 @@ function onboardSource(v: OptionValues): Pick<OnboardFlags, "entry" | "fromFile"
 
 /** `--authorize`: one location and the configured app to ask the consent for; the refresh token comes from the consent. */
 function authorizeSource(v: OptionValues): AuthorizeEntry {
-  const clash = ["from-file", "refresh-token-file", "dry-run", "concurrency", "allow-cleartext"].find((k) => v[k] !== undefined);
+  // A consent is a new credential: for a registered location it always replaces the stored one once verified.
+  const clash = ["from-file", "refresh-token-file", "dry-run", "concurrency", "allow-cleartext", "replace"].find((k) => v[k] !== undefined);
   if (clash !== undefined) throw new ArgError(`--authorize cannot be combined with --${clash}`);
-  const scopes = (optionalString(v, "scopes") ?? "").split(/[\s,]+/).filter((s) => s !== "");
-  const bad = scopes.find((s) => !/^[A-Za-z0-9_.:-]{1,64}$/.test(s));
-  if (bad !== undefined) throw new ArgError(`--scopes must list OAuth scopes separated by commas, e.g. read_locations,read_contacts; got "${bad}"`);
   return {
     locationUid: required(v, "location-uid"),
     orgSlug: required(v, "org-slug"),
     oauthApp: oauthApp(v),
-    scopes,
+    scopes: scopesFlag(v),
+  };
+}
+
+/** `--scopes S1,S2` as a list; empty for the app's own. */
+function scopesFlag(v: OptionValues): string[] {
+  const scopes = (optionalString(v, "scopes") ?? "").split(/[\s,]+/).filter((s) => s !== "");
+  const bad = scopes.find((s) => !/^[A-Za-z0-9_.:-]{1,64}$/.test(s));
+  if (bad !== undefined) throw new ArgError(`--scopes must list OAuth scopes separated by commas, e.g. read_locations,read_contacts; got "${bad}"`);
+  return scopes;
+}
+
+/** `locations reauthorize`: exactly one of --refresh-token-file and --authorize. */
+function reauthorizeSource(v: OptionValues): ReauthorizeSource {
+  const file = optionalString(v, "refresh-token-file");
+  const consent = v.authorize === true;
+  if ((file === undefined) === !consent) throw new ArgError("locations reauthorize needs exactly one of --refresh-token-file FILE (a new token you hold) and --authorize (a consent in a browser)");
+  if (!consent && v.scopes !== undefined) throw new ArgError("--scopes needs --authorize");
+  if (consent && v["allow-cleartext"] !== undefined) throw new ArgError("--allow-cleartext is for --refresh-token-file: a consent's token never passes through this machine");
+  return {
+    oauthApp: v["oauth-app"] === undefined ? undefined : oauthApp(v),
+    refreshTokenFile: file,
+    consentScopes: consent ? scopesFlag(v) : undefined,
+    allowCleartext: v["allow-cleartext"] === true,
   };
 }
 

@@ -49,8 +49,9 @@ Exit status: 0 in scope; 1 not in scope, unknown or deleted; 2 configuration or 
 ${connection}
 `,
   onboard: `Usage: podium-router onboard --location-uid UID --org-slug SLUG --oauth-app NAME
-                            --refresh-token-file PATH [--dry-run] [--allow-cleartext]
-       podium-router onboard --from-file locations.csv|locations.json [--dry-run] [--concurrency N]
+                            --refresh-token-file PATH [--replace] [--dry-run] [--allow-cleartext]
+       podium-router onboard --from-file locations.csv|locations.json [--replace] [--dry-run]
+                            [--concurrency N]
        podium-router onboard --authorize --location-uid UID --org-slug SLUG --oauth-app NAME
                             [--scopes S1,S2]
 
@@ -58,7 +59,11 @@ Onboards locations: a token obtained with the app's credential, the location ver
 stored and made live. Callers never name a secret: --oauth-app names a Podium app the router's operator
 configured (oauth_apps in the router's settings, granted to your API key), and this command reads each
 refresh token from a file on this machine and sends the token itself.
-Re-running is safe: locations already onboarded are reported skipped_existing.
+Re-running is safe, and repairs: a location already onboarded is checked with its stored credential;
+if it works and nothing differs it is skipped_existing; if it is broken (its credential refused, deleted,
+out of scope) the credentials given are verified and replace the stored ones (replaced); if it works but
+is given another app or org slug it is refused (ERR_LOC_ALREADY_ONBOARDED) unless --replace; another
+refresh token alone is kept out (Podium may have rotated the stored one) unless --replace.
 
   --oauth-app NAME    an OAuth app configured on the router, e.g. acme-dental
   --refresh-token-file PATH
@@ -73,12 +78,14 @@ Re-running is safe: locations already onboarded are reported skipped_existing.
                       minutes), wait until Podium redirects the browser back to the router's
                       /oauth/callback, then print the result; the router stores the refresh token
   --scopes S1,S2      with --authorize: the OAuth scopes to ask for (default: the app's configured ones)
+  --replace           replace the credentials of working locations when the ones given differ (each
+                      verified first, then stored in one write; audited)
   --dry-run           check every location and change nothing
   --concurrency N     how many locations at once (default: the router's onboarding.concurrency)
   --output FORMAT     table (default) or json
 
-Exit status: 0 when every location is onboarded or skipped (or checked, with --dry-run); 1 when any
-failed; 2 for a bad file or an unreachable router.
+Exit status: 0 when every location is onboarded, replaced or skipped (or checked, with --dry-run); 1 when
+any failed; 2 for a bad file or an unreachable router.
 
 ${connection}
 `,
@@ -101,10 +108,18 @@ ${connection}
   locations: `Usage: podium-router locations list [--org-slug SLUG] [--output table|json]
        podium-router locations status --location-uid UID [--output table|json]
        podium-router locations remove --location-uid UID
+       podium-router locations reauthorize --location-uid UID (--authorize [--scopes S1,S2] |
+                            --refresh-token-file PATH [--allow-cleartext]) [--oauth-app NAME]
 
-  list                the registered locations
-  status              one location's verification, rate budget and token state
+  list                the registered locations, with Podium's names and organizations
+  status              one location's verification, rate budget and token state, its last refresh and
+                      last failure; for a broken location, the command that repairs it (on stderr)
   remove              take the location out of the router's store and live routing at once
+  reauthorize         give the location a new refresh token: --authorize (a consent in a browser) or
+                      --refresh-token-file (a token you hold). The router verifies it, then replaces the
+                      stored one in one write (the audit trail has the line); the app and org slug stay
+                      the location's own unless --oauth-app names another configured app.
+                      Exit 0 when the location has a working credential afterwards; 1 otherwise.
 
 ${connection}
 `,

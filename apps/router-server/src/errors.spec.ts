@@ -28,6 +28,7 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_INTERNAL: Code.Internal,
   ERR_LOC_NOT_IN_PODIUM: Code.NotFound,
   ERR_LOC_ORG_MISMATCH: Code.FailedPrecondition,
+  ERR_LOC_ALREADY_ONBOARDED: Code.AlreadyExists,
   ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
   ERR_LOC_EVENT_STALE: Code.Unauthenticated,
   ERR_LOC_EVENT_REPLAYED: Code.AlreadyExists,

@@ -40,6 +40,8 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_NOT_IN_PODIUM: Code.NotFound,
   // Onboarding only: the slug given conflicts with the organization the router already knows for it.
   ERR_LOC_ORG_MISMATCH: Code.FailedPrecondition,
+  // Onboarding only: the location exists with other credentials and the caller did not ask to replace them.
+  ERR_LOC_ALREADY_ONBOARDED: Code.AlreadyExists,
   // The webhook receiver answers these over plain HTTP (the catalog's status); the codes are for completeness.
   ERR_LOC_EVENT_SIGNATURE: Code.Unauthenticated,
   ERR_LOC_EVENT_STALE: Code.Unauthenticated,

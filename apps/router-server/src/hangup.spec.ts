@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createRouterClient, isCoreError } from "@podium-router/client";
+import { checkApiKey } from "@podium-router/client/testing";
 import pino from "pino";
 import { hashApiKey } from "./caller-auth.js";
 import { handleHangups } from "./hangup.js";
@@ -31,18 +31,7 @@ function settingsText(dir: string, keys: Record<string, string>): string {
   ].join("\n");
 }
 
-/** "ok", or the refusal's code, for ListLocations with `key` over Connect. */
-async function listWith(url: string, key: string): Promise<string> {
-  const client = createRouterClient({ baseUrl: url, apiKey: key, protocol: "connect" });
-  try {
-    await client.listLocations({ orgSlug: "" }, { timeoutMs: 5_000 });
-    return "ok";
-  } catch (err) {
-    return isCoreError(err) ? err.code : String(err);
-  } finally {
-    await client.close();
-  }
-}
+const listWith = (url: string, key: string): Promise<string> => checkApiKey(url, key, "connect");
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (const end = Date.now() + 10_000; Date.now() < end; ) {

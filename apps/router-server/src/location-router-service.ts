@@ -161,7 +161,7 @@ export function createLocationRouterService(deps: LocationRouterServiceDeps): Se
       return stream({ rpc: "OnboardLocations", scope, uids, fields }, ctx, async function* ({ caller, context }) {
         admitApps(caller, req.locations.map((l, i) => ({ locationUid: l.locationUid, oauthApp: l.oauthApp, field: `locations[${i}].oauth_app` })), scope);
         if (req.locations.some((l) => l.refreshToken !== "")) admitSecretTransport(ctx, scope);
-        const opts = { dryRun: req.dryRun, concurrency: req.concurrency === 0 ? undefined : req.concurrency, caller: caller.name, signal: context.signal };
+        const opts = { dryRun: req.dryRun, replace: req.replace, concurrency: req.concurrency === 0 ? undefined : req.concurrency, caller: caller.name, signal: context.signal };
         for await (const result of router.onboardLocations(onboardingInputsFromProto(req), opts)) yield onboardingResultToProto(result);
       });
     },

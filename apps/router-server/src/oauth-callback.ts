@@ -57,8 +57,8 @@ export function createOAuthCallbackHandler(deps: OAuthCallbackDeps): (req: NodeR
 
   function answer(res: NodeResponse, r: OnboardingResult): void {
     logger.info({ location_uid: r.locationUid, outcome: r.outcome, error_code: r.errorCode }, "OAuth callback completed");
-    if (r.outcome === "onboarded" || r.outcome === "skipped_existing") {
-      const what = r.outcome === "onboarded" ? "onboarded" : "was already onboarded";
+    if (r.outcome === "onboarded" || r.outcome === "skipped_existing" || r.outcome === "replaced") {
+      const what = r.outcome === "onboarded" ? "onboarded" : r.outcome === "replaced" ? "has its new credential" : "was already onboarded";
       res.writeHead(200, PAGE_HEADERS);
       res.end(page(`Location ${r.locationUid} ${what}`, `Location ${r.locationUid} ${what} — you can close this tab.`));
       return;

@@ -70,6 +70,7 @@ const onboardingOutcomes: Record<CoreOnboardingOutcome, OnboardingOutcome> = {
   skipped_existing: OnboardingOutcome.SKIPPED_EXISTING,
   failed: OnboardingOutcome.FAILED,
   checked: OnboardingOutcome.CHECKED,
+  replaced: OnboardingOutcome.REPLACED,
 };
 
 function ts(ms: number | undefined): Timestamp | undefined {
@@ -101,6 +102,7 @@ export function locationToProto(l: LocationSummary): MessageInitShape<typeof Loc
     verifiedAt: ts(l.verifiedAt),
     name: l.name ?? "",
     organizationUid: l.organizationUid ?? "",
+    oauthApp: l.oauthApp ?? "",
   };
 }
 
@@ -125,6 +127,7 @@ export function locationStatusToProto(s: LocationStatus, events?: LocationEvents
     accessTokenExpiresAt: ts(s.accessTokenExpiresAt),
     name: s.name ?? "",
     organizationUid: s.organizationUid ?? "",
+    oauthApp: s.oauthApp ?? "",
     lastRefreshAt: ts(s.lastRefreshAt),
     lastRefreshOutcome: s.lastRefreshOutcome ?? "",
     lastRefreshErrorCode: s.lastRefreshErrorCode ?? "",

@@ -14,6 +14,7 @@ export { Code, ConnectError } from "@connectrpc/connect";
 export type { CallOptions, Interceptor } from "@connectrpc/connect";
 // The core's error classes, re-exported so callers match refusals without depending on the core package.
 export {
+  AlreadyOnboardedError,
   AuditUnavailableError,
   BadRequestError,
   BudgetUnavailableError,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  AlreadyOnboardedError,
   BadRequestError,
   AuditUnavailableError,
   BudgetUnavailableError,
@@ -61,6 +62,7 @@ const scenarios: Array<[Ctor, CoreErrorCode, number]> = [
   [InternalError, "ERR_LOC_INTERNAL", 500],
   [LocationNotInPodiumError, "ERR_LOC_NOT_IN_PODIUM", 404],
   [OrganizationMismatchError, "ERR_LOC_ORG_MISMATCH", 409],
+  [AlreadyOnboardedError, "ERR_LOC_ALREADY_ONBOARDED", 409],
   [EventSignatureError, "ERR_LOC_EVENT_SIGNATURE", 401],
   [EventStaleError, "ERR_LOC_EVENT_STALE", 401],
   [EventReplayedError, "ERR_LOC_EVENT_REPLAYED", 409],

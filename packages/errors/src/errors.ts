@@ -29,6 +29,7 @@ export type CoreErrorCode =
   | "ERR_LOC_INTERNAL"
   | "ERR_LOC_NOT_IN_PODIUM"
   | "ERR_LOC_ORG_MISMATCH"
+  | "ERR_LOC_ALREADY_ONBOARDED"
   | "ERR_LOC_EVENT_SIGNATURE"
   | "ERR_LOC_EVENT_STALE"
   | "ERR_LOC_EVENT_REPLAYED"
@@ -55,12 +56,12 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
   ERR_LOC_NOT_IN_SCOPE: {
     httpStatus: 403,
     title: "Location is not in its credential's scope",
-    action: "Re-authorize the Podium app as a user who can access this location, then onboard it again.",
+    action: "Re-authorize the Podium app as a user who can access this location: `podium-router locations reauthorize --location-uid <uid> --authorize` (or, once the grant covers it in Podium, `podium-router onboard` it again, which re-verifies it).",
   },
   ERR_LOC_DELETED: {
     httpStatus: 404,
     title: "Location was deleted in Podium",
-    action: "Remove it with `podium-router locations remove`, or onboard it again if Podium restored it.",
+    action: "If Podium restored it, run `podium-router onboard` for it again (it is verified and made live again); otherwise remove it with `podium-router locations remove`.",
   },
   ERR_LOC_MISMATCH: {
     httpStatus: 400,
@@ -80,7 +81,7 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
   ERR_LOC_AUTH: {
     httpStatus: 401,
     title: "Podium rejected the location's credentials",
-    action: "Re-authorize the Podium app for this location and onboard it again with a fresh refresh token.",
+    action: "Get the location a new refresh token: `podium-router locations reauthorize --location-uid <uid> --authorize` (a consent in a browser) or `--refresh-token-file FILE`; the new credential is verified before it replaces the stored one.",
   },
   ERR_LOC_UPSTREAM_UNAVAILABLE: {
     httpStatus: 503,
@@ -90,7 +91,7 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
   ERR_LOC_ONBOARDING_PARTIAL: {
     httpStatus: 207,
     title: "Onboarding finished with failures",
-    action: "Fix the failed locations listed in the results and run onboarding again; it skips the ones already done.",
+    action: "Fix the failed locations listed in the results and run onboarding again: locations already onboarded and working are skipped, broken ones repaired.",
   },
   ERR_LOC_CREDENTIAL: {
     httpStatus: 400,
@@ -148,6 +149,11 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 409,
     title: "Location belongs to another organization than its org slug says",
     action: "Onboard it under the org slug of the organization Podium reports for it (`podium-router locations list` shows each slug's organization uid); nothing was stored.",
+  },
+  ERR_LOC_ALREADY_ONBOARDED: {
+    httpStatus: 409,
+    title: "Location is already onboarded, with other credentials than the ones given",
+    action: "To replace them, onboard it again with --replace (OnboardLocations replace: true): the given credentials are verified first, then stored in one write; otherwise correct the input. Nothing was changed.",
   },
   ERR_LOC_EVENT_SIGNATURE: {
     httpStatus: 401,
@@ -431,6 +437,17 @@ export class OrganizationMismatchError extends CoreError {
   }
 }
 
+/**
+ * Thrown when onboarding gives a registered, working location another OAuth app or org slug than it has, without
+ * asking to replace its credentials.
+ */
+export class AlreadyOnboardedError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_ALREADY_ONBOARDED", context, detail);
+    this.name = "AlreadyOnboardedError";
+  }
+}
+
 /** Thrown when a webhook request carries no signature, or one that does not verify with the subscription's secret. */
 export class EventSignatureError extends CoreError {
   constructor(context: CoreErrorContext = {}, detail?: string) {
@@ -548,6 +565,7 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_INTERNAL: InternalError,
   ERR_LOC_NOT_IN_PODIUM: LocationNotInPodiumError,
   ERR_LOC_ORG_MISMATCH: OrganizationMismatchError,
+  ERR_LOC_ALREADY_ONBOARDED: AlreadyOnboardedError,
   ERR_LOC_EVENT_SIGNATURE: EventSignatureError,
   ERR_LOC_EVENT_STALE: EventStaleError,
   ERR_LOC_EVENT_REPLAYED: EventReplayedError,

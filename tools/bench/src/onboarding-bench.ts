@@ -127,6 +127,7 @@ function createMemoryStore(): CredentialStore {
       return next;
     },
     remove: async (uid) => records.delete(uid),
+    replace: async (r) => (records.set(r.locationUid, { ...r }), { ...r }),
     readRefreshToken: async (r) => {
       const text = (await readFile(r.refreshTokenFile, "utf8").catch(() => "")).trim();
       if (text === "") throw new CredentialError({ locationUid: r.locationUid }, `refresh-token file ${r.refreshTokenFile} is missing or empty`);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runReadmeSnippet } from "@podium-router/client/testing";
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
 import { main } from "../cli.js";
+import { approveConsent } from "../testing/consent-browser.js";
 import { createMemoryIo } from "../testing/memory-io.js";
 import type { MemoryIo } from "../testing/memory-io.js";
 
@@ -165,13 +166,7 @@ describe("devCommand()", () => {
   it("keeps a consent's refresh token under --state-dir, like everything else", async () => {
     const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: apiKey }, cwd: stateDir });
     const exit = main(["onboard", "--authorize", "--location-uid", cs.locations.byronBay, "--org-slug", cs.slug, "--oauth-app", cs.slug], mem.io);
-    let authorizeUrl: string | undefined;
-    for (let i = 0; i < 500 && authorizeUrl === undefined; i++) {
-      authorizeUrl = /^ {2}(https?:\/\/\S+\/oauth\/authorize\?\S+)$/m.exec(mem.stdout())?.[1];
-      if (authorizeUrl === undefined) await new Promise((r) => setTimeout(r, 10));
-    }
-    const atPodium = await fetch(authorizeUrl!, { redirect: "manual" });
-    await (await fetch(atPodium.headers.get("location") ?? "")).text();
+    await approveConsent(mem);
     expect(await exit, mem.stderr()).toBe(0);
     expect((await readdir(join(stateDir, "refresh-tokens"))).filter((f) => f.startsWith(cs.locations.byronBay))).toHaveLength(1);
   });

@@ -18,7 +18,7 @@ describe("locationsCommand()", () => {
   it("lists one organization as JSON", async () => {
     const run = await runWithFakeRouter(["locations", "list", "--org-slug", "harbour-auto", "--output", "json"], { router: { locations } });
     expect(JSON.parse(run.stdout)).toEqual([
-      { location_uid: "loc-fremantle", name: "Harbour Auto Fremantle", org_slug: "harbour-auto", organization_uid: "org-ha", state: "active", verified_at: "2026-01-01T00:00:00.000Z" },
+      { location_uid: "loc-fremantle", name: "Harbour Auto Fremantle", org_slug: "harbour-auto", organization_uid: "org-ha", oauth_app: "", state: "active", verified_at: "2026-01-01T00:00:00.000Z" },
     ]);
   });
 

@@ -8,7 +8,7 @@ import { formatTable } from "../format/format-table.js";
 import { enumName, formatTimestamp } from "../format/format-values.js";
 import type { LocationsFlags } from "../parse-args.js";
 
-/** `podium-router locations list|status|remove`. */
+/** `podium-router locations list|status|remove|reauthorize`. */
 export async function locationsCommand(ctx: CommandContext, flags: LocationsFlags): Promise<number> {
   const out = ctx.io.stdout;
   switch (flags.action) {
@@ -21,6 +21,7 @@ export async function locationsCommand(ctx: CommandContext, flags: LocationsFlag
           name: l.name,
           org_slug: l.orgSlug,
           organization_uid: l.organizationUid,
+          oauth_app: l.oauthApp,
           state: enumName(LocationState, l.state),
           verified_at: formatTimestamp(l.verifiedAt),
         }));
@@ -33,17 +34,34 @@ export async function locationsCommand(ctx: CommandContext, flags: LocationsFlag
       return exitCodes.ok;
     }
     case "status": {
-      const status = statusFields(await ctx.client.location(flags.locationUid!).status({ timeoutMs: RPC_TIMEOUT_MS }));
+      const raw = await ctx.client.location(flags.locationUid!).status({ timeoutMs: RPC_TIMEOUT_MS });
+      const status = statusFields(raw);
       if (flags.output === "json") println(out, JSON.stringify(status, null, 2));
       else out.write(formatTable(["FIELD", "VALUE"], Object.entries(status).map(([k, v]) => [k, v])));
+      const repair = repairHint(raw);
+      if (repair !== undefined) println(ctx.io.stderr, `repair: ${repair}`);
       return exitCodes.ok;
     }
+    case "reauthorize":
+      return (await import("./reauthorize-command.js")).reauthorizeCommand(ctx, flags);
     case "remove": {
       const res = await ctx.client.location(flags.locationUid!).remove({ timeoutMs: RPC_TIMEOUT_MS });
       println(out, `removed ${res.locationUid || flags.locationUid!}`);
       return exitCodes.ok;
     }
   }
+}
+
+/** The command that repairs a broken location, or undefined for one that works. */
+function repairHint(s: GetLocationStatusResponse): string | undefined {
+  const uid = s.locationUid;
+  if (s.state === LocationState.DELETED) {
+    return `if Podium restored the location, run \`podium-router onboard\` for it again (it is verified and made live); otherwise \`podium-router locations remove --location-uid ${uid}\``;
+  }
+  if (s.authState === AuthState.FAILED || s.verificationState === VerificationState.NOT_IN_SCOPE) {
+    return `podium-router locations reauthorize --location-uid ${uid} --authorize   (or --refresh-token-file FILE)`;
+  }
+  return undefined;
 }
 
 /** The status as flat snake_case fields; unset times are left out. */
@@ -53,6 +71,7 @@ function statusFields(s: GetLocationStatusResponse): Record<string, string | num
     name: s.name,
     org_slug: s.orgSlug,
     organization_uid: s.organizationUid,
+    oauth_app: s.oauthApp,
     state: enumName(LocationState, s.state),
     verification_state: enumName(VerificationState, s.verificationState),
     verified_at: formatTimestamp(s.verifiedAt),

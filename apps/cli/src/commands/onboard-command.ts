@@ -13,7 +13,7 @@ import { onboardByConsent } from "./onboard-by-consent.js";
 import { createOnboardProgress } from "./onboard-progress.js";
 
 /** One row of the result table. */
-interface ResultRow {
+export interface ResultRow {
   location_uid: string;
   outcome: string;
   error_code?: string;
@@ -31,7 +31,7 @@ export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): 
   if (flags.authorize !== undefined) {
     const row = await onboardByConsent(ctx, flags.authorize, flags.output === "json");
     printResults(ctx, [row], flags.output);
-    return row.outcome === "onboarded" || row.outcome === "skipped_existing" ? exitCodes.ok : exitCodes.failed;
+    return succeeded(row.outcome) ? exitCodes.ok : exitCodes.failed;
   }
   const entries = flags.fromFile !== undefined ? await readOnboardingFile(flags.fromFile, ctx.io.cwd) : [resolveEntryPaths(flags.entry!, ctx.io.cwd)];
   refuseCleartext(ctx.serverUrl, flags.allowCleartext);
@@ -40,7 +40,7 @@ export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): 
   const results = new Map<string, OnboardLocationsResponse>();
   let streamError: unknown;
   try {
-    const stream = ctx.client.onboardLocations({ locations, dryRun: flags.dryRun, concurrency: flags.concurrency ?? 0 });
+    const stream = ctx.client.onboardLocations({ locations, dryRun: flags.dryRun, replace: flags.replace, concurrency: flags.concurrency ?? 0 });
     for await (const r of stream) {
       results.set(r.locationUid, r);
       progress?.tick(r.locationUid);
@@ -60,19 +60,28 @@ export async function onboardCommand(ctx: CommandContext, flags: OnboardFlags): 
   if (results.size > 0 || streamError === undefined) printResults(ctx, rows, flags.output);
   if (streamError !== undefined) throw streamError;
 
-  const failed = rows.filter((r) => r.outcome !== "onboarded" && r.outcome !== "skipped_existing" && r.outcome !== "checked");
+  const kept = rows.filter((r) => r.outcome === "skipped_existing" && r.message.includes("differs from the stored one"));
+  if (kept.length > 0 && !flags.replace) {
+    println(ctx.io.stderr, `podium-router: ${kept.length} working location(s) were given another refresh token than the stored one and kept theirs; run again with --replace to replace them (each is verified first)`);
+  }
+  const failed = rows.filter((r) => !succeeded(r.outcome));
   if (failed.length > 0) {
     println(
       ctx.io.stderr,
-      `podium-router: ${failed.length} of ${rows.length} locations not onboarded (ERR_LOC_ONBOARDING_PARTIAL); fix them and run the same command again: locations already onboarded are skipped`,
+      `podium-router: ${failed.length} of ${rows.length} locations not onboarded (ERR_LOC_ONBOARDING_PARTIAL); fix them and run the same command again: locations already onboarded and working are skipped, broken ones repaired`,
     );
     return exitCodes.failed;
   }
   return exitCodes.ok;
 }
 
+/** Outcomes that leave the location onboarded and working (or, in a dry run, would). */
+export function succeeded(outcome: string): boolean {
+  return outcome === "onboarded" || outcome === "skipped_existing" || outcome === "checked" || outcome === "replaced";
+}
+
 /** The locations as sent: each refresh token read from its file on this machine, by this process. */
-async function withTokens(entries: readonly OnboardEntry[]): Promise<{ locationUid: string; orgSlug: string; oauthApp: string; refreshToken: string }[]> {
+export async function withTokens(entries: readonly OnboardEntry[]): Promise<{ locationUid: string; orgSlug: string; oauthApp: string; refreshToken: string }[]> {
   const out = [];
   for (const { locationUid, orgSlug, oauthApp, refreshTokenFile } of entries) {
     out.push({ locationUid, orgSlug, oauthApp, refreshToken: await readRefreshTokenFile(refreshTokenFile) });
@@ -84,7 +93,7 @@ async function withTokens(entries: readonly OnboardEntry[]): Promise<{ locationU
  * Refresh tokens leave this machine only over TLS or to a router on this host: the router would refuse them
  * anyway, but only after they crossed the network readable by anyone on the path.
  */
-function refuseCleartext(serverUrl: string, allowed: boolean): void {
+export function refuseCleartext(serverUrl: string, allowed: boolean): void {
   const url = new URL(serverUrl);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const local = host === "localhost" || host === "::1" || host.startsWith("127.");
@@ -95,7 +104,7 @@ function refuseCleartext(serverUrl: string, allowed: boolean): void {
   }
 }
 
-function printResults(ctx: CommandContext, rows: ResultRow[], output: OnboardFlags["output"]): void {
+export function printResults(ctx: CommandContext, rows: ResultRow[], output: OnboardFlags["output"]): void {
   if (output === "json") {
     println(ctx.io.stdout, JSON.stringify(rows, null, 2));
     return;

@@ -3,4 +3,5 @@
 export { createFakeRouter, wireError } from "./fake-router.js";
 export type { FakeAuditRecord, FakeLocation, FakeRouter, FakeRouterOptions } from "./fake-router.js";
 export { readmeSnippet, runReadmeSnippet } from "./readme-snippet.js";
+export { checkApiKey } from "./key-check.js";
 export type { ReadmeTarget } from "./readme-snippet.js";

@@ -75,6 +75,13 @@ export interface CredentialStore {
   /** Delete the record; false if there was none. */
   remove(locationUid: string): Promise<boolean>;
   /**
+   * Replace an existing record's credentials and fields in one atomic write (a repair: the new credentials were
+   * verified first), returning the stored record; throws UnknownLocationError if absent. Stores that keep tokens
+   * themselves (PostgreSQL) store `options.refreshToken` as the location's own token, no longer shared with other
+   * locations (they keep the old one); the file store points the record at `record.refreshTokenFile`.
+   */
+  replace(record: LocationRecord, options?: InsertOptions): Promise<LocationRecord>;
+  /**
    * Read the location's current refresh token (from its refresh-token file).
    * Throws CredentialError naming the file (never the token) if missing/empty/unreadable.
    */

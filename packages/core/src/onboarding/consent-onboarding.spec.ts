@@ -75,8 +75,6 @@ describe("consent onboarding", () => {
       settings,
       upstream,
       env,
-      store: router.store,
-      isLive: () => false,
       now: () => clock,
       async onboard(input, caller) {
         for await (const r of router.onboardLocations([input], { caller })) return r;
@@ -221,17 +219,23 @@ describe("consent onboarding", () => {
       expect(result).toMatchObject({ outcome: "failed", errorCode: "ERR_LOC_AUTH", message: expect.stringContaining("access_denied") });
     });
 
-    it("skips a location onboarded meanwhile without using the code", async () => {
+    it("a second consent for a location onboarded meanwhile replaces its credential once verified (a consent is a new credential)", async () => {
       const first = await router.beginAuthorization(request(SYDNEY));
       const second = await router.beginAuthorization(request(SYDNEY));
       const firstCode = (await consent(first.authorizeUrl)).searchParams.get("code") ?? "";
       const secondCode = (await consent(second.authorizeUrl)).searchParams.get("code") ?? "";
       expect((await router.completeAuthorization(first.state, { code: firstCode })).outcome).toBe("onboarded");
+      const before = await tokenFiles();
       const seq = lastSeq();
       const again: OnboardingResult = await router.completeAuthorization(second.state, { code: secondCode });
-      expect(again.outcome).toBe("skipped_existing");
-      expect(codeExchanges(seq)).toEqual([]);
-      expect(await tokenFiles()).toHaveLength(1);
+      expect(again).toMatchObject({ outcome: "replaced", message: expect.stringContaining("credentials replaced (refresh token)") });
+      // The code exchange, then the new token's own refresh as it is verified.
+      expect(codeExchanges(seq)).toHaveLength(2);
+      // One token file still: the new one; the first consent's is removed with the credential it held.
+      const after = await tokenFiles();
+      expect(after).toHaveLength(1);
+      expect(after).not.toEqual(before);
+      expect((await router.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts" })).status).toBe(200);
     });
   });
 
@@ -265,7 +269,7 @@ describe("consent onboarding", () => {
         upstream: { base_url: sandbox.url },
         oauth_apps: { "coastal-smiles": { client_id_ref: "env:CS_ID", client_secret_ref: "env:CS_SECRET", redirect_uri: "https://router.example.com/oauth/callback", scopes: ["read_locations", "read_contacts"] } },
       });
-      const table = createConsentOnboarding({ settings: appSettings, upstream, env, store: router.store, isLive: () => false, onboard: () => Promise.reject(new Error("not here")) });
+      const table = createConsentOnboarding({ settings: appSettings, upstream, env, onboard: () => Promise.reject(new Error("not here")) });
       try {
         const asked = { locationUid: SYDNEY, orgSlug: cs.slug, oauthApp: "coastal-smiles", redirectUri: REDIRECT };
         const all = await table.beginAuthorization(asked);
@@ -287,7 +291,7 @@ describe("consent onboarding", () => {
     const HA = defaultFixtureIds.harbourAuto;
     beforeEach(() => {
       const cappedSettings = validateSettings({ upstream: { base_url: sandbox.url }, onboarding: { max_pending_consents_per_caller: 2, max_pending_consents_per_org: 3 } });
-      capped = createConsentOnboarding({ settings: cappedSettings, upstream, env, store: router.store, isLive: () => false, now: () => clock, onboard: () => Promise.reject(new Error("not here")) });
+      capped = createConsentOnboarding({ settings: cappedSettings, upstream, env, now: () => clock, onboard: () => Promise.reject(new Error("not here")) });
     });
     afterEach(() => capped.close());
     const begin = (caller: string, orgSlug: string = cs.slug, ttlMs = 60_000) => capped.beginAuthorization(request(SYDNEY, { orgSlug, ttlMs }), { caller });

@@ -22,7 +22,7 @@ import {
   prepareAuthorization,
   type ResolvedAuthorizationRequest,
 } from "../oauth/index.js";
-import { type CredentialStore, resolveSecretRef } from "../credentials/index.js";
+import { resolveSecretRef } from "../credentials/index.js";
 import { BadRequestError, ConsentLimitError, DeadlineExceededError, InternalError, isCoreError, LocationAuthError } from "@podium-router/errors";
 import type { OnboardingInput, OnboardingResult } from "./onboarding.js";
 import type { RecordAudit } from "../audit/index.js";
@@ -42,8 +42,6 @@ export interface ConsentOnboardingDeps {
   upstream: Pick<UpstreamClient, "postToken">;
   /** Environment for `env:` references. */
   env: Record<string, string | undefined>;
-  store: Pick<CredentialStore, "get">;
-  isLive(locationUid: string): boolean;
   /** The normal onboarding path for one location: token → verified in scope → persisted → live. */
   onboard(input: OnboardingInput, caller: string | undefined): Promise<OnboardingResult>;
   /** One audit line per begun authorization and per completion that failed before onboarding ran. */
@@ -178,11 +176,6 @@ export function createConsentOnboarding(deps: ConsentOnboardingDeps): ConsentOnb
         throw new LocationAuthError({ locationUid: uid, requestId }, `Podium answered the consent with ${why} instead of a code; approve the app as a user who can reach the location and ${AGAIN}`);
       }
       if (callback.code === undefined || callback.code === "") throw new BadRequestError({ locationUid: uid, requestId }, "the callback carries neither code nor error");
-      if ((await deps.store.get(uid)) || deps.isLive(uid)) {
-        // The code is not even exchanged: the stored credential stays the one in use.
-        audited("CompleteAuthorization", uid, requestId, t0, caller);
-        return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed (the consent was not used)" };
-      }
       const [clientId, clientSecret] = await Promise.all([
         resolveSecretRef(request.clientIdRef, deps.env, { label: "client_id_ref", locationUid: uid }),
         resolveSecretRef(request.clientSecretRef, deps.env, { label: "client_secret_ref", locationUid: uid }),

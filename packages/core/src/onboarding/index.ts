@@ -10,3 +10,5 @@ export { createConsentOnboarding } from "./consent-onboarding.js";
 export { onboardLocations } from "./onboarding.js";
 export { createOrganizationPins } from "./organization-pins.js";
 export type { OrganizationPins } from "./organization-pins.js";
+export { appNameOf } from "./reonboard.js";
+export type { BrokenReason, RegisteredLocation } from "./reonboard.js";

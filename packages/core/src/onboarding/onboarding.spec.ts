@@ -227,13 +227,21 @@ describe("onboardLocations()", () => {
       [grant.uids[2] as string]: "skipped_existing",
       [broken.locationUid]: "onboarded",
     });
-    expect(second.find((r) => r.outcome === "skipped_existing")?.message).toBe("already onboarded; nothing changed");
-    // Exactly the rest: one token refresh and one listing, both for the location that was left.
-    expect(hh.sandbox.ledger().map((e) => e.route)).toEqual(["/oauth/token", "/v4/locations"]);
+    expect(second.find((r) => r.outcome === "skipped_existing")?.message).toBe("already onboarded and working; nothing changed");
+    // Exactly the rest: one token refresh, for the location that was left; and every location checked with its own
+    // credential (one listing each: the registered ones before being called working, the new one to be onboarded).
+    const routes = hh.sandbox.ledger().map((e) => e.route);
+    expect(routes.filter((r) => r === "/oauth/token")).toHaveLength(1);
+    expect(routes.filter((r) => r === "/v4/locations")).toHaveLength(4);
+    expect(routes).toHaveLength(5);
     expect((await hh.router.store.list()).length).toBe(4);
 
+    // Verified within the TTL: a third run asks Podium only about the location onboarded last (its onboarding
+    // check is not the routing cache's), no token is refreshed.
+    hh.sandbox.clearLedger();
     const third = await collect(hh.router.onboardLocations(inputs));
     expect(third.map((r) => r.outcome)).toEqual(Array(4).fill("skipped_existing"));
+    expect(hh.sandbox.ledger().map((e) => e.route)).toEqual(["/v4/locations"]);
   });
 
   it("stores Podium's name and organization uid of each location, lists them, and follows a rename in Podium", async () => {

@@ -2,15 +2,16 @@ import { unlink } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { type CredentialStore, type LocationRecord, parseSecretRef, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
-import { BadRequestError, isCoreError, LocationNotInPodiumError, LocationNotInScopeError, InternalError } from "@podium-router/errors";
+import { BadRequestError, isCoreError, InternalError } from "@podium-router/errors";
 import { appReferences, type AppSource, createLocationAuth, type LocationAuth, writeRefreshTokenFile } from "../oauth/index.js";
-import { listAllLocations } from "../verification/index.js";
 import { mapConcurrent } from "../util/index.js";
 import type { RecordAudit } from "../audit/index.js";
 import { isLocationUid, isOrgSlug, LOCATION_UID_RULE, newRequestId } from "../ids.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 import type { OrganizationPins } from "./organization-pins.js";
+import { reonboard, repairFailurePrefix, type RegisteredLocation, type ReonboardState } from "./reonboard.js";
+import { describeLocation, verifyInScope } from "./verify-in-scope.js";
 
 /** Longest refresh token accepted as a value; Podium's are far shorter, and the bound keeps a request small. */
 export const MAX_REFRESH_TOKEN_LENGTH = 4096;
@@ -27,7 +28,8 @@ export type RefreshTokenSource = { refreshToken: string; refreshTokenFile?: unde
  */
 export type OnboardingInput = { locationUid: string; orgSlug: string } & AppSource & RefreshTokenSource;
 
-export type OnboardingOutcome = "onboarded" | "skipped_existing" | "failed" | "checked";
+/** `replaced`: a registered location's credentials replaced by the ones given, after they were verified (reonboard.ts). */
+export type OnboardingOutcome = "onboarded" | "skipped_existing" | "failed" | "checked" | "replaced";
 
 export interface OnboardingResult {
   locationUid: string;
@@ -40,6 +42,11 @@ export interface OnboardingResult {
 
 export interface OnboardingOptions {
   dryRun?: boolean | undefined;
+  /**
+   * Replace the credentials of registered, working locations when the ones given differ (after verifying them).
+   * Broken registered locations are repaired either way. @default false
+   */
+  replace?: boolean | undefined;
   /** Defaults to settings.onboarding.concurrency. */
   concurrency?: number | undefined;
   caller?: string | undefined;
@@ -53,9 +60,14 @@ export interface OnboardingDeps {
   store: CredentialStore;
   upstream: UpstreamClient;
   env: Record<string, string | undefined>;
-  isLive(locationUid: string): boolean;
-  /** Make a persisted location routable, handing over the auth instance onboarding already warmed. */
-  addLive(record: LocationRecord, auth: LocationAuth): void;
+  /**
+   * The location if it is registered, and whether it works: checked with its stored credential (a cached
+   * verification counts), so a re-run never calls a broken location "already onboarded". Throws when that cannot be
+   * told (Podium unreachable).
+   */
+  assess(locationUid: string, requestId: string, signal?: AbortSignal): Promise<RegisteredLocation | undefined>;
+  /** Make a persisted location routable (again), handing over the auth instance onboarding already warmed if any. */
+  addLive(record: LocationRecord, auth?: LocationAuth): void;
   /** One audit line per location onboarded or refused. */
   recordAudit: RecordAudit;
   /** Which organization each org slug stands for (see organization-pins.ts). */
@@ -143,12 +155,13 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
   // A token sent as a value is written where the store reads tokens from; kept only if it becomes the record's.
   let tokenFile: string | undefined;
   let kept = false;
+  let registered: RegisteredLocation | undefined;
+  const again: ReonboardState = { kept: false };
   try {
-    if ((await deps.store.get(uid)) || deps.isLive(uid)) {
-      audited();
-      return { locationUid: uid, outcome: "skipped_existing", message: "already onboarded; nothing changed" };
-    }
     const { clientIdRef, clientSecretRef } = appReferences(input, deps.settings.oauthApps, uid);
+    // Already registered: skipped if it works and nothing differs, else repaired or replaced (reonboard.ts).
+    registered = await deps.assess(uid, requestId, opts.signal);
+    if (registered !== undefined) return await reonboard(registered, input, { clientIdRef, clientSecretRef }, { requestId, opts, deps, audited, state: again });
     if (input.refreshToken !== undefined) tokenFile = await writeRefreshTokenFile(deps.settings.onboarding.refreshTokenDir, uid, input.refreshToken);
     const now = new Date().toISOString();
     const record: LocationRecord = {
@@ -182,14 +195,7 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
     });
     const token = await auth.getAccessToken({ signal: opts.signal });
     // 3. Verified in scope with this location's own credential.
-    const listing = await listAllLocations(deps.upstream, token, requestId, opts.signal);
-    const seen = listing.get(uid);
-    if (!seen) {
-      const res = await deps.upstream.request({ method: "GET", path: `/v4/locations/${encodeURIComponent(uid)}`, accessToken: token, requestId, signal: opts.signal });
-      // Not registered here, so not "deleted" either: to the router it is a uid Podium does not know.
-      if (res.status === 404) throw new LocationNotInPodiumError({ locationUid: uid, requestId, upstreamStatus: 404 }, `Podium answered 404 for location ${uid}`);
-      throw new LocationNotInScopeError({ locationUid: uid, requestId }, "absent from GET /v4/locations for this credential");
-    }
+    const seen = await verifyInScope(uid, token, deps, requestId, opts.signal, { registered: false });
     // 3b. The org slug stands for the organization Podium reports (a location of another organization is refused).
     const identity = seen.organizationUid === undefined ? undefined : { locationUid: uid, orgSlug: input.orgSlug, organizationUid: seen.organizationUid };
     if (opts.dryRun) {
@@ -220,15 +226,12 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
   } catch (err) {
     const e = isCoreError(err) ? err : new InternalError({ locationUid: uid, requestId, cause: err });
     audited(e.code);
-    return { locationUid: uid, outcome: "failed", errorCode: e.code, message: e.message };
+    const repair = registered !== undefined && e.code !== "ERR_LOC_ALREADY_ONBOARDED" ? `${repairFailurePrefix(registered)}: ` : "";
+    return { locationUid: uid, outcome: "failed", errorCode: e.code, message: `${repair}${e.message}${again.hint === undefined ? "" : ` (${again.hint})`}` };
   } finally {
     // A failed, skipped or dry-run onboarding leaves no token behind.
     if (tokenFile !== undefined && !kept) await unlink(tokenFile).catch(() => undefined);
+    if (again.tokenFile !== undefined && !again.kept) await unlink(again.tokenFile).catch(() => undefined);
   }
 }
 
-/** `"Sydney" (organization <uid>)`, as far as Podium told us, for result messages. */
-function describeLocation(record: LocationRecord): string {
-  const name = record.name === undefined ? `location ${record.locationUid}` : `"${record.name}"`;
-  return record.organizationUid === undefined ? name : `${name} (organization ${record.organizationUid}, org slug ${record.orgSlug})`;
-}

@@ -54,6 +54,8 @@ export interface LocationSummary {
   name?: string | undefined;
   /** Podium's organization uid of the location, learned at onboarding or verification. */
   organizationUid?: string | undefined;
+  /** The configured OAuth app whose references the location uses; undefined when none matches. */
+  oauthApp?: string | undefined;
   state: LocationState;
   /** Epoch ms of the last successful verification, if any. */
   verifiedAt?: number | undefined;

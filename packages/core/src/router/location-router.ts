@@ -2,9 +2,9 @@ import { performance } from "node:perf_hooks";
 import { AUDIT_ANY_LOCATION, buildAuditRecord, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord, type RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
-import { InternalError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
+import { InternalError, isCoreError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
-import { createConsentOnboarding, createOrganizationPins, onboardLocations, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
+import { appNameOf, createConsentOnboarding, createOrganizationPins, onboardLocations, type RegisteredLocation, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
 import type { Settings } from "../settings/index.js";
 import { createUpstreamClient, type UpstreamClient } from "../upstream/index.js";
 import { noopLogger, type CoreLogger } from "../util/index.js";
@@ -116,14 +116,40 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     settings,
     upstream,
     env,
-    store,
-    isLive: (uid) => live.has(uid),
+    // A consent is an explicit new credential: for a registered location it replaces the stored one once verified.
     async onboard(input, caller) {
-      for await (const result of router.onboardLocations([input], { caller })) return result;
+      for await (const result of router.onboardLocations([input], { caller, replace: true })) return result;
       throw new InternalError({ locationUid: input.locationUid }, "onboarding returned no result");
     },
     recordAudit,
   });
+
+  /**
+   * A registered location and whether it works: marked deleted, its credential refused (this process saw it), or
+   * else checked now with its stored credential (a cached verification counts). Undefined when not registered.
+   */
+  async function assessRegistered(uid: string, requestId: string, signal?: AbortSignal): Promise<RegisteredLocation | undefined> {
+    const loc = live.get(uid);
+    if (loc === undefined) {
+      // Stored by another replica and not live here yet: registered, its health unknown to this process.
+      const record = await store.get(uid);
+      return record === undefined ? undefined : { record };
+    }
+    if (loc.record.state === "deleted") return { record: loc.record, broken: "deleted" };
+    const auth = loc.peekAuth()?.state();
+    if (auth !== undefined && reportedAuthState(auth.authState, auth.lastRefresh, live.health.get(uid)) === "failed") return { record: loc.record, broken: "auth_failed" };
+    try {
+      await live.verify(loc, requestId, false, signal);
+      return { record: loc.record };
+    } catch (err) {
+      const code = isCoreError(err) ? err.code : undefined;
+      const record = live.get(uid)?.record ?? loc.record;
+      if (code === "ERR_LOC_AUTH") return { record, broken: "auth_failed" };
+      if (code === "ERR_LOC_NOT_IN_SCOPE") return { record, broken: "not_in_scope" };
+      if (code === "ERR_LOC_DELETED") return { record, broken: "deleted" };
+      throw err;
+    }
+  }
 
   const router: LocationRouterHandle = {
     settings,
@@ -154,6 +180,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
           orgSlug: loc.record.orgSlug,
           name: loc.record.name,
           organizationUid: loc.record.organizationUid,
+          oauthApp: appNameOf(settings.oauthApps, loc.record),
           state: loc.record.state,
           verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
         });
@@ -172,6 +199,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
         orgSlug: loc.record.orgSlug,
         name: loc.record.name,
         organizationUid: loc.record.organizationUid,
+        oauthApp: appNameOf(settings.oauthApps, loc.record),
         state: loc.record.state,
         verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
         verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
@@ -210,9 +238,12 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
         store,
         upstream,
         env,
-        isLive: (uid) => live.has(uid),
+        assess: (uid, requestId, signal) => assessRegistered(uid, requestId, signal),
         addLive: (record, auth) => {
+          // A fresh start for the location: what this process saw of its old credential no longer applies.
           live.add(record, auth);
+          live.health.forget(record.locationUid);
+          verifier.forget(record.locationUid);
         },
         recordAudit,
         pins,

@@ -6,5 +6,6 @@ export type { VerificationState } from "./location-verifier.js";
 
 // Internal: used by other folders of the core, not part of the package's API.
 export { getLocationStatus, listAllLocations } from "./location-listing.js";
+export type { ListedLocation } from "./location-listing.js";
 export { createLocationVerifier, NEGATIVE_TTL_MS } from "./location-verifier.js";
 export type { LocationVerifier, VerifyOutcome, VerifyTarget } from "./location-verifier.js";

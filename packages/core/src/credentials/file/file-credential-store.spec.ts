@@ -107,6 +107,17 @@ describe("createFileCredentialStore()", () => {
     expect((await store.get("loc-a"))?.orgSlug).toBe("acme");
   });
 
+  it("replace() swaps an existing record in one rewrite and refuses unknown uids", async () => {
+    const store = createFileCredentialStore({ path: file });
+    await store.insert(record("loc-a"));
+    await store.insert(record("loc-b"));
+    const next = record("loc-a", { clientIdRef: "env:OTHER_ID", refreshTokenFile: "state/tokens/loc-a.new", name: "Sydney" });
+    expect(await store.replace(next)).toEqual(next);
+    expect(await createFileCredentialStore(file).get("loc-a")).toEqual(next);
+    expect(await store.get("loc-b")).toEqual(record("loc-b"));
+    await expect(store.replace(record("loc-nope"))).rejects.toMatchObject({ code: "ERR_LOC_UNKNOWN" });
+  });
+
   it("update() patches, stamps updatedAt, clears optional fields given as undefined, and refuses unknown uids", async () => {
     const store = createFileCredentialStore({ path: file });
     await store.insert(record("loc-a"));

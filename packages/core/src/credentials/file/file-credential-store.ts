@@ -123,6 +123,14 @@ class FileCredentialStore implements CredentialStore {
     });
   }
 
+  async replace(record: LocationRecord): Promise<LocationRecord> {
+    const checked = checkLocationRecord(record);
+    return this.#mutate((records) => {
+      if (!records.has(checked.locationUid)) throw new UnknownLocationError({ locationUid: checked.locationUid });
+      return { result: { ...checked }, next: new Map(records).set(checked.locationUid, checked) };
+    });
+  }
+
   async remove(locationUid: string): Promise<boolean> {
     return this.#mutate((records) => {
       if (!records.has(locationUid)) return { result: false };

@@ -238,6 +238,34 @@ describe.skipIf(!postgres)(`createPgCredentialStore()${absentNote("PostgreSQL", 
     expect(await store.readRefreshToken(record("loc-2"))).toBe("rt-via-3");
   });
 
+  it("replace() gives a location its own new token in one transaction; locations that shared its old token keep that one", async () => {
+    const store = open();
+    const file = join(dir, "grant.rt");
+    await writeFile(file, "rt-shared\n", { mode: 0o600 });
+    expect(await store.insert(record("loc-1", { refreshTokenFile: file }))).toBe(true);
+    expect(await store.insert(record("loc-2", { refreshTokenFile: file }))).toBe(true);
+    expect(await store.insert(record("loc-3"), { refreshToken: "rt-3" })).toBe(true);
+    const versionBefore = Number((await rawRow("loc-1")).refresh_token_version);
+
+    // loc-1 holds the token loc-2 shares: after the replacement loc-2 holds the old one, loc-1 its new one.
+    const replaced = await store.replace(record("loc-1", { refreshTokenFile: join(dir, "ignored"), clientIdRef: "env:OTHER_ID", name: "Sydney" }), { refreshToken: "rt-new-1" });
+    expect(replaced).toMatchObject({ locationUid: "loc-1", clientIdRef: "env:OTHER_ID", name: "Sydney", refreshTokenFile: "pg:loc-1" });
+    expect(await store.readRefreshToken(record("loc-1"))).toBe("rt-new-1");
+    expect(await store.readRefreshToken(record("loc-2"))).toBe("rt-shared");
+    expect((await store.get("loc-2"))?.refreshTokenFile).toBe("pg:loc-2");
+    expect(Number((await rawRow("loc-1")).refresh_token_version)).toBe(versionBefore + 1);
+    // A later import of the same file shares loc-2's token (the source moved with it), not loc-1's new one.
+    expect(await store.insert(record("loc-4", { refreshTokenFile: file }))).toBe(true);
+    expect(await store.readRefreshToken(record("loc-4"))).toBe("rt-shared");
+    // A location that pointed at another's token gets its own.
+    await store.replace(record("loc-4"), { refreshToken: "rt-new-4" });
+    expect(await store.readRefreshToken(record("loc-4"))).toBe("rt-new-4");
+    expect(await store.readRefreshToken(record("loc-2"))).toBe("rt-shared");
+    expect(await store.readRefreshToken(record("loc-3"))).toBe("rt-3");
+    // Unknown: refused, nothing written.
+    expect((await rejection(store.replace(record("loc-nope"), { refreshToken: "x" }))).code).toBe("ERR_LOC_UNKNOWN");
+  });
+
   it("keeps one token when two replicas first import the same file at once", async () => {
     const [one, two] = [open(), open()];
     await one.list(); // tables exist before the table lock below
