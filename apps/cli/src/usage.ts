@@ -201,10 +201,11 @@ ${connection}
 `,
   credentials: `Usage: podium-router credentials reencrypt [--settings FILE]
 
-Re-encrypts every refresh token in the PostgreSQL credential store (credentials.backend: postgres) under
-credentials.encryption.active_key_id, then prints how many tokens each key id still encrypts. Runs on a host
-that reaches the database, with the router's settings and key references (no router needed; routers may keep
-running). Drop an old key from credentials.encryption.keys only once it counts 0 tokens.
+Re-encrypts every refresh token in the PostgreSQL credential store (credentials.backend: postgres), and every
+webhook secret of inbound events, under credentials.encryption.active_key_id, then prints how many each key id
+still encrypts. Runs on a host that reaches the database, with the router's settings and key references (no
+router needed; routers may keep running). Drop an old key from credentials.encryption.keys only once it
+counts nothing.
   --settings FILE     the settings file (default config/settings.yaml when it exists)
 
 Exit status: 0 done; 1 a key reference cannot be read or the database cannot be used (ERR_LOC_CREDENTIAL);

@@ -50,6 +50,7 @@ export type { AuditVerifyOptions, AuditVerifyResult } from "./audit/index.js";
 export { createAuditCheckpoints } from "./router/index.js";
 export { storageLocations } from "./settings/index.js";
 export { reencryptCredentials } from "./credentials/index.js";
+export { reencryptWebhookSecrets } from "./events/index.js";
 
 // Parts, for benchmarks and hand-assembled routers.
 export { AUDIT_GENESIS_HASH, createAuditLog } from "./audit/index.js";

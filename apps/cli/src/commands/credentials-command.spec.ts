@@ -105,8 +105,8 @@ describe("credentials reencrypt", () => {
       const rotating = await settingsFile(["k1", "k2"], "k2");
       const run = createMemoryIo({ env, cwd: dir });
       expect(await main(["credentials", "reencrypt", "--settings", rotating], run.io), run.stderr()).toBe(0);
-      expect(run.stdout()).toContain('re-encrypted 2 refresh tokens under key "k2"');
-      expect(run.stdout()).toContain("key k2: 2 tokens (active)");
+      expect(run.stdout()).toContain('re-encrypted 2 refresh tokens and 0 webhook secrets under key "k2"');
+      expect(run.stdout()).toContain("key k2: 2 tokens, 0 webhook secrets (active)");
       expect(run.stdout()).toContain("keys no longer listed here can be dropped");
       expect(await keyIds()).toEqual(["k2", "k2"]);
       // Again: nothing left to do.

@@ -23,3 +23,15 @@ export async function createSubscriptionStore(settings: Pick<Settings, "events" 
   const { createPgSubscriptionStore } = await import("./postgres/pg-subscription-store.js");
   return createPgSubscriptionStore(settings.credentials.postgres, cipher);
 }
+
+/**
+ * The webhook secrets' part of rotating `credentials.encryption` (PostgreSQL credential backend): every secret
+ * re-encrypted under the active key. The file backend keeps webhook secrets in 0600 files, not encrypted: nothing
+ * to do there.
+ */
+export async function reencryptWebhookSecrets(settings: Pick<Settings, "credentials">, env: Readonly<Record<string, string | undefined>>): Promise<{ rewritten: number; secretsByKey: Record<string, number> }> {
+  if (settings.credentials.backend === "file") return { rewritten: 0, secretsByKey: {} };
+  const cipher = createSecretCipher({ keys: await resolveEncryptionKeys(settings.credentials, env), activeKeyId: settings.credentials.encryption.activeKeyId });
+  const { reencryptPgSubscriptionSecrets } = await import("./postgres/pg-subscription-store.js");
+  return reencryptPgSubscriptionSecrets(settings.credentials.postgres, cipher);
+}

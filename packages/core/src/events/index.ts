@@ -10,6 +10,7 @@ export type { WatchedEvent, WatchRequest } from "./event-watch.js";
 export type { ForwarderStatus } from "./event-forwarder.js";
 export type { EventsObserver } from "./events-observer.js";
 export { WEBHOOK_PATH_PREFIX } from "./webhook-sync.js";
+export { reencryptWebhookSecrets } from "./create-event-stores.js";
 export type { WebhookSyncRequest, WebhookSyncResult } from "./webhook-sync.js";
 export { signWebhook, verifyWebhookSignature } from "./webhook-signature.js";
 export { canonicalJson, eventLocations, isPodiumEventType, parseEventDocument } from "./event-document.js";

@@ -79,3 +79,37 @@ export async function createPgSubscriptionStore(options: PgEventsOptions, cipher
     },
   };
 }
+
+/**
+ * Re-encrypts every webhook secret not under the cipher's active key (the last step of rotating
+ * `credentials.encryption`), each with a compare-and-swap on its old ciphertext so a secret `webhooks sync` rewrote
+ * meanwhile is left as it is; returns how many it rewrote and how many secrets each key id encrypts afterwards.
+ * A database where no subscription table exists (events never used) has nothing to do and gets none created.
+ */
+export async function reencryptPgSubscriptionSecrets(options: PgEventsOptions, cipher: SecretCipher): Promise<{ rewritten: number; secretsByKey: Record<string, number> }> {
+  const pool: Pool = openPgPool({ ...options, poolMax: 1 });
+  const t = `${options.schema}.webhook_subscriptions`;
+  try {
+    const exists = await pool.query<{ t: string | null }>("SELECT to_regclass($1) AS t", [t]);
+    if (exists.rows[0]?.t === null || exists.rows[0]?.t === undefined) return { rewritten: 0, secretsByKey: {} };
+    const old = await pool.query<Pick<Row, "subscription_id" | "secret_ciphertext" | "secret_key_id">>(
+      `SELECT subscription_id, secret_ciphertext, secret_key_id FROM ${t} WHERE secret_key_id <> $1`,
+      [cipher.activeKeyId],
+    );
+    let rewritten = 0;
+    for (const row of old.rows) {
+      const enc = cipher.encrypt(cipher.decrypt(row.secret_ciphertext, row.secret_key_id, owner(row.subscription_id)), owner(row.subscription_id));
+      const done = await pool.query(
+        `UPDATE ${t} SET secret_ciphertext = $2, secret_key_id = $3 WHERE subscription_id = $1 AND secret_key_id = $4 AND secret_ciphertext = $5`,
+        [row.subscription_id, enc.ciphertext, enc.keyId, row.secret_key_id, row.secret_ciphertext],
+      );
+      rewritten += done.rowCount ?? 0;
+    }
+    const counts = await pool.query<{ key_id: string; n: string }>(`SELECT secret_key_id AS key_id, count(*) AS n FROM ${t} GROUP BY secret_key_id ORDER BY secret_key_id`);
+    return { rewritten, secretsByKey: Object.fromEntries(counts.rows.map((r) => [r.key_id, Number(r.n)])) };
+  } catch (err) {
+    throw unavailable(err, options, "re-encrypt webhook secrets");
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}

@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSecretCipher } from "../../credentials/index.js";
 import { absentNote, dropTestSchema, requirePostgres, TEST_POSTGRES_URL, testSchemaName } from "../../testing/services.js";
-import { createPgSubscriptionStore } from "../postgres/pg-subscription-store.js";
+import { createPgSubscriptionStore, reencryptPgSubscriptionSecrets } from "../postgres/pg-subscription-store.js";
 import { createFileSubscriptionStore } from "./file-subscription-store.js";
 import { newSubscriptionId, type SubscriptionStore, type WebhookSubscription } from "./subscription-store.js";
 
@@ -96,5 +96,30 @@ describe.skipIf(!postgres)(`createPgSubscriptionStore()${absentNote("PostgreSQL"
       await client.end();
       await store.close();
     }
+  });
+
+  it("re-encrypts every secret under a new active key (key rotation); a database without the table is left alone", async () => {
+    const schema = testSchemaName();
+    const store = await open(schema);
+    const [a, b] = [sub(), sub()];
+    await store.put(a, "secret-of-a");
+    await store.put(b, "secret-of-b");
+    await store.close();
+    const k2 = randomBytes(32);
+    const rotating = createSecretCipher({ keys: new Map([["k1", key], ["k2", k2]]), activeKeyId: "k2" });
+    const options = { url: TEST_POSTGRES_URL, schema, poolMax: 2 };
+    expect(await reencryptPgSubscriptionSecrets(options, rotating)).toEqual({ rewritten: 2, secretsByKey: { k2: 2 } });
+    expect(await reencryptPgSubscriptionSecrets(options, rotating)).toEqual({ rewritten: 0, secretsByKey: { k2: 2 } });
+    // k1 dropped: the secrets still read.
+    const after = await createPgSubscriptionStore(options, createSecretCipher({ keys: new Map([["k2", k2]]), activeKeyId: "k2" }));
+    try {
+      expect((await after.get(a.subscriptionId))?.secret).toBe("secret-of-a");
+      expect((await after.get(b.subscriptionId))?.secret).toBe("secret-of-b");
+    } finally {
+      await after.close();
+    }
+    const empty = testSchemaName();
+    schemas.push(empty);
+    expect(await reencryptPgSubscriptionSecrets({ ...options, schema: empty }, rotating)).toEqual({ rewritten: 0, secretsByKey: {} });
   });
 });
