@@ -29,6 +29,7 @@ const answeredCodes: ReadonlySet<CoreErrorCode> = new Set<CoreErrorCode>([
   "ERR_LOC_ORG_MISMATCH",
   "ERR_LOC_ALREADY_ONBOARDED",
   "ERR_LOC_EVENT_CURSOR_EXPIRED",
+  "ERR_LOC_NOT_OWNED",
 ]);
 
 /**

@@ -37,6 +37,7 @@ const expected: Record<CoreErrorCode, Code> = {
   ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: Code.NotFound,
   ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
   ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
+  ERR_LOC_NOT_OWNED: Code.PermissionDenied,
 };
 /** The codes that carry a retry delay, sent as google.rpc.RetryInfo. */
 const retryable = new Set<CoreErrorCode>(["ERR_LOC_RATE_LIMITED", "ERR_LOC_CONSENT_LIMIT", "ERR_LOC_AUDIT_UNAVAILABLE"]);

@@ -53,6 +53,7 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
   // WatchEvents: the cursor points before what retention kept; the subscriber must start over and reconcile.
   ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
+  ERR_LOC_NOT_OWNED: Code.PermissionDenied,
 });
 
 /**

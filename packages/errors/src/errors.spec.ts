@@ -11,6 +11,7 @@ import {
   DeadlineExceededError,
   errorCatalog,
   EventCursorExpiredError,
+  ResourceNotOwnedError,
   EventMalformedError,
   EventReplayedError,
   EventSignatureError,
@@ -71,6 +72,7 @@ const scenarios: Array<[Ctor, CoreErrorCode, number]> = [
   [EventSubscriptionUnknownError, "ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN", 404],
   [EventStoreUnavailableError, "ERR_LOC_EVENT_STORE_UNAVAILABLE", 503],
   [EventCursorExpiredError, "ERR_LOC_EVENT_CURSOR_EXPIRED", 410],
+  [ResourceNotOwnedError, "ERR_LOC_NOT_OWNED", 403],
 ];
 
 describe("CoreError subclasses", () => {

@@ -37,7 +37,8 @@ export type CoreErrorCode =
   | "ERR_LOC_EVENT_MALFORMED"
   | "ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN"
   | "ERR_LOC_EVENT_STORE_UNAVAILABLE"
-  | "ERR_LOC_EVENT_CURSOR_EXPIRED";
+  | "ERR_LOC_EVENT_CURSOR_EXPIRED"
+  | "ERR_LOC_NOT_OWNED";
 
 /** What a code means to an operator: an HTTP-ish status, a short title and what to do about it. */
 export interface CoreErrorInfo {
@@ -194,6 +195,11 @@ export const errorCatalog: Readonly<Record<CoreErrorCode, CoreErrorInfo>> = Obje
     httpStatus: 410,
     title: "Event cursor is older than the retained event log",
     action: "Events after this cursor were removed by events.retention_hours; resume with an empty cursor and reconcile the gap.",
+  },
+  ERR_LOC_NOT_OWNED: {
+    httpStatus: 403,
+    title: "Resource does not belong to the routed location",
+    action: "Route the call to the location that owns the resource (the router never says which one that is), or leave the id out; an id Podium does not know is refused alike. Nothing was sent.",
   },
 });
 
@@ -438,6 +444,18 @@ export class OrganizationMismatchError extends CoreError {
 }
 
 /**
+ * Thrown when the call touches a resource (contact, conversation, campaign …) the router cannot prove belongs to
+ * the routed location: another location's, another organization's, unknown to Podium, or an answer naming another
+ * location. The detail names the routed location and the resource kind, never the owner.
+ */
+export class ResourceNotOwnedError extends CoreError {
+  constructor(context: CoreErrorContext = {}, detail?: string) {
+    super("ERR_LOC_NOT_OWNED", context, detail);
+    this.name = "ResourceNotOwnedError";
+  }
+}
+
+/**
  * Thrown when onboarding gives a registered, working location another OAuth app or org slug than it has, without
  * asking to replace its credentials.
  */
@@ -574,6 +592,7 @@ export const errorClasses: Readonly<Record<CoreErrorCode, CoreErrorClass>> = Obj
   ERR_LOC_EVENT_SUBSCRIPTION_UNKNOWN: EventSubscriptionUnknownError,
   ERR_LOC_EVENT_STORE_UNAVAILABLE: EventStoreUnavailableError,
   ERR_LOC_EVENT_CURSOR_EXPIRED: EventCursorExpiredError,
+  ERR_LOC_NOT_OWNED: ResourceNotOwnedError,
 });
 
 /** True when `code` is one of the catalogued `ERR_LOC_*` codes. */

@@ -11,3 +11,5 @@ export { DEFAULT_MAX_BODY_DEPTH } from "./json-depth.js";
 export { guardRequest } from "./location-guard.js";
 export type { GuardedRequest } from "./location-guard.js";
 export { matchRoute } from "./podium-routes.js";
+export { createMemoryOwnershipCache, ownershipKeyString } from "./ownership-cache.js";
+export type { MemoryOwnershipCacheOptions, OwnershipCache, OwnershipKey, Owners } from "./ownership-cache.js";

@@ -32,6 +32,12 @@ export interface CallContext {
   deadline?: number | undefined;
   /** Aborts the call when the caller goes away. */
   signal?: AbortSignal | undefined;
+  /**
+   * Org slugs the caller holds an organization grant for (the API key's `organizations`): only these may run
+   * organization-level operations (organization, users, tag and attribute definitions, products, organization
+   * webhooks, templates and campaigns) through a location of that organization. Absent: none (deny by default).
+   */
+  organizations?: readonly string[] | undefined;
 }
 
 /** Podium's answer, passed through. */
