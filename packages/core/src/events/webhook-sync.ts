@@ -193,9 +193,18 @@ export async function* syncWebhooks(deps: WebhookSyncDeps, req: WebhookSyncReque
     return out;
   }
 
+  /**
+   * The call context for a location's sync calls: an organization webhook is organization-level, and the operator's
+   * `events.organization_webhooks` is its organization grant (the caller's own key cannot widen it).
+   */
+  function grantFor(uid: string): CallContext {
+    const rec = router.peekLocation(uid);
+    return rec !== undefined && deps.settings.organizationWebhooks.includes(rec.orgSlug) ? { ...ctx, organizations: [rec.orgSlug] } : { ...ctx, organizations: undefined };
+  }
+
   /** One routed call; a non-2xx answer fails the location's sync with Podium's status. */
   async function podium(uid: string, method: string, path: string, body?: unknown, whole = false): Promise<unknown> {
-    const res = await router.call({ locationUid: uid, method, path, body: body === undefined ? undefined : JSON.stringify(body) }, ctx);
+    const res = await router.call({ locationUid: uid, method, path, body: body === undefined ? undefined : JSON.stringify(body) }, grantFor(uid));
     if (res.status < 200 || res.status >= 300) throw podiumRefusal(uid, res.status, res.requestId, `${method} ${path.split("?")[0]}`);
     const parsed: unknown = res.body === "" ? {} : JSON.parse(res.body);
     return whole ? parsed : ((parsed as { data?: unknown }).data ?? {});
@@ -219,7 +228,9 @@ export async function unsubscribeLocation(deps: Pick<WebhookSyncDeps, "router" |
   const s = found.subscription;
   if (s.podiumWebhookUid !== undefined) {
     try {
-      await deps.router.call({ locationUid, method: "DELETE", path: `/v4/webhooks/${encodeURIComponent(s.podiumWebhookUid)}` }, ctx);
+      // An organization webhook is organization-level: the subscription's own scope is its grant.
+      const callCtx: CallContext = s.scope === "organization" ? { ...ctx, organizations: [s.orgSlug] } : ctx;
+      await deps.router.call({ locationUid, method: "DELETE", path: `/v4/webhooks/${encodeURIComponent(s.podiumWebhookUid)}` }, callCtx);
     } catch {
       // The location may already be unusable (deleted, credential revoked): its events are refused from now on.
     }

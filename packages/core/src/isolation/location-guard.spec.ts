@@ -98,7 +98,14 @@ describe("guardRequest()", () => {
       // mismatches
       ["another location in the path", { method: "GET", path: `/v4/locations/${OTHER}` }, MISMATCH],
       ["another location under a path sub-route", { method: "GET", path: `/v4/locations/${OTHER}/anything` }, MISMATCH],
-      ["an encoded other location in the path", { method: "PATCH", path: `/v4/locations/${encodeURIComponent(OTHER).replace("b", "%62")}`, body: "{}" }, MISMATCH],
+      ["an encoded letter of another location in the path", { method: "PATCH", path: `/v4/locations/${encodeURIComponent(OTHER).replace("b", "%62")}`, body: "{}" }, BAD],
+      ["an encoded letter in a literal segment", { method: "GET", path: `/v4/%6Cocations/${OTHER}` }, BAD],
+      ["an encoded digit, dash, underscore or tilde", { method: "GET", path: "/v4/contacts/%31%2D%5F%7E" }, BAD],
+      ["an unknown /v4 route", { method: "GET", path: "/v4/not-in-openapi/x" }, BAD],
+      ["an unknown method for a known path", { method: "PUT", path: "/v4/contacts" }, BAD],
+      ["a sub-route of a location", { method: "GET", path: `/v4/locations/${UID}/anything` }, BAD],
+      ["another location nested in the body", { method: "POST", path: "/v4/messages/attachment", body: JSON.stringify({ data: { locationUid: OTHER, body: "hi" } }) }, MISMATCH],
+      ["another location deep in a body list", { method: "POST", path: "/v4/contacts", body: JSON.stringify({ name: "a", attributes: [{ x: { locations: [OTHER] } }] }) }, MISMATCH],
       ["the location uid in another case", { method: "GET", path: `/v4/locations/${UID.toUpperCase()}` }, MISMATCH],
       ["another organization in the path", { method: "GET", path: `/v4/organizations/${OTHER_ORG}` }, MISMATCH],
       ["another query.locationUid", { method: "GET", path: `/v4/conversations?locationUid=${OTHER}` }, MISMATCH],
@@ -132,11 +139,13 @@ describe("guardRequest()", () => {
   describe("passes well-formed calls for the routed location", () => {
     it("returns the pathname, search, route template and the body text unchanged", () => {
       const body = '{ "body": "hi",  "locationUid": "' + UID + '", "channel": {"type":"phone","identifier":"+18015550100"} }';
-      expect(guard({ method: "POST", path: "/v4/messages", body })).toEqual({
+      expect(guard({ method: "POST", path: "/v4/messages", body })).toMatchObject({
         method: "POST",
         pathname: "/v4/messages",
         search: "",
         route: "/v4/messages",
+        params: {},
+        parsed: JSON.parse(body),
         body,
       });
     });
@@ -150,7 +159,6 @@ describe("guardRequest()", () => {
       ["an encoded identifier", { method: "GET", path: "/v4/contacts/%2B18015550100" }, "/v4/contacts/{identifier}"],
       ["an email identifier", { method: "GET", path: "/v4/contacts/a@b.example" }, "/v4/contacts/{identifier}"],
       ["an encoded slash in the query", { method: "GET", path: "/v4/contacts?cursor=MDAw%2Fx%3D%3D" }, "/v4/contacts"],
-      ["an unknown /v4 route", { method: "GET", path: "/v4/not-in-openapi/x" }, undefined],
       ["an empty body on POST", { method: "POST", path: "/v4/contact_tags", body: "" }, "/v4/contact_tags"],
       ["a non-object body on DELETE", { method: "DELETE", path: "/v4/contacts/c-1", body: "[]" }, "/v4/contacts/{identifier}"],
       ["null location fields", { method: "PUT", path: "/v4/templates/t-1", body: '{"locationUids":null,"organizationUid":null}' }, "/v4/templates/{uid}"],
@@ -212,8 +220,8 @@ describe("guardRequest()", () => {
       expect(guard({ method: "POST", path: "/v4/contacts", body }).body).toBe(body);
     });
 
-    it("fills nothing where Podium does not require a location (webhooks, templates, unknown routes)", () => {
-      for (const [method, path] of [["POST", "/v4/webhooks"], ["POST", "/v4/templates"], ["POST", "/v4/future/thing"], ["PATCH", "/v4/contacts/c-1"]]) {
+    it("fills nothing where Podium does not require a location (webhooks, templates, contact updates)", () => {
+      for (const [method, path] of [["POST", "/v4/webhooks"], ["POST", "/v4/templates"], ["PATCH", "/v4/contacts/c-1"]]) {
         expect(guard({ method: method as string, path: path as string, body: '{"a":1}' }).body).toBe('{"a":1}');
       }
     });

@@ -2,7 +2,7 @@ import { BadRequestError, LocationMismatchError } from "@podium-router/errors";
 import type { CoreErrorContext } from "@podium-router/errors";
 import { CALL_METHOD_RULE, isCallMethod } from "./call-methods.js";
 import { DEFAULT_MAX_BODY_DEPTH, exceedsJsonDepth } from "./json-depth.js";
-import { matchRoute } from "./podium-routes.js";
+import { matchRoute, type PodiumRoute } from "./podium-routes.js";
 
 /** The call as the caller sent it. */
 export interface GuardCall {
@@ -37,8 +37,14 @@ export interface GuardedRequest {
   pathname: string;
   /** `?...` or "" (with `locationUid` appended where Podium requires it in the query). */
   search: string;
-  /** The route template, or undefined for a /v4 path not in Podium's OpenAPI files. */
-  route: string | undefined;
+  /** The route template (a path no operation of Podium's OpenAPI files matches is refused). */
+  route: string;
+  /** The operation. */
+  operation: PodiumRoute;
+  /** The path parameters, still percent-encoded as sent. */
+  params: Record<string, string>;
+  /** The body as parsed when it is a JSON object (after the guard's checks), else undefined. */
+  parsed: Record<string, unknown> | undefined;
   /** The body text to send: the caller's text unchanged, or re-serialised only when a field was filled. */
   body: string | undefined;
 }
@@ -114,19 +120,16 @@ export function guardRequest(call: GuardCall, location: GuardLocation, opts: Gua
     }
     if (typeof value === "object" && value !== null && !Array.isArray(value)) {
       parsed = value as Record<string, unknown>;
-      for (const key of Object.keys(parsed)) {
-        const norm = normaliseKey(key);
-        if (LOCATION_KEYS.has(norm)) check.locationValue(parsed[key], `body.${key}`);
-        else if (norm === ORGANIZATION_KEY) check.organizationValue(parsed[key], `body.${key}`);
-        else continue;
-        (namedKeys ??= []).push(key);
-      }
+      namedKeys = checkBodyFields(parsed, "body", check);
     } else if (OBJECT_BODY_METHODS.has(method)) {
       bad(`a ${method} body must be a JSON object`);
     }
   }
 
-  const route = matchRoute(method, pathname)?.route;
+  const match = matchRoute(method, pathname);
+  // Deny by default: a (method, path) outside Podium's operations has no isolation policy, so it is never sent.
+  if (match === undefined) bad(`no Podium v4 operation is ${method} on this path; the router sends only the operations of its policy table (README "Isolation")`);
+  const route = (match as NonNullable<typeof match>).route;
   let body = text === "" ? undefined : text;
   // Parsers disagree on duplicate keys (JSON.parse keeps the last, others the first) and we cannot see
   // through an escaped key name: when the text may hide a second location field, send what was checked.
@@ -134,7 +137,7 @@ export function guardRequest(call: GuardCall, location: GuardLocation, opts: Gua
   let search = rawSearch;
   // A body field can be filled into no body or an object body; a DELETE's non-object body is left alone.
   const fillable = body === undefined || parsed !== undefined;
-  switch (route?.fill) {
+  switch (route.fill) {
     case "body.locationUid":
       if (fillable && parsed?.["locationUid"] == null) body = JSON.stringify({ ...parsed, locationUid: uid });
       break;
@@ -147,7 +150,35 @@ export function guardRequest(call: GuardCall, location: GuardLocation, opts: Gua
     case undefined:
       break;
   }
-  return { method, pathname, search, route: route?.template, body };
+  return { method, pathname, search, route: route.template, operation: route, params: (match as NonNullable<typeof match>).params, parsed, body };
+}
+
+/**
+ * Checks every location and organization field of a body at any depth (e.g. `data.locationUid` of
+ * /v4/messages/attachment); the depth is bounded by the guard's depth check before the parse. Returns the keys
+ * (at any depth) that named one, for the duplicate-key check.
+ */
+function checkBodyFields(obj: Record<string, unknown>, at: string, check: ReturnType<typeof createFieldChecker>, named: string[] = []): string[] | undefined {
+  for (const key of Object.keys(obj)) {
+    const norm = normaliseKey(key);
+    const value = obj[key];
+    if (LOCATION_KEYS.has(norm)) check.locationValue(value, `${at}.${key}`);
+    else if (norm === ORGANIZATION_KEY) check.organizationValue(value, `${at}.${key}`);
+    else {
+      if (typeof value === "object" && value !== null) checkNested(value, `${at}.${key}`, check, named);
+      continue;
+    }
+    named.push(key);
+  }
+  return named.length === 0 ? undefined : named;
+}
+
+function checkNested(value: object, at: string, check: ReturnType<typeof createFieldChecker>, named: string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === "object" && item !== null) checkNested(item, `${at}[]`, check, named);
+  } else {
+    checkBodyFields(value as Record<string, unknown>, at, check, named);
+  }
 }
 
 /** The comparisons, bound to the routed location. Case-sensitive: Podium's uids are. */
@@ -213,6 +244,9 @@ function splitPath(path: unknown, bad: (detail: string) => never): { pathname: s
       if (q === -1 && (b === 0x2e || b === 0x2f || b === 0x5c || b === PERCENT || b < 0x20 || b === 0x7f)) {
         bad("path has a percent-encoded dot, slash, backslash, percent sign or control character");
       }
+      // `/v4/%6Cocations/…` would match no route here yet reach Podium's after its decoding: an unreserved
+      // character (RFC 3986 §2.3) has one spelling, so its encoding is refused rather than decoded.
+      if (q === -1 && isUnreserved(b)) bad("path has a percent-encoded letter, digit, '-', '_' or '~'; send it unencoded");
       i += 2;
     }
   }
@@ -234,6 +268,11 @@ function hexByte(s: string, i: number): number {
   const hi = hexDigit(s.charCodeAt(i));
   const lo = hexDigit(s.charCodeAt(i + 1));
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~" (the dot is refused above already). */
+function isUnreserved(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f || b === 0x7e;
 }
 
 function hexDigit(c: number): number {

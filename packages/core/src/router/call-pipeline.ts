@@ -1,14 +1,15 @@
 import { performance } from "node:perf_hooks";
-import { endpointOf, type RecordCallAudit } from "../audit/index.js";
+import type { RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
 import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
 import { isRequestId, newRequestId, validateRequestId } from "../ids.js";
-import { guardRequest, type GuardedRequest } from "../isolation/index.js";
+import { checkAnswer, guardRequest, planIsolation, type CursorBinder, type GuardedRequest, type IsolationPlan, type IsolationTarget } from "../isolation/index.js";
 import { withAuthRetry } from "../oauth/index.js";
 import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
 import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
 import type { CallContext, RoutedCall, RoutedResponse } from "./location-router-api.js";
+import type { OwnershipGate } from "./ownership-gate.js";
 import type { RouterObserver } from "./router-observer.js";
 
 export interface CallPipelineDeps {
@@ -24,6 +25,10 @@ export interface CallPipelineDeps {
   recordAudit: RecordCallAudit;
   /** True once the router is closing: new calls are refused. */
   isClosing(): boolean;
+  /** Paging cursors bound to the location that listed them (isolation.cursor_key). */
+  cursors: CursorBinder;
+  /** Owners of the resources owned-class calls address, and the contact upsert check. */
+  ownership: OwnershipGate;
 }
 
 /** What the call's audit line will say, filled in as the call gets further. */
@@ -37,7 +42,7 @@ interface CallLine {
 
 /**
  * One routed call, in one direction:
- *   unknown? → deleted? → guard → budget → verify → token → send → (answer) → audit.
+ *   unknown? → deleted? → guard → isolation plan → budget → verify → owners → intent → token → send → answer → audit.
  * Every step either passes the call on or throws a CoreError; whatever happens, the `finally` writes exactly
  * one audit line. Nothing that costs quota or reaches Podium runs before the guard has passed.
  */
@@ -56,19 +61,34 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       if (deps.isClosing()) throw new InternalError({ locationUid: call.locationUid, requestId }, "the router is shutting down; retry against another replica");
       const loc = registered(call.locationUid, requestId);
       const req = guard(call, loc, requestId);
-      line.route = req.route ?? endpointOf(req.method, req.pathname);
-      // ← Checks that need the guarded request but spend nothing (e.g. that every id it names is the location's) go here.
+      line.route = req.route;
+      // Isolation by ownership, deny by default: the class of the operation decides what must be proven.
+      const target: IsolationTarget = {
+        locationUid: loc.record.locationUid,
+        organizationUid: loc.record.organizationUid,
+        orgSlug: loc.record.orgSlug,
+        organizationGranted: hasOrganizationGrant(ctx, loc.record.orgSlug),
+        requestId,
+      };
+      const plan = planIsolation(req, target, deps.cursors);
       await spendBudget(loc, req, requestId, ctx);
       await live.verify(loc, requestId, false, ctx.signal);
-      // ← Anything that must be durable before Podium can act (e.g. a write's intent line) goes here.
+      // Owners are resolved with the location's own credential, after it is verified and before anything is sent.
+      if (plan.owner !== undefined) await deps.ownership.checkOwned(loc, req, plan, target.organizationGranted, requestId, ctx);
+      await deps.ownership.checkUpsert(loc, req, requestId, ctx);
       // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
       await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
-      const res = await send(loc, req, requestId, ctx);
+      const res = await send(loc, req, plan, requestId, ctx);
       line.status = res.status;
-      // ← Checks of Podium's answer before the caller sees it go here.
       await answer(loc, req, res, requestId, ctx);
+      let body = res.body;
+      if (res.status >= 200 && res.status < 300) {
+        await deps.ownership.afterWrite(loc, req, plan);
+        // Podium's answer is checked before the caller sees it: another location's object is refused, a list filtered.
+        body = checkAnswer(res.body, { route: req.route, plan }, target, deps.cursors);
+      }
       if (res.status < 300) live.health.success(loc.record.locationUid);
-      return { status: res.status, body: res.body, headers: res.headers, requestId, latencyMs: performance.now() - t0 };
+      return { status: res.status, body, headers: res.headers, requestId, latencyMs: performance.now() - t0 };
     } catch (err) {
       const e = asCoreError(err, call.locationUid, line.requestId);
       line.errorCode = e.code;
@@ -115,9 +135,9 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
   }
 
   /** token → send: the location's own access token (refreshed once on a 401), then the request. */
-  async function send(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<UpstreamResponse> {
+  async function send(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan, requestId: string, ctx: CallContext): Promise<UpstreamResponse> {
     const { deadline, signal } = ctx;
-    const path = req.search ? `${req.pathname}${req.search}` : req.pathname;
+    const path = plan.search ? `${req.pathname}${plan.search}` : req.pathname;
     const started = performance.now();
     const auth = await loc.auth();
     const res = await withAuthRetry(
@@ -145,6 +165,12 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
     // A 403 may mean the location left the token's scope (failure 5): re-verify now, loudly.
     if (res.status === 403) await live.verify(loc, requestId, true, ctx.signal);
   }
+}
+
+/** Whether the caller's API key grants organization-level operations in this org (`"*"`: every org). */
+function hasOrganizationGrant(ctx: CallContext, orgSlug: string): boolean {
+  const orgs = ctx.organizations;
+  return orgs !== undefined && (orgs.includes(orgSlug) || orgs.includes("*"));
 }
 
 /** Every failure leaves as a CoreError naming the location and the request id; the original is never changed. */

@@ -54,9 +54,10 @@ describe("createLocationRouter()", () => {
         body: JSON.stringify({ name: "Jo Citizen", phoneNumber: "+61400000001" }),
       });
       expect(res.status).toBe(202);
+      // Before the create, the router looked the phone number up (Podium's create is an upsert on it).
       const sent = writes(hh);
-      expect(sent).toHaveLength(1);
-      expect(sent[0]?.locationUids).toEqual([SYDNEY]);
+      expect(sent.map((e) => `${e.method} ${e.route}`)).toEqual(["GET /v4/contacts/{identifier}", "POST /v4/contacts"]);
+      expect(sent[1]?.locationUids).toEqual([SYDNEY]);
     });
 
     it("refuses a hard-coded path to another location", async () => {
@@ -107,20 +108,21 @@ describe("createLocationRouter()", () => {
   describe("failure 3: every call leaves exactly one audit line naming its location", () => {
     it("writes one line per call, refusals included, with the route template and no query or PII", async () => {
       const hh = await coastal();
-      const res = await hh.router.call(
+      const err = await hh.router.call(
         { locationUid: SYDNEY, method: "GET", path: "/v4/contacts/+61400000003?limit=5", requestId: "req-audit-1" },
         { caller: "crm-sync" },
-      );
-      expect(res.requestId).toBe("req-audit-1");
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "ERR_LOC_NOT_OWNED", requestId: "req-audit-1" });
       await codeOf(hh.router.call({ locationUid: "not-registered", method: "GET", path: "/v4/contacts" }));
-      // An unknown route whose first segment is an identifier: the template must not keep it.
-      await hh.router.call({ locationUid: SYDNEY, method: "GET", path: "/v4/+61400000009" });
+      // An unknown route whose first segment is an identifier: refused (deny by default), the template must not keep it.
+      expect(await codeOf(hh.router.call({ locationUid: SYDNEY, method: "GET", path: "/v4/+61400000009" }))).toBe("ERR_LOC_BAD_REQUEST");
       const lines = await hh.auditLines();
       expect(lines).toHaveLength(3);
-      expect(lines[2]).toMatchObject({ endpoint: "{invalid}", status: 404 });
+      expect(lines[2]).toMatchObject({ endpoint: "{invalid}", status: 0, error_code: "ERR_LOC_BAD_REQUEST" });
       expect(JSON.stringify(lines)).not.toContain("61400000009");
-      expect(Object.keys(lines[0] as object)).toEqual(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "hash"]);
-      expect(lines[0]).toMatchObject({ location_uid: SYDNEY, org_slug: "coastal-smiles", endpoint: "/v4/contacts/{identifier}", method: "GET", status: 404, request_id: "req-audit-1", caller: "crm-sync" });
+      expect(Object.keys(lines[0] as object)).toEqual(["ts", "location_uid", "org_slug", "endpoint", "method", "status", "request_id", "latency_ms", "caller", "error_code", "hash"]);
+      // Podium knows no such contact: its owner cannot be proven, so the call is refused after the owner lookup.
+      expect(lines[0]).toMatchObject({ location_uid: SYDNEY, org_slug: "coastal-smiles", endpoint: "/v4/contacts/{identifier}", method: "GET", status: 0, request_id: "req-audit-1", caller: "crm-sync", error_code: "ERR_LOC_NOT_OWNED" });
       expect(lines[1]).toMatchObject({ location_uid: "not-registered", status: 0, error_code: "ERR_LOC_UNKNOWN" });
       const text = JSON.stringify(lines);
       expect(text).not.toContain("+61400000003");

@@ -10,6 +10,9 @@ import { createUpstreamClient, type UpstreamClient } from "../upstream/index.js"
 import { noopLogger, type CoreLogger } from "../util/index.js";
 import type { LocationVerifier } from "../verification/index.js";
 import { createCallPipeline } from "./call-pipeline.js";
+import { createOwnershipGate } from "./ownership-gate.js";
+import { createCursorBinder, createMemoryOwnershipCache, type OwnershipCache } from "../isolation/index.js";
+import { randomBytes } from "node:crypto";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
 import { reportedAuthState } from "./location-health.js";
@@ -29,6 +32,10 @@ export interface LocationRouterDeps {
   observer?: RouterObserver;
   /** Environment for `env:` credential references. @default process.env */
   env?: Record<string, string | undefined>;
+  /** Where resolved resource owners are cached. @default the state backend's (memory or Redis) */
+  ownershipCache?: OwnershipCache;
+  /** Counts owner lookups sent to Podium (cache misses), for benchmarks. @default none */
+  onOwnerLookup?: () => void;
 }
 
 /** The live router plus the parts the server and tests reach into. */
@@ -109,6 +116,15 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     maxBodyDepth: settings.upstream.maxRequestBodyDepth,
     recordAudit: callAudit,
     isClosing: () => closing,
+    cursors: createCursorBinder(randomBytes(32)),
+    ownership: createOwnershipGate({
+      live,
+      budgets,
+      upstream,
+      cache: deps.ownershipCache ?? createMemoryOwnershipCache({ ttlMs: 300_000, maxEntries: 100_000 }),
+      reachTtlMs: settings.verification.ttlSeconds * 1000,
+      onLookup: deps.onOwnerLookup,
+    }),
   });
 
   // Onboarding by consent ends in the normal onboarding path for its one location.

@@ -1,0 +1,176 @@
+/**
+ * Ownership before a call is sent: who owns the resource an owned-class call addresses (its own GET, through
+ * the location's credential and budget, cached per organization, kind and id), and whether a contact write would
+ * reach another location's customer (Podium's create is an upsert on phone, email or conversation uid).
+ * Refusals are ResourceNotOwnedError, naming the routed location and the resource kind, never the owner.
+ */
+import { BadRequestError, LocationRateLimitedError, PermissionDeniedError, ResourceNotOwnedError, type CoreErrorContext } from "@podium-router/errors";
+import type { RateBudgets } from "../budgets/index.js";
+import { ownersOf, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
+import type { GuardedRequest } from "../isolation/index.js";
+import { withAuthRetry } from "../oauth/index.js";
+import { retryDelayMs, type UpstreamClient } from "../upstream/index.js";
+import type { LiveLocation } from "./live-location.js";
+import type { LiveLocations } from "./live-locations.js";
+import type { CallContext } from "./location-router-api.js";
+
+export interface OwnershipGateDeps {
+  live: LiveLocations;
+  budgets: RateBudgets;
+  upstream: UpstreamClient;
+  cache: OwnershipCache;
+  /** How long a credential's reach (its GET /v4/locations) is trusted for the upsert check (verification TTL). */
+  reachTtlMs: number;
+  /** Told once per owner lookup sent to Podium (cache misses), for the bench and metrics. */
+  onLookup?: (() => void) | undefined;
+}
+
+/** The contact lookup kind: the cache key's kind for contacts by any identifier. */
+const CONTACT: OwnerLookup = Object.freeze({ kind: "contact", param: "identifier", get: "/v4/contacts/{id}" });
+
+export interface OwnershipGate {
+  /** Resolves the owners of an owned-class call and refuses when the routed location may not touch it. */
+  checkOwned(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan, organizationGranted: boolean, requestId: string, ctx: CallContext): Promise<void>;
+  /** For contact creates and upserting writes: refuses when the phone, email or conversation uid is another location's contact's. */
+  checkUpsert(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<void>;
+  /** After a 2xx write that deleted the resource or changed its owners: the cached owners are dropped. */
+  afterWrite(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan): Promise<void>;
+}
+
+export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
+  const { live, budgets, upstream, cache } = deps;
+  const reach = new Map<string, { uids: ReadonlySet<string>; expiresAt: number }>();
+
+  const keyOf = (loc: LiveLocation, kind: string, id: string) => ({ organizationUid: loc.record.organizationUid ?? `slug:${loc.record.orgSlug}`, kind, id });
+
+  /** The owners Podium's GET names, or "absent" for its 404 (unknown, or another organization's id). */
+  async function lookup(loc: LiveLocation, owner: OwnerLookup, id: string, requestId: string, ctx: CallContext): Promise<Owners | "absent"> {
+    const key = keyOf(loc, owner.kind, id);
+    const cached = await cache.get(key);
+    if (cached !== undefined) return cached;
+    const uid = loc.record.locationUid;
+    const ectx: CoreErrorContext = { locationUid: uid, requestId };
+    await budgets.acquire(uid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId, method: "GET" });
+    const path = owner.get.replace("{id}", encodeURIComponent(id)) + (owner.locationQuery ? `?locationUid=${encodeURIComponent(uid)}` : "");
+    const auth = await loc.auth();
+    deps.onLookup?.();
+    const res = await withAuthRetry(auth, (accessToken: string) => upstream.request({ method: "GET", path, accessToken, requestId, deadline: ctx.deadline, signal: ctx.signal, locationUid: uid }), {
+      signal: ctx.signal,
+      deadline: ctx.deadline,
+    });
+    if (res.status === 404) return "absent";
+    if (res.status === 429) {
+      const delay = retryDelayMs(res.headers, Date.now());
+      budgets.pause(uid, loc.quotaGroup, Date.now() + delay);
+      throw new LocationRateLimitedError({ ...ectx, retryAfterMs: delay, upstreamStatus: 429 }, "Podium answered 429 to the owner lookup");
+    }
+    if (res.status === 403) {
+      // The location may have left its credential's scope (failure 5): that is said loudly by the re-verification.
+      await live.verify(loc, requestId, true, ctx.signal);
+      throw new ResourceNotOwnedError(ectx, `Podium refused the ${owner.kind} to ${uid}'s credential (403); the router cannot prove it is ${uid}'s`);
+    }
+    if (res.status !== 200) throw new BadRequestError({ ...ectx, upstreamStatus: res.status }, `Podium answered ${res.status} to the ${owner.kind}'s owner lookup`);
+    let data: unknown;
+    try {
+      data = (JSON.parse(res.body) as { data?: unknown }).data;
+    } catch {
+      data = undefined;
+    }
+    const view = ownersOf(data);
+    const org = loc.record.organizationUid;
+    if (view.kind === "none" || (view.organizationUid !== undefined && org !== undefined && view.organizationUid !== org)) {
+      throw new ResourceNotOwnedError(ectx, `the ${owner.kind}'s owner cannot be determined from Podium's answer; it is refused, not passed`);
+    }
+    const owners: Owners = view.kind === "locations" ? [...new Set(view.uids)] : [];
+    await cache.set(key, owners);
+    return owners;
+  }
+
+  /** The locations a credential reaches (its GET /v4/locations), cached per grant for the verification TTL. */
+  async function reachOf(loc: LiveLocation, requestId: string, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+    const target = loc.verifyTarget(requestId);
+    const hit = reach.get(target.grantKey);
+    if (hit !== undefined && hit.expiresAt > Date.now()) return hit.uids;
+    const uids = new Set((await target.listLocations(signal)).keys());
+    reach.set(target.grantKey, { uids, expiresAt: Date.now() + deps.reachTtlMs });
+    return uids;
+  }
+
+  return {
+    async checkOwned(loc, req, plan, organizationGranted, requestId, ctx) {
+      const owner = plan.owner;
+      if (owner === undefined) return;
+      const uid = loc.record.locationUid;
+      const ectx: CoreErrorContext = { locationUid: uid, requestId };
+      const kind = owner.lookup.kind;
+      const owners = await lookup(loc, owner.lookup, owner.id, requestId, ctx);
+      if (owners === "absent") throw new ResourceNotOwnedError(ectx, `no ${kind} with this id belongs to ${uid} (Podium does not know it for this credential)`);
+      if (owners.length === 0) {
+        if (!organizationGranted) throw new PermissionDeniedError(ectx, `the ${kind} is organization-level; it needs an organization grant for ${loc.record.orgSlug} on the caller's API key (server.api_keys[].organizations)`);
+        return;
+      }
+      if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `the ${kind} does not belong to ${uid}`);
+      const shared = owners.length > 1;
+      if (shared && req.method === "DELETE") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; deleting it would take it from them`);
+      if (shared && writesLocations(req)) throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; this write would replace its locations and drop them`);
+    },
+
+    async checkUpsert(loc, req, requestId, ctx) {
+      const ids = upsertIdentifiers(req);
+      if (ids.length === 0) return;
+      const uid = loc.record.locationUid;
+      const ectx: CoreErrorContext = { locationUid: uid, requestId };
+      let absent = false;
+      for (const id of ids) {
+        const owners = await lookup(loc, CONTACT, id, requestId, ctx);
+        if (owners === "absent") absent = true;
+        else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route === "/v4/messages" ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
+      }
+      // A 404 proves nothing when the credential does not reach every location of the organization the router
+      // knows: Podium may hide another location's contact from it and still match it on create.
+      if (!absent || req.route === "/v4/messages") return;
+      const reached = await reachOf(loc, requestId, ctx.signal);
+      const org = loc.record.organizationUid;
+      for (const other of live.values()) {
+        if (other.record.organizationUid === org && org !== undefined && !reached.has(other.record.locationUid)) {
+          throw new ResourceNotOwnedError(
+            ectx,
+            `${uid}'s credential does not reach every location of its organization, so the router cannot prove no other location's contact has this phone number or email; create the contact without them, or through a credential that reaches every location`,
+          );
+        }
+      }
+    },
+
+    async afterWrite(loc, req, plan) {
+      const owner = plan.owner;
+      if (owner === undefined || !(req.method === "DELETE" || writesLocations(req))) return;
+      await cache.delete(keyOf(loc, owner.lookup.kind, owner.id));
+    },
+  };
+}
+
+/** A PUT or PATCH whose body (after the guard's fill) sets `locations`: the resource's owners are replaced. */
+function writesLocations(req: GuardedRequest): boolean {
+  if (req.method !== "PUT" && req.method !== "PATCH") return false;
+  if (req.parsed !== undefined && req.parsed["locations"] != null) return true;
+  return req.operation.fill === "body.locations";
+}
+
+/** The identifiers Podium matches an existing contact by, for the writes that upsert or rename one. */
+function upsertIdentifiers(req: GuardedRequest): string[] {
+  const b = req.parsed;
+  if (b === undefined) return [];
+  const pick = (...values: unknown[]): string[] => values.filter((v): v is string => typeof v === "string" && v !== "");
+  const channel = typeof b["channel"] === "object" && b["channel"] !== null ? (b["channel"] as Record<string, unknown>)["identifier"] : undefined;
+  switch (`${req.method} ${req.route}`) {
+    case "POST /v4/contacts":
+      return pick(b["phoneNumber"], b["email"], b["conversationUid"]);
+    case "POST /v4/contacts/campaigns/opt_in":
+      return pick(channel, b["phoneNumber"]);
+    case "POST /v4/messages":
+      // `contactName` renames the contact with this channel, whoever's it is.
+      return b["contactName"] === undefined ? [] : pick(channel);
+    default:
+      return [];
+  }
+}
