@@ -19,7 +19,9 @@ const SERVICE = "podium.router.v1.LocationRouterService";
  */
 export function devExamples(d: DevExamplesInput): string {
   const sydney = d.locations[0]?.locationUid ?? "";
-  const contact = { name: "Ada Lovelace", phoneNumber: "+61400000001", locations: [sydney] };
+  // No phone number or email: Sydney's credential reaches Sydney only, so the router cannot prove that no other
+  // location's customer has them (Podium's create is an upsert on both) and would refuse the create.
+  const contact = { name: "Ada Lovelace", locations: [sydney] };
   const callJson = JSON.stringify({ locationUid: sydney, method: "POST", path: "/v4/contacts", body: JSON.stringify(contact) });
   const listJson = JSON.stringify({ locationUid: sydney, method: "GET", path: "/v4/contacts?limit=10" });
   const auth = `-H ${shellQuote(`authorization: Bearer ${d.apiKey}`)}`;
@@ -34,7 +36,9 @@ export function devExamples(d: DevExamplesInput): string {
     `Locations (organization coastal-smiles):`,
     ...d.locations.map((l) => `  ${l.name.padEnd(15)} ${l.locationUid}  ${l.outcome}`),
     ``,
-    `Create a contact for Sydney with curl (Connect JSON):`,
+    `Create a contact for Sydney with curl (Connect JSON). Sydney's credential reaches Sydney only, so a create with a`,
+    `phone number or email is refused there (ERR_LOC_NOT_OWNED: Podium's create is an upsert, and the router cannot`,
+    `prove no other location's customer has them); Burleigh Heads' credential reaches every location and may:`,
     `  curl -sS ${auth} -H 'content-type: application/json' -d ${shellQuote(callJson)} ${d.routerUrl}/${SERVICE}/Call`,
     ``,
     `List Sydney's contacts with buf curl over gRPC (the schema comes from server reflection):`,
