@@ -8,8 +8,9 @@ import { boundMessage, isBoundedMessage, wireId } from "./wire-text.js";
 /**
  * The one table from core error codes to Connect (= gRPC) codes. Where the catalog's HTTP-ish status
  * and the gRPC meaning disagree, the gRPC meaning wins, because clients act on the code:
- * UNAUTHENTICATED and PERMISSION_DENIED are reserved for the router's own caller (its API key and
- * grant), so a location whose Podium credential failed is FAILED_PRECONDITION, not UNAUTHENTICATED.
+ * UNAUTHENTICATED is reserved for the router's own caller (its API key), so a location whose Podium credential
+ * failed is FAILED_PRECONDITION; PERMISSION_DENIED says the call may not touch what it asked for: the caller's
+ * grants, the location's scope in Podium, or a resource another location owns.
  */
 export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.freeze({
   ERR_LOC_UNKNOWN: Code.NotFound,
@@ -53,6 +54,7 @@ export const connectCodeFor: Readonly<Record<CoreErrorCode, Code>> = Object.free
   ERR_LOC_EVENT_STORE_UNAVAILABLE: Code.Unavailable,
   // WatchEvents: the cursor points before what retention kept; the subscriber must start over and reconcile.
   ERR_LOC_EVENT_CURSOR_EXPIRED: Code.OutOfRange,
+  // Isolation by ownership: the resource is not the routed location's (or its owner cannot be proven).
   ERR_LOC_NOT_OWNED: Code.PermissionDenied,
 });
 
