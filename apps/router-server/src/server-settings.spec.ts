@@ -173,6 +173,9 @@ describe("config/production.example.yaml (the README's production settings)", ()
     const server = validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: settings.oauthApps.keys(), baseDir: loaded.baseDir });
     expect(server.tls).toEqual({ certFile: "/etc/podium-router/tls/fullchain.pem", keyFile: "/etc/podium-router/tls/privkey.pem" });
     expect(server.apiKeys.map((k) => k.name)).toEqual(["ops", "crm-sync", "auditor"]);
+    // Organization-level operations only for the operators' key, and only in its own organization.
+    expect(server.apiKeys.map((k) => k.organizations)).toEqual([["coastal-smiles"], [], []]);
+    expect(settings.isolation).toEqual({ ownershipTtlSeconds: 300, ownershipCacheMaxEntries: 100_000, cursorKey: "file:/etc/podium-router/secrets/cursor-key" });
     expect([...settings.oauthApps.keys()]).toEqual(["coastal-smiles", "harbour-auto"]);
     // Nothing depends on the directory the router is started from.
     const paths = [settings.audit.path, settings.audit.indexPath, settings.audit.checkpoints.path, settings.onboarding.refreshTokenDir, settings.credentials.path];
