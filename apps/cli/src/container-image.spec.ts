@@ -88,7 +88,7 @@ describe("compose.yaml", () => {
       expect(s.volumes).toContain("./config/compose.settings.yaml:/etc/podium-router/settings.yaml:ro");
       stateVolumes.add(s.volumes!.find((v) => v.endsWith(":/var/lib/podium-router"))!);
       // Secrets arrive by environment, never in the file.
-      expect(Object.keys(s.environment ?? {})).toEqual(expect.arrayContaining(["PGPASSWORD", "PODIUM_ROUTER_KEY_K1", "PODIUM_ROUTER_SERVER__API_KEYS", "PODIUM_ROUTER_AUDIT_HMAC_KEY"]));
+      expect(Object.keys(s.environment ?? {})).toEqual(expect.arrayContaining(["PGPASSWORD", "PODIUM_ROUTER_KEY_K1", "PODIUM_ROUTER_SERVER__API_KEYS", "PODIUM_ROUTER_AUDIT_HMAC_KEY", "PODIUM_ROUTER_CURSOR_KEY"]));
     }
     expect(stateVolumes.size).toBe(2); // one audit trail per replica: a hash chain has one writer
     expect([...logIds].sort()).toEqual(["router-1", "router-2"]); // and its own log id for checkpoints in the shared database
@@ -104,6 +104,8 @@ describe("compose.yaml", () => {
     expect(loaded.settings.state).toMatchObject({ backend: "redis", redis: { url: "redis://redis:6379", replicas: 2 } });
     expect(loaded.settings.audit.path).toBe("/var/lib/podium-router/audit/audit.jsonl");
     expect(loaded.settings.audit.checkpoints).toMatchObject({ logId: "router-1", hmacKey: "env:PODIUM_ROUTER_AUDIT_HMAC_KEY" });
+    // Both replicas bind paging cursors with one key, so either can serve the next page.
+    expect(loaded.settings.isolation.cursorKey).toBe("env:PODIUM_ROUTER_CURSOR_KEY");
     expect([...loaded.settings.oauthApps.keys()]).toEqual(["main"]);
     const server = validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: loaded.settings.oauthApps.keys(), baseDir: loaded.baseDir });
     expect(server).toMatchObject({ host: "0.0.0.0", port: 8080 });

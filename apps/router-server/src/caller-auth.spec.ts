@@ -1,10 +1,11 @@
 import { describe, it, expect } from "vitest";
+import { ALL_ORGANIZATIONS, mayActForOrganization } from "@podium-router/core";
 import { createCallerAuth, hashApiKey, mayCallRpc, mayUseLocation, mayUseOAuthApp } from "./caller-auth.js";
 
 const auth = createCallerAuth([
-  { name: "ops", keySha256: hashApiKey("key-ops"), locations: "*", rpcs: "*", oauthApps: "*" },
-  { name: "app", keySha256: hashApiKey("key-app"), locations: ["loc-1"], rpcs: ["Call"], oauthApps: ["acme-dental"] },
-  { name: "reader", keySha256: hashApiKey("key-reader"), locations: ["loc-1"], rpcs: ["Call"], oauthApps: [] },
+  { name: "ops", keySha256: hashApiKey("key-ops"), locations: "*", rpcs: "*", oauthApps: "*", organizations: "*" },
+  { name: "app", keySha256: hashApiKey("key-app"), locations: ["loc-1"], rpcs: ["Call"], oauthApps: ["acme-dental"], organizations: ["acme-dental"] },
+  { name: "reader", keySha256: hashApiKey("key-reader"), locations: ["loc-1"], rpcs: ["Call"], oauthApps: [], organizations: [] },
 ]);
 
 describe("createCallerAuth()", () => {
@@ -57,5 +58,27 @@ describe("mayUseOAuthApp()", () => {
     expect(mayUseOAuthApp(auth.authenticate("Bearer key-app")!, "harbour-auto")).toBe(false);
     expect(mayUseOAuthApp(auth.authenticate("Bearer key-reader")!, "acme-dental")).toBe(false);
     expect(mayUseOAuthApp(auth.authenticate("Bearer key-ops")!, "harbour-auto")).toBe(true);
+  });
+});
+
+describe("Caller.organizations", () => {
+  it("carries the grant in the core's CallContext form: the slugs, [\"*\"] for all, [] for none", () => {
+    expect(auth.authenticate("Bearer key-app")!.organizations).toEqual(["acme-dental"]);
+    expect(auth.authenticate("Bearer key-ops")!.organizations).toEqual([ALL_ORGANIZATIONS]);
+    expect(auth.authenticate("Bearer key-reader")!.organizations).toEqual([]);
+  });
+
+  it("is frozen, so no call can widen the grant for the next", () => {
+    const orgs = auth.authenticate("Bearer key-app")!.organizations;
+    expect(Object.isFrozen(orgs)).toBe(true);
+    expect(() => (orgs as string[]).push("coastal-smiles")).toThrow(TypeError);
+    expect(auth.authenticate("Bearer key-app")!.organizations).toEqual(["acme-dental"]);
+  });
+
+  it("covers what the core's rule allows: the listed org, every org for \"*\", none for []", () => {
+    expect(mayActForOrganization(auth.authenticate("Bearer key-app")!.organizations, "acme-dental")).toBe(true);
+    expect(mayActForOrganization(auth.authenticate("Bearer key-app")!.organizations, "coastal-smiles")).toBe(false);
+    expect(mayActForOrganization(auth.authenticate("Bearer key-ops")!.organizations, "coastal-smiles")).toBe(true);
+    expect(mayActForOrganization(auth.authenticate("Bearer key-reader")!.organizations, "acme-dental")).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, hash, timingSafeEqual } from "node:crypto";
+import { ALL_ORGANIZATIONS } from "@podium-router/core";
 import type { ApiKeyGrant } from "./server-settings.js";
 
 /** An authenticated caller: its name (for audit lines) and its grant. */
@@ -10,6 +11,12 @@ export interface Caller {
   readonly rpcs: "*" | ReadonlySet<string>;
   /** Every configured OAuth app, or only these names (none by default). */
   readonly oauthApps: "*" | ReadonlySet<string>;
+  /**
+   * The organizations whose organization-level operations it may run, in the form the core's
+   * `CallContext.organizations` takes (frozen, handed over as it is): org slugs, `[ALL_ORGANIZATIONS]` ("*") for
+   * all, or empty for none. The core decides which operations are organization-level, so it checks this grant.
+   */
+  readonly organizations: readonly string[];
 }
 
 /** Turns a bearer header into a caller; see {@link createCallerAuth}. */
@@ -43,6 +50,7 @@ export function createCallerAuth(grants: readonly ApiKeyGrant[]): CallerAuth {
       locations: g.locations === "*" ? "*" : new Set(g.locations),
       rpcs: g.rpcs === "*" ? "*" : new Set(g.rpcs),
       oauthApps: g.oauthApps === "*" ? "*" : new Set(g.oauthApps),
+      organizations: Object.freeze(g.organizations === "*" ? [ALL_ORGANIZATIONS] : [...g.organizations]),
     }),
   }));
   return {

@@ -13,9 +13,9 @@ const keys = { ops: "key-ops", sydney: "key-sydney", lister: "key-lister" };
 function setup() {
   const router = createFakeLocationRouter();
   const auth = createCallerAuth([
-    { name: "ops", keySha256: hashApiKey(keys.ops), locations: "*", rpcs: "*", oauthApps: "*" },
-    { name: "sydney-app", keySha256: hashApiKey(keys.sydney), locations: [SYDNEY], rpcs: ["Call", "VerifyLocation", "QueryAudit", "OnboardLocations"], oauthApps: ["coastal-smiles"] },
-    { name: "lister", keySha256: hashApiKey(keys.lister), locations: [BURLEIGH], rpcs: ["ListLocations"], oauthApps: [] },
+    { name: "ops", keySha256: hashApiKey(keys.ops), locations: "*", rpcs: "*", oauthApps: "*", organizations: [] },
+    { name: "sydney-app", keySha256: hashApiKey(keys.sydney), locations: [SYDNEY], rpcs: ["Call", "VerifyLocation", "QueryAudit", "OnboardLocations"], oauthApps: ["coastal-smiles"], organizations: [] },
+    { name: "lister", keySha256: hashApiKey(keys.lister), locations: [BURLEIGH], rpcs: ["ListLocations"], oauthApps: [], organizations: [] },
   ]);
   const impl = createLocationRouterService({ router, auth, logger: pino({ level: "silent" }) });
   const transport = createRouterTransport(({ service }) => service(LocationRouterService, impl));

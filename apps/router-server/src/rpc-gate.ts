@@ -141,7 +141,8 @@ export function createRpcGate(deps: RpcGateDeps): RpcGate {
     const timeoutMs = ctx.timeoutMs();
     return {
       caller,
-      context: { caller: caller.name, deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs, signal: ctx.signal },
+      // The organization grant goes to the core, which alone knows which operations are organization-level.
+      context: { caller: caller.name, deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs, signal: ctx.signal, organizations: caller.organizations },
     };
   }
 

@@ -59,7 +59,7 @@ describe("validateServerSettings()", () => {
     });
     expect(s.port).toBe(9090);
     expect(s.tls).toEqual({ certFile: "/c.pem", keyFile: "/k.pem" });
-    expect(s.apiKeys[0]).toEqual({ name: "ops", keySha256: hash, locations: "*", rpcs: "*", oauthApps: [] });
+    expect(s.apiKeys[0]).toEqual({ name: "ops", keySha256: hash, locations: "*", rpcs: "*", oauthApps: [], organizations: [] });
     expect(s.apiKeys[1]).toMatchObject({ locations: ["loc-1"], rpcs: ["Call"] });
   });
 
@@ -84,7 +84,22 @@ describe("validateServerSettings()", () => {
     );
   });
 
+  it("grants organizations per key: none by default or for [], a list of org slugs (deduplicated), or all for [\"*\"]", () => {
+    const keys = [
+      { name: "ops", key_sha256: hash, locations: ["*"], rpcs: ["*"], organizations: ["*"] },
+      { name: "coastal", key_sha256: hashApiKey("coastal"), locations: ["*"], rpcs: ["Call"], organizations: ["coastal-smiles", "acme-dental", "coastal-smiles"] },
+      { name: "reader", key_sha256: hashApiKey("reader"), locations: ["*"], rpcs: ["Call"] },
+      { name: "none", key_sha256: hashApiKey("none"), locations: ["*"], rpcs: ["Call"], organizations: [] },
+    ];
+    expect(validateServerSettings({ api_keys: keys }).apiKeys.map((k) => k.organizations)).toEqual(["*", ["coastal-smiles", "acme-dental"], [], []]);
+  });
+
   const cases: [string, unknown, RegExp][] = [
+    ["an organization grant that is not an org slug", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], organizations: ["Coastal Smiles"] }] }, /server\.api_keys\[0\]\.organizations\[0\] must be "\*" or one of org slugs \(1-63 lower-case letters/],
+    ["an organization uid where a slug belongs", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], organizations: ["-org"] }] }, /server\.api_keys\[0\]\.organizations\[0\] must be "\*" or one of org slugs/],
+    ["an organization grant that is not a list", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], organizations: "coastal-smiles" }] }, /server\.api_keys\[0\]\.organizations must be \["\*"\] or a non-empty list of org slugs/],
+    ["\"*\" mixed with org slugs", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], organizations: ["*", "coastal-smiles"] }] }, /server\.api_keys\[0\]\.organizations must be \["\*"\] alone/],
+    ["a misspelt organization grant", { api_keys: [{ name: "a", key_sha256: hash, locations: ["*"], rpcs: ["*"], organisations: ["coastal-smiles"] }] }, /unknown key server\.api_keys\[0\]\.organisations; use server\.api_keys\[0\]\.organizations/],
     ["a bad port", { port: 70000 }, /server\.port must be an integer between 0 and 65535/],
     ["an unknown key", { prot: 1 }, /unknown key server\.prot; use server\.port/],
     ["a renamed key", { shutdown_timeout_ms: 5 }, /unknown key server\.shutdown_timeout_ms; use server\.shutdown_grace_ms/],
@@ -158,6 +173,9 @@ describe("config/production.example.yaml (the README's production settings)", ()
     const server = validateServerSettings(loaded.raw["server"], loaded.originOf, { oauthApps: settings.oauthApps.keys(), baseDir: loaded.baseDir });
     expect(server.tls).toEqual({ certFile: "/etc/podium-router/tls/fullchain.pem", keyFile: "/etc/podium-router/tls/privkey.pem" });
     expect(server.apiKeys.map((k) => k.name)).toEqual(["ops", "crm-sync", "auditor"]);
+    // Organization-level operations only for the operators' key, and only in its own organization.
+    expect(server.apiKeys.map((k) => k.organizations)).toEqual([["coastal-smiles"], [], []]);
+    expect(settings.isolation).toEqual({ ownershipTtlSeconds: 300, ownershipCacheMaxEntries: 100_000, cursorKey: "file:/etc/podium-router/secrets/cursor-key" });
     expect([...settings.oauthApps.keys()]).toEqual(["coastal-smiles", "harbour-auto"]);
     // Nothing depends on the directory the router is started from.
     const paths = [settings.audit.path, settings.audit.indexPath, settings.audit.checkpoints.path, settings.onboarding.refreshTokenDir, settings.credentials.path];

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { createSectionReader, isLocationUid, isOAuthAppName, type OriginOf, type SectionReader } from "@podium-router/core";
+import { createSectionReader, isLocationUid, isOAuthAppName, isOrgSlug, ORG_SLUG_RULE, type OriginOf, type SectionReader } from "@podium-router/core";
 import { InvalidConfigError } from "@podium-router/errors";
 import { LocationRouterService } from "@podium-router/proto";
 
@@ -46,6 +46,13 @@ export interface ApiKeyGrant {
    * @default [] (none: OnboardLocations and BeginAuthorization are refused for every app)
    */
   oauthApps: "*" | readonly string[];
+  /**
+   * The organizations (org slugs) whose organization-level operations it may run through a location of that
+   * organization (issue 10: organization, users, tag and attribute definitions, products, organization webhooks,
+   * templates, campaigns without locations), or "*" for all. Carried to the core as `CallContext.organizations`.
+   * @default [] (none: every organization-level operation is refused)
+   */
+  organizations: "*" | readonly string[];
 }
 
 /** TLS files; when both are set the port serves HTTPS (HTTP/2 by ALPN, and HTTP/1.1). */
@@ -139,7 +146,7 @@ function listAt(r: SectionReader, key: string, check: (item: string) => boolean,
   return [...new Set(items)];
 }
 
-/** Absent or `[]`: deny by default, no app is granted. */
+/** Absent or `[]`: deny by default, no app (or organization) is granted. */
 const noneGranted = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.length === 0);
 
 function readApiKey(r: SectionReader): ApiKeyGrant {
@@ -157,6 +164,7 @@ function readApiKey(r: SectionReader): ApiKeyGrant {
     locations: listAt(r, "locations", isLocationUid, "location uids"),
     rpcs: listAt(r, "rpcs", (s) => grantableRpcs.includes(s), `the RPCs ${grantableRpcs.join(", ")}`),
     oauthApps: noneGranted(r.raw("oauth_apps")) ? [] : listAt(r, "oauth_apps", isOAuthAppName, "OAuth app names (keys of oauth_apps)"),
+    organizations: noneGranted(r.raw("organizations")) ? [] : listAt(r, "organizations", isOrgSlug, `org slugs (${ORG_SLUG_RULE})`),
   };
   r.done();
   return grant;

@@ -6,7 +6,7 @@
  */
 
 // Build the router, route calls through it.
-export { createLocationRouter } from "./router/index.js";
+export { ALL_ORGANIZATIONS, createLocationRouter, mayActForOrganization } from "./router/index.js";
 export type { CallContext, LocationRouter, LocationRouterDeps, LocationRouterHandle, RoutedCall, RoutedResponse, RouterObserver } from "./router/index.js";
 export { defaultSettings, loadSettings, validateSettings } from "./settings/index.js";
 export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings/index.js";

@@ -52,6 +52,8 @@ export async function devCommand(io: CliIo, flags: DevFlags): Promise<number> {
       server: {
         host: "127.0.0.1",
         port: flags.port,
+        // No `organizations` grant: organization-level operations stay refused (deny by default), as for any key
+        // whose settings do not grant them; the demo's examples are all location-level calls.
         api_keys: [{ name: "dev", key_sha256: createHash("sha256").update(apiKey).digest("hex"), locations: ["*"], rpcs: ["*"], oauth_apps: ["*"] }],
       },
     });

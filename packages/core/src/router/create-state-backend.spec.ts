@@ -41,6 +41,8 @@ function redisSettings(over: { redis?: Record<string, unknown> } = {}): Record<s
   return { backend: "redis", redis };
 }
 
+const contact = (id: string) => ({ organizationUid: "org-1", kind: "contact", id });
+
 describe("createStateBackend()", () => {
   it("keeps budgets and verifications in memory by default, leaving the store as it is", () => {
     const state = createStateBackend(validateSettings({}));
@@ -49,6 +51,16 @@ describe("createStateBackend()", () => {
     expect(state.connection).toBeUndefined();
     const store = {} as CredentialStore;
     expect(state.wrapStore(store)).toBe(store);
+  });
+
+  it("keeps owners in process, as many as isolation.ownership_cache_max_entries, each backend its own", async () => {
+    const settings = validateSettings({ isolation: { ownership_cache_max_entries: 2 } });
+    const [one, two] = [createStateBackend(settings), createStateBackend(settings)];
+    backends.push(one!, two!);
+    for (const id of ["c1", "c2", "c3"]) await one!.ownershipCache.set(contact(id), ["loc-a"]);
+    expect(await one!.ownershipCache.get(contact("c1"))).toBeUndefined();
+    expect(await one!.ownershipCache.get(contact("c3"))).toEqual(["loc-a"]);
+    expect(await two!.ownershipCache.get(contact("c3"))).toBeUndefined();
   });
 
   describe.skipIf(!redisUp)(`with state.backend redis${absentNote("Redis", redisUp)}`, () => {
@@ -62,6 +74,24 @@ describe("createStateBackend()", () => {
       await two!.budgets.acquire("loc-a", "g", { method: "POST" });
       await expect(one!.budgets.acquire("loc-a", "g", { method: "GET" })).rejects.toMatchObject({ code: "ERR_LOC_RATE_LIMITED" });
       expect(outcomes).toEqual(["redis", "redis", "redis"]);
+    });
+
+    it("shares the owners of resources between two backends for isolation.ownership_ttl_seconds; a delete drops them for both", async () => {
+      const settings = validateSettings({ isolation: { ownership_ttl_seconds: 120 }, state: redisSettings() });
+      const [one, two] = [createStateBackend(settings), createStateBackend(settings)];
+      backends.push(one!, two!);
+      await one!.ownershipCache.set(contact("c1"), ["loc-a", "loc-b"]);
+      expect(await two!.ownershipCache.get(contact("c1"))).toEqual(["loc-a", "loc-b"]);
+      const pttl = await one!.connection!.run((c) => c.pttl(`${settings.state.redis.keyPrefix}owner:org-1:contact:c1`));
+      expect(pttl).toBeGreaterThan(110_000);
+      expect(pttl).toBeLessThanOrEqual(120_000);
+      await two!.ownershipCache.delete(contact("c1"));
+      expect(await one!.ownershipCache.get(contact("c1"))).toBeUndefined();
+      // Closed with the backend: a late lookup is a miss, never a throw.
+      await one!.ownershipCache.set(contact("c2"), ["loc-a"]);
+      await one!.close();
+      expect(await one!.ownershipCache.get(contact("c2"))).toBeUndefined();
+      expect(await two!.ownershipCache.get(contact("c2"))).toEqual(["loc-a"]);
     });
 
     it("wraps the store so its refresh lock is taken in Redis", async () => {

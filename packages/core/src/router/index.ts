@@ -6,5 +6,7 @@ export type { AuditStatus, CallContext, CallRefusal, LocationRouter, LocationSta
 export { createLocationRouter } from "./location-router.js";
 export { createAuditCheckpoints } from "./router-audit.js";
 export type { AuditCheckpointSetup } from "./router-audit.js";
+export { MIN_CURSOR_KEY_BYTES, resolveCursorKey } from "./cursor-key.js";
+export { ALL_ORGANIZATIONS, mayActForOrganization } from "./organization-grant.js";
 export type { LocationRouterDeps, LocationRouterHandle } from "./location-router.js";
 export type { RouterObserver } from "./router-observer.js";

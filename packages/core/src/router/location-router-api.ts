@@ -35,7 +35,8 @@ export interface CallContext {
   /**
    * Org slugs the caller holds an organization grant for (the API key's `organizations`): only these may run
    * organization-level operations (organization, users, tag and attribute definitions, products, organization
-   * webhooks, templates and campaigns) through a location of that organization. Absent: none (deny by default).
+   * webhooks, templates and campaigns) through a location of that organization. Absent or empty: none (deny by
+   * default); `["*"]` (ALL_ORGANIZATIONS): every organization. Checked with `mayActForOrganization` (organization-grant.ts).
    */
   organizations?: readonly string[] | undefined;
 }

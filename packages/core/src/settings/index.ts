@@ -11,3 +11,4 @@ export { resolveSettingsPaths, storageLocations } from "./settings-paths.js";
 // Internal: used by other folders of the core, not part of the package's API.
 export { PODIUM_EVENT_TYPES } from "./events-section.js";
 export type { EventsBackend, EventsSettings, ForwarderSettings, ForwardRetrySettings } from "./events-section.js";
+export type { IsolationSettings } from "./isolation-section.js";

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pgEndpointOf } from "../credentials/index.js";
 import type { Settings } from "./settings.js";
 
-/** `settings` with every file path (and every `file:` reference: OAuth apps, encryption and HMAC keys) made absolute against `baseDir`. */
+/** `settings` with every file path (and every `file:` reference: OAuth apps, encryption, HMAC and cursor keys) made absolute against `baseDir`. */
 export function resolveSettingsPaths(settings: Settings, baseDir: string): Settings {
   const abs = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
   const absRef = (ref: string): string => (ref.startsWith("file:") ? `file:${abs(ref.slice("file:".length))}` : ref);
@@ -30,6 +30,7 @@ export function resolveSettingsPaths(settings: Settings, baseDir: string): Setti
       subscriptionsPath: abs(settings.events.subscriptionsPath),
       forwarders: Object.fromEntries(Object.entries(settings.events.forwarders).map(([uid, f]) => [uid, { ...f, secretRef: absRef(f.secretRef) }])),
     },
+    isolation: { ...settings.isolation, cursorKey: absRef(settings.isolation.cursorKey) },
     oauthApps,
     credentials: { ...settings.credentials, path: abs(settings.credentials.path), encryption: { ...settings.credentials.encryption, keys } },
   };

@@ -74,6 +74,11 @@ const RENAMED: Readonly<Record<string, string>> = {
   "server.max_concurrent_streams": "server.http2_max_concurrent_streams",
   "server.tls.cert": "server.tls.cert_file",
   "server.tls.key": "server.tls.key_file",
+  "isolation.ownership_ttl": "isolation.ownership_ttl_seconds",
+  "isolation.ownership_ttl_ms": "isolation.ownership_ttl_seconds",
+  "isolation.ttl_seconds": "isolation.ownership_ttl_seconds",
+  "isolation.cursor_key_ref": "isolation.cursor_key",
+  "isolation.hmac_key": "isolation.cursor_key",
 };
 
 /** Largest delay a Node timer honours (2^31 - 1 ms); a larger value would fire at once. */

@@ -85,6 +85,7 @@ describe("validateSettings()", () => {
         forwardRetry: { baseDelayMs: 1000, maxDelayMs: 300000, maxAttempts: 10 },
         forwardTimeoutMs: 10000,
       },
+      isolation: { ownershipTtlSeconds: 300, ownershipCacheMaxEntries: 100000, cursorKey: "" },
       extras: {},
     };
     expect(validateSettings({})).toEqual(expected);

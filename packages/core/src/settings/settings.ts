@@ -18,6 +18,7 @@ import type { OriginOf, SectionReader } from "./settings-reader.js";
 import { readStateSettings } from "./state-section.js";
 import { resolveSettingsPaths } from "./settings-paths.js";
 import { readEventsSettings, type EventsSettings } from "./events-section.js";
+import { readIsolationSettings, type IsolationSettings } from "./isolation-section.js";
 import { readOAuthApps } from "./oauth-apps-section.js";
 import type { OAuthApps } from "../oauth/index.js";
 import type { StateSettings } from "../redis/index.js";
@@ -141,6 +142,8 @@ export interface Settings {
   state: StateSettings;
   /** Inbound Podium webhooks, the per-location event log and its delivery (events-section.ts). */
   events: EventsSettings;
+  /** Isolation by ownership: the owner cache's TTL and size, the paging-cursor key (isolation-section.ts). */
+  isolation: IsolationSettings;
   extras: SettingsExtras;
 }
 
@@ -246,13 +249,14 @@ function validate(raw: unknown, originOf: OriginOf): Settings {
 
   const state = readStateSettings(root.section("state"));
   const events = readEventsSettings(root.section("events"), state);
+  const isolation = readIsolationSettings(root.section("isolation"));
 
   // Owned by the server: kept as parsed, validated by its owner.
   const extras: SettingsExtras = {};
   const server = root.raw("server");
   if (server !== undefined) extras.server = server;
   root.done();
-  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, events, extras };
+  return { upstream, verification, oauth, budgets, audit, onboarding, oauthApps, credentials, state, events, isolation, extras };
 }
 
 function readAuditCheckpoints(cp: SectionReader, auditPath: string): AuditCheckpointSettings {
