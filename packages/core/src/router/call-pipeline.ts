@@ -9,6 +9,7 @@ import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../ups
 import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
 import type { CallContext, RoutedCall, RoutedResponse } from "./location-router-api.js";
+import { mayActForOrganization } from "./organization-grant.js";
 import type { OwnershipGate } from "./ownership-gate.js";
 import type { RouterObserver } from "./router-observer.js";
 
@@ -67,7 +68,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
         locationUid: loc.record.locationUid,
         organizationUid: loc.record.organizationUid,
         orgSlug: loc.record.orgSlug,
-        organizationGranted: hasOrganizationGrant(ctx, loc.record.orgSlug),
+        organizationGranted: mayActForOrganization(ctx.organizations, loc.record.orgSlug),
         requestId,
       };
       const plan = planIsolation(req, target, deps.cursors);
@@ -165,12 +166,6 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
     // A 403 may mean the location left the token's scope (failure 5): re-verify now, loudly.
     if (res.status === 403) await live.verify(loc, requestId, true, ctx.signal);
   }
-}
-
-/** Whether the caller's API key grants organization-level operations in this org (`"*"`: every org). */
-function hasOrganizationGrant(ctx: CallContext, orgSlug: string): boolean {
-  const orgs = ctx.organizations;
-  return orgs !== undefined && (orgs.includes(orgSlug) || orgs.includes("*"));
 }
 
 /** Every failure leaves as a CoreError naming the location and the request id; the original is never changed. */

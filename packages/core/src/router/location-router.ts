@@ -11,8 +11,8 @@ import { noopLogger, type CoreLogger } from "../util/index.js";
 import type { LocationVerifier } from "../verification/index.js";
 import { createCallPipeline } from "./call-pipeline.js";
 import { createOwnershipGate } from "./ownership-gate.js";
-import { createCursorBinder, createMemoryOwnershipCache, type OwnershipCache } from "../isolation/index.js";
-import { randomBytes } from "node:crypto";
+import { createCursorBinder, type OwnershipCache } from "../isolation/index.js";
+import { resolveCursorKey } from "./cursor-key.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
 import { reportedAuthState } from "./location-health.js";
@@ -116,12 +116,12 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     maxBodyDepth: settings.upstream.maxRequestBodyDepth,
     recordAudit: callAudit,
     isClosing: () => closing,
-    cursors: createCursorBinder(randomBytes(32)),
+    cursors: createCursorBinder(await resolveCursorKey(settings, env)),
     ownership: createOwnershipGate({
       live,
       budgets,
       upstream,
-      cache: deps.ownershipCache ?? createMemoryOwnershipCache({ ttlMs: 300_000, maxEntries: 100_000 }),
+      cache: deps.ownershipCache ?? state.ownershipCache,
       reachTtlMs: settings.verification.ttlSeconds * 1000,
       onLookup: deps.onOwnerLookup,
     }),
