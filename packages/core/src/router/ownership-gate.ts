@@ -124,11 +124,11 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       for (const id of ids) {
         const owners = await lookup(loc, CONTACT, id, requestId, ctx);
         if (owners === "absent") absent = true;
-        else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route === "/v4/messages" ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
+        else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route.startsWith("/v4/messages") ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
       }
       // A 404 proves nothing when the credential does not reach every location of the organization the router
       // knows: Podium may hide another location's contact from it and still match it on create.
-      if (!absent || req.route === "/v4/messages") return;
+      if (!absent || req.route === "/v4/messages" || req.route === "/v4/messages/attachment") return;
       const reached = await reachOf(loc, requestId, ctx.signal);
       const org = loc.record.organizationUid;
       for (const other of live.values()) {
@@ -170,6 +170,12 @@ function upsertIdentifiers(req: GuardedRequest): string[] {
     case "POST /v4/messages":
       // `contactName` renames the contact with this channel, whoever's it is.
       return b["contactName"] === undefined ? [] : pick(channel);
+    case "POST /v4/messages/attachment": {
+      // The same send in the `data` part: its `contactName` renames the contact with that channel too.
+      const data = typeof b["data"] === "object" && b["data"] !== null && !Array.isArray(b["data"]) ? (b["data"] as Record<string, unknown>) : undefined;
+      const dataChannel = typeof data?.["channel"] === "object" && data["channel"] !== null ? (data["channel"] as Record<string, unknown>)["identifier"] : undefined;
+      return data?.["contactName"] === undefined ? [] : pick(dataChannel);
+    }
     default:
       return [];
   }
