@@ -113,6 +113,9 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       const shared = owners.length > 1;
       if (shared && req.method === "DELETE") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; deleting it would take it from them`);
       if (shared && writesLocations(req)) throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; this write would replace its locations and drop them`);
+      // Podium sends a campaign's message at one of the campaign's locations (not the caller's choice): on a shared
+      // campaign the message, its conversation and the interaction may land at another location.
+      if (shared && req.route === "/v4/campaigns/{uid}/messages") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; Podium sends its message at one of them, which the router cannot pin to ${uid}`);
     },
 
     async checkUpsert(loc, req, requestId, ctx) {
