@@ -492,6 +492,13 @@ const sharedRefusals: Record<string, Refusal[]> = {
     { why: "the organization-wide campaign without a grant", req: { method: "PUT", path: `/v4/campaigns/${r.campaigns.organization}`, body: { name: "Mine now", status: "ACTIVE" } }, code: DENIED, probe: [`/v4/campaigns/${r.campaigns.organization}`] },
   ],
   "POST /v4/campaigns/{uid}/messages": [
+    {
+      // Podium sends a campaign's message at one of the campaign's locations (the sandbox: its first, Sydney).
+      why: "a campaign shared with Sydney (the send would land at one of its locations, not necessarily Burleigh Heads)",
+      req: { method: "POST", path: `/v4/campaigns/${r.campaigns.shared}/messages`, body: { channelIdentifier: blake.phoneNumber } },
+      code: NOT_OWNED,
+      probe: ["/v4/conversations?limit=100", "/v4/campaign_interactions?limit=100"],
+    },
     { why: "the organization-wide campaign without a grant", req: { method: "POST", path: `/v4/campaigns/${r.campaigns.organization}/messages`, body: { channelIdentifier: blake.phoneNumber } }, code: DENIED, probe: [`/v4/campaigns/${r.campaigns.organization}`] },
   ],
   "DELETE /v4/contacts/{identifier}": [{ why: "a contact shared with Sydney", req: { method: "DELETE", path: `/v4/contacts/${r.contacts.shared.email}` }, code: NOT_OWNED }],
