@@ -27,6 +27,8 @@ export interface OwnershipGateDeps {
 
 /** The contact lookup kind: the cache key's kind for contacts by any identifier. */
 const CONTACT: OwnerLookup = Object.freeze({ kind: "contact", param: "identifier", get: "/v4/contacts/{id}" });
+/** The conversation lookup, for a contact write that links a conversation (the policy table's own conversation kind). */
+const CONVERSATION: OwnerLookup = Object.freeze({ kind: "conversation", param: "uid", get: "/v4/conversations/{id}" });
 
 export interface OwnershipGate {
   /** Resolves the owners of an owned-class call and refuses when the routed location may not touch it. */
@@ -123,6 +125,12 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       if (ids.length === 0) return;
       const uid = loc.record.locationUid;
       const ectx: CoreErrorContext = { locationUid: uid, requestId };
+      // A conversation a contact write links must be the routed location's, whether or not a contact holds it yet.
+      const conversationUid = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
+      if (typeof conversationUid === "string" && conversationUid !== "") {
+        const owners = await lookup(loc, CONVERSATION, conversationUid, requestId, ctx);
+        if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `the conversation this contact write links is not ${uid}'s`);
+      }
       let absent = false;
       for (const id of ids) {
         const owners = await lookup(loc, CONTACT, id, requestId, ctx);
@@ -167,6 +175,8 @@ function upsertIdentifiers(req: GuardedRequest): string[] {
   const channel = typeof b["channel"] === "object" && b["channel"] !== null ? (b["channel"] as Record<string, unknown>)["identifier"] : undefined;
   switch (`${req.method} ${req.route}`) {
     case "POST /v4/contacts":
+    // A PATCH adds its phone, email and conversation uid to the contact: Podium finds contacts by them.
+    case "PATCH /v4/contacts/{identifier}":
       return pick(b["phoneNumber"], b["email"], b["conversationUid"]);
     case "POST /v4/contacts/campaigns/opt_in":
       return pick(channel, b["phoneNumber"]);
