@@ -974,6 +974,27 @@ describe.each(settings.map((f) => [label(f), f] as const))("failure 1 (%s)", (_n
       }
     });
 
+    it("a PATCH of Burleigh Heads' own contact that would take a Sydney customer's phone, email or conversation is refused", async () => {
+      // Podium finds contacts by phone, email and conversation uid across the organization: giving them to another
+      // contact would take Sydney's customer (and its conversation) away from Sydney's lookups.
+      const probe = [`/v4/contacts/${enc(amelia.phoneNumber)}`, `/v4/contacts/${amelia.email}`, `/v4/contacts/${amelia.conversationUid}`, `/v4/conversations/${amelia.conversationUid}`];
+      for (const body of [{ phoneNumber: amelia.phoneNumber }, { email: amelia.email }, { email: amelia.email.toUpperCase() }, { conversationUid: amelia.conversationUid }, { name: "Blake", phoneNumber: amelia.phoneNumber }]) {
+        await expectRefused("PATCH /v4/contacts/{identifier}", patch, { why: JSON.stringify(body), req: { method: "PATCH", path: `/v4/contacts/${blake.email}`, body }, code: NOT_OWNED }, probe);
+      }
+    });
+
+    it("a PATCH giving Burleigh Heads' contact a Sydney conversation that no contact holds yet is refused", async () => {
+      // A conversation Sydney opened by a send to a new number: no contact is found by its uid.
+      const sent = await routed(SYDNEY, { method: "POST", path: "/v4/messages", body: { body: "Welcome", channel: { type: "phone", identifier: "+61400108001" } } });
+      expect(sent.ok ? sent.status : sent.code).toBe(200);
+      const conversationUid = JSON.parse(sent.ok ? sent.body : "{}").data.conversation.uid as string;
+      expect(typeof conversationUid).toBe("string");
+      const probe = [`/v4/conversations/${conversationUid}`, "/v4/contacts?limit=100"];
+      await expectRefused("PATCH /v4/contacts/{identifier}", patch, { why: "Burleigh Heads' contact claiming Sydney's conversation", req: { method: "PATCH", path: `/v4/contacts/${blake.email}`, body: { conversationUid } }, code: NOT_OWNED }, probe);
+      const gone = await routed(SYDNEY, { method: "GET", path: `/v4/contacts/${conversationUid}` });
+      expect(gone.ok ? gone.status : gone.code, "no contact took Sydney's conversation").toBe(NOT_OWNED);
+    });
+
     it("DELETE of a shared contact is refused, from either side", async () => {
       await expectRefused("DELETE /v4/contacts/{identifier}", del, { why: "shared", req: { method: "DELETE", path: `/v4/contacts/${shared.email}` }, code: NOT_OWNED }, sharedProbe);
       await expectRefused("DELETE /v4/contacts/{identifier}", del, { why: "shared, by phone", req: { method: "DELETE", path: `/v4/contacts/${shared.phoneNumber}` }, code: NOT_OWNED }, sharedProbe);
