@@ -638,6 +638,8 @@ describe.each(settings.map((f) => [label(f), f] as const))("failure 1 (%s)", (_n
   let h: Harness;
   let world: World;
   let ownerToken: string;
+  /** The access token id of the set-up calls made directly at Podium (not through the router). */
+  let setupTokenId: string;
   let calls = 0;
   /** Sydney's view before any refusal, read routed as Sydney. */
   let sydneyBefore: unknown[];
@@ -649,7 +651,9 @@ describe.each(settings.map((f) => [label(f), f] as const))("failure 1 (%s)", (_n
     await h.register(BURLEIGH, fixtureGrant(h.sandbox, cs.ownerGrant.grantId), cs.slug, cs.organizationUid);
     await h.restart();
     h.sandbox.setFaults(faults);
-    ownerToken = h.sandbox.issueAccessToken(cs.ownerGrant.grantId).accessToken;
+    const issued = h.sandbox.issueAccessToken(cs.ownerGrant.grantId);
+    ownerToken = issued.accessToken;
+    setupTokenId = issued.accessTokenId;
     world = {
       h,
       async podium(method, path, body) {
@@ -1007,6 +1011,12 @@ describe.each(settings.map((f) => [label(f), f] as const))("failure 1 (%s)", (_n
         expect(got.ok ? got.status : got.code, uid).toBe(200);
       }
     });
+  });
+
+  it("in the whole run, no write made with Burleigh Heads' credential through the router touched another location's resource", () => {
+    const routedAsBurleigh = h.sandbox.ledger().filter((e) => e.grantId === cs.ownerGrant.grantId && e.accessTokenId !== setupTokenId);
+    expect(routedAsBurleigh.filter((e) => e.method !== "GET" && e.route !== "/oauth/token").length).toBeGreaterThan(40);
+    expect(crossings(routedAsBurleigh, BURLEIGH, false)).toEqual([]);
   });
 
   /** Every page of a list routed as Burleigh Heads, following the router's cursors. */
