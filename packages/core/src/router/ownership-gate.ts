@@ -27,6 +27,8 @@ export interface OwnershipGateDeps {
 
 /** The contact lookup kind: the cache key's kind for contacts by any identifier. */
 const CONTACT: OwnerLookup = Object.freeze({ kind: "contact", param: "identifier", get: "/v4/contacts/{id}" });
+/** The conversation lookup, for a contact write that links a conversation (the policy table's own conversation kind). */
+const CONVERSATION: OwnerLookup = Object.freeze({ kind: "conversation", param: "uid", get: "/v4/conversations/{id}" });
 
 export interface OwnershipGate {
   /** Resolves the owners of an owned-class call and refuses when the routed location may not touch it. */
@@ -113,6 +115,9 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       const shared = owners.length > 1;
       if (shared && req.method === "DELETE") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; deleting it would take it from them`);
       if (shared && writesLocations(req)) throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; this write would replace its locations and drop them`);
+      // Podium sends a campaign's message at one of the campaign's locations (not the caller's choice): on a shared
+      // campaign the message, its conversation and the interaction may land at another location.
+      if (shared && req.route === "/v4/campaigns/{uid}/messages") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; Podium sends its message at one of them, which the router cannot pin to ${uid}`);
     },
 
     async checkUpsert(loc, req, requestId, ctx) {
@@ -120,15 +125,21 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       if (ids.length === 0) return;
       const uid = loc.record.locationUid;
       const ectx: CoreErrorContext = { locationUid: uid, requestId };
+      // A conversation a contact write links must be the routed location's, whether or not a contact holds it yet.
+      const conversationUid = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
+      if (typeof conversationUid === "string" && conversationUid !== "") {
+        const owners = await lookup(loc, CONVERSATION, conversationUid, requestId, ctx);
+        if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `the conversation this contact write links is not ${uid}'s`);
+      }
       let absent = false;
       for (const id of ids) {
         const owners = await lookup(loc, CONTACT, id, requestId, ctx);
         if (owners === "absent") absent = true;
-        else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route === "/v4/messages" ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
+        else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route.startsWith("/v4/messages") ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
       }
       // A 404 proves nothing when the credential does not reach every location of the organization the router
       // knows: Podium may hide another location's contact from it and still match it on create.
-      if (!absent || req.route === "/v4/messages") return;
+      if (!absent || req.route === "/v4/messages" || req.route === "/v4/messages/attachment") return;
       const reached = await reachOf(loc, requestId, ctx.signal);
       const org = loc.record.organizationUid;
       for (const other of live.values()) {
@@ -164,12 +175,20 @@ function upsertIdentifiers(req: GuardedRequest): string[] {
   const channel = typeof b["channel"] === "object" && b["channel"] !== null ? (b["channel"] as Record<string, unknown>)["identifier"] : undefined;
   switch (`${req.method} ${req.route}`) {
     case "POST /v4/contacts":
+    // A PATCH adds its phone, email and conversation uid to the contact: Podium finds contacts by them.
+    case "PATCH /v4/contacts/{identifier}":
       return pick(b["phoneNumber"], b["email"], b["conversationUid"]);
     case "POST /v4/contacts/campaigns/opt_in":
       return pick(channel, b["phoneNumber"]);
     case "POST /v4/messages":
       // `contactName` renames the contact with this channel, whoever's it is.
       return b["contactName"] === undefined ? [] : pick(channel);
+    case "POST /v4/messages/attachment": {
+      // The same send in the `data` part: its `contactName` renames the contact with that channel too.
+      const data = typeof b["data"] === "object" && b["data"] !== null && !Array.isArray(b["data"]) ? (b["data"] as Record<string, unknown>) : undefined;
+      const dataChannel = typeof data?.["channel"] === "object" && data["channel"] !== null ? (data["channel"] as Record<string, unknown>)["identifier"] : undefined;
+      return data?.["contactName"] === undefined ? [] : pick(dataChannel);
+    }
     default:
       return [];
   }
