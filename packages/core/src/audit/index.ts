@@ -21,8 +21,9 @@ export {
   DEFAULT_AUDIT_ON_FAILURE,
   DEFAULT_AUDIT_PATH,
   DEFAULT_AUDIT_RETENTION_DAYS,
-} from "./audit-log.js";
-export type { AuditFailurePolicy, AuditLogOptions, AuditWriterEvent } from "./audit-log.js";
+} from "./audit-log-options.js";
+export type { AuditFailurePolicy, AuditLogOptions } from "./audit-log-options.js";
+export type { AuditWriterEvent } from "./audit-writer.js";
 export { AUDIT_RETRY_DELAY_MS } from "./audit-writer.js";
 export { auditCheckpointPathFor, createFileCheckpointStore, parseSeal, signSeal } from "./audit-checkpoints.js";
 export type { AuditAnchor, AuditCheckpoint, AuditCheckpointStore, AuditSeal, AuditSeals } from "./audit-checkpoints.js";

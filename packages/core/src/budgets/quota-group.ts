@@ -1,47 +1,16 @@
 import { callerAbortError } from "../util/index.js";
 import { LocationRateLimitedError } from "@podium-router/errors";
+import { BudgetMember, type BudgetWaiter } from "./budget-member.js";
 import { FairShares } from "./fair-shares.js";
+import { PausePacing } from "./pause-pacing.js";
 import { TOKEN_EPSILON as EPS, type TokenBucket } from "./token-bucket.js";
-
-/** One call waiting for a token. @internal */
-export interface BudgetWaiter {
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
-  /** Epoch ms after which the call is refused instead of kept waiting. */
-  readonly bound: number;
-  readonly requestId: string | undefined;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-/** A location's state: its own bucket, its fair share of its group, its queue. @internal */
-export class BudgetMember {
-  readonly queue: BudgetWaiter[] = [];
-  /** Epoch ms until which Podium's 429 pauses this location. */
-  pausedUntil = 0;
-  inRing = false;
-
-  constructor(
-    readonly uid: string,
-    readonly group: QuotaGroup,
-    /** The location's own budget (defaults or its override). */
-    readonly bucket: TokenBucket,
-    /** Its fair-share credit of the group bucket (see FairShares). */
-    readonly share: TokenBucket,
-    public lastUsed: number,
-  ) {}
-}
 
 /**
  * One upstream quota group (Podium's 300/min per token): its fairly shared bucket (FairShares), the
  * locations' queues, and the one timer that wakes them. Waiting calls are served in order per
  * location and round-robin across locations, one token per location per turn.
  *
- * After Podium's 429 the group is paused, then paced: from the pause's end until the bucket could have
- * refilled from empty (burst / rate), at most one call leaves per 1 / rate, however many queued during
- * the pause and however late the timer fires. Podium's quota was spent, so the calls it held back leave
- * at the sustained rate, never as a burst that a second 429 (and other credentials' calls, waiting for
- * the same process) would pay for.
+ * After Podium's 429 the group is paused, then paced (see PausePacing).
  * @internal
  */
 export class QuotaGroup {
@@ -49,14 +18,7 @@ export class QuotaGroup {
   pausedUntil = 0;
   readonly #shares: FairShares;
   readonly #now: () => number;
-  /** Milliseconds between two calls at the group's sustained rate. */
-  readonly #intervalMs: number;
-  /** How long the bucket takes to fill from empty: the length of the paced period after a pause. */
-  readonly #refillMs: number;
-  /** Epoch ms until which admissions are paced (see the class comment); 0 when never paused. */
-  #pacedUntil = 0;
-  /** While paced, the earliest epoch ms of the next admission. */
-  #paceAt = 0;
+  readonly #pacing: PausePacing;
   /** Members with waiters, served round-robin from #cursor. */
   readonly #ring: BudgetMember[] = [];
   #cursor = 0;
@@ -77,8 +39,7 @@ export class QuotaGroup {
   ) {
     this.#shares = new FairShares(capacity, perMs, t);
     this.#now = now;
-    this.#intervalMs = 1 / perMs;
-    this.#refillMs = capacity / perMs;
+    this.#pacing = new PausePacing(capacity, perMs);
   }
 
   /**
@@ -87,8 +48,7 @@ export class QuotaGroup {
    */
   pauseUntil(untilMs: number): void {
     if (untilMs > this.pausedUntil) this.pausedUntil = untilMs;
-    if (untilMs > this.#paceAt) this.#paceAt = untilMs;
-    this.#pacedUntil = Math.max(this.#pacedUntil, untilMs + this.#refillMs);
+    this.#pacing.pause(untilMs);
   }
 
   /** Adds a location; O(members). */
@@ -103,13 +63,13 @@ export class QuotaGroup {
 
   /** The hot path: takes a token now if one is free for `m` (whose queue is empty). O(1) unless borrowing. */
   tryTake(m: BudgetMember, now: number): boolean {
-    if (now < m.pausedUntil || now < this.pausedUntil || !this.#paceAllows(now)) return false;
+    if (now < m.pausedUntil || now < this.pausedUntil || !this.#pacing.allows(now)) return false;
     m.bucket.refill(now);
     if (!m.bucket.hasToken()) return false;
     // Borrow only when nobody queues: the surplus is then theirs, round-robin.
     if (!this.#shares.take(m.share, now, this.#ring.length === 0)) return false;
     m.bucket.take();
-    this.#paced(now);
+    this.#pacing.admitted(now);
     return true;
   }
 
@@ -126,8 +86,7 @@ export class QuotaGroup {
       Math.max(m.pausedUntil, this.pausedUntil) - now,
       m.bucket.msUntil(ahead + 1),
       m.share.msUntil(ahead + 1),
-      // Paced: the calls ahead of it leave one interval apart, at the earliest until the paced period ends.
-      now < this.#pacedUntil ? Math.min(this.#paceAt + ahead * this.#intervalMs, this.#pacedUntil) - now : 0,
+      this.#pacing.waitMs(ahead, now),
     );
     return w > 0 ? w : 0;
   }
@@ -157,7 +116,7 @@ export class QuotaGroup {
       if (this.#cursor >= ring.length) this.#cursor = 0;
       const m = ring[this.#cursor]!;
       // Paced: one admission per interval, so the loop stops after it (the timer comes back for the next).
-      if (!this.#paceAllows(now)) break;
+      if (!this.#pacing.allows(now)) break;
       const admit =
         now >= m.pausedUntil &&
         now >= this.pausedUntil &&
@@ -169,7 +128,7 @@ export class QuotaGroup {
         continue;
       }
       m.bucket.take();
-      this.#paced(now);
+      this.#pacing.admitted(now);
       idle = 0;
       const w = m.queue.shift()!;
       if (m.queue.length === 0) this.#removeAt(this.#cursor);
@@ -194,7 +153,7 @@ export class QuotaGroup {
 
   /** Tokens `m` could take now without waiting, for status output. O(members). */
   available(m: BudgetMember, now: number): number {
-    if (now < m.pausedUntil || now < this.pausedUntil || m.queue.length > 0 || !this.#paceAllows(now)) return 0;
+    if (now < m.pausedUntil || now < this.pausedUntil || m.queue.length > 0 || !this.#pacing.allows(now)) return 0;
     const n = Math.min(m.bucket.refill(now), this.#shares.available(m.share, now, this.#ring.length === 0));
     return Math.max(0, Math.floor(n + EPS));
   }
@@ -206,7 +165,7 @@ export class QuotaGroup {
 
   /** Nothing left to remember: no member, no pause, bucket full (forgetting it grants nothing). */
   isIdle(now: number): boolean {
-    return this.#shares.size === 0 && this.#ring.length === 0 && now >= Math.max(this.pausedUntil, this.#pacedUntil) && this.#shares.isFull(now);
+    return this.#shares.size === 0 && this.#ring.length === 0 && now >= Math.max(this.pausedUntil, this.#pacing.until) && this.#shares.isFull(now);
   }
 
   /** Clears the timer; the owner rejects the waiters first. */
@@ -220,21 +179,11 @@ export class QuotaGroup {
     return Math.max(
       m.pausedUntil,
       this.pausedUntil,
-      now < this.#pacedUntil ? this.#paceAt : 0,
+      this.#pacing.nextAt(now),
       now + m.bucket.msUntil(1),
       now + this.#shares.groupMs(now),
       now + this.#shares.takeMs(m.share, now),
     );
-  }
-
-  /** True unless the group is paced and its next admission is not due yet. */
-  #paceAllows(now: number): boolean {
-    return now >= this.#pacedUntil || now >= this.#paceAt - EPS;
-  }
-
-  /** Records an admission: while paced, the next one is one interval later, never earlier (no catching up). */
-  #paced(now: number): void {
-    if (now < this.#pacedUntil) this.#paceAt = Math.max(this.#paceAt, now) + this.#intervalMs;
   }
 
   /** Refuses the calls that passed their bound, or whose bound ends before the pause does. */

@@ -8,7 +8,8 @@ import {
 import { callerAbortError } from "../util/index.js";
 import { DEFAULT_BUDGET_IDLE_MS, type BucketOptions, type RateBudgetOptions } from "./budget-options.js";
 import { NEWCOMER_RESERVE } from "./fair-shares.js";
-import { QuotaGroup, type BudgetMember } from "./quota-group.js";
+import type { BudgetMember } from "./budget-member.js";
+import { QuotaGroup } from "./quota-group.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface BudgetSnapshot {

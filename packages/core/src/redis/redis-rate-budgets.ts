@@ -8,6 +8,7 @@ import {
   LocationRateLimitedError,
   UnknownLocationError,
 } from "@podium-router/errors";
+import { BudgetSleepers } from "./budget-sleepers.js";
 import { BUDGET_DECIDE_SCRIPT, BUDGET_PAUSE_SCRIPT } from "./redis-budget-script.js";
 import { evalScript, type RedisConnection } from "./redis-connection.js";
 import type { RedisDownSettings } from "./state-settings.js";
@@ -61,11 +62,6 @@ interface Lane {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-interface Sleeper {
-  timer: ReturnType<typeof setTimeout>;
-  reject: (err: Error) => void;
-}
-
 const perMs = (b: BucketOptions): number => b.ratePerMinute / 60_000;
 const isRead = (method: string | undefined): boolean => method === "GET" || method === "HEAD";
 /** A share of a limit for one replica; the burst never drops below one call. */
@@ -96,7 +92,7 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
   });
   const bucketOf = (uid: string): BucketOptions => (Object.hasOwn(overrides, uid) ? overrides[uid]! : options.location);
   const lastSeen = new Map<string, Decision>();
-  const sleepers = new Map<string, Set<Sleeper>>();
+  const sleepers = new BudgetSleepers();
   const lanes = new Map<string, Lane>();
   let closed = false;
 
@@ -126,24 +122,6 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
 
   const closedError = (uid: string, requestId: string | undefined): Error =>
     new InternalError({ locationUid: uid, requestId }, "the rate budgets are closed: the router is shutting down");
-
-  const sleep = (uid: string, ms: number, signal: AbortSignal | undefined, requestId: string | undefined): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      let set = sleepers.get(uid);
-      if (set === undefined) sleepers.set(uid, (set = new Set()));
-      const onAbort = (): void => finish(callerAbortError(signal?.reason, { locationUid: uid, requestId }));
-      const finish = (err?: Error): void => {
-        clearTimeout(s.timer);
-        signal?.removeEventListener("abort", onAbort);
-        set.delete(s);
-        if (set.size === 0 && sleepers.get(uid) === set) sleepers.delete(uid);
-        if (err) reject(err);
-        else resolve();
-      };
-      const s: Sleeper = { timer: setTimeout(() => finish(), Math.max(1, ms)), reject: (err) => finish(err) };
-      set.add(s);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
 
   /** Redis is unreachable: the policy for this kind of call decides. */
   const fallback = (uid: string, group: string, opts: AcquireOptions, cause: BudgetUnavailableError): Promise<void> => {
@@ -252,7 +230,7 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
           deps.onOutcome?.("redis");
           throw rateLimited(uid, d, requestId);
         }
-        await sleep(uid, d.retryMs, signal, requestId);
+        await sleepers.sleep(uid, d.retryMs, signal, requestId);
       }
     } finally {
       leave();
@@ -293,15 +271,14 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions, deps: Re
       lastSeen.delete(locationUid);
       local.remove(locationUid);
       const err = new UnknownLocationError({ locationUid }, `${locationUid} was removed while its call waited for the rate budget`);
-      for (const s of sleepers.get(locationUid) ?? []) s.reject(err);
+      sleepers.refuse(locationUid, err);
     },
 
     close() {
       if (closed) return;
       closed = true;
       local.close();
-      for (const [uid, set] of sleepers) for (const s of set) s.reject(closedError(uid, undefined));
-      sleepers.clear();
+      sleepers.refuseAll((uid) => closedError(uid, undefined));
       lastSeen.clear();
     },
   };

@@ -1,5 +1,5 @@
 import { FieldInterner } from "./audit-interner.js";
-import { F, type LineFields } from "./audit-line-parser.js";
+import { F, type LineFields } from "./audit-line-fields.js";
 
 /** Endpoint, method, status, caller, error code and phase of a line, interned together. @internal */
 export interface Combo {

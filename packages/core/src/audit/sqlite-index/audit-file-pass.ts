@@ -1,7 +1,8 @@
 import type { AuditDictionary, Combo } from "./audit-dictionary.js";
 import { AuditLineSplitter, MAX_AUDIT_LINE_BYTES, readAuditBytes, readAuditBytesSync, type AuditFile, type AuditLineSink } from "../audit-files.js";
 import { encodeBatch, SegmentBatch, type EncodedBatch } from "./audit-index-batch.js";
-import { newLineFields, scanAuditLine } from "./audit-line-parser.js";
+import { newLineFields } from "./audit-line-fields.js";
+import { scanAuditLine } from "./audit-line-parser.js";
 
 /** One file's new lines to index: where to start and how the segments stand. @internal */
 export interface PassJob {

@@ -3,7 +3,8 @@ import { statSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { listAuditFilesSync, MAX_AUDIT_LINE_BYTES, readAuditBytes, type AuditFile } from "../audit-files.js";
-import type { AuditIndexStore, FileRow } from "./audit-index-store.js";
+import type { FileRow } from "./audit-index-database.js";
+import type { AuditIndexStore } from "./audit-index-store.js";
 
 /** A file of the log, as seen by one refresh. @internal */
 export interface SeenFile {

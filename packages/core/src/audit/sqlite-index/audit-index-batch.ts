@@ -1,6 +1,6 @@
 import { textHashA, textHashB, uuidHashA, uuidHashB } from "./audit-bloom.js";
 import type { AuditDictionary } from "./audit-dictionary.js";
-import { F, type LineFields } from "./audit-line-parser.js";
+import { F, type LineFields } from "./audit-line-fields.js";
 import { RECORD_BYTES, runTrailer, writeRun } from "./audit-run.js";
 
 /** Whether `s[start, end)` is a lowercase UUID, the form stored as 16 bytes. */

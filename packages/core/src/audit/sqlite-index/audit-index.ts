@@ -3,7 +3,8 @@ import { runFilePass, type PassEnd, type PassJob, type PassSink } from "./audit-
 import { AuditFileTracker, type SeenFile } from "./audit-file-tracker.js";
 import type { AuditFile } from "../audit-files.js";
 import { AuditIndexReader } from "./audit-index-query.js";
-import { AuditIndexStore, openIndexDatabase, type FileRow } from "./audit-index-store.js";
+import { openIndexDatabase, type FileRow } from "./audit-index-database.js";
+import { AuditIndexStore } from "./audit-index-store.js";
 import { PassWorker } from "./audit-pass-worker.js";
 import type { AuditQuery, AuditRecord } from "../audit-record.js";
 

@@ -2,16 +2,15 @@
  * The file backend of the credential store: one JSON file of location records (see locations-document.ts)
  * plus one 0600 file per location holding its refresh token.
  */
-import { createHash } from "node:crypto";
-import { mkdir, open, readFile, stat } from "node:fs/promises";
-import type { BigIntStats } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { writeFileAtomic } from "../../util/index.js";
+import { errorCode } from "./error-code.js";
 import { tryFileLock, type FileLock } from "./file-lock.js";
+import { LocationsFile } from "./locations-file.js";
+import { readRefreshTokenFile, writeRefreshTokenFile } from "./refresh-token-file.js";
 import type { CredentialStore, LocationRecord, LocationRecordPatch } from "../credential-store.js";
 import { CredentialError, InternalError, InvalidConfigError, UnknownLocationError } from "@podium-router/errors";
-import { applyRecordPatch, checkLocationRecord, parseLocationsDocument, serializeLocationsDocument } from "../locations-document.js";
-import { describeReadError } from "../secret-ref.js";
+import { applyRecordPatch, checkLocationRecord } from "../locations-document.js";
 
 /** Where the locations file lives unless settings say otherwise (`credentials.path`). */
 export const DEFAULT_CREDENTIALS_PATH = "state/locations.json";
@@ -61,16 +60,6 @@ function withDefaults(options: FileCredentialStoreOptions): Resolved {
   return { path: resolve(path), lockWaitMs, lockStaleMs, beforeRename: options.beforeRename };
 }
 
-/**
- * What was last read or written: a digest of the bytes (to detect an unchanged file under the lock) and the
- * parsed records. A digest rather than the bytes: with 100,000 locations the file is 63 MB, kept for nothing.
- */
-interface Snapshot {
-  signature: string;
-  digest: string;
-  records: Map<string, LocationRecord>;
-}
-
 /** A read-modify-write step: the next records (absent: unchanged) and what the caller gets back. */
 type Change<T> = (records: Map<string, LocationRecord>) => { result: T; next?: Map<string, LocationRecord> };
 
@@ -82,7 +71,7 @@ interface PendingChange {
 
 class FileCredentialStore implements CredentialStore {
   readonly #options: Resolved;
-  #snapshot: Snapshot | undefined;
+  readonly #file: LocationsFile;
   /** Changes waiting for the next commit (see #mutate). */
   #pending: PendingChange[] = [];
   #committing = false;
@@ -92,17 +81,18 @@ class FileCredentialStore implements CredentialStore {
 
   constructor(options: Resolved) {
     this.#options = options;
+    this.#file = new LocationsFile(options.path, options.beforeRename);
   }
 
   async list(): Promise<LocationRecord[]> {
     this.#assertOpen();
-    const records = await this.#read(false);
+    const records = await this.#file.read(false);
     return [...records.values()].map((r) => ({ ...r }));
   }
 
   async get(locationUid: string): Promise<LocationRecord | undefined> {
     this.#assertOpen();
-    const record = (await this.#read(false)).get(locationUid);
+    const record = (await this.#file.read(false)).get(locationUid);
     return record && { ...record };
   }
 
@@ -142,82 +132,22 @@ class FileCredentialStore implements CredentialStore {
 
   async readRefreshToken(record: LocationRecord): Promise<string> {
     this.#assertOpen();
-    const file = resolve(record.refreshTokenFile);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      throw new CredentialError(
-        { locationUid: record.locationUid, cause: err },
-        `refresh-token file ${file} ${describeReadError(err)}; onboard the location again`,
-      );
-    }
-    const token = text.trim();
-    if (token === "") throw new CredentialError({ locationUid: record.locationUid }, `refresh-token file ${file} is empty; onboard the location again`);
-    return token;
+    return readRefreshTokenFile(record);
   }
 
   async writeRefreshToken(record: LocationRecord, token: string): Promise<void> {
     this.#assertOpen();
-    const file = resolve(record.refreshTokenFile);
-    if (typeof token !== "string" || token.trim() === "") {
-      throw new CredentialError({ locationUid: record.locationUid }, `refusing to write an empty refresh token to ${file}`);
-    }
-    try {
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(file, `${token.trim()}\n`);
-    } catch (err) {
-      throw new CredentialError({ locationUid: record.locationUid, cause: err }, `cannot write refresh-token file ${file} (${codeOf(err)})`);
-    }
+    return writeRefreshTokenFile(record, token);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     await this.#queue;
-    this.#snapshot = undefined;
+    this.#file.forget();
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new InternalError({}, `credential store ${this.#options.path} is closed`);
-  }
-
-  /**
-   * The records on disk. Outside the lock an unchanged stat signature answers from memory; under the lock
-   * (`fresh`) the bytes are always read again, so a write never starts from a stale copy.
-   */
-  async #read(fresh: boolean): Promise<Map<string, LocationRecord>> {
-    const { path } = this.#options;
-    let handle;
-    try {
-      handle = await open(path, "r");
-    } catch (err) {
-      if (codeOf(err) === "ENOENT") {
-        this.#snapshot = undefined;
-        return new Map();
-      }
-      throw new CredentialError({ cause: err }, `locations file ${path} ${describeReadError(err)}`);
-    }
-    try {
-      // fstat of the open handle, so the signature describes exactly the bytes read below.
-      const stats = await handle.stat({ bigint: true });
-      if (process.platform !== "win32" && (stats.mode & 0o077n) !== 0n) {
-        throw new CredentialError({}, `locations file ${path} is readable or writable by group or others; run: chmod 600 ${path}`);
-      }
-      const signature = signatureOf(stats);
-      const cached = this.#snapshot;
-      if (!fresh && cached?.signature === signature) return cached.records;
-      const raw = await handle.readFile();
-      const digest = digestOf(raw);
-      if (cached?.digest === digest) {
-        cached.signature = signature;
-        return cached.records;
-      }
-      const records = parseLocationsDocument(raw.toString("utf8"), path);
-      this.#snapshot = { signature, digest, records };
-      return records;
-    } finally {
-      await handle.close();
-    }
   }
 
   /**
@@ -253,7 +183,7 @@ class FileCredentialStore implements CredentialStore {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const lock = await this.#lock();
       try {
-        const before = await this.#read(true);
+        const before = await this.#file.read(true);
         let records = before;
         for (const p of batch) {
           try {
@@ -264,7 +194,7 @@ class FileCredentialStore implements CredentialStore {
             outcomes.push({ ok: false, error });
           }
         }
-        if (records !== before) await this.#write(records, lock);
+        if (records !== before) await this.#file.write(records, lock);
       } finally {
         await lock.release();
       }
@@ -283,25 +213,6 @@ class FileCredentialStore implements CredentialStore {
     });
   }
 
-  /** Replaces the locations file with `records` (atomic, 0600) and caches what was written. */
-  async #write(records: Map<string, LocationRecord>, lock: FileLock): Promise<void> {
-    const { path } = this.#options;
-    const text = serializeLocationsDocument(records.values());
-    await writeFileAtomic(path, text, {
-      beforeRename: async (tmpPath) => {
-        // Set by proper-lockfile when another process took the lock over because we stalled past lockStaleMs.
-        if (lock.compromised) throw new CredentialError({}, `lost the lock on ${path} while writing; nothing was changed, retry`);
-        await this.#options.beforeRename?.(tmpPath);
-      },
-    }).catch((err: unknown) => {
-      // File-system failures (ENOSPC, EACCES, ...) become a CredentialError naming the file; ours pass through.
-      const code = codeOf(err);
-      if (code === "unknown error" || code.startsWith("ERR_LOC_")) throw err;
-      throw new CredentialError({ cause: err }, `cannot write locations file ${path} (${code}); nothing was changed`);
-    });
-    this.#snapshot = { signature: signatureOf(await stat(path, { bigint: true })), digest: digestOf(text), records };
-  }
-
   /**
    * Takes `<path>.lock` (a directory, so it works across processes and on network file systems), waiting up to
    * lockWaitMs. A lock left by a crashed process on this host is taken over at once (file-lock.ts).
@@ -314,7 +225,7 @@ class FileCredentialStore implements CredentialStore {
       try {
         lock = await tryFileLock(path, lockStaleMs);
       } catch (err) {
-        throw new CredentialError({ cause: err }, `cannot lock ${path} (${codeOf(err)})`);
+        throw new CredentialError({ cause: err }, `cannot lock ${path} (${errorCode(err)})`);
       }
       if (lock) return lock;
       if (Date.now() >= deadline) {
@@ -324,23 +235,4 @@ class FileCredentialStore implements CredentialStore {
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 25));
     }
   }
-}
-
-/** Changes whenever the file is replaced or rewritten: inode (rename), size, and nanosecond times. */
-function signatureOf(stats: BigIntStats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
-}
-
-/**
- * A digest of the file's bytes: equal digests mean an unchanged file. Change detection of our own file, not
- * security (whoever can write the file can do anything with it), so SHA-1 for its speed: 63 MB in ~30 ms here,
- * against ~140 ms for SHA-256.
- */
-function digestOf(bytes: string | Uint8Array): string {
-  return createHash("sha1").update(bytes).digest("base64");
-}
-
-function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "unknown error";
 }

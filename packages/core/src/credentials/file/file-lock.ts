@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
+import { errorCode } from "./error-code.js";
 
 /** A held lock. */
 export interface FileLock {
@@ -58,7 +59,7 @@ export async function tryFileLock(path: string, staleMs: number): Promise<FileLo
         },
       });
     } catch (err) {
-      const code = codeOf(err);
+      const code = errorCode(err);
       // ENOTEMPTY: proper-lockfile judged the lock stale but cannot rmdir it because of its owner file.
       if (code !== "ELOCKED" && code !== "ENOTEMPTY") throw err;
       const tomb = takeOverAbandoned(`${path}.lock`, staleMs);
@@ -149,7 +150,7 @@ function takeOverAbandoned(lockDir: string, staleMs: number): string | boolean {
   try {
     fs.mkdirSync(mutex);
   } catch (err) {
-    if (codeOf(err) !== "EEXIST") return false;
+    if (errorCode(err) !== "EEXIST") return false;
     // Another takeover is running, or a process died inside one.
     const s = statOrUndefined(mutex);
     if (s && Date.now() - s.mtimeMs > staleMs) tryQuietly(() => fs.rmdirSync(mutex));
@@ -191,7 +192,7 @@ function isDead(owner: Owner): boolean {
     process.kill(owner.pid, 0); // signal 0: an existence check only
     return false;
   } catch (err) {
-    return codeOf(err) === "ESRCH"; // EPERM: alive, owned by another user
+    return errorCode(err) === "ESRCH"; // EPERM: alive, owned by another user
   }
 }
 
@@ -236,9 +237,4 @@ function hostKey(): string {
   tryQuietly(() => parts.push(fs.readlinkSync("/proc/self/ns/pid")));
   cachedHostKey = parts.join("|");
   return cachedHostKey;
-}
-
-function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "unknown error";
 }

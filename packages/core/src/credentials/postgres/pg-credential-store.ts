@@ -14,6 +14,7 @@ import { fromRow, holderOf, PG_TOKEN_MARKER, RECORD_COLUMNS, toRow } from "./pg-
 import type { LocationRow } from "./pg-location-row.js";
 import { holderBySource, nonEmptyToken, readTokenFile, readVersioned, reencryptAll, tokensByKey, withRowLock, writeVersioned } from "./pg-refresh-tokens.js";
 import type { PgTokenOps } from "./pg-refresh-tokens.js";
+import { handOverToken, lockTokenRow } from "./pg-token-handover.js";
 import { DEFAULT_POSTGRES_POOL_MAX, DEFAULT_POSTGRES_SCHEMA, DEFAULT_POSTGRES_URL } from "../credentials-settings.js";
 import { createSecretCipher, type SecretCipher } from "./secret-cipher.js";
 
@@ -162,10 +163,10 @@ class PgStore implements PgCredentialStore {
 
   async remove(locationUid: string): Promise<boolean> {
     return this.#transaction("remove a location", async (client) => {
-      const row = await this.#lockTokenRow(client, locationUid);
+      const row = await lockTokenRow(this.#ops, client, locationUid);
       if (!row) return false;
       await client.query(`DELETE FROM ${this.#table} WHERE location_uid = $1`, [locationUid]);
-      await this.#handOverToken(client, locationUid, row);
+      await handOverToken(this.#ops, client, locationUid, row);
       return true;
     });
   }
@@ -175,11 +176,11 @@ class PgStore implements PgCredentialStore {
     const uid = checked.locationUid;
     const token = options.refreshToken !== undefined ? nonEmptyToken(options.refreshToken, uid, "the refresh token given to replace()") : await readTokenFile(resolve(checked.refreshTokenFile), uid);
     return this.#transaction("replace a location's credentials", async (client) => {
-      const row = await this.#lockTokenRow(client, uid);
+      const row = await lockTokenRow(this.#ops, client, uid);
       if (!row) throw new UnknownLocationError({ locationUid: uid });
       // Locations that shared this row's token (one grant) keep it: it moves to the oldest of them first.
       await client.query(`UPDATE ${this.#table} SET refresh_token_source = NULL WHERE location_uid = $1`, [uid]);
-      await this.#handOverToken(client, uid, row);
+      await handOverToken(this.#ops, client, uid, row);
       const enc = this.#cipher.encrypt(token, uid);
       await client.query(
         `UPDATE ${this.#table} SET org_slug = $2, client_id_ref = $3, client_secret_ref = $4, state = $5, organization_uid = $6, verified_at = $7,
@@ -191,39 +192,6 @@ class PgStore implements PgCredentialStore {
       return fromRow((await client.query<LocationRow>(`SELECT ${RECORD_COLUMNS} FROM ${this.#table} WHERE location_uid = $1`, [uid])).rows[0] as LocationRow);
     });
   }
-
-  /** The location's row, locked, with the token columns it holds (null ciphertext when it shares another's). */
-  async #lockTokenRow(client: PoolClient, locationUid: string): Promise<TokenHolding | undefined> {
-    return (
-      await client.query<TokenHolding>(
-        `SELECT refresh_token_ciphertext, refresh_token_key_id, refresh_token_version, refresh_token_source FROM ${this.#table} WHERE location_uid = $1 FOR UPDATE`,
-        [locationUid],
-      )
-    ).rows[0];
-  }
-
-  /**
-   * The token `locationUid` held (`row`), handed to the oldest other location sharing it (re-bound to that uid), so
-   * locations of the same grant keep working when this one is removed or gets a token of its own.
-   */
-  async #handOverToken(client: PoolClient, locationUid: string, row: TokenHolding): Promise<void> {
-    if (row.refresh_token_ciphertext === null || row.refresh_token_key_id === null) return;
-    const heir = (
-      await client.query<{ location_uid: string }>(
-        `SELECT location_uid FROM ${this.#table} WHERE refresh_token_holder = $1 AND location_uid <> $1 ORDER BY seq LIMIT 1 FOR UPDATE`,
-        [locationUid],
-      )
-    ).rows[0];
-    if (!heir) return;
-    const enc = this.#cipher.encrypt(this.#cipher.decrypt(row.refresh_token_ciphertext, row.refresh_token_key_id, locationUid), heir.location_uid);
-    await client.query(
-      `UPDATE ${this.#table} SET refresh_token_holder = location_uid, refresh_token_ciphertext = $2, refresh_token_key_id = $3, refresh_token_version = $4,
-         refresh_token_source = $5 WHERE location_uid = $1`,
-      [heir.location_uid, enc.ciphertext, enc.keyId, row.refresh_token_version, row.refresh_token_source],
-    );
-    await client.query(`UPDATE ${this.#table} SET refresh_token_holder = $2 WHERE refresh_token_holder = $1 AND location_uid <> $1`, [locationUid, heir.location_uid]);
-  }
-
 
   async readRefreshToken(record: LocationRecord): Promise<string> {
     return (await this.readRefreshTokenVersioned(record)).token;
@@ -294,14 +262,6 @@ class PgStore implements PgCredentialStore {
     });
     await this.#ready;
   }
-}
-
-/** The token columns of a row, as remove() and replace() lock them. */
-interface TokenHolding {
-  refresh_token_ciphertext: Buffer | null;
-  refresh_token_key_id: string | null;
-  refresh_token_version: string;
-  refresh_token_source: string | null;
 }
 
 function fail(err: Error): never {

@@ -12,10 +12,10 @@
  *
  * Appends arriving in the same event-loop turn share one transaction (one commit, one WAL flush).
  */
-import type { Client, Pool, PoolClient, QueryResultRow } from "pg";
-import { createRequire } from "node:module";
+import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { EventStoreUnavailableError } from "@podium-router/errors";
 import type { AppendEvent, AppendOutcome, EventPage, EventStore, ForwardState, ForwardUpdate, LogHead, StoredEvent } from "../event-store.js";
+import { PgEventListener } from "./pg-event-listener.js";
 import { ensurePgEventsSchema, openPgPool, unavailable, type PgEventsOptions } from "./pg-events-schema.js";
 
 interface Pending {
@@ -45,8 +45,7 @@ class PgEventStore implements EventStore {
   #pending: Pending[] = [];
   #scheduled = false;
   #flushing: Promise<void> = Promise.resolve();
-  #listen: Client | undefined;
-  #listenRetry: NodeJS.Timeout | undefined;
+  readonly #listener: PgEventListener;
   #closed = false;
 
   constructor(pool: Pool, options: PgEventsOptions) {
@@ -54,6 +53,7 @@ class PgEventStore implements EventStore {
     this.#options = options;
     this.#s = options.schema;
     this.#channel = `${options.schema}_events`;
+    this.#listener = new PgEventListener(options.url, this.#channel, (uid, seq) => this.#notify(uid, seq), () => this.#closed);
   }
 
   append(events: readonly AppendEvent[]): Promise<AppendOutcome[]> {
@@ -197,7 +197,7 @@ class PgEventStore implements EventStore {
 
   onAppended(listener: (locationUid: string, seq: number) => void): () => void {
     this.#listeners.add(listener);
-    if (this.#listen === undefined && this.#listenRetry === undefined) void this.#startListening();
+    this.#listener.start();
     return () => void this.#listeners.delete(listener);
   }
 
@@ -205,46 +205,13 @@ class PgEventStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#flushing;
-    clearTimeout(this.#listenRetry);
     this.#listeners.clear();
-    await this.#listen?.end().catch(() => undefined);
+    await this.#listener.stop();
     await this.#pool.end().catch(() => undefined);
   }
 
   #notify(uid: string, seq: number): void {
     for (const l of this.#listeners) l(uid, seq);
-  }
-
-  /** LISTEN on a dedicated connection; when it drops, reconnect after a second (readers poll meanwhile). */
-  async #startListening(): Promise<void> {
-    if (this.#closed) return;
-    const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
-    const client = new pg.Client({ connectionString: this.#options.url, connectionTimeoutMillis: 5_000 });
-    const retry = (): void => {
-      if (this.#listen === client) this.#listen = undefined;
-      void client.end().catch(() => undefined);
-      if (this.#closed || this.#listenRetry !== undefined) return;
-      this.#listenRetry = setTimeout(() => {
-        this.#listenRetry = undefined;
-        void this.#startListening();
-      }, 1_000);
-      this.#listenRetry.unref();
-    };
-    client.on("error", retry);
-    client.on("end", retry);
-    client.on("notification", (msg) => {
-      const payload = msg.payload ?? "";
-      const colon = payload.indexOf(":");
-      if (colon > 0) this.#notify(payload.slice(colon + 1), Number(payload.slice(0, colon)));
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${this.#channel}`);
-      this.#listen = client;
-      if (this.#closed) await client.end().catch(() => undefined);
-    } catch {
-      retry();
-    }
   }
 
   async #query<R extends object>(what: string, sql: string, params: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
