@@ -45,6 +45,8 @@ export async function createHarness(opts: {
     upstream: { base_url: sandbox.url, ...(raw["upstream"] as object | undefined) },
     audit: { path: join(dir, "audit.jsonl"), fsync: "never", ...(raw["audit"] as object | undefined) },
     credentials: { path: join(dir, "locations.json") },
+    // Onboarding by token value writes refresh-token files: into the test's directory, never the cwd.
+    onboarding: { refresh_token_dir: join(dir, "refresh-tokens"), ...(raw["onboarding"] as object | undefined) },
   });
   const store = createFileCredentialStore({ path: settings.credentials.path });
   const env: Record<string, string | undefined> = {};
