@@ -4,8 +4,10 @@
  */
 export { createSectionReader } from "./settings-reader.js";
 export type { OriginOf, SectionReader } from "./settings-reader.js";
-export { defaultSettings, loadSettings, validateSettings } from "./settings.js";
-export type { LoadedSettings, LoadSettingsOptions, Settings } from "./settings.js";
+export { defaultSettings, validateSettings } from "./settings.js";
+export { loadSettings } from "./load-settings.js";
+export type { Settings } from "./settings.js";
+export type { LoadedSettings, LoadSettingsOptions } from "./load-settings.js";
 export { resolveSettingsPaths, storageLocations } from "./settings-paths.js";
 
 // Internal: used by other folders of the core, not part of the package's API.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isCoreError } from "@podium-router/errors";
-import { defaultSettings, loadSettings, validateSettings } from "./settings.js";
+import { loadSettings } from "./load-settings.js";
+import { defaultSettings, validateSettings } from "./settings.js";
 import { resolveSettingsPaths } from "./settings-paths.js";
 
 function configError(raw: unknown): string {

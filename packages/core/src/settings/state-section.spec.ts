@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isCoreError } from "@podium-router/errors";
-import { loadSettings, validateSettings } from "./settings.js";
+import { loadSettings } from "./load-settings.js";
+import { validateSettings } from "./settings.js";
 
 function configError(raw: unknown): string {
   try {
