@@ -45,6 +45,8 @@ export async function createHarness(opts: {
     upstream: { base_url: sandbox.url, ...(raw["upstream"] as object | undefined) },
     audit: { path: join(dir, "audit.jsonl"), fsync: "never", ...(raw["audit"] as object | undefined) },
     credentials: { path: join(dir, "locations.json") },
+    // Tokens onboarding receives as values are written in the temp dir too, never under the working directory.
+    onboarding: { refresh_token_dir: join(dir, "refresh-tokens"), ...(raw["onboarding"] as object | undefined) },
   });
   const store = createFileCredentialStore({ path: settings.credentials.path });
   const env: Record<string, string | undefined> = {};
