@@ -189,14 +189,17 @@ describe.skipIf(!redisUp || !postgres)(`withRedisRefreshLock() with createPgCred
       await r1.writeRefreshToken(record, "rt-from-1", version);
     });
     await Promise.race([hasRead, slow]);
-    await r2.withRefreshLock!("loc-fence", "owner-2", 5_000, async () => {
-      // Replica 1's lease ran out while it still runs: the lock is replica 2's now.
-      expect(await l2!.holder(await refreshLockNameFor(p2!, "loc-fence"))).toBe("owner-2");
-      const { token, version } = await r2.readRefreshTokenVersioned(record);
-      expect(token).toBe("rt-0");
-      await r2.writeRefreshToken(record, "rt-from-2", version);
-    });
-    rotated();
+    try {
+      await r2.withRefreshLock!("loc-fence", "owner-2", 5_000, async () => {
+        // Replica 1's lease ran out while it still runs: the lock is replica 2's now.
+        expect(await l2!.holder(await refreshLockNameFor(p2!, "loc-fence"))).toBe("owner-2");
+        const { token, version } = await r2.readRefreshTokenVersioned(record);
+        expect(token).toBe("rt-0");
+        await r2.writeRefreshToken(record, "rt-from-2", version);
+      });
+    } finally {
+      rotated();
+    }
     const err = await slow.then(() => undefined, (e: unknown) => e);
     expect(isRefreshTokenConflict(err)).toBe(true);
     expect((await p1!.readRefreshTokenVersioned(record)).token).toBe("rt-from-2");
