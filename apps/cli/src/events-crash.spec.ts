@@ -48,6 +48,8 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
 /** Starts the router process and waits until it answers RPCs. */
 async function startRouter(): Promise<void> {
   const proc = spawn(process.execPath, [MAIN], {
+    // Run where its state is: nothing it writes can land in the repository, whatever a path resolves against.
+    cwd: dir,
     env: { PATH: process.env["PATH"], PODIUM_ROUTER_SETTINGS: join(dir, "settings.json"), CS_CLIENT_ID: cs.app.clientId, CS_CLIENT_SECRET: cs.app.clientSecret, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -84,6 +86,8 @@ beforeAll(async () => {
     upstream: { base_url: sandbox.url, retry: { max_attempts: 1 } },
     audit: { path: join(dir, "audit.jsonl"), fsync: "never" },
     credentials: { path: join(dir, "locations.json") },
+    // The refresh token onboarding receives as a value is written here (the default is state/refresh-tokens).
+    onboarding: { refresh_token_dir: join(dir, "refresh-tokens") },
     oauth_apps: { [cs.slug]: { client_id_ref: "env:CS_CLIENT_ID", client_secret_ref: "env:CS_CLIENT_SECRET" } },
     events: { enabled: true, path: join(dir, "events.sqlite"), subscriptions_path: join(dir, "subscriptions.json") },
     server: {
@@ -101,7 +105,7 @@ beforeAll(async () => {
   const input = { locationUid: SYDNEY, orgSlug: cs.slug, oauthApp: cs.slug, refreshToken: cs.ownerGrant.refreshToken };
   for await (const r of client.onboardLocations({ locations: [input] })) expect(r.errorCode).toBe("");
   for await (const r of client.syncWebhooks({ locationUids: [SYDNEY] })) expect(r.errorCode).toBe("");
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await killRouter();

@@ -34,7 +34,8 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-describe("bin/podium-router.js", () => {
+// Every test here starts node processes (the CLI, a router, a sandbox): seconds each on a loaded machine.
+describe("bin/podium-router.js", { timeout: 120_000 }, () => {
   beforeAll(() => {
     // The bin runs dist/ (built by `npm install`'s prepare script); build it here so the test sees this source.
     try {
@@ -92,7 +93,7 @@ describe("bin/podium-router.js", () => {
 
         await writeFile(file, settings("pr_new_key_8c2d", "new-app"));
         serve.child.kill("SIGHUP");
-        for (let i = 0; i < 500 && !serve.stdout().includes("API keys reloaded"); i++) await new Promise((r) => setTimeout(r, 20));
+        while (!serve.stdout().includes("API keys reloaded") && serve.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
         expect(serve.stdout()).toContain("API keys reloaded (SIGHUP)");
         expect(await listWith(url, "pr_new_key_8c2d")).toBe("ok");
         expect(await listWith(url, "pr_old_key_1f3a")).toBe("ERR_LOC_UNAUTHENTICATED");
@@ -100,7 +101,7 @@ describe("bin/podium-router.js", () => {
         // A broken file keeps the keys in force and says why.
         await writeFile(file, "server: { api_keys: [ { name: x, key_sha256: nothex } ] }\n");
         serve.child.kill("SIGHUP");
-        for (let i = 0; i < 500 && !serve.stdout().includes("API keys NOT reloaded"); i++) await new Promise((r) => setTimeout(r, 20));
+        while (!serve.stdout().includes("API keys NOT reloaded") && serve.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
         expect(serve.stdout()).toMatch(/key_sha256 must be 64 hexadecimal characters.*API keys NOT reloaded/);
         expect(await listWith(url, "pr_new_key_8c2d")).toBe("ok");
         expect(serve.child.exitCode).toBeNull();

@@ -24,6 +24,12 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const enabled = process.env["CI"] === "true" || process.env["PODIUM_ROUTER_PACK_TEST"] === "1";
 const note = enabled ? "" : " [skipped: installs from the npm registry and compiles better-sqlite3 (minutes); runs in CI, or set PODIUM_ROUTER_PACK_TEST=1]";
 const INSTALL_MS = 15 * 60_000;
+/**
+ * The environment of the installed programs: this one's, but without FORCE_COLOR, which nx sets for the tasks it
+ * runs. Their output goes to a pipe, as a reader's `node snippet.mjs | ...` would, so it must come out plain (a
+ * forced colour turns `console.log(202, ...)` into `\x1b[33m202\x1b[39m ...`).
+ */
+const { FORCE_COLOR: _forced, ...plainEnv } = process.env;
 
 /** `npm install` of `tarballs` into `dir`, a fresh project with nothing else in it. */
 async function install(dir: string, tarballs: string[]): Promise<void> {
@@ -83,7 +89,7 @@ describe.skipIf(!enabled)(`the packed CLI and client, installed outside the repo
     const sources = await podiumRouterSources(app);
     expect(Object.keys(sources)).toHaveLength(7);
     for (const [name, resolved] of Object.entries(sources)) expect(resolved, name).toMatch(/^file:.*\.tgz$/);
-    const { stdout } = await run(join(app, "node_modules/.bin/podium-router"), ["--help"], { cwd: app });
+    const { stdout } = await run(join(app, "node_modules/.bin/podium-router"), ["--help"], { cwd: app, env: plainEnv });
     expect(stdout).toBe(mainUsage);
   });
 
@@ -91,6 +97,7 @@ describe.skipIf(!enabled)(`the packed CLI and client, installed outside the repo
     const cliApp = join(work, "cli-app");
     const child = spawn(join(cliApp, "node_modules/.bin/podium-router"), ["dev", "--port", "0", "--sandbox-port", "0", "--state-dir", "state", "--api-key", "pr_packed_key_5d0e"], {
       cwd: cliApp,
+      env: plainEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
     dev = child;
@@ -102,13 +109,13 @@ describe.skipIf(!enabled)(`the packed CLI and client, installed outside the repo
     expect(out, err).toContain("Press Ctrl-C");
     const url = /router {3}(http:\/\/\S+)/.exec(out)![1]!;
 
-    const snippet = await run(process.execPath, ["snippet.mjs"], { cwd: join(work, "client-app"), env: { ...process.env, PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: "pr_packed_key_5d0e" } });
+    const snippet = await run(process.execPath, ["snippet.mjs"], { cwd: join(work, "client-app"), env: { ...plainEnv, PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: "pr_packed_key_5d0e" } });
     const printed = snippet.stdout.trim().split("\n");
     expect(printed[0]).toMatch(/^202 \{/);
     expect(printed.at(-1)).toBe("ERR_LOC_UNKNOWN");
 
     // The audit trail of the installed router (SQLite index included) saw the client's call.
-    const audit = await run(join(cliApp, "node_modules/.bin/podium-router"), ["audit", "--output", "ndjson", "--server", url, "--api-key", "pr_packed_key_5d0e"], { cwd: cliApp });
+    const audit = await run(join(cliApp, "node_modules/.bin/podium-router"), ["audit", "--output", "ndjson", "--server", url, "--api-key", "pr_packed_key_5d0e"], { cwd: cliApp, env: plainEnv });
     expect(audit.stdout).toContain('"endpoint":"/v4/contacts","method":"POST","status":202');
 
     child.kill("SIGTERM");

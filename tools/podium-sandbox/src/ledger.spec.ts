@@ -144,6 +144,40 @@ describe("Sandbox.ledger()", () => {
   });
 });
 
+describe("Sandbox.settleRequests()", () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.close();
+  });
+
+  it("resolves once a client that went away had each request it sent answered and in the ledger", async () => {
+    sandbox = await startSandbox({ faults: { latencyMs: 150 } });
+    const { request } = await import("node:http");
+    // A client that sends a token request and is gone before the answer (its socket destroyed at once).
+    const req = request(`${sandbox.url}/oauth/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    req.on("error", () => undefined);
+    req.end("grant_type=refresh_token&refresh_token=nope");
+    // Gone once the sandbox has the request, while its 150 ms latency holds the answer back.
+    while (sandbox.stats().requests === 0) await new Promise((r) => setTimeout(r, 5));
+    req.destroy();
+    expect(await sandbox.settleRequests(10_000)).toBe(true);
+    expect(sandbox.ledger().map((e) => [e.route, e.status])).toEqual([["/oauth/token", 400]]);
+  });
+
+  it("answers false while a connection stays open past the timeout", async () => {
+    sandbox = await startSandbox();
+    const { connect } = await import("node:net");
+    const socket = connect(sandbox.port, "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    try {
+      expect(await sandbox.settleRequests(50)).toBe(false);
+    } finally {
+      socket.destroy();
+    }
+    expect(await sandbox.settleRequests(10_000)).toBe(true);
+  });
+});
+
 describe("LedgerEntry.resources", () => {
   const t = sharedSandbox({ ledgerCapacity: 50 });
   const S = cs.locations.sydney;

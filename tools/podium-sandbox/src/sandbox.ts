@@ -92,6 +92,12 @@ export interface Sandbox extends SandboxAdmin {
   setWebhookConfig(patch: Partial<WebhookDeliveryConfig>): WebhookDeliveryConfig;
   /** Resolves true once no enabled webhook has an event waiting, false if `timeoutMs` passes first. */
   settleWebhooks(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Resolves true once no client connection is open and no request is being answered, false if `timeoutMs`
+   * passes first: after a client process died, every request it had sent has then been answered (and is in
+   * the ledger), e.g. a refresh that rotated its grant's token.
+   */
+  settleRequests(timeoutMs?: number): Promise<boolean>;
   /** Stop listening and drop open connections. */
   close(): Promise<void>;
 }
@@ -139,11 +145,21 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   };
 
   let sandbox: Sandbox | undefined;
+  /** Requests being answered and connections open, for settleRequests(). */
+  let answering = 0;
+  let connections = 0;
   const server = createServer({ noDelay: true }, (req, res) => {
-    onRequest(state, sandbox as Sandbox, emitter, req, res).catch((err: unknown) => {
-      // Only reading the body can fail here (client gone); there is nobody left to answer.
-      if (!res.headersSent) res.destroy(err instanceof Error ? err : undefined);
-    });
+    answering++;
+    onRequest(state, sandbox as Sandbox, emitter, req, res)
+      .catch((err: unknown) => {
+        // Only reading the body can fail here (client gone); there is nobody left to answer.
+        if (!res.headersSent) res.destroy(err instanceof Error ? err : undefined);
+      })
+      .finally(() => answering--);
+  });
+  server.on("connection", (socket) => {
+    connections++;
+    socket.once("close", () => connections--);
   });
   // Set as properties: the createServer option for keepAliveTimeout is newer than Node 20.
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -195,6 +211,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     webhookConfig: () => emitter.config(),
     setWebhookConfig: (patch) => emitter.setConfig(patch),
     settleWebhooks: (timeoutMs = 10_000) => emitter.settle(timeoutMs),
+    settleRequests: async (timeoutMs = 10_000) => {
+      // One turn of the event loop first, so what already arrived on a socket has been read.
+      await new Promise((r) => setImmediate(r));
+      for (const end = Date.now() + timeoutMs; connections > 0 || answering > 0; ) {
+        if (Date.now() >= end) return false;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return true;
+    },
     close: () => {
       emitter.close();
       closing ??= new Promise<void>((resolve) => {

@@ -166,7 +166,7 @@ describe("devCommand()", () => {
   it("keeps a consent's refresh token under --state-dir, like everything else", async () => {
     const mem = createMemoryIo({ env: { PODIUM_ROUTER_URL: url, PODIUM_ROUTER_API_KEY: apiKey }, cwd: stateDir });
     const exit = main(["onboard", "--authorize", "--location-uid", cs.locations.byronBay, "--org-slug", cs.slug, "--oauth-app", cs.slug], mem.io);
-    await approveConsent(mem);
+    await approveConsent(mem, exit);
     expect(await exit, mem.stderr()).toBe(0);
     expect((await readdir(join(stateDir, "refresh-tokens"))).filter((f) => f.startsWith(cs.locations.byronBay))).toHaveLength(1);
   });

@@ -105,11 +105,14 @@ describe("podium-router onboard --authorize against a real router and the sandbo
     const exit = main(consentArgs(uid), mem.io);
 
     // The operator's browser: open the printed URL at Podium, then follow its redirect to the router's callback.
+    // Until it is printed (or the command ended without printing it), however slowly: no fixed number of tries.
     let authorizeUrl: string | undefined;
-    for (let i = 0; i < 500 && authorizeUrl === undefined; i++) {
-      authorizeUrl = AUTHORIZE_URL.exec(mem.stdout())?.[1];
-      if (authorizeUrl === undefined) await new Promise((r) => setTimeout(r, 10));
-    }
+    let ended = false;
+    void exit.then(
+      () => (ended = true),
+      () => (ended = true),
+    );
+    while ((authorizeUrl = AUTHORIZE_URL.exec(mem.stdout())?.[1]) === undefined && !ended) await new Promise((r) => setTimeout(r, 10));
     expect(authorizeUrl, mem.stderr()).toBeDefined();
     const atPodium = await fetch(authorizeUrl!, { redirect: "manual" });
     const callbackUrl = atPodium.headers.get("location") ?? "";

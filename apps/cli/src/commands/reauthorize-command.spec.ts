@@ -105,7 +105,7 @@ describe("repairing a broken location from the CLI", () => {
     const before = (await repairLines()).length;
     const mem = io();
     const running = main(["locations", "reauthorize", "--location-uid", SYDNEY, "--authorize"], mem.io);
-    const { page } = await approveConsent(mem);
+    const { page } = await approveConsent(mem, running);
     expect(page).toContain("you can close this tab");
     expect(await running, mem.stderr()).toBe(0);
     expect(mem.stdout()).toMatch(new RegExp(`\\n${SYDNEY}\\s+replaced\\s+"Sydney" .*repaired: Podium refused its stored credential`));

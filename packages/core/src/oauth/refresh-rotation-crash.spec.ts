@@ -24,7 +24,6 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createSandbox, type Sandbox } from "@podium-router/podium-sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +36,18 @@ import { buildCore } from "../testing/build-core.js";
 const CHILD = fileURLToPath(new URL("../testing/refresh-child.mjs", import.meta.url));
 /** Long enough for any restart in this test; short next to Podium's hours-long access tokens. */
 const GRACE_SECONDS = 30;
+/**
+ * Access tokens of the child's loop: 150 ms (handed out for the first half), so the child refreshes, and Podium
+ * rotates, every few calls.
+ */
+const CHILD_TOKEN_TTL_SECONDS = 0.15;
+/**
+ * Access tokens of the restarted router's check: what is checked is the refresh token the store holds, and a
+ * 150 ms access token could expire between its refresh and its call on a loaded machine (a 401 twice over).
+ */
+const RESTART_TOKEN_TTL_SECONDS = 3_600;
+/** The child's loop ends by itself after this (then the test fails: it was meant to be killed first). */
+const CHILD_MAX_MS = 30_000;
 
 const randInt = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min + 1));
 
@@ -46,9 +57,7 @@ let counter = 0;
 
 beforeAll(async () => {
   await buildCore();
-  // Access tokens live 150 ms (handed out for the first half), so the child refreshes, and Podium rotates,
-  // every few calls; long enough that no token expires between the verification and the call.
-  sandbox = await createSandbox({ rateLimit: false, rotateRefreshTokens: true, accessTokenTtlSeconds: 0.15 });
+  sandbox = await createSandbox({ rateLimit: false, rotateRefreshTokens: true, accessTokenTtlSeconds: CHILD_TOKEN_TTL_SECONDS });
   root = await mkdtemp(join(tmpdir(), "podium-router-rotation-"));
 }, 120_000);
 
@@ -113,7 +122,8 @@ interface KillPlan {
 /** Runs the child until it dies; resolves once it was SIGKILLed (by itself or by us), rejects otherwise. */
 function runUntilKilled(loc: Location, plan: KillPlan): Promise<{ calls: number }> {
   return new Promise((resolvePromise, reject) => {
-    const config = { baseUrl: sandbox.url, storePath: loc.storePath, auditPath: loc.auditPath, locationUid: loc.uid, maxMs: 5000, ...plan };
+    sandbox.setFaults({ accessTokenTtlSeconds: CHILD_TOKEN_TTL_SECONDS });
+    const config = { baseUrl: sandbox.url, storePath: loc.storePath, auditPath: loc.auditPath, locationUid: loc.uid, maxMs: CHILD_MAX_MS, ...plan };
     const configPath = `${loc.storePath}.child-${randInt(0, 1e9)}.json`;
     void writeFile(configPath, JSON.stringify(config)).then(() => {
       const child = spawn(process.execPath, [CHILD, configPath], { stdio: ["ignore", "pipe", "pipe"] });
@@ -147,6 +157,7 @@ async function storeHoldsCurrentToken(loc: Location): Promise<boolean> {
 
 /** Restart: a new router on the same store calls the location; "ok", or the error code (and OAuth error). */
 async function afterRestart(loc: Location): Promise<string> {
+  sandbox.setFaults({ accessTokenTtlSeconds: RESTART_TOKEN_TTL_SECONDS });
   const router = await createLocationRouter({ settings: loc.settings, env: {} });
   try {
     const res = await router.call({ locationUid: loc.uid, method: "GET", path: `/v4/locations/${loc.uid}` });
@@ -159,9 +170,12 @@ async function afterRestart(loc: Location): Promise<string> {
   }
 }
 
-/** Let the sandbox finish requests the dead child had sent (its latency fault delays them), then compare. */
+/**
+ * Let the sandbox finish the requests the dead child had sent (its latency fault delays them: a refresh still
+ * being answered rotates the token after the child died), then compare.
+ */
 async function settle(): Promise<void> {
-  await sleep(sandbox.faults().latencyMs + 50);
+  expect(await sandbox.settleRequests(30_000)).toBe(true);
 }
 
 describe("createLocationAuth() with rotation, under SIGKILL", () => {
@@ -178,7 +192,7 @@ describe("createLocationAuth() with rotation, under SIGKILL", () => {
       expect(await storeHoldsCurrentToken(loc)).toBe(true);
       expect(await afterRestart(loc)).toBe("ok");
     }
-  });
+  }, 120_000);
 
   it("is locked out (ERR_LOC_AUTH) when killed after Podium rotated but before the store wrote the token, if Podium has no grace period", async () => {
     sandbox.setFaults({ rotationGraceSeconds: 0, latencyMs: 0 });
@@ -187,7 +201,7 @@ describe("createLocationAuth() with rotation, under SIGKILL", () => {
     await settle();
     expect(await storeHoldsCurrentToken(loc)).toBe(false);
     expect(await afterRestart(loc)).toBe("ERR_LOC_AUTH invalid_grant");
-  });
+  }, 60_000);
 
   it("recovers from the same kill when Podium keeps a rotated-out token valid for a grace period, and the chain continues", async () => {
     sandbox.setFaults({ rotationGraceSeconds: GRACE_SECONDS, latencyMs: 0 });
@@ -199,7 +213,7 @@ describe("createLocationAuth() with rotation, under SIGKILL", () => {
     // The restart refreshed with the retired token, Podium rotated again, and that token was stored.
     expect(await storeHoldsCurrentToken(loc)).toBe(true);
     expect(await afterRestart(loc)).toBe("ok");
-  });
+  }, 60_000);
 
   it("after random kills around refreshes authenticates exactly when the store holds Podium's current token (no grace), and always with a grace period", async () => {
     const tally: string[] = [];
@@ -224,5 +238,5 @@ describe("createLocationAuth() with rotation, under SIGKILL", () => {
       }
     }
     console.info(`rotation crash runs:\n${tally.join("\n")}`);
-  }, 60_000);
+  }, 240_000);
 });

@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { CredentialStore, LocationRecord } from "../credentials/credential-store.js";
 import { createPgCredentialStore, type PgCredentialStore } from "../credentials/postgres/pg-credential-store.js";
 import type { RedisConnection } from "./redis-connection.js";
-import { createRedisRefreshLock, withRedisRefreshLock, type RedisRefreshLock } from "./redis-refresh-lock.js";
+import { createRedisRefreshLock, refreshLockNameFor, withRedisRefreshLock, type RedisRefreshLock } from "./redis-refresh-lock.js";
 import { isRefreshTokenConflict } from "@podium-router/errors";
 import { absentNote, dropTestSchema, requirePostgres, requireRedis, TEST_POSTGRES_URL, testSchemaName } from "../testing/services.js";
 import { deleteKeys, testConnection, testRedisSettings, uniquePrefix } from "../testing/redis-test-state.js";
@@ -41,13 +41,24 @@ function stubStore(tokenFileOf: Record<string, string>, ownLock?: CredentialStor
   return store as CredentialStore;
 }
 
-/** Runs `fn` under the lock and records when it entered and left. */
-function timeline(): { spans: [number, number][]; hold: (ms: number) => () => Promise<void> } {
+/** `p`, or nothing once `ms` passed. */
+async function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Runs `fn` under the lock and records when it entered and left: it holds the lock `ms`, after waiting (at most
+ * 2 s) for `until` when given, so another holder can be made to run while this one holds.
+ */
+function timeline(): { spans: [number, number][]; hold: (ms: number, until?: Promise<void>) => () => Promise<void> } {
   const spans: [number, number][] = [];
   return {
     spans,
-    hold: (ms) => async () => {
+    hold: (ms, until) => async () => {
       const start = performance.now();
+      if (until !== undefined) await atMost(until, 2_000);
       await sleep(ms);
       spans.push([start, performance.now()]);
     },
@@ -72,7 +83,8 @@ describe.skipIf(!redisUp)(`createRedisRefreshLock()${absentNote("Redis", redisUp
   it("releases only for its owner: a holder whose lease ran out cannot free the next holder's lock", async () => {
     const [l1, l2] = locks(2);
     expect(await l1!.tryAcquire("loc-1", "owner-a", 50)).toBe(true);
-    await sleep(80);
+    // Until Redis let the 50 ms lease run out, however late this machine gets to ask.
+    while ((await l2!.holder("loc-1")) !== undefined) await sleep(10);
     expect(await l2!.tryAcquire("loc-1", "owner-b", 5_000)).toBe(true);
     expect(await l1!.release("loc-1", "owner-a")).toBe(false);
     expect(await l1!.holder("loc-1")).toBe("owner-b");
@@ -95,15 +107,21 @@ describe.skipIf(!redisUp)(`withRedisRefreshLock()${absentNote("Redis", redisUp)}
     const [s1, s2] = [withRedisRefreshLock(stubStore(files), l1!), withRedisRefreshLock(stubStore(files), l2!)];
     const shared = timeline();
     const other = timeline();
+    // Each holder of the shared token's lock keeps it until c got its own lock (or 2 s passed, had c to wait for
+    // them): with locks of their own c runs inside the first one's hold however slow the machine is.
+    let entered!: () => void;
+    const cEntered = new Promise<void>((r) => (entered = r));
+    const c = other.hold(40);
     await Promise.all([
-      s1.withRefreshLock!("a", "o1", 5_000, shared.hold(40)),
-      s2.withRefreshLock!("b", "o2", 5_000, shared.hold(40)),
-      s1.withRefreshLock!("c", "o3", 5_000, other.hold(40)),
-      s2.withRefreshLock!("a", "o4", 5_000, other.hold(40)),
+      s1.withRefreshLock!("a", "o1", 5_000, shared.hold(40, cEntered)),
+      s2.withRefreshLock!("b", "o2", 5_000, shared.hold(40, cEntered)),
+      s1.withRefreshLock!("c", "o3", 5_000, () => (entered(), c())),
+      s2.withRefreshLock!("a", "o4", 5_000, shared.hold(40, cEntered)),
     ]);
+    expect(shared.spans).toHaveLength(3);
     expect(overlaps(shared.spans)).toBe(false);
     // c's lock is its own: it ran alongside one of the shared token's holders.
-    expect(overlaps([...shared.spans, other.spans[0]!]) || overlaps([...shared.spans, other.spans[1]!])).toBe(true);
+    expect(other.spans.some((span) => overlaps([...shared.spans, span]))).toBe(true);
   });
 
   it("falls back to the store's own lock while Redis is unreachable, or runs unlocked without one", async () => {
@@ -157,18 +175,31 @@ describe.skipIf(!redisUp || !postgres)(`withRedisRefreshLock() with createPgCred
     await p1!.insert(record, { refreshToken: "rt-0" });
     const [r1, r2] = [withRedisRefreshLock(p1!, l1!), withRedisRefreshLock(p2!, l2!)];
 
-    // Replica 1 reads under a 100 ms lease, then stalls past it; replica 2 takes over and rotates.
+    // Replica 1 reads under a 100 ms lease, then stalls past it; replica 2 takes over and rotates. The steps are
+    // ordered by signals, not sleeps, so a loaded machine cannot reorder them: replica 1 has read before replica 2
+    // asks for the lock (which it gets only once replica 1's lease ran out), and writes only after replica 2 wrote.
+    let read!: () => void;
+    const hasRead = new Promise<void>((r) => (read = r));
+    let rotated!: () => void;
+    const overtaken = new Promise<void>((r) => (rotated = r));
     const slow = r1.withRefreshLock!("loc-fence", "owner-1", 100, async () => {
       const { version } = await r1.readRefreshTokenVersioned(record);
-      await sleep(300);
+      read();
+      await overtaken;
       await r1.writeRefreshToken(record, "rt-from-1", version);
     });
-    await sleep(150);
-    await r2.withRefreshLock!("loc-fence", "owner-2", 5_000, async () => {
-      const { token, version } = await r2.readRefreshTokenVersioned(record);
-      expect(token).toBe("rt-0");
-      await r2.writeRefreshToken(record, "rt-from-2", version);
-    });
+    await Promise.race([hasRead, slow]);
+    try {
+      await r2.withRefreshLock!("loc-fence", "owner-2", 5_000, async () => {
+        // Replica 1's lease ran out while it still runs: the lock is replica 2's now.
+        expect(await l2!.holder(await refreshLockNameFor(p2!, "loc-fence"))).toBe("owner-2");
+        const { token, version } = await r2.readRefreshTokenVersioned(record);
+        expect(token).toBe("rt-0");
+        await r2.writeRefreshToken(record, "rt-from-2", version);
+      });
+    } finally {
+      rotated();
+    }
     const err = await slow.then(() => undefined, (e: unknown) => e);
     expect(isRefreshTokenConflict(err)).toBe(true);
     expect((await p1!.readRefreshTokenVersioned(record)).token).toBe("rt-from-2");

@@ -215,7 +215,8 @@ describe.skipIf(!redisUp)(`createStateBackend() in several router processes${abs
       const startAt = Date.now() + 500;
       const killAt = startAt + 3_000;
       const restartAt = startAt + 6_000;
-      const durationMs = 9_000;
+      // Six seconds after the restart: room for the reconnect and the breaker's probe on a loaded machine.
+      const durationMs = 12_000;
       const body = JSON.stringify({ name: "Jo Citizen", phoneNumber: "+61400000001" });
       const run = Promise.all(
         replicas.map((r) =>
@@ -225,30 +226,40 @@ describe.skipIf(!redisUp)(`createStateBackend() in several router processes${abs
           ]),
         ),
       );
+      // The phases are judged by when Redis really went away and came back, not by the schedule: on a loaded
+      // machine killing and starting redis-server takes a while.
       await new Promise((r) => setTimeout(r, killAt - Date.now()));
+      const killing = Date.now();
       await redis.kill();
+      const killed = Date.now();
       await new Promise((r) => setTimeout(r, restartAt - Date.now()));
+      const restarting = Date.now();
       await redis.start();
+      const restarted = Date.now();
       const reports = await run;
 
       for (const [i, report] of reports.entries()) {
         const { calls } = report;
-        // Before the outage: everything through Redis.
-        expect(tally(startedIn(calls, startAt, killAt - 100))).toEqual({
+        // Before the outage (calls answered before Redis was killed): everything through Redis.
+        expect(tally(calls.filter((c) => c.t >= startAt && c.end < killing))).toEqual({
           "GET OK": expect.any(Number),
           "POST OK": expect.any(Number),
         });
-        // During it: reads on the local budget, writes refused (the default policy).
-        const down = startedIn(calls, killAt + 300, restartAt);
+        // During it (calls started once Redis was gone, before it was started again): reads on the local budget,
+        // writes refused (the default policy).
+        const down = startedIn(calls, killed, restarting);
         expect(tally(down)).toEqual({ "GET OK": expect.any(Number), "POST ERR_LOC_BUDGET_UNAVAILABLE": expect.any(Number) });
-        // Some time after Redis is back (reconnect and breaker probe): everything through Redis again.
-        expect(tally(startedIn(calls, restartAt + 2_500, startAt + durationMs))).toEqual({
+        // Once Redis is back (reconnect and breaker probe): the first decision in Redis again, and from then on
+        // everything through Redis.
+        const back = report.outcomes.find((o) => o.t >= restarted && o.outcome === "redis")?.t;
+        expect(back, `replica ${i} decided in Redis again after the restart`).toBeDefined();
+        expect(tally(calls.filter((c) => c.t > back!))).toEqual({
           "GET OK": expect.any(Number),
           "POST OK": expect.any(Number),
         });
         const outcomes = new Set(report.outcomes.map((o) => o.outcome));
         expect(outcomes).toEqual(new Set<BudgetBackendOutcome>(["redis", "local_fallback", "refused"]));
-        expect(report.outcomes.filter((o) => o.t > restartAt + 2_500).every((o) => o.outcome === "redis")).toBe(true);
+        expect(report.outcomes.filter((o) => o.t > back!).every((o) => o.outcome === "redis")).toBe(true);
 
         // Every call has exactly one audit line, with the code the caller saw.
         const lines = await replicas[i]!.auditLines();
@@ -261,6 +272,6 @@ describe.skipIf(!redisUp)(`createStateBackend() in several router processes${abs
       await Promise.all(replicas.map((r) => r.stop()));
       expect(await Promise.all(replicas.map((r) => r.exited))).toEqual(replicas.map(() => 0));
     },
-    60_000,
+    120_000,
   );
 });

@@ -136,11 +136,16 @@ describe.skipIf(!postgres)(`refreshCoordinationFor() with createPgCredentialStor
     const { grant, record } = await onboard(storeA);
     let releaseSlow!: () => void;
     const slowMayGo = new Promise<void>((r) => (releaseSlow = r));
+    // A is in its token request: it holds the lock and read version 0. B starts only then, so a loaded machine
+    // cannot let B take the lock first (A would then read B's version 1 and its write would rightly succeed).
+    let inRefresh!: () => void;
+    const aHoldsLock = new Promise<void>((r) => (inRefresh = r));
     const slowUpstream = upstream();
     const a = replica(storeA, grant, record, {
       coordination: refreshCoordinationFor(storeA, record, { lockTtlMs: 100 }),
       upstream: {
         postToken: async (body, opts) => {
+          inRefresh();
           await slowMayGo; // stalls holding the lock past its ttl
           return slowUpstream.postToken(body, opts);
         },
@@ -148,6 +153,7 @@ describe.skipIf(!postgres)(`refreshCoordinationFor() with createPgCredentialStor
     });
     const b = replica(storeB, grant, record);
     const slow = a.getAccessToken();
+    await Promise.race([aHoldsLock, slow]);
     const fast = await b.getAccessToken(); // takes the expired lock, refreshes, stores version 1
     const afterB = await storeA.readRefreshTokenVersioned(record);
     expect(afterB.version).toBe(1);
