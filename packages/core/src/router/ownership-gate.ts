@@ -105,6 +105,9 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       const kind = owner.lookup.kind;
       const owners = await lookup(loc, owner.lookup, owner.id, requestId, ctx);
       if (owners === "absent") throw new ResourceNotOwnedError(ectx, `no ${kind} with this id belongs to ${uid} (Podium does not know it for this credential)`);
+      if (plan.policy.soleOwner === true && (owners.length !== 1 || owners[0] !== uid)) {
+        throw new ResourceNotOwnedError(ectx, `the ${kind} is not ${uid}'s alone; Podium would send from a location it picks among the ${kind}'s, not necessarily ${uid}`);
+      }
       if (owners.length === 0) {
         if (!organizationGranted) throw new PermissionDeniedError(ectx, `the ${kind} is organization-level; it needs an organization grant for ${loc.record.orgSlug} on the caller's API key (server.api_keys[].organizations)`);
         return;
