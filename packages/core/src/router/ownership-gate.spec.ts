@@ -43,4 +43,22 @@ describe("ownership gate: writes that land where Podium picks", () => {
     const own = await h.router.call({ locationUid: SYDNEY, method: "POST", path: `/v4/campaigns/${c.campaigns.sydney}/messages`, body });
     expect(own.status).toBe(200);
   });
+
+  // Found by the isolation soak: Podium's upsert adds the write's email to the contact it matched by phone, so
+  // the email now finds that contact; the owners cached for the email were the other contact's.
+  it("looks a contact identifier up afresh after a write may have pointed it at another contact", async () => {
+    h = await createHarness();
+    const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
+    await h.register(SYDNEY, owner, cs.slug, cs.organizationUid);
+    await h.register(BURLEIGH, owner, cs.slug, cs.organizationUid);
+    await h.restart();
+    const casey = c.contacts.shared.email.toUpperCase();
+    expect((await h.router.call({ locationUid: BURLEIGH, method: "GET", path: `/v4/contacts/${casey}` })).status).toBe(200);
+    const upsert = JSON.stringify({ name: "Amelia Sydney", phoneNumber: c.contacts.sydney.phoneNumber, email: c.contacts.shared.email });
+    expect((await h.router.call({ locationUid: SYDNEY, method: "POST", path: "/v4/contacts", body: upsert })).status).toBe(202);
+    h.sandbox.clearLedger();
+    const rename = h.router.call({ locationUid: BURLEIGH, method: "PATCH", path: `/v4/contacts/${casey}`, body: JSON.stringify({ name: "Renamed" }) });
+    expect(await codeOf(rename)).toBe("ERR_LOC_NOT_OWNED");
+    expect(h.sandbox.ledger().filter((e) => e.method !== "GET" && e.route !== "/oauth/token")).toEqual([]);
+  });
 });
