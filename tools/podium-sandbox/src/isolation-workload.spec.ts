@@ -49,7 +49,7 @@ describe("judgeCall()", () => {
   });
 
   it("flags a bad input that was answered or sent anything", () => {
-    const bad = call({ op: "bad: unknown route", class: "bad input" });
+    const bad = call({ op: "bad: unknown route", class: "unknown route" });
     expect(judge(bad, [], { ok: false, code: "ERR_LOC_BAD_REQUEST", message: "no" })).toEqual([]);
     expect(judge(bad, [entry()], { ok: false, code: "ERR_LOC_BAD_REQUEST", message: "no" })).toHaveLength(1);
     expect(judge(bad, [], ok)).toHaveLength(1);

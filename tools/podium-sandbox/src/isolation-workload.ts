@@ -37,7 +37,7 @@ const c = defaultResourceIds.coastalSmiles;
 const h = defaultResourceIds.harbourAuto;
 
 /** The isolation class of an operation as issue 10 names them, for the refusal counts (reporting only). */
-export type WorkloadClass = "location" | "owned" | "list" | "organization" | "bad input";
+export type WorkloadClass = "location-named" | "owned" | "list" | "organization" | "unknown route" | "unknown method" | "encoded path";
 
 /** One call the workload makes. */
 export interface WorkloadCall {
@@ -241,15 +241,15 @@ function listPath(x: Ctx, path: string, ...parts: string[]): string {
 
 const ROWS: readonly OpRow[] = [
   { op: "GET /v4/locations", class: "list", build: (x) => ({ path: listPath(x, "/v4/locations") }) },
-  { op: "GET /v4/locations/{uid}", class: "location", build: (x) => ({ path: `/v4/locations/${x.named ?? x.L}` }) },
-  { op: "PATCH /v4/locations/{uid}", class: "location", build: (x) => ({ path: `/v4/locations/${x.named ?? x.L}`, body: { displayName: `Clinic ${x.seq}` } }) },
+  { op: "GET /v4/locations/{uid}", class: "location-named", build: (x) => ({ path: `/v4/locations/${x.named ?? x.L}` }) },
+  { op: "PATCH /v4/locations/{uid}", class: "location-named", build: (x) => ({ path: `/v4/locations/${x.named ?? x.L}`, body: { displayName: `Clinic ${x.seq}` } }) },
   { op: "GET /v4/organizations/{uid}", class: "organization", build: (x) => ({ path: `/v4/organizations/${x.n(5, 4) === 0 ? ha.organizationUid : cs.organizationUid}` }) },
   { op: "GET /v4/users", class: "organization", build: (x) => ({ path: listPath(x, "/v4/users") }) },
   { op: "GET /v4/users/{uid}", class: "owned", build: (x) => ({ path: `/v4/users/${x.pick(x.pools.users)}` }) },
-  { op: "POST /v4/appointments", class: "location", build: (x) => { const k = x.pick(x.pools.contacts); return { path: "/v4/appointments", body: { contactName: `Patient ${x.seq}`, contactPhoneNumber: k.phone ?? x.pick(x.pools.phones), datetime: "2026-07-01T09:00:00Z", ...at(x) } }; } },
+  { op: "POST /v4/appointments", class: "location-named", build: (x) => { const k = x.pick(x.pools.contacts); return { path: "/v4/appointments", body: { contactName: `Patient ${x.seq}`, contactPhoneNumber: k.phone ?? x.pick(x.pools.phones), datetime: "2026-07-01T09:00:00Z", ...at(x) } }; } },
   { op: "GET /v4/campaign_interactions", class: "list", build: (x) => ({ path: listPath(x, "/v4/campaign_interactions", atQuery(x)) }) },
   { op: "GET /v4/campaigns", class: "list", build: (x) => ({ path: listPath(x, "/v4/campaigns") }) },
-  { op: "POST /v4/campaigns", class: "location", build: (x) => ({ path: "/v4/campaigns", body: { name: `Campaign ${x.seq}`, status: "DRAFT", ...(x.n(5, 6) === 0 ? { locations: [] } : x.named === undefined ? {} : { locations: [x.named] }) } }) },
+  { op: "POST /v4/campaigns", class: "location-named", build: (x) => ({ path: "/v4/campaigns", body: { name: `Campaign ${x.seq}`, status: "DRAFT", ...(x.n(5, 6) === 0 ? { locations: [] } : x.named === undefined ? {} : { locations: [x.named] }) } }) },
   { op: "DELETE /v4/campaigns/{uid}", class: "owned", build: (x) => ({ path: `/v4/campaigns/${x.pick(x.pools.campaigns)}` }) },
   { op: "GET /v4/campaigns/{uid}", class: "owned", build: (x) => ({ path: `/v4/campaigns/${x.pick(x.pools.campaigns)}` }) },
   { op: "PUT /v4/campaigns/{uid}", class: "owned", build: (x) => ({ path: `/v4/campaigns/${x.pick(x.pools.campaigns)}`, body: { name: `Renamed ${x.seq}`, status: "ACTIVE", ...(x.named === undefined ? {} : { locations: [x.named] }) } }) },
@@ -266,7 +266,7 @@ const ROWS: readonly OpRow[] = [
   { op: "GET /v4/contacts", class: "list", build: (x) => ({ path: listPath(x, "/v4/contacts", x.n(5, 3) === 0 ? "limit=100" : "") }) },
   {
     op: "POST /v4/contacts",
-    class: "location",
+    class: "location-named",
     build: (x) => {
       const which = x.n(5, 4);
       const phone = which !== 1 ? { phoneNumber: x.pick(x.pools.phones, 3) } : {};
@@ -274,7 +274,7 @@ const ROWS: readonly OpRow[] = [
       return { path: "/v4/contacts", body: { name: `Customer ${x.seq}`, ...phone, ...email, ...(x.named === undefined ? {} : { locations: [x.named] }) } };
     },
   },
-  { op: "POST /v4/contacts/campaigns/opt_in", class: "location", build: (x) => ({ path: "/v4/contacts/campaigns/opt_in", body: { channel: { identifier: x.pick(x.pools.phones, 3), type: "PHONE" }, ...at(x) } }) },
+  { op: "POST /v4/contacts/campaigns/opt_in", class: "location-named", build: (x) => ({ path: "/v4/contacts/campaigns/opt_in", body: { channel: { identifier: x.pick(x.pools.phones, 3), type: "PHONE" }, ...at(x) } }) },
   { op: "POST /v4/contacts/campaigns/opt_out", class: "organization", build: (x) => ({ path: "/v4/contacts/campaigns/opt_out", body: { channel: { identifier: x.pick(x.pools.phones, 3), type: "PHONE" } } }) },
   { op: "DELETE /v4/contacts/{identifier}", class: "owned", build: (x) => ({ path: `/v4/contacts/${enc(x.contactId())}` }) },
   { op: "GET /v4/contacts/{identifier}", class: "owned", build: (x) => ({ path: `/v4/contacts/${enc(x.contactId())}` }) },
@@ -303,17 +303,17 @@ const ROWS: readonly OpRow[] = [
   { op: "POST /v4/conversations/{uid}/lead_writeback", class: "owned", build: (x) => ({ path: `/v4/conversations/${x.pick(x.pools.conversations)}/lead_writeback` }) },
   { op: "POST /v4/conversations/{uid}/notes", class: "owned", build: (x) => ({ path: `/v4/conversations/${x.pick(x.pools.conversations)}/notes`, body: { body: `Note ${x.seq}`, senderName: "Workload" } }) },
   { op: "GET /v4/feedback", class: "list", build: (x) => ({ path: listPath(x, "/v4/feedback") }) },
-  { op: "POST /v4/feedback", class: "location", build: (x) => ({ path: "/v4/feedback", body: { customerName: `Customer ${x.seq}`, phoneNumber: x.pick(x.pools.phones, 3), ...at(x) } }) },
+  { op: "POST /v4/feedback", class: "location-named", build: (x) => ({ path: "/v4/feedback", body: { customerName: `Customer ${x.seq}`, phoneNumber: x.pick(x.pools.phones, 3), ...at(x) } }) },
   { op: "GET /v4/conversations/{conversation_uid}/messages", class: "owned", build: (x) => ({ path: listPath(x, `/v4/conversations/${x.pick(x.pools.conversations)}/messages`) }) },
   { op: "GET /v4/conversations/{conversation_uid}/messages/{uid}", class: "owned", build: (x) => { const [conv, msg] = x.pick(x.pools.messages); return { path: `/v4/conversations/${conv}/messages/${msg}` }; } },
   {
     op: "POST /v4/import/messages",
-    class: "location",
+    class: "location-named",
     build: (x) => ({ path: "/v4/import/messages", body: { body: `Imported ${x.seq}`, channel: { type: "phone", identifier: x.pick(x.pools.phones, 3) }, contactName: `Imported ${x.seq}`, direction: "inbound", publishedAt: "2026-01-05T10:00:00Z", ...at(x) } }),
   },
   {
     op: "POST /v4/messages",
-    class: "location",
+    class: "location-named",
     build: (x) => {
       const email = x.n(5, 4) === 0;
       const channel = email ? { type: "email", identifier: x.pick(x.pools.emails, 3) } : { type: "phone", identifier: x.pick(x.pools.phones, 3) };
@@ -321,11 +321,11 @@ const ROWS: readonly OpRow[] = [
     },
   },
   // Multipart in Podium; the router passes JSON bodies, so the JSON form with `data` is what it is asked to route.
-  { op: "POST /v4/messages/attachment", class: "location", build: (x) => ({ path: "/v4/messages/attachment", body: { data: { body: `Attachment ${x.seq}`, channel: { type: "phone", identifier: x.pick(x.pools.phones, 3) }, ...at(x) } } }) },
+  { op: "POST /v4/messages/attachment", class: "location-named", build: (x) => ({ path: "/v4/messages/attachment", body: { data: { body: `Attachment ${x.seq}`, channel: { type: "phone", identifier: x.pick(x.pools.phones, 3) }, ...at(x) } } }) },
   { op: "GET /v4/templates", class: "list", build: (x) => ({ path: listPath(x, "/v4/templates", atQuery(x)) }) },
   {
     op: "POST /v4/templates",
-    class: "location",
+    class: "location-named",
     build: (x) => ({ path: "/v4/templates", body: x.n(5, 5) === 0 ? { accessLevel: "organization", text: "Hello all", title: `Org ${x.seq}`, type: "custom" } : { accessLevel: "location", ...(x.named === undefined ? {} : { locationUids: [x.named] }), text: "Hello", title: `T ${x.seq}`, type: "custom" } }),
   },
   { op: "DELETE /v4/templates/{uid}", class: "organization", build: (x) => ({ path: `/v4/templates/${x.pick(x.pools.templates)}` }) },
@@ -333,7 +333,7 @@ const ROWS: readonly OpRow[] = [
   { op: "GET /v4/invoices", class: "list", build: (x) => ({ path: listPath(x, "/v4/invoices", atQuery(x)) }) },
   {
     op: "POST /v4/invoices",
-    class: "location",
+    class: "location-named",
     build: (x) => ({ path: "/v4/invoices", body: { channelIdentifier: x.pick(x.pools.phones, 3), customerName: `Customer ${x.seq}`, invoiceNumber: `W-${x.seq}`, lineItems: [{ amount: 1000 + x.n(5, 9000), description: "Care" }], ...at(x) } }),
   },
   { op: "GET /v4/invoices/{uid}", class: "owned", build: (x) => ({ path: withQuery(`/v4/invoices/${x.pick(x.pools.invoices)}`, atQuery(x)) }) },
@@ -345,7 +345,7 @@ const ROWS: readonly OpRow[] = [
   { op: "GET /v4/readers/{uid}", class: "owned", build: (x) => ({ path: `/v4/readers/${x.pick(x.pools.readers)}` }) },
   {
     op: "POST /v4/refunds",
-    class: "location",
+    class: "location-named",
     build: (x) => ({ path: "/v4/refunds", body: { amount: 700, channelIdentifier: x.pick(x.pools.phones, 3), customerName: `Customer ${x.seq}`, readerUid: x.pick(x.pools.readers, 4), reason: "duplicate", ...at(x) } }),
   },
   { op: "GET /v4/refunds/{uid}", class: "owned", build: (x) => ({ path: withQuery(`/v4/refunds/${x.pick(x.pools.refunds)}`, atQuery(x)) }) },
@@ -356,7 +356,7 @@ const ROWS: readonly OpRow[] = [
   { op: "POST /v4/products/{uid}/upload_images", class: "organization", build: (x) => ({ path: `/v4/products/${x.pick(x.pools.products)}/upload_images`, body: { images: [{ data: "aGVsbG8=", isPrimary: false }], ...at(x) } }) },
   { op: "GET /v4/reviews", class: "list", build: (x) => ({ path: listPath(x, "/v4/reviews") }) },
   { op: "GET /v4/reviews/invites", class: "list", build: (x) => ({ path: listPath(x, "/v4/reviews/invites") }) },
-  { op: "POST /v4/reviews/invites", class: "location", build: (x) => ({ path: "/v4/reviews/invites", body: { phoneNumber: x.pick(x.pools.phones, 3), ...at(x) } }) },
+  { op: "POST /v4/reviews/invites", class: "location-named", build: (x) => ({ path: "/v4/reviews/invites", body: { phoneNumber: x.pick(x.pools.phones, 3), ...at(x) } }) },
   { op: "GET /v4/reviews/invites/{uid}", class: "owned", build: (x) => ({ path: `/v4/reviews/invites/${x.pick(x.pools.invites)}` }) },
   { op: "GET /v4/reviews/sites/summary", class: "organization", build: (x) => ({ path: withQuery("/v4/reviews/sites/summary", atQuery(x, "locationUids[]")) }) },
   { op: "GET /v4/reviews/summary", class: "list", build: (x) => ({ path: withQuery("/v4/reviews/summary", atQuery(x, "locationUids[]")) }) },
@@ -369,7 +369,7 @@ const ROWS: readonly OpRow[] = [
   { op: "GET /v4/webhooks", class: "list", build: (x) => ({ path: listPath(x, "/v4/webhooks") }) },
   {
     op: "POST /v4/webhooks",
-    class: "location",
+    class: "location-named",
     build: (x) => ({ path: "/v4/webhooks", body: { url: `https://hooks.example/w${x.seq}`, eventTypes: ["message.received"], ...(x.n(5, 5) === 0 ? { organizationUid: x.n(6, 4) === 0 ? ha.organizationUid : cs.organizationUid } : at(x)) } }),
   },
   { op: "DELETE /v4/webhooks/{uid}", class: "owned", build: (x) => ({ path: `/v4/webhooks/${x.pick(x.pools.webhooks)}` }) },
@@ -382,11 +382,11 @@ export const WORKLOAD_OPERATIONS: readonly string[] = ROWS.map((r) => r.op);
 
 /** Bad inputs: each must be refused with nothing sent. */
 const BAD: readonly OpRow[] = [
-  { op: "bad: unknown route", class: "bad input", build: (x) => ({ path: x.pick(["/v4/secrets", "/v4/contacts/x/y/z", "/v4/locations/all/contacts", "/v5/contacts", "/v4/organizations"], 3) }) },
-  { op: "bad: unknown method", class: "bad input", build: (x) => ({ path: x.pick(["/v4/reviews", "/v4/locations", "/v4/contacts"], 3) }) },
+  { op: "bad: unknown route", class: "unknown route", build: (x) => ({ path: x.pick(["/v4/secrets", "/v4/contacts/x/y/z", "/v4/locations/all/contacts", "/v5/contacts", "/v4/organizations"], 3) }) },
+  { op: "bad: unknown method", class: "unknown method", build: (x) => ({ path: x.pick(["/v4/reviews", "/v4/locations", "/v4/contacts"], 3) }) },
   {
     op: "bad: encoded path",
-    class: "bad input",
+    class: "encoded path",
     build: (x) => ({
       path: x.pick([
         `/v4/%6Cocations/${x.pick(WORKLOAD_ORG.locations, 4)}`,
@@ -597,7 +597,7 @@ export function judgeCall(call: WorkloadCall, answer: WorkloadAnswer, entries: r
   const orgWide = granted && ORGANIZATION_WIDE.has(call.op);
   const cross = (what: string) => out.push({ call, what });
 
-  if (call.class === "bad input") {
+  if (call.op.startsWith("bad:")) {
     if (answer.ok) cross(`a bad input was answered ${answer.status} instead of refused`);
     if (entries.length > 0) cross(`a bad input sent ${entries.length} request(s) to Podium (${entries.map((e) => `${e.method} ${e.path}`).join(", ")})`);
   }
