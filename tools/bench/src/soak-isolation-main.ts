@@ -1,7 +1,7 @@
 /**
- * `npm run soak:isolation -- [--calls N] [--seed S]` (`node tools/bench/dist/soak-isolation-main.js`): issue 10's
+ * `npm run soak:isolation -- [--calls N] [--seed S] [--concurrency C]` (`node tools/bench/dist/soak-isolation-main.js`): issue 10's
  * soak. The isolation property test's generator and judge (`@podium-router/podium-sandbox/isolation-workload`) run
- * N calls (default 1,000,000) through the real core against an in-process sandbox, in ten equal segments: each of
+ * N calls (default 1,000,000; one at a time unless --concurrency C) through the real core against an in-process sandbox, in ten equal segments: each of
  * the five sandbox switch settings (the worst case, then each alternative), once with every coastal-smiles
  * location on the owner's credential and once with Sydney on its own narrow one; each segment a fresh sandbox and
  * router. Prints calls, crossings found (exit 1 unless 0) and the calls refused by class and code. Progress on
@@ -25,22 +25,25 @@ const SETTINGS: readonly (readonly [string, Faults])[] = [
   ["foreignResourceIds: rejected", { foreignResourceIds: "rejected" }],
 ];
 
-function parse(argv: string[]): { calls: number; seed: number } {
+function parse(argv: string[]): { calls: number; seed: number; concurrency: number } {
   let calls = 1_000_000;
   let seed = 20_261_207;
+  let concurrency = 1;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--calls") calls = Number(argv[++i]);
     else if (arg === "--seed") seed = Number(argv[++i]);
-    else throw new Error(`unknown argument ${arg}; usage: soak-isolation-main.js [--calls N] [--seed S]`);
+    else if (arg === "--concurrency") concurrency = Number(argv[++i]);
+    else throw new Error(`unknown argument ${arg}; usage: soak-isolation-main.js [--calls N] [--seed S] [--concurrency C]`);
   }
   if (!(Number.isInteger(calls) && calls > 0)) throw new Error("--calls must be a positive integer");
   if (!Number.isInteger(seed)) throw new Error("--seed must be an integer");
-  return { calls, seed };
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256)) throw new Error("--concurrency must be an integer in [1, 256]");
+  return { calls, seed, concurrency };
 }
 
 /** One segment: a fresh sandbox and router, `calls` calls. */
-async function segment(faults: Faults, sydneyNarrow: boolean, calls: number, seed: number, stats: WorkloadStats, progress: () => void): Promise<void> {
+async function segment(faults: Faults, sydneyNarrow: boolean, calls: number, seed: number, concurrency: number, stats: WorkloadStats, progress: () => void): Promise<void> {
   const sandbox = await createSandbox({ rateLimit: false, faults });
   const dir = await mkdtemp(join(tmpdir(), "podium-router-soak-"));
   try {
@@ -72,6 +75,7 @@ async function segment(faults: Faults, sydneyNarrow: boolean, calls: number, see
         choices: () => (left-- > 0 ? next() : undefined),
         stats,
         onCall: progress,
+        concurrency,
       });
     } finally {
       await router.close();
@@ -83,7 +87,7 @@ async function segment(faults: Faults, sydneyNarrow: boolean, calls: number, see
 }
 
 try {
-  const { calls, seed } = parse(process.argv.slice(2));
+  const { calls, seed, concurrency } = parse(process.argv.slice(2));
   const stats = emptyStats();
   const t0 = performance.now();
   let lastReport = t0;
@@ -99,7 +103,7 @@ try {
     const n = Math.floor(calls / segments.length) + (i < calls % segments.length ? 1 : 0);
     if (n === 0) continue;
     process.stderr.write(`soak: segment ${i + 1}/${segments.length}: ${seg.name}, Sydney on ${seg.narrow ? "its own narrow" : "the owner's"} credential, ${n.toLocaleString("en-US")} calls\n`);
-    await segment(seg.faults, seg.narrow, n, seed + i, stats, progress);
+    await segment(seg.faults, seg.narrow, n, seed + i, concurrency, stats, progress);
   }
   const wall = (performance.now() - t0) / 1000;
   const refused = Object.values(stats.refused).reduce((a, b) => a + b, 0);
@@ -109,7 +113,7 @@ try {
     byClass.set(cls, (byClass.get(cls) ?? 0) + n);
   }
   const lines = [
-    `calls: ${stats.calls.toLocaleString("en-US")} (${Math.round(stats.calls / wall)}/s, ${wall.toFixed(1)} s; seed ${seed}; ${WORKLOAD_OPERATIONS.filter((op) => stats.operations.has(op)).length}/${WORKLOAD_OPERATIONS.length} operations made)`,
+    `calls: ${stats.calls.toLocaleString("en-US")} (${Math.round(stats.calls / wall)}/s, ${wall.toFixed(1)} s; seed ${seed}${concurrency > 1 ? `, ${concurrency} in flight (not reproducible)` : ""}; ${WORKLOAD_OPERATIONS.filter((op) => stats.operations.has(op)).length}/${WORKLOAD_OPERATIONS.length} operations made)`,
     `crossings found: ${stats.crossings}`,
     `answered 2xx: ${stats.answered.toLocaleString("en-US")}; Podium's own errors passed on: ${Object.entries(stats.upstreamStatus).map(([s, n]) => `${s} × ${n.toLocaleString("en-US")}`).join(", ") || "none"}`,
     `organization-wide calls under a grant (counted, not judged): ${stats.organizationWide.toLocaleString("en-US")}; ledger gaps: ${stats.ledgerGaps}`,

@@ -700,12 +700,17 @@ export interface RunOptions {
   allLocations?: readonly string[];
   /** Called after each call (progress). */
   onCall?: (stats: WorkloadStats) => void;
+  /**
+   * Calls in flight at once. @default 1: one after another, so a run is reproducible. More finds races (an owner
+   * checked, then changed by another call before the write is sent), at the price of reproducibility.
+   */
+  concurrency?: number;
 }
 
 const DEFAULT_ALL_LOCATIONS = [...Object.values(cs.locations), ...Object.values(ha.locations)];
 
 /**
- * Runs calls one after another through the router, judging each from its ledger entries and its answer; returns
+ * Runs calls through the router (one after another unless `concurrency`), judging each from its ledger entries and its answer; returns
  * the stats (crossings counted, the first examples kept). A failure that is not a router refusal (`ERR_LOC_…`) is
  * thrown.
  */
@@ -713,44 +718,56 @@ export async function runIsolationWorkload(opts: RunOptions): Promise<WorkloadSt
   const stats = opts.stats ?? emptyStats();
   const all = opts.allLocations ?? DEFAULT_ALL_LOCATIONS;
   let since = opts.sandbox.ledger().at(-1)?.seq ?? 0;
-  for (let choice = opts.choices(); choice !== undefined; choice = opts.choices()) {
-    const call = opts.workload.next(choice);
-    let answer: WorkloadAnswer;
-    try {
-      const res = await opts.router.call(
-        { locationUid: call.locationUid, method: call.method, path: call.path, body: call.body, requestId: call.requestId },
-        { caller: "isolation-workload", organizations: call.organizations, deadline: Date.now() + 30_000 },
-      );
-      answer = { ok: true, status: res.status, body: res.body };
-    } catch (err) {
-      const code = (err as { code?: unknown } | null)?.code;
-      if (typeof code !== "string" || !code.startsWith("ERR_LOC_")) throw err;
-      answer = { ok: false, code, message: String((err as Error).message) };
-    }
+  // The ledger entries of the calls in flight, by request id (with several in flight, one call's read may take in
+  // another's entries).
+  const inFlight = new Map<string, LedgerEntry[]>();
+  const drain = (call: WorkloadCall): void => {
     const fresh = opts.sandbox.ledger(since);
-    if (fresh.length > 0) {
-      if ((fresh[0] as LedgerEntry).seq !== since + 1) stats.ledgerGaps++;
-      since = (fresh.at(-1) as LedgerEntry).seq;
-    }
-    const mine: LedgerEntry[] = [];
+    if (fresh.length === 0) return;
+    if ((fresh[0] as LedgerEntry).seq !== since + 1) stats.ledgerGaps++;
+    since = (fresh.at(-1) as LedgerEntry).seq;
     for (const e of fresh) {
-      if (e.requestId === call.requestId) mine.push(e);
+      const mine = e.requestId === undefined ? undefined : inFlight.get(e.requestId);
+      if (mine !== undefined) mine.push(e);
       else if (e.resources.some((r) => r.access !== "read")) record(stats, { call, what: `a write no workload call made: ${e.method} ${e.path} (request id ${e.requestId ?? "none"})` });
     }
-    stats.calls++;
-    stats.operations.add(call.op);
-    if (call.organizations !== undefined && ORGANIZATION_WIDE.has(call.op)) stats.organizationWide++;
-    if (answer.ok) {
-      if (answer.status < 300) stats.answered++;
-      else stats.upstreamStatus[answer.status] = (stats.upstreamStatus[answer.status] ?? 0) + 1;
-    } else {
-      const key = `${call.class} ${answer.code}`;
-      stats.refused[key] = (stats.refused[key] ?? 0) + 1;
+  };
+  const worker = async (): Promise<void> => {
+    for (let choice = opts.choices(); choice !== undefined; choice = opts.choices()) {
+      const call = opts.workload.next(choice);
+      inFlight.set(call.requestId, []);
+      let answer: WorkloadAnswer;
+      try {
+        const res = await opts.router.call(
+          { locationUid: call.locationUid, method: call.method, path: call.path, body: call.body, requestId: call.requestId },
+          { caller: "isolation-workload", organizations: call.organizations, deadline: Date.now() + 30_000 },
+        );
+        answer = { ok: true, status: res.status, body: res.body };
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (typeof code !== "string" || !code.startsWith("ERR_LOC_")) throw err;
+        answer = { ok: false, code, message: String((err as Error).message) };
+      }
+      // The sandbox records a request before it answers it: every entry of this call is in the ledger now.
+      drain(call);
+      const mine = inFlight.get(call.requestId) ?? [];
+      inFlight.delete(call.requestId);
+      stats.calls++;
+      stats.operations.add(call.op);
+      if (call.organizations !== undefined && ORGANIZATION_WIDE.has(call.op)) stats.organizationWide++;
+      if (answer.ok) {
+        if (answer.status < 300) stats.answered++;
+        else stats.upstreamStatus[answer.status] = (stats.upstreamStatus[answer.status] ?? 0) + 1;
+      } else {
+        const key = `${call.class} ${answer.code}`;
+        stats.refused[key] = (stats.refused[key] ?? 0) + 1;
+      }
+      for (const crossing of judgeCall(call, answer, mine, opts.ownersOf, all)) record(stats, crossing);
+      opts.workload.observe(call, answer);
+      opts.onCall?.(stats);
     }
-    for (const crossing of judgeCall(call, answer, mine, opts.ownersOf, all)) record(stats, crossing);
-    opts.workload.observe(call, answer);
-    opts.onCall?.(stats);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
   return stats;
 }
 
