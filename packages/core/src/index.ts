@@ -39,8 +39,8 @@ export {
 } from "./ids.js";
 export { isOAuthScope, OAUTH_SCOPE_RULE } from "./oauth/index.js";
 export { isRefreshTokenValue, REFRESH_TOKEN_RULE } from "./onboarding/index.js";
-export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod, MAX_PATH_LENGTH, createMemoryOwnershipCache } from "./isolation/index.js";
-export type { OwnershipCache, OwnershipKey, Owners } from "./isolation/index.js";
+export { CALL_METHOD_RULE, CALL_METHODS, isCallMethod, MAX_PATH_LENGTH, createMemoryOwnershipCache, ownersOf } from "./isolation/index.js";
+export type { OwnershipCache, OwnershipKey, Owners, OwnerView } from "./isolation/index.js";
 export { AUDIT_ANY_LOCATION, AUDIT_INVALID_VALUE, AUDIT_RPC_METHOD, MAX_AUDIT_LINE_BYTES } from "./audit/index.js";
 export { createSectionReader } from "./settings/index.js";
 export type { OriginOf, SectionReader } from "./settings/index.js";

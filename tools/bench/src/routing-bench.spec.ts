@@ -201,9 +201,22 @@ describe("createTarget() and startBenchRouter() against the sandbox", () => {
     expect(upstream(seq).map((e) => [e.method, e.path, e.status])).toEqual([["GET", "/v4/reviews", 200]]);
   });
 
+  it("makes the ownership rows' calls: location-named, owned with the cache warm (no lookup) and cold (one lookup each)", async () => {
+    const sent = async (kind: Parameters<BenchRouter["callCore"]>[0]) => {
+      const [seq, lookups] = [lastSeq(), router.ownerLookups()];
+      await router.callCore(kind);
+      return { upstream: sandbox.ledger(seq).filter((e) => e.route !== "/oauth/token").map((e) => `${e.method} ${e.route} ${e.status}`), lookups: router.ownerLookups() - lookups };
+    };
+    expect(await sent("location")).toEqual({ upstream: ["GET /v4/locations/{uid} 200"], lookups: 0 });
+    await sent("owned-warm");
+    expect(await sent("owned-warm")).toEqual({ upstream: ["GET /v4/reviews/{uid} 200"], lookups: 0 });
+    expect(await sent("owned-cold")).toEqual({ upstream: ["GET /v4/reviews/{uid} 200", "GET /v4/reviews/{uid} 200"], lookups: 1 });
+    expect(await sent("owned-cold")).toEqual({ upstream: ["GET /v4/reviews/{uid} 200", "GET /v4/reviews/{uid} 200"], lookups: 1 });
+  });
+
   it("fails a routed call that Podium does not answer with 200", async () => {
-    const target = createTarget({ kind: "grpc-js", baseUrl: router.routedUrl, apiKey, request: { ...request, path: "/v4/contacts?limit=1000" } });
-    // Podium's limit is 1–100: the router passes its 400 on, and the bench counts it as a failed call.
+    // (An unknown contact is now the router's own refusal, ERR_LOC_NOT_OWNED: issue 10; a bad limit is Podium's 400.)
+    const target = createTarget({ kind: "grpc-js", baseUrl: router.routedUrl, apiKey, request: { ...request, path: "/v4/reviews?limit=1000" } });
     await expect(target.call()).rejects.toThrow(/Podium answered 400/);
     await target.close();
   });

@@ -14,7 +14,7 @@ import type { ProfileSummary } from "./bench-cpu-profile.js";
 import type { LoadResult } from "./routing-load.js";
 import { missedGoals } from "./routing-report.js";
 import { measureRows, type Scenario } from "./routing-measure.js";
-import { BENCH_GRANT_ID, BENCH_LOCATION, type BenchRouterOptions } from "./routing-router.js";
+import { BENCH_GRANT_ID, BENCH_LOCATION, CORE_CALLS, type BenchRouterOptions, type CoreCall } from "./routing-router.js";
 import type { PodiumRequestSpec, TargetSpec } from "./routing-targets.js";
 
 /**
@@ -35,6 +35,12 @@ export interface BenchRow {
   loadCpuMs: number;
   /** CPUs kept busy by other processes on the machine during the row's slices: noise. */
   otherCpus: number;
+  /** Podium requests per answered call (the sandbox's count around the row's slices; 0 for echo). */
+  upstreamPerCall?: number | undefined;
+  /** Owner lookups the router sent per answered call (`onOwnerLookup`). */
+  ownerLookupsPerCall?: number | undefined;
+  /** The ownership rows (issue 10): which call the core made. */
+  label?: string | undefined;
 }
 
 /** Everything one run measured. */
@@ -101,6 +107,8 @@ const child = (name: string): URL => new URL(`./${name}.js`, import.meta.url);
 interface ScenarioSpec extends Omit<Scenario, "id"> {
   /** What the load child builds; the core scenario needs none. */
   spec?: (e: Endpoints) => TargetSpec;
+  /** The core scenarios: which call the core makes (default: the bench's request). */
+  core?: CoreCall;
 }
 
 const scenarios: ScenarioSpec[] = [
@@ -114,6 +122,15 @@ const scenarios: ScenarioSpec[] = [
     ];
   }),
   { path: "core", protocol: "in-process", driver: "router" },
+  // Issue 10's ownership rows: a location-named call, and a call on an owned resource with the ownership cache warm
+  // and cold, all through the core alone (router CPU per call without server or client).
+  ...(
+    [
+      ["location", "location-named"],
+      ["owned-warm", "owned, cache warm"],
+      ["owned-cold", "owned, cache cold"],
+    ] as const
+  ).map(([core, what]): ScenarioSpec => ({ path: "core", protocol: "in-process", driver: "router", core, label: `${what}: \`${CORE_CALLS[core].method} ${CORE_CALLS[core].path}\`` })),
 ];
 
 /** Runs the whole benchmark; every child is closed whatever happens. */
@@ -136,7 +153,7 @@ export async function runRoutingBench(options: RoutingBenchOptions = {}): Promis
     const upstreamSeen: RoutingBenchResult["upstreamSeen"] = { direct: null, routed: null };
     const ids = scenarios.map((s, i) => `${i}:${s.path}:${s.protocol}`);
     for (const [i, scenario] of scenarios.entries()) {
-      if (scenario.spec === undefined) await routerChild.child.request("prepare", { id: ids[i] });
+      if (scenario.spec === undefined) await routerChild.child.request("prepare", { id: ids[i], core: scenario.core });
       else await load.request("prepare", { id: ids[i], spec: scenario.spec(endpoints) });
       if (scenario.path === "direct" || scenario.path === "routed") upstreamSeen[scenario.path] ??= await sandbox.request<UpstreamSeen | null>("lastRequest");
     }

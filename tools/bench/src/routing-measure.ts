@@ -12,6 +12,8 @@ export interface Scenario {
   protocol: string;
   /** Which process sends the calls: the load generator, or the router itself (the "core" scenario). */
   driver: "load" | "router";
+  /** Present on the ownership rows: what the table calls the row. */
+  label?: string | undefined;
 }
 
 /** The three bench processes. */
@@ -39,6 +41,9 @@ interface CpuTally {
   load: number;
   others: number;
   wallMs: number;
+  /** Podium requests the sandbox answered, and owner lookups the router sent, during the row's slices. */
+  upstream: number;
+  lookups: number;
 }
 
 const usedMs = (a: CpuSample, b: CpuSample): number => (b.user - a.user + b.system - a.system) / 1_000;
@@ -52,6 +57,7 @@ export async function measureRows(procs: BenchProcesses, scenarios: readonly Sce
   const { load } = procs;
   const driver = (s: Scenario): BenchChild => (s.driver === "router" ? procs.router : load);
   const cpu = (): Promise<CpuSample[]> => Promise.all([procs.router, procs.sandbox, load].map((c) => c.request<CpuSample>("cpu")));
+  const counts = (): Promise<[number, number]> => Promise.all([procs.sandbox.request<number>("requests"), procs.router.request<number>("lookups")]);
   const tallies = new Map<string, CpuTally>();
   for (const concurrency of plan.levels) {
     plan.progress(`bench: ${concurrency} in flight: warming up ${scenarios.length} scenarios`);
@@ -60,14 +66,18 @@ export async function measureRows(procs: BenchProcesses, scenarios: readonly Sce
       plan.progress(`bench: ${concurrency} in flight: round ${round} of ${plan.rounds}`);
       for (const s of scenarios) {
         const { id } = s;
+        const countsBefore = await counts();
         const before = await cpu();
         const [busyBefore, wallBefore] = [machineBusyMs(), performance.now()];
         await driver(s).request("run", { id, concurrency, durationMs: plan.measureMs / plan.rounds, record: true });
         const [busyAfter, wallAfter] = [machineBusyMs(), performance.now()];
         const after = await cpu();
+        const countsAfter = await counts();
         const [router, sandbox, ld] = [0, 1, 2].map((i) => usedMs(before[i]!, after[i]!)) as [number, number, number];
         const key = `${id}@${concurrency}`;
-        const t = tallies.get(key) ?? { router: 0, sandbox: 0, load: 0, others: 0, wallMs: 0 };
+        const t = tallies.get(key) ?? { router: 0, sandbox: 0, load: 0, others: 0, wallMs: 0, upstream: 0, lookups: 0 };
+        t.upstream += countsAfter[0] - countsBefore[0];
+        t.lookups += countsAfter[1] - countsBefore[1];
         t.router += router;
         t.sandbox += sandbox;
         t.load += ld;
@@ -92,6 +102,9 @@ export async function measureRows(procs: BenchProcesses, scenarios: readonly Sce
         sandboxCpuMs: per(t.sandbox),
         loadCpuMs: per(t.load),
         otherCpus: t.wallMs === 0 ? 0 : t.others / t.wallMs,
+        upstreamPerCall: per(t.upstream),
+        ownerLookupsPerCall: per(t.lookups),
+        ...(scenario.label === undefined ? {} : { label: scenario.label }),
       });
     }
   }

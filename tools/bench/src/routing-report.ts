@@ -12,6 +12,14 @@ export const routingGoals = Object.freeze({
   throughputShare: 0.5,
 });
 
+/** Issue 10's ownership goals, as numbers. */
+export const ownershipGoals = Object.freeze({
+  /** Router CPU a warm ownership check may add per call against a location-named call. */
+  warmAddedCpuMs: 0.02,
+  /** Extra upstream requests per call with the ownership cache cold. */
+  coldExtraUpstream: 1,
+});
+
 /** One goal for one routed protocol. */
 export interface GoalCheck {
   protocol: string;
@@ -98,7 +106,7 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
   out.push(
     table(
       ["path", "protocol", "in flight", "calls/s", "p50 ms", "p99 ms", "router CPU ms/call", "sandbox CPU ms/call", "load gen CPU ms/call", "others' CPUs", "errors"],
-      r.rows.map((row) => [
+      r.rows.filter((row) => row.label === undefined).map((row) => [
         row.path,
         row.protocol,
         String(row.result.concurrency),
@@ -159,8 +167,10 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
     ),
   );
   out.push("");
-  out.push(formatCpuBudget(r.rows, r.high));
+  out.push(formatCpuBudget(r.rows.filter((row) => row.label === undefined), r.high));
   out.push("");
+  const ownership = formatOwnership(r.rows, [...new Set(r.rows.map((row) => row.result.concurrency))]);
+  if (ownership !== "") out.push(ownership, "");
   const checks = checkGoals(r.rows, r.moderate, r.high);
   out.push("Goals:");
   for (const c of checks) out.push(`- ${c.met ? "met" : "MISSED"}: ${c.protocol}, ${c.goal}: ${c.value}`);
@@ -169,6 +179,68 @@ export function formatRoutingBench(r: RoutingBenchResult): string {
     out.push(formatProfile(r.profile, r.high));
     if (r.profileFile !== undefined) out.push("", `The profile is saved at ${r.profileFile} (open it in Chrome DevTools, Performance tab).`);
   }
+  return out.join("\n");
+}
+
+/**
+ * Issue 10's rows: the core alone making a location-named call, and a call on an owned resource with the ownership
+ * cache warm and cold; then, per concurrency, the router CPU warm ownership adds against the location-named call
+ * and the upstream requests cold ownership adds against warm (the sandbox's count and the router's owner lookups).
+ */
+export function formatOwnership(rows: readonly BenchRow[], levels: readonly number[]): string {
+  const labeled = rows.filter((row) => row.label !== undefined);
+  if (labeled.length === 0) return "";
+  const of = (prefix: string, c: number): BenchRow | undefined => labeled.find((row) => row.label?.startsWith(prefix) === true && row.result.concurrency === c);
+  const perCall = (v: number | undefined): string => (v === undefined ? "–" : v.toFixed(2));
+  const out: string[] = [];
+  out.push("Ownership (issue 10), the core alone in the router process, Sydney's own credential:");
+  out.push("");
+  out.push(
+    table(
+      ["call", "in flight", "calls/s", "p50 ms", "router CPU ms/call", "upstream requests/call", "owner lookups/call", "errors"],
+      labeled.map((row) => [
+        row.label as string,
+        String(row.result.concurrency),
+        Math.round(row.result.callsPerSecond).toLocaleString("en-US"),
+        ms(row.result.p50Ms),
+        ms(row.routerCpuMs, 3),
+        perCall(row.upstreamPerCall),
+        perCall(row.ownerLookupsPerCall),
+        String(row.result.errors),
+      ]),
+    ),
+  );
+  out.push("");
+  const body: string[][] = [];
+  for (const c of levels) {
+    const loc = of("location-named", c);
+    const warm = of("owned, cache warm", c);
+    const cold = of("owned, cache cold", c);
+    if (loc === undefined || warm === undefined || cold === undefined) continue;
+    const added = warm.routerCpuMs - loc.routerCpuMs;
+    const extra = (cold.upstreamPerCall ?? 0) - (warm.upstreamPerCall ?? 0);
+    body.push([
+      String(c),
+      `${added >= 0 ? "+" : ""}${ms(added, 3)} (${added <= ownershipGoals.warmAddedCpuMs ? "met" : "MISSED"})`,
+      ratio(warm.routerCpuMs / loc.routerCpuMs),
+      `${extra >= 0 ? "+" : ""}${extra.toFixed(2)} (${Math.abs(extra - ownershipGoals.coldExtraUpstream) < 0.05 ? "met" : "MISSED"})`,
+      `${perCall(warm.ownerLookupsPerCall)} / ${perCall(cold.ownerLookupsPerCall)}`,
+      ratio(cold.routerCpuMs / warm.routerCpuMs),
+    ]);
+  }
+  out.push(
+    table(
+      [
+        "in flight",
+        `warm ownership's added router CPU ms/call vs location-named (goal ≤ ${ownershipGoals.warmAddedCpuMs})`,
+        "router CPU warm/location-named",
+        `cold's extra upstream requests/call vs warm (goal ${ownershipGoals.coldExtraUpstream})`,
+        "owner lookups/call warm / cold",
+        "router CPU cold/warm",
+      ],
+      body,
+    ),
+  );
   return out.join("\n");
 }
 

@@ -7,9 +7,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createLocationRouter, validateSettings, type OnboardingInput } from "@podium-router/core";
+import { createLocationRouter, createMemoryOwnershipCache, validateSettings, type OnboardingInput, type OwnershipCache } from "@podium-router/core";
 import { createRouterMetrics, createRouterServer, createServerLogger, hashApiKey, validateServerSettings, type RouterServer } from "@podium-router/server";
-import { defaultFixtureIds } from "@podium-router/podium-sandbox";
+import { defaultFixtureIds, defaultResourceIds } from "@podium-router/podium-sandbox";
 import { createEchoLocationRouter } from "./routing-echo-router.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
@@ -20,6 +20,18 @@ export const BENCH_GRANT_ID = cs.sydneyGrant.grantId;
 /** The storm scenario's other credential: harbour-auto's Fremantle, under harbour-auto's own grant. */
 export const BENCH_NEIGHBOUR_LOCATION = defaultFixtureIds.harbourAuto.locations.fremantle;
 export const BENCH_NEIGHBOUR_GRANT_ID = defaultFixtureIds.harbourAuto.ownerGrant.grantId;
+/**
+ * The core scenarios' calls: the bench's request (`GET /v4/reviews`, a list), a location-named one (the location
+ * itself), and a call on an owned resource (Sydney's review by id) with the ownership cache warm, or cold (every
+ * owner lookup misses, so Podium is asked who owns the review before each call).
+ */
+export type CoreCall = "list" | "location" | "owned-warm" | "owned-cold";
+export const CORE_CALLS: Readonly<Record<CoreCall, { method: "GET"; path: string }>> = Object.freeze({
+  list: { method: "GET", path: "/v4/reviews" },
+  location: { method: "GET", path: `/v4/locations/${cs.locations.sydney}` },
+  "owned-warm": { method: "GET", path: `/v4/reviews/${defaultResourceIds.coastalSmiles.reviews.sydney}` },
+  "owned-cold": { method: "GET", path: `/v4/reviews/${defaultResourceIds.coastalSmiles.reviews.sydney}` },
+});
 /** Budgets no bench run can spend: the bench measures routing, not waiting. */
 const OPEN_BUDGET = { rate_per_minute: 1_000_000_000, burst: 1_000_000 };
 
@@ -46,9 +58,12 @@ export interface BenchRouter {
   echoUrl: string;
   /**
    * Routes the bench's request through the core in this process, without the server: with the
-   * context the server passes (caller, deadline, signal). Rejects unless Podium answered 200.
+   * context the server passes (caller, deadline, signal). Rejects unless Podium answered 200. `kind` picks the
+   * call (default: the bench's request).
    */
-  callCore(): Promise<void>;
+  callCore(kind?: CoreCall): Promise<void>;
+  /** Owner lookups the core sent to Podium so far (`onOwnerLookup`). */
+  ownerLookups(): number;
   close(): Promise<void>;
 }
 
@@ -77,7 +92,12 @@ export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchR
   });
 
   const metrics = createRouterMetrics();
-  const router = await createLocationRouter({ settings, env, logger, observer: metrics.observer });
+  // The ownership cache, which the "owned-cold" core call bypasses (every lookup a miss).
+  const warm = createMemoryOwnershipCache({ ttlMs: 300_000, maxEntries: 100_000 });
+  let cold = false;
+  const ownershipCache: OwnershipCache = { get: (k) => (cold ? Promise.resolve(undefined) : warm.get(k)), set: (k, v) => warm.set(k, v), delete: (k) => warm.delete(k) };
+  let lookups = 0;
+  const router = await createLocationRouter({ settings, env, logger, observer: metrics.observer, ownershipCache, onOwnerLookup: () => void lookups++ });
   const servers: RouterServer[] = [];
   try {
     const inputs: OnboardingInput[] = [{ locationUid: BENCH_LOCATION, orgSlug: cs.slug, clientIdRef: "env:BENCH_CLIENT_ID", clientSecretRef: "env:BENCH_CLIENT_SECRET", refreshTokenFile }];
@@ -98,14 +118,16 @@ export async function startBenchRouter(opts: BenchRouterOptions): Promise<BenchR
     const echo = createRouterServer({ router: createEchoLocationRouter(sample), settings: serverSettings, logger });
     servers.push(echo);
     const echoUrl = (await echo.listen()).url;
-    const call = { locationUid: BENCH_LOCATION, method: "GET", path: opts.echoPath };
+    const calls = { ...CORE_CALLS, list: { method: "GET" as const, path: opts.echoPath } };
     return {
       routedUrl,
       echoUrl,
-      async callCore() {
-        const res = await router.call(call, { caller: "bench", deadline: Date.now() + 10_000, signal: new AbortController().signal });
-        if (res.status !== 200) throw new Error(`core: Podium answered ${res.status}`);
+      async callCore(kind = "list") {
+        cold = kind === "owned-cold";
+        const res = await router.call({ locationUid: BENCH_LOCATION, ...calls[kind] }, { caller: "bench", deadline: Date.now() + 10_000, signal: new AbortController().signal });
+        if (res.status !== 200) throw new Error(`core (${kind}): Podium answered ${res.status}`);
       },
+      ownerLookups: () => lookups,
       async close() {
         await Promise.all(servers.map((s) => s.close()));
       },

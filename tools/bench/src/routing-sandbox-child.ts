@@ -23,6 +23,8 @@ serveBenchParent({
   },
   /** Merges a fault patch (the storm scenario turns a 429 storm on and off). */
   faults: (patch: Faults) => void sandbox.setFaults(patch),
+  /** Podium requests answered so far (token requests included): upstream requests per call, read around each slice. */
+  requests: () => sandbox.stats().requests,
   cpu: () => process.cpuUsage(),
   close: () => sandbox.close(),
 });

@@ -42,6 +42,12 @@ export interface OperationPolicy {
    * `locations: []`, a template with `accessLevel: organization`, a webhook naming `organizationUid`.
    */
   readonly organizationWhen?: (body: Record<string, unknown> | undefined) => boolean;
+  /**
+   * owned: the write lands at a location Podium picks among the resource's owners (a campaign's message is sent
+   * from the campaign's first location, an organization-wide campaign's from the contact's first), so the routed
+   * location must be the resource's only owner.
+   */
+  readonly soleOwner?: boolean;
 }
 
 const location: OperationPolicy = Object.freeze({ class: "location" });
@@ -86,7 +92,7 @@ const table: Readonly<Record<string, OperationPolicy>> = Object.freeze({
   "DELETE /v4/campaigns/{uid}": campaign,
   "GET /v4/campaigns/{uid}": campaign,
   "PUT /v4/campaigns/{uid}": campaign,
-  "POST /v4/campaigns/{uid}/messages": campaign,
+  "POST /v4/campaigns/{uid}/messages": Object.freeze({ ...campaign, soleOwner: true }),
   "GET /v4/contact_attributes": organization,
   "POST /v4/contact_attributes": organization,
   "DELETE /v4/contact_attributes/{uid}": organization,

@@ -43,7 +43,8 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
   const { live, budgets, upstream, cache } = deps;
   const reach = new Map<string, { uids: ReadonlySet<string>; expiresAt: number }>();
 
-  const keyOf = (loc: LiveLocation, kind: string, id: string) => ({ organizationUid: loc.record.organizationUid ?? `slug:${loc.record.orgSlug}`, kind, id });
+  // Podium matches a contact's email whatever its case, so the cache does too (its other identifiers are lower case).
+  const keyOf = (loc: LiveLocation, kind: string, id: string) => ({ organizationUid: loc.record.organizationUid ?? `slug:${loc.record.orgSlug}`, kind, id: kind === CONTACT.kind ? id.toLowerCase() : id });
 
   /** The owners Podium's GET names, or "absent" for its 404 (unknown, or another organization's id). */
   async function lookup(loc: LiveLocation, owner: OwnerLookup, id: string, requestId: string, ctx: CallContext): Promise<Owners | "absent"> {
@@ -107,6 +108,9 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       const kind = owner.lookup.kind;
       const owners = await lookup(loc, owner.lookup, owner.id, requestId, ctx);
       if (owners === "absent") throw new ResourceNotOwnedError(ectx, `no ${kind} with this id belongs to ${uid} (Podium does not know it for this credential)`);
+      if (plan.policy.soleOwner === true && (owners.length !== 1 || owners[0] !== uid)) {
+        throw new ResourceNotOwnedError(ectx, `the ${kind} is not ${uid}'s alone; Podium would send from a location it picks among the ${kind}'s, not necessarily ${uid}`);
+      }
       if (owners.length === 0) {
         if (!organizationGranted) throw new PermissionDeniedError(ectx, `the ${kind} is organization-level; it needs an organization grant for ${loc.record.orgSlug} on the caller's API key (server.api_keys[].organizations)`);
         return;
@@ -115,9 +119,6 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       const shared = owners.length > 1;
       if (shared && req.method === "DELETE") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; deleting it would take it from them`);
       if (shared && writesLocations(req)) throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; this write would replace its locations and drop them`);
-      // Podium sends a campaign's message at one of the campaign's locations (not the caller's choice): on a shared
-      // campaign the message, its conversation and the interaction may land at another location.
-      if (shared && req.route === "/v4/campaigns/{uid}/messages") throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; Podium sends its message at one of them, which the router cannot pin to ${uid}`);
     },
 
     async checkUpsert(loc, req, requestId, ctx) {
@@ -153,6 +154,9 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
     },
 
     async afterWrite(loc, req, plan) {
+      // A contact write may point a phone number, email or conversation uid at another contact (Podium's upsert
+      // adds them to the contact it matched): what the cache says of those identifiers no longer holds.
+      for (const id of repointedIdentifiers(req)) await cache.delete(keyOf(loc, CONTACT.kind, id));
       const owner = plan.owner;
       if (owner === undefined || !(req.method === "DELETE" || writesLocations(req))) return;
       await cache.delete(keyOf(loc, owner.lookup.kind, owner.id));
@@ -165,6 +169,21 @@ function writesLocations(req: GuardedRequest): boolean {
   if (req.method !== "PUT" && req.method !== "PATCH") return false;
   if (req.parsed !== undefined && req.parsed["locations"] != null) return true;
   return req.operation.fill === "body.locations";
+}
+
+/** The contact identifiers a successful write may have attached to a contact (and so taken from another). */
+function repointedIdentifiers(req: GuardedRequest): string[] {
+  const b = req.parsed;
+  if (b === undefined) return [];
+  switch (`${req.method} ${req.route}`) {
+    case "POST /v4/contacts":
+    case "PATCH /v4/contacts/{identifier}":
+      return [b["phoneNumber"], b["email"], b["conversationUid"]].filter((v): v is string => typeof v === "string" && v !== "");
+    case "POST /v4/contacts/campaigns/opt_in":
+      return upsertIdentifiers(req);
+    default:
+      return [];
+  }
 }
 
 /** The identifiers Podium matches an existing contact by, for the writes that upsert or rename one. */
