@@ -499,7 +499,8 @@ const sharedRefusals: Record<string, Refusal[]> = {
       code: NOT_OWNED,
       probe: ["/v4/conversations?limit=100", "/v4/campaign_interactions?limit=100"],
     },
-    { why: "the organization-wide campaign without a grant", req: { method: "POST", path: `/v4/campaigns/${r.campaigns.organization}/messages`, body: { channelIdentifier: blake.phoneNumber } }, code: DENIED, probe: [`/v4/campaigns/${r.campaigns.organization}`] },
+    // An organization-wide campaign sends from the contact's first location: never the router's to pin, grant or not.
+    { why: "the organization-wide campaign", req: { method: "POST", path: `/v4/campaigns/${r.campaigns.organization}/messages`, body: { channelIdentifier: blake.phoneNumber } }, code: NOT_OWNED, probe: [`/v4/campaigns/${r.campaigns.organization}`] },
   ],
   "DELETE /v4/contacts/{identifier}": [{ why: "a contact shared with Sydney", req: { method: "DELETE", path: `/v4/contacts/${r.contacts.shared.email}` }, code: NOT_OWNED }],
   "PATCH /v4/contacts/{identifier}": [

@@ -26,6 +26,13 @@ describe("createCursorBinder()", () => {
     const forged = `${prefix}.${Buffer.from("cursor-2").toString("base64url")}.${mac}`;
     expect(binder.unbind(A, ROUTE, forged)).toBeUndefined();
     expect(binder.unbind(A, ROUTE, `${prefix}.${body}.${"A".repeat(22)}`)).toBeUndefined();
+    // The MAC's last base64url character carries 2 bits and 4 spare ones: a spelling that differs only in the spare
+    // bits decodes to the same MAC, and is refused all the same (only the router's own spelling is accepted).
+    const last = (mac as string).at(-1) as string;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1] as string;
+    expect(Buffer.from(`${(mac as string).slice(0, -1)}${sibling}`, "base64url")).toEqual(Buffer.from(mac as string, "base64url"));
+    expect(binder.unbind(A, ROUTE, `${prefix}.${body}.${(mac as string).slice(0, -1)}${sibling}`)).toBeUndefined();
   });
 
   it("refuses Podium's raw cursors, garbage and oversized values", () => {

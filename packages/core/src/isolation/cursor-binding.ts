@@ -30,9 +30,13 @@ export function createCursorBinder(key: Buffer): CursorBinder {
       if (value.length > MAX_CURSOR_LENGTH * 2 || !value.startsWith(PREFIX)) return undefined;
       const dot = value.indexOf(".", PREFIX.length);
       if (dot === -1) return undefined;
-      const cursor = Buffer.from(value.slice(PREFIX.length, dot), "base64url").toString("utf8");
-      const given = Buffer.from(value.slice(dot + 1), "base64url");
-      if (given.length !== MAC_BYTES) return undefined;
+      const payload = value.slice(PREFIX.length, dot);
+      const macText = value.slice(dot + 1);
+      const cursor = Buffer.from(payload, "base64url").toString("utf8");
+      const given = Buffer.from(macText, "base64url");
+      // Only the canonical spelling: base64url's last character has spare bits a decoder ignores, so two texts
+      // can decode to one MAC; a cursor is accepted exactly as the router wrote it.
+      if (given.length !== MAC_BYTES || given.toString("base64url") !== macText || Buffer.from(cursor, "utf8").toString("base64url") !== payload) return undefined;
       return timingSafeEqual(given, mac(locationUid, route, cursor)) ? cursor : undefined;
     },
   };

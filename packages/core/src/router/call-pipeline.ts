@@ -54,6 +54,8 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
     const t0 = performance.now();
     const ts = new Date().toISOString();
     const line: CallLine = { requestId: "", route: undefined, status: 0, errorCode: undefined };
+    // Contact identifiers an upserting write holds from its check until Podium answered (ownership-gate.ts).
+    let releaseIdentifiers: (() => void) | undefined;
     try {
       // The caller's id, or one of the router's own: also for a malformed one, which is refused under it, so the
       // audit line and the error name the same id.
@@ -76,7 +78,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       await live.verify(loc, requestId, false, ctx.signal);
       // Owners are resolved with the location's own credential, after it is verified and before anything is sent.
       if (plan.owner !== undefined) await deps.ownership.checkOwned(loc, req, plan, target.organizationGranted, requestId, ctx);
-      await deps.ownership.checkUpsert(loc, req, requestId, ctx);
+      releaseIdentifiers = await deps.ownership.checkUpsert(loc, req, requestId, ctx);
       // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
       await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
       const res = await send(loc, req, plan, requestId, ctx);
@@ -98,6 +100,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       if (e.code === "ERR_LOC_RATE_LIMITED") observer.budgetRefused?.();
       throw e;
     } finally {
+      releaseIdentifiers?.();
       // A write's answer is released once its line is durable (audit.fsync: always); if it cannot be, the caller gets ERR_LOC_AUDIT_UNAVAILABLE.
       const durable = deps.recordAudit({
         ts,

@@ -61,4 +61,25 @@ describe("ownership gate: writes that land where Podium picks", () => {
     expect(await codeOf(rename)).toBe("ERR_LOC_NOT_OWNED");
     expect(h.sandbox.ledger().filter((e) => e.method !== "GET" && e.route !== "/oauth/token")).toEqual([]);
   });
+
+  // Found by the isolation soak with 8 calls in flight: a check, then another location's write attaching the
+  // identifier to its own contact, then the first write applied by Podium to that contact.
+  it("runs two upserting writes on one phone number one after the other, so the second sees the first's contact", async () => {
+    h = await createHarness();
+    const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
+    await h.register(SYDNEY, owner, cs.slug, cs.organizationUid);
+    await h.register(BURLEIGH, owner, cs.slug, cs.organizationUid);
+    await h.restart();
+    // Slow answers: without the lock both lookups would see the phone number free before either create lands.
+    h.sandbox.setFaults({ latencyMs: 40 });
+    const phoneNumber = "+61400777001";
+    const create = (uid: string, name: string) => h!.router.call({ locationUid: uid, method: "POST", path: "/v4/contacts", body: JSON.stringify({ name, phoneNumber }) });
+    const outcomes = await Promise.all([codeOf(create(SYDNEY, "First")), codeOf(create(BURLEIGH, "Second"))]);
+    expect([...outcomes].sort()).toEqual(["ERR_LOC_NOT_OWNED", "no error"]);
+    h.sandbox.setFaults({ latencyMs: 0 });
+    const creates = h.sandbox.ledger().filter((e) => e.method === "POST" && e.route === "/v4/contacts");
+    expect(creates).toHaveLength(1);
+    // The one contact with the number has exactly one owner: the location whose create went first.
+    expect(creates[0]?.resources.map((r) => r.owners)).toEqual([creates[0]?.locationUids]);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { BadRequestError, LocationRateLimitedError, PermissionDeniedError, ResourceNotOwnedError, type CoreErrorContext } from "@podium-router/errors";
 import type { RateBudgets } from "../budgets/index.js";
-import { ownersOf, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
+import { ownersOf, ownershipKeyString, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
 import type { GuardedRequest } from "../isolation/index.js";
 import { withAuthRetry } from "../oauth/index.js";
 import { retryDelayMs, type UpstreamClient } from "../upstream/index.js";
@@ -33,8 +33,13 @@ const CONVERSATION: OwnerLookup = Object.freeze({ kind: "conversation", param: "
 export interface OwnershipGate {
   /** Resolves the owners of an owned-class call and refuses when the routed location may not touch it. */
   checkOwned(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan, organizationGranted: boolean, requestId: string, ctx: CallContext): Promise<void>;
-  /** For contact creates and upserting writes: refuses when the phone, email or conversation uid is another location's contact's. */
-  checkUpsert(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<void>;
+  /**
+   * For contact creates and upserting writes: refuses when the phone, email or conversation uid is another location's
+   * contact's. Holds the identifiers until the returned release is called (after Podium answered), so two such writes
+   * on one identifier in this process run one after the other: the check and the write cannot be split by another
+   * location's write that attaches the identifier to its contact in between.
+   */
+  checkUpsert(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<() => void>;
   /** After a 2xx write that deleted the resource or changed its owners: the cached owners are dropped. */
   afterWrite(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan): Promise<void>;
 }
@@ -42,6 +47,7 @@ export interface OwnershipGate {
 export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
   const { live, budgets, upstream, cache } = deps;
   const reach = new Map<string, { uids: ReadonlySet<string>; expiresAt: number }>();
+  const locks = createKeyedLocks();
 
   // Podium matches a contact's email whatever its case, so the cache does too (its other identifiers are lower case).
   const keyOf = (loc: LiveLocation, kind: string, id: string) => ({ organizationUid: loc.record.organizationUid ?? `slug:${loc.record.orgSlug}`, kind, id: kind === CONTACT.kind ? id.toLowerCase() : id });
@@ -99,6 +105,36 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
     return uids;
   }
 
+  async function checkIdentifiers(loc: LiveLocation, req: GuardedRequest, ids: string[], requestId: string, ctx: CallContext): Promise<void> {
+    const uid = loc.record.locationUid;
+    const ectx: CoreErrorContext = { locationUid: uid, requestId };
+    // A conversation a contact write links must be the routed location's, whether or not a contact holds it yet.
+    const conversationUid = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
+    if (typeof conversationUid === "string" && conversationUid !== "") {
+      const owners = await lookup(loc, CONVERSATION, conversationUid, requestId, ctx);
+      if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `the conversation this contact write links is not ${uid}'s`);
+    }
+    let absent = false;
+    for (const id of ids) {
+      const owners = await lookup(loc, CONTACT, id, requestId, ctx);
+      if (owners === "absent") absent = true;
+      else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route.startsWith("/v4/messages") ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
+    }
+    // A 404 proves nothing when the credential does not reach every location of the organization the router
+    // knows: Podium may hide another location's contact from it and still match it on create.
+    if (!absent || req.route === "/v4/messages" || req.route === "/v4/messages/attachment") return;
+    const reached = await reachOf(loc, requestId, ctx.signal);
+    const org = loc.record.organizationUid;
+    for (const other of live.values()) {
+      if (other.record.organizationUid === org && org !== undefined && !reached.has(other.record.locationUid)) {
+        throw new ResourceNotOwnedError(
+          ectx,
+          `${uid}'s credential does not reach every location of its organization, so the router cannot prove no other location's contact has this phone number or email; create the contact without them, or through a credential that reaches every location`,
+        );
+      }
+    }
+  }
+
   return {
     async checkOwned(loc, req, plan, organizationGranted, requestId, ctx) {
       const owner = plan.owner;
@@ -123,33 +159,16 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
 
     async checkUpsert(loc, req, requestId, ctx) {
       const ids = upsertIdentifiers(req);
-      if (ids.length === 0) return;
-      const uid = loc.record.locationUid;
-      const ectx: CoreErrorContext = { locationUid: uid, requestId };
-      // A conversation a contact write links must be the routed location's, whether or not a contact holds it yet.
-      const conversationUid = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
-      if (typeof conversationUid === "string" && conversationUid !== "") {
-        const owners = await lookup(loc, CONVERSATION, conversationUid, requestId, ctx);
-        if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `the conversation this contact write links is not ${uid}'s`);
-      }
-      let absent = false;
-      for (const id of ids) {
-        const owners = await lookup(loc, CONTACT, id, requestId, ctx);
-        if (owners === "absent") absent = true;
-        else if (!owners.includes(uid)) throw new ResourceNotOwnedError(ectx, `a contact with this ${req.route.startsWith("/v4/messages") ? "channel" : "phone number, email or conversation uid"} belongs to another location than ${uid}; Podium would update it`);
-      }
-      // A 404 proves nothing when the credential does not reach every location of the organization the router
-      // knows: Podium may hide another location's contact from it and still match it on create.
-      if (!absent || req.route === "/v4/messages" || req.route === "/v4/messages/attachment") return;
-      const reached = await reachOf(loc, requestId, ctx.signal);
-      const org = loc.record.organizationUid;
-      for (const other of live.values()) {
-        if (other.record.organizationUid === org && org !== undefined && !reached.has(other.record.locationUid)) {
-          throw new ResourceNotOwnedError(
-            ectx,
-            `${uid}'s credential does not reach every location of its organization, so the router cannot prove no other location's contact has this phone number or email; create the contact without them, or through a credential that reaches every location`,
-          );
-        }
+      if (ids.length === 0) return NO_RELEASE;
+      const conversation = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
+      const keys = [...ids, ...(typeof conversation === "string" ? [conversation] : [])].map((id) => ownershipKeyString(keyOf(loc, CONTACT.kind, id.toLowerCase())));
+      const release = await locks.acquire(keys, ctx.signal);
+      try {
+        await checkIdentifiers(loc, req, ids, requestId, ctx);
+        return release;
+      } catch (err) {
+        release();
+        throw err;
       }
     },
 
@@ -160,6 +179,39 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       const owner = plan.owner;
       if (owner === undefined || !(req.method === "DELETE" || writesLocations(req))) return;
       await cache.delete(keyOf(loc, owner.lookup.kind, owner.id));
+    },
+  };
+}
+
+const NO_RELEASE = (): void => {};
+
+/** Locks by key in this process; several keys are taken in sorted order, so two holders can never wait on each other. */
+function createKeyedLocks() {
+  const held = new Map<string, Promise<void>>();
+  return {
+    async acquire(keys: string[], signal: AbortSignal | undefined): Promise<() => void> {
+      const releases: (() => void)[] = [];
+      const releaseAll = (): void => {
+        for (const r of releases.splice(0)) r();
+      };
+      try {
+        for (const key of [...new Set(keys)].sort()) {
+          for (let busy = held.get(key); busy !== undefined; busy = held.get(key)) {
+            signal?.throwIfAborted();
+            await busy;
+          }
+          let open!: () => void;
+          held.set(key, new Promise<void>((resolve) => (open = resolve)));
+          releases.push(() => {
+            held.delete(key);
+            open();
+          });
+        }
+      } catch (err) {
+        releaseAll();
+        throw err;
+      }
+      return releaseAll;
     },
   };
 }
