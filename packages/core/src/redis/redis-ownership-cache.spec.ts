@@ -1,22 +1,14 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OwnershipCache, OwnershipKey } from "../isolation/index.js";
-import type { RedisConnection } from "./redis-connection.js";
 import { createRedisOwnershipCache, redisOwnershipKey } from "./redis-ownership-cache.js";
 import { absentNote, requireRedis } from "../testing/services.js";
-import { deleteKeys, rawClient, testConnection, testRedisSettings, uniquePrefix } from "../testing/redis-test-state.js";
+import { rawClient, testConnection, testRedisSettings, trackRedisState, uniquePrefix } from "../testing/redis-test-state.js";
 
 const redisUp = await requireRedis();
 const HOUR = 3_600_000;
 const contact = (id: string): OwnershipKey => ({ organizationUid: "org-coastal", kind: "contact", id });
 
-const conns: RedisConnection[] = [];
-const prefixes: string[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) await c.close();
-});
-afterAll(async () => {
-  if (redisUp) for (const p of prefixes) await deleteKeys(p);
-});
+const { conns, prefixes } = trackRedisState(redisUp);
 
 /** `n` replicas, each with its own connection, sharing one key prefix; and that prefix. */
 function replicas(n: number, ttlMs = HOUR): { caches: OwnershipCache[]; keyPrefix: string } {

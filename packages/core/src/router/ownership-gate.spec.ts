@@ -1,32 +1,22 @@
 import { defaultFixtureIds, defaultResourceIds } from "@podium-router/podium-sandbox";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createMemoryOwnershipCache } from "../isolation/index.js";
-import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
+import { codeOf, coastalOwners, createHarness, fixtureGrant, harnessPerTest, type Harness } from "../testing/router-harness.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const ids = defaultResourceIds.coastalSmiles;
-const SYDNEY = cs.locations.sydney;
-const BURLEIGH = cs.locations.burleighHeads;
+const c = ids;
+const { sydney: SYDNEY, burleighHeads: BURLEIGH } = cs.locations;
+const current = harnessPerTest();
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-/** Sydney and Burleigh Heads on the owner's credential (reaching all four locations), lookups counted. */
+/** Sydney and Burleigh Heads on the owner's credential (reaching all four locations), owner lookups counted. */
 async function coastal(opts: { ttlMs?: number; now?: () => number } = {}): Promise<{ hh: Harness; lookups: () => number }> {
   let n = 0;
-  h = await createHarness();
-  const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
-  await h.register(SYDNEY, owner, cs.slug, cs.organizationUid);
-  await h.register(BURLEIGH, owner, cs.slug, cs.organizationUid);
   const cache = createMemoryOwnershipCache({ ttlMs: opts.ttlMs ?? 300_000, maxEntries: 1000, now: opts.now });
-  await h.restart({ ownershipCache: cache, onOwnerLookup: () => void n++ });
-  return { hh: h, lookups: () => n };
+  const hh = (current.h = await coastalOwners({ ownershipCache: cache, onOwnerLookup: () => void n++ }));
+  return { hh, lookups: () => n };
 }
 
-const codeOf = (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { code?: string }) => e.code);
 const sent = (hh: Harness, route: string) => hh.sandbox.ledger().filter((e) => e.route === route);
 
 describe("ownership of a resource addressed by id", () => {
@@ -114,7 +104,7 @@ describe("contact upserts", () => {
   });
 
   it("refuses a create by phone through a credential that does not reach every location the router serves in its organization", async () => {
-    h = await createHarness();
+    const h = (current.h = await createHarness());
     await h.register(SYDNEY, fixtureGrant(h.sandbox, cs.sydneyGrant.grantId), cs.slug, cs.organizationUid);
     await h.register(BURLEIGH, fixtureGrant(h.sandbox, cs.ownerGrant.grantId), cs.slug, cs.organizationUid);
     await h.restart();
@@ -133,5 +123,53 @@ describe("contact upserts", () => {
     expect(await codeOf(hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/messages", body: JSON.stringify(body) }))).toBe("ERR_LOC_NOT_OWNED");
     const { contactName: _, ...plain } = body;
     expect((await hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/messages", body: JSON.stringify(plain) })).status).toBe(200);
+  });
+});
+
+describe("ownership gate: writes that land where Podium picks", () => {
+  // Found by the isolation property test: Podium sends a campaign's message from the campaign's first location
+  // (an organization-wide campaign's from the contact's first), so Burleigh Heads sending the campaign it shares
+  // with Sydney wrote a conversation, a message and an interaction at Sydney.
+  it("sends a campaign's message only for the routed location's own campaign", async () => {
+    const h = (current.h = await coastalOwners());
+    const body = JSON.stringify({ channelIdentifier: c.contacts.burleighHeads.phoneNumber });
+    for (const [uid, campaign] of [[BURLEIGH, c.campaigns.shared], [SYDNEY, c.campaigns.shared], [SYDNEY, c.campaigns.organization]] as const) {
+      h.sandbox.clearLedger();
+      expect(await codeOf(h.router.call({ locationUid: uid, method: "POST", path: `/v4/campaigns/${campaign}/messages`, body }, { organizations: [cs.slug] }))).toBe("ERR_LOC_NOT_OWNED");
+      expect(h.sandbox.ledger().filter((e) => e.method !== "GET" && e.route !== "/oauth/token")).toEqual([]);
+    }
+    const own = await h.router.call({ locationUid: SYDNEY, method: "POST", path: `/v4/campaigns/${c.campaigns.sydney}/messages`, body });
+    expect(own.status).toBe(200);
+  });
+
+  // Found by the isolation soak: Podium's upsert adds the write's email to the contact it matched by phone, so
+  // the email now finds that contact; the owners cached for the email were the other contact's.
+  it("looks a contact identifier up afresh after a write may have pointed it at another contact", async () => {
+    const h = (current.h = await coastalOwners());
+    const casey = c.contacts.shared.email.toUpperCase();
+    expect((await h.router.call({ locationUid: BURLEIGH, method: "GET", path: `/v4/contacts/${casey}` })).status).toBe(200);
+    const upsert = JSON.stringify({ name: "Amelia Sydney", phoneNumber: c.contacts.sydney.phoneNumber, email: c.contacts.shared.email });
+    expect((await h.router.call({ locationUid: SYDNEY, method: "POST", path: "/v4/contacts", body: upsert })).status).toBe(202);
+    h.sandbox.clearLedger();
+    const rename = h.router.call({ locationUid: BURLEIGH, method: "PATCH", path: `/v4/contacts/${casey}`, body: JSON.stringify({ name: "Renamed" }) });
+    expect(await codeOf(rename)).toBe("ERR_LOC_NOT_OWNED");
+    expect(h.sandbox.ledger().filter((e) => e.method !== "GET" && e.route !== "/oauth/token")).toEqual([]);
+  });
+
+  // Found by the isolation soak with 8 calls in flight: a check, then another location's write attaching the
+  // identifier to its own contact, then the first write applied by Podium to that contact.
+  it("runs two upserting writes on one phone number one after the other, so the second sees the first's contact", async () => {
+    const h = (current.h = await coastalOwners());
+    // Slow answers: without the lock both lookups would see the phone number free before either create lands.
+    h.sandbox.setFaults({ latencyMs: 40 });
+    const phoneNumber = "+61400777001";
+    const create = (uid: string, name: string) => h.router.call({ locationUid: uid, method: "POST", path: "/v4/contacts", body: JSON.stringify({ name, phoneNumber }) });
+    const outcomes = await Promise.all([codeOf(create(SYDNEY, "First")), codeOf(create(BURLEIGH, "Second"))]);
+    expect([...outcomes].sort()).toEqual(["ERR_LOC_NOT_OWNED", "no error"]);
+    h.sandbox.setFaults({ latencyMs: 0 });
+    const creates = h.sandbox.ledger().filter((e) => e.method === "POST" && e.route === "/v4/contacts");
+    expect(creates).toHaveLength(1);
+    // The one contact with the number has exactly one owner: the location whose create went first.
+    expect(creates[0]?.resources.map((r) => r.owners)).toEqual([creates[0]?.locationUids]);
   });
 });

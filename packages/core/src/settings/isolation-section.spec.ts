@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { isCoreError } from "@podium-router/errors";
+import { configErrorOf } from "../testing/config-error.js";
 import { loadSettings } from "./load-settings.js";
 import { defaultSettings, validateSettings } from "./settings.js";
 import { resolveSettingsPaths } from "./settings-paths.js";
 
-function configError(raw: unknown): string {
-  try {
-    validateSettings(raw);
-  } catch (err) {
-    if (isCoreError(err) && err.code === "ERR_LOC_CONFIG") return err.message;
-    throw err;
-  }
-  throw new Error("expected an InvalidConfigError");
-}
+const configError = (raw: unknown): Promise<string> => configErrorOf(() => validateSettings(raw));
 
 describe("readIsolationSettings()", () => {
   it("trusts an owner for 5 minutes, keeps 100,000 in memory and binds cursors with a per-process key by default", () => {
@@ -44,12 +36,12 @@ describe("readIsolationSettings()", () => {
     [{ ownership_ttl: 300 }, "unknown key isolation.ownership_ttl; use isolation.ownership_ttl_seconds"],
     [{ hmac_key: "env:K" }, "unknown key isolation.hmac_key; use isolation.cursor_key"],
     [{ colour: "blue" }, "unknown key isolation.colour"],
-  ])("refuses %j", (section, expected) => {
-    expect(configError({ isolation: section })).toContain(expected);
+  ])("refuses %j", async (section, expected) => {
+    expect(await configError({ isolation: section })).toContain(expected);
   });
 
-  it("refuses a key pasted where its reference belongs, without repeating it", () => {
-    const message = configError({ isolation: { cursor_key: "s3cr3t-cursor-key-material-0123456789" } });
+  it("refuses a key pasted where its reference belongs, without repeating it", async () => {
+    const message = await configError({ isolation: { cursor_key: "s3cr3t-cursor-key-material-0123456789" } });
     expect(message).toContain('isolation.cursor_key must be a secret reference, "env:NAME" or "file:PATH", never the key itself');
     expect(message).not.toContain("s3cr3t");
   });

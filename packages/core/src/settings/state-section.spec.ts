@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isCoreError } from "@podium-router/errors";
+import { configErrorOf } from "../testing/config-error.js";
 import { loadSettings } from "./load-settings.js";
 import { validateSettings } from "./settings.js";
 
-function configError(raw: unknown): string {
-  try {
-    validateSettings(raw);
-  } catch (err) {
-    if (isCoreError(err) && err.code === "ERR_LOC_CONFIG") return err.message;
-    throw err;
-  }
-  throw new Error("expected an InvalidConfigError");
-}
+const configError = (raw: unknown): Promise<string> => configErrorOf(() => validateSettings(raw));
 
 describe("readStateSettings()", () => {
   it("defaults to the memory backend, with the documented Redis settings and policies", () => {
@@ -49,13 +41,13 @@ describe("readStateSettings()", () => {
     [{ breaker: { failure_threshold: 0 } }, "state.breaker.failure_threshold must be an integer between 1 and 1000"],
     [{ redis: { urls: "redis://h" } }, "unknown key state.redis.urls; use state.redis.url"],
     [{ redis_url: "redis://h" }, "unknown key state.redis_url"],
-  ])("refuses %j: %s", (state, message) => {
-    expect(configError({ state })).toContain(message);
+  ])("refuses %j: %s", async (state, message) => {
+    expect(await configError({ state })).toContain(message);
   });
 
-  it("refuses a URL that is not redis:// or rediss:// without echoing it, as it may carry a password", () => {
+  it("refuses a URL that is not redis:// or rediss:// without echoing it, as it may carry a password", async () => {
     for (const url of ["http://user:s3cret@h:6379", "s3cret", 6379, "redis://"]) {
-      const message = configError({ state: { redis: { url } } });
+      const message = await configError({ state: { redis: { url } } });
       expect(message).toContain("state.redis.url must be a redis:// or rediss:// URL");
       expect(message).not.toContain("s3cret");
     }

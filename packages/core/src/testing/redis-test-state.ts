@@ -4,6 +4,7 @@
  * Test-only: excluded from the library build.
  */
 import { randomUUID } from "node:crypto";
+import { afterAll, afterEach } from "vitest";
 import { Redis } from "ioredis";
 import { createRedisConnection, type RedisConnection } from "../redis/redis-connection.js";
 import type { BreakerSettings, RedisStateSettings } from "../redis/state-settings.js";
@@ -47,4 +48,19 @@ export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<
 /** A plain client for tests that inspect keys directly. */
 export function rawClient(url = TEST_REDIS_URL): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
+}
+
+/**
+ * Connections and key prefixes a Redis spec opens, closed after each test and deleted after the file:
+ * `const redisState = trackRedisState(redisUp)`, then push onto `redisState.conns` and `redisState.prefixes`.
+ */
+export function trackRedisState(redisUp: boolean): { conns: RedisConnection[]; prefixes: string[] } {
+  const state = { conns: [] as RedisConnection[], prefixes: [] as string[] };
+  afterEach(async () => {
+    for (const c of state.conns.splice(0)) await c.close();
+  });
+  afterAll(async () => {
+    if (redisUp) for (const p of state.prefixes) await deleteKeys(p);
+  });
+  return state;
 }

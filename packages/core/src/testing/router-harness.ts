@@ -6,7 +6,9 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandbox, type Sandbox, type SandboxOptions } from "@podium-router/podium-sandbox";
+import { createSandbox, defaultFixtureIds, type Sandbox, type SandboxOptions } from "@podium-router/podium-sandbox";
+import { isCoreError } from "@podium-router/errors";
+import { afterEach } from "vitest";
 import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
 import type { AuditRecord } from "../audit/audit-record.js";
 import { createLocationRouter, type LocationRouterDeps, type LocationRouterHandle } from "../router/location-router.js";
@@ -102,4 +104,42 @@ export function fixtureGrant(sandbox: Sandbox, grantId: string): GrantCredential
   const g = sandbox.fixture.grants.find((x) => x.grantId === grantId);
   if (!g) throw new Error(`no grant ${grantId} in the sandbox fixture`);
   return { grantId: g.grantId, clientId: g.clientId, clientSecret: g.clientSecret, refreshToken: g.refreshToken };
+}
+
+/**
+ * The harness of the running test, closed after it: `const current = harnessPerTest()`, then
+ * `current.h = await createHarness()` (or `coastalOwners()`) inside the test.
+ */
+export function harnessPerTest(): { h: Harness | undefined } {
+  const holder: { h: Harness | undefined } = { h: undefined };
+  afterEach(async () => {
+    await holder.h?.close();
+    holder.h = undefined;
+  });
+  return holder;
+}
+
+/**
+ * A harness with coastal-smiles' Sydney and Burleigh Heads registered on the owner's credential (which reaches all
+ * four of its locations), the router rebuilt with `extra`.
+ */
+export async function coastalOwners(extra: Partial<LocationRouterDeps> = {}): Promise<Harness> {
+  const h = await createHarness();
+  const cs = defaultFixtureIds.coastalSmiles;
+  const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
+  await h.register(cs.locations.sydney, owner, cs.slug, cs.organizationUid);
+  await h.register(cs.locations.burleighHeads, owner, cs.slug, cs.organizationUid);
+  await h.restart(extra);
+  return h;
+}
+
+/** The error code a call rejects with, or "no error" when it resolves. */
+export function codeOf(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => "no error",
+    (err: unknown) => {
+      if (isCoreError(err)) return err.code;
+      throw err;
+    },
+  );
 }
