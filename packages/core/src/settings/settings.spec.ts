@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isCoreError } from "@podium-router/errors";
+import { configErrorOf } from "../testing/config-error.js";
 import { loadSettings } from "./load-settings.js";
 import { defaultSettings, validateSettings } from "./settings.js";
 import type { Settings } from "./settings.js";
@@ -13,15 +13,7 @@ import { PODIUM_EVENT_TYPES } from "./events-section.js";
 const exampleFile = fileURLToPath(new URL("../../../../config/settings.example.yaml", import.meta.url));
 
 /** The InvalidConfigError message for `fn`, or a failure when it does not throw one. */
-async function configError(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (err) {
-    if (isCoreError(err) && err.code === "ERR_LOC_CONFIG") return err.message;
-    throw err;
-  }
-  throw new Error("expected an InvalidConfigError");
-}
+const configError = configErrorOf;
 
 describe("validateSettings()", () => {
   it("fills every default for an empty document, as documented in ARCHITECTURE.md", () => {
