@@ -66,7 +66,21 @@ describe.skipIf(!redisUp)(`createRedisOwnershipCache()${absentNote("Redis", redi
     expect(await cache!.get({ organizationUid: "o:contact", kind: "a", id: "b" })).toBeUndefined();
     expect(await cache!.get({ organizationUid: "o", kind: "contact", id: "A:B" })).toBeUndefined();
     expect(await cache!.get({ organizationUid: "o", kind: "conversation", id: "a:b" })).toBeUndefined();
-    expect(redisOwnershipKey(keyPrefix, { organizationUid: "o", kind: "contact", id: "a:b{x}" })).toBe(`${keyPrefix}owner:o:contact:a%3Ab%7Bx%7D`);
+    expect(redisOwnershipKey(keyPrefix, { organizationUid: "o:x", kind: "contact", id: "a:b{x}" })).toMatch(new RegExp(`^${keyPrefix}owner:o%3Ax:contact:[A-Za-z0-9_-]{43}$`));
+  });
+
+  it("never writes a contact's phone number or email into a Redis key name", async () => {
+    const { caches: [cache], keyPrefix } = replicas(1);
+    await cache!.set({ organizationUid: "o", kind: "contact", id: "+61400100011" }, ["loc-a"]);
+    await cache!.set({ organizationUid: "o", kind: "contact", id: "amelia.sydney@patients.example" }, ["loc-a"]);
+    const redis = rawClient();
+    try {
+      const keys = await redis.keys(`${keyPrefix}*`);
+      expect(keys).toHaveLength(2);
+      expect(keys.join(" ")).not.toMatch(/61400100011|amelia|patients/);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("treats an entry that is not a list of uids as a miss, never as owners", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { OwnershipCache, OwnershipKey, Owners } from "../isolation/index.js";
 import type { RedisConnection } from "./redis-connection.js";
 
@@ -8,11 +9,14 @@ export interface RedisOwnershipCacheOptions {
 }
 
 /**
- * The Redis key of one resource: `<prefix>owner:<org>:<kind>:<id>`, each part percent-encoded so a `:` (or a
- * brace, which Redis Cluster would read as a hash tag) inside an id can never make two resources share a key.
+ * The Redis key of one resource: `<prefix>owner:<org>:<kind>:<sha256(id)>`. The organization and kind are
+ * percent-encoded so a `:` (or a brace, which Redis Cluster would read as a hash tag) can never make two resources
+ * share a key; the id is hashed because a contact is addressed by its phone number or email, which must not sit in
+ * Redis key names (KEYS, MONITOR, slow logs and dumps show them).
  */
 export function redisOwnershipKey(keyPrefix: string, key: OwnershipKey): string {
-  return `${keyPrefix}owner:${encodeURIComponent(key.organizationUid)}:${encodeURIComponent(key.kind)}:${encodeURIComponent(key.id)}`;
+  const id = createHash("sha256").update(key.id, "utf8").digest("base64url");
+  return `${keyPrefix}owner:${encodeURIComponent(key.organizationUid)}:${encodeURIComponent(key.kind)}:${id}`;
 }
 
 /**
