@@ -22,3 +22,5 @@ export { policyOf, policyRows } from "./operation-policy.js";
 export type { IsolationClass, OperationPolicy, OwnerLookup } from "./operation-policy.js";
 export { ownersOf } from "./owners-of.js";
 export type { OwnerView } from "./owners-of.js";
+export { createLocalIdentifierLocks } from "./identifier-locks.js";
+export type { IdentifierLocks, IdentifierLockWait } from "./identifier-locks.js";

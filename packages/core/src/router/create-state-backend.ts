@@ -2,8 +2,8 @@ import type { CredentialStore } from "../credentials/index.js";
 import { createLocationVerifier, type LocationVerifier } from "../verification/index.js";
 import type { CoreLogger } from "../util/index.js";
 import { createRateBudgets, type RateBudgets } from "../budgets/index.js";
-import { createMemoryOwnershipCache, type OwnershipCache } from "../isolation/index.js";
-import { createRedisConnection, createRedisOwnershipCache, createRedisRateBudgets, createRedisRefreshLock, createRedisVerificationCache, type RedisConnection, type RedisRefreshLock, type StateBackend, withRedisRefreshLock, withSharedVerificationCache } from "../redis/index.js";
+import { createLocalIdentifierLocks, createMemoryOwnershipCache, type IdentifierLocks, type OwnershipCache } from "../isolation/index.js";
+import { createRedisConnection, createRedisIdentifierLocks, createRedisOwnershipCache, createRedisRateBudgets, createRedisRefreshLock, createRedisVerificationCache, type RedisConnection, type RedisRefreshLock, type StateBackend, withRedisRefreshLock, withSharedVerificationCache } from "../redis/index.js";
 import type { RouterObserver } from "./router-observer.js";
 import type { Settings } from "../settings/index.js";
 
@@ -24,6 +24,8 @@ export interface StateBackendHandle {
   readonly verifier: LocationVerifier;
   /** Which locations own each resource the router resolved: in process (memory), or shared by the replicas (redis). */
   readonly ownershipCache: OwnershipCache;
+  /** Contact-identifier locks for upserting writes: this process's (memory), or also a lease in Redis (redis). */
+  readonly identifierLocks: IdentifierLocks;
   /** The refresh lock in Redis (redis only). */
   readonly refreshLock: RedisRefreshLock | undefined;
   /** The Redis connection (redis only), for status and tests. */
@@ -53,6 +55,7 @@ export function createStateBackend(settings: Settings, deps: StateBackendDeps = 
       budgets,
       verifier: local,
       ownershipCache,
+      identifierLocks: createLocalIdentifierLocks(),
       refreshLock: undefined,
       connection: undefined,
       wrapStore: (store) => store,
@@ -76,6 +79,7 @@ export function createStateBackend(settings: Settings, deps: StateBackendDeps = 
     budgets,
     verifier: withSharedVerificationCache(local, createRedisVerificationCache(connection), { ttlMs }),
     ownershipCache,
+    identifierLocks: createRedisIdentifierLocks(connection, createLocalIdentifierLocks()),
     refreshLock,
     connection,
     wrapStore: (store) => withRedisRefreshLock(store, refreshLock),

@@ -122,6 +122,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       budgets,
       upstream,
       cache: deps.ownershipCache ?? state.ownershipCache,
+      locks: state.identifierLocks,
       reachTtlMs: settings.verification.ttlSeconds * 1000,
       onLookup: deps.onOwnerLookup,
     }),

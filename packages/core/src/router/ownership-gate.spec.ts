@@ -2,6 +2,11 @@ import { defaultFixtureIds, defaultResourceIds } from "@podium-router/podium-san
 import { describe, expect, it } from "vitest";
 import { createMemoryOwnershipCache } from "../isolation/index.js";
 import { codeOf, coastalOwners, createHarness, fixtureGrant, harnessPerTest, type Harness } from "../testing/router-harness.js";
+import { trackRedisState, uniquePrefix } from "../testing/redis-test-state.js";
+import { absentNote, requireRedis } from "../testing/services.js";
+
+const redisUp = await requireRedis();
+const { prefixes } = trackRedisState(redisUp);
 
 const cs = defaultFixtureIds.coastalSmiles;
 const ids = defaultResourceIds.coastalSmiles;
@@ -171,5 +176,33 @@ describe("ownership gate: writes that land where Podium picks", () => {
     expect(creates).toHaveLength(1);
     // The one contact with the number has exactly one owner: the location whose create went first.
     expect(creates[0]?.resources.map((r) => r.owners)).toEqual([creates[0]?.locationUids]);
+  });
+
+  // The same race across replicas: each replica's own locks cannot see the other's write.
+  describe.skipIf(!redisUp)(`two replicas sharing Redis${absentNote("Redis", redisUp)}`, () => {
+    async function race(state: Record<string, unknown>): Promise<string[]> {
+      const h = (current.h = await createHarness({ settings: { state } }));
+      const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
+      await h.register(SYDNEY, owner, cs.slug, cs.organizationUid);
+      await h.register(BURLEIGH, owner, cs.slug, cs.organizationUid);
+      const one = await h.restart();
+      const two = await h.replica();
+      h.sandbox.setFaults({ latencyMs: 40 });
+      const phoneNumber = "+61400777002";
+      const create = (router: typeof one, uid: string) => codeOf(router.call({ locationUid: uid, method: "POST", path: "/v4/contacts", body: JSON.stringify({ name: uid, phoneNumber }) }));
+      const outcomes = await Promise.all([create(one, SYDNEY), create(two, BURLEIGH)]);
+      h.sandbox.setFaults({ latencyMs: 0 });
+      return outcomes.sort();
+    }
+
+    it("takes turns on a contact identifier through Redis: the second replica's create sees the first's contact", async () => {
+      const keyPrefix = uniquePrefix();
+      prefixes.push(keyPrefix);
+      expect(await race({ backend: "redis", redis: { key_prefix: keyPrefix } })).toEqual(["ERR_LOC_NOT_OWNED", "no error"]);
+    });
+
+    it("(control) without shared state both creates pass their checks, and the second lands on the first's contact", async () => {
+      expect(await race({ backend: "memory" })).toEqual(["no error", "no error"]);
+    });
   });
 });

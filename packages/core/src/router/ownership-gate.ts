@@ -6,7 +6,7 @@
  */
 import { BadRequestError, LocationRateLimitedError, PermissionDeniedError, ResourceNotOwnedError, type CoreErrorContext } from "@podium-router/errors";
 import type { RateBudgets } from "../budgets/index.js";
-import { ownersOf, ownershipKeyString, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
+import { createLocalIdentifierLocks, ownersOf, ownershipKeyString, type IdentifierLocks, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
 import type { GuardedRequest } from "../isolation/index.js";
 import { withAuthRetry } from "../oauth/index.js";
 import { retryDelayMs, type UpstreamClient } from "../upstream/index.js";
@@ -21,6 +21,8 @@ export interface OwnershipGateDeps {
   cache: OwnershipCache;
   /** How long a credential's reach (its GET /v4/locations) is trusted for the upsert check (verification TTL). */
   reachTtlMs: number;
+  /** Contact-identifier locks for upserting writes: this process's, or shared through Redis. @default this process's */
+  locks?: IdentifierLocks | undefined;
   /** Told once per owner lookup sent to Podium (cache misses), for the bench and metrics. */
   onLookup?: (() => void) | undefined;
 }
@@ -47,7 +49,7 @@ export interface OwnershipGate {
 export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
   const { live, budgets, upstream, cache } = deps;
   const reach = new Map<string, { uids: ReadonlySet<string>; expiresAt: number }>();
-  const locks = createKeyedLocks();
+  const locks = deps.locks ?? createLocalIdentifierLocks();
 
   // Podium matches a contact's email whatever its case, so the cache does too (its other identifiers are lower case).
   const keyOf = (loc: LiveLocation, kind: string, id: string) => ({ organizationUid: loc.record.organizationUid ?? `slug:${loc.record.orgSlug}`, kind, id: kind === CONTACT.kind ? id.toLowerCase() : id });
@@ -162,7 +164,7 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       if (ids.length === 0) return NO_RELEASE;
       const conversation = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
       const keys = [...ids, ...(typeof conversation === "string" ? [conversation] : [])].map((id) => ownershipKeyString(keyOf(loc, CONTACT.kind, id.toLowerCase())));
-      const release = await locks.acquire(keys, ctx.signal);
+      const release = await locks.acquire(keys, { signal: ctx.signal, deadline: ctx.deadline, locationUid: loc.record.locationUid, requestId });
       try {
         await checkIdentifiers(loc, req, ids, requestId, ctx);
         return release;
@@ -184,37 +186,6 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
 }
 
 const NO_RELEASE = (): void => {};
-
-/** Locks by key in this process; several keys are taken in sorted order, so two holders can never wait on each other. */
-function createKeyedLocks() {
-  const held = new Map<string, Promise<void>>();
-  return {
-    async acquire(keys: string[], signal: AbortSignal | undefined): Promise<() => void> {
-      const releases: (() => void)[] = [];
-      const releaseAll = (): void => {
-        for (const r of releases.splice(0)) r();
-      };
-      try {
-        for (const key of [...new Set(keys)].sort()) {
-          for (let busy = held.get(key); busy !== undefined; busy = held.get(key)) {
-            signal?.throwIfAborted();
-            await busy;
-          }
-          let open!: () => void;
-          held.set(key, new Promise<void>((resolve) => (open = resolve)));
-          releases.push(() => {
-            held.delete(key);
-            open();
-          });
-        }
-      } catch (err) {
-        releaseAll();
-        throw err;
-      }
-      return releaseAll;
-    },
-  };
-}
 
 /** A PUT or PATCH whose body (after the guard's fill) sets `locations`: the resource's owners are replaced. */
 function writesLocations(req: GuardedRequest): boolean {

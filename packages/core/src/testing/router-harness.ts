@@ -23,6 +23,8 @@ export interface Harness {
   register(uid: string, grant: GrantCredential, orgSlug?: string, organizationUid?: string): Promise<void>;
   /** Rebuild the router from the store (as a restart would). */
   restart(extra?: Partial<LocationRouterDeps>): Promise<LocationRouterHandle>;
+  /** Another router on the same settings, store and sandbox (a second replica); closed by `close()`. */
+  replica(extra?: Partial<LocationRouterDeps>): Promise<LocationRouterHandle>;
   auditLines(): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function createHarness(opts: {
   const store = createFileCredentialStore({ path: settings.credentials.path });
   const env: Record<string, string | undefined> = {};
   const build = () => createLocationRouter({ settings, env, ...opts.deps });
+  const replicas: LocationRouterHandle[] = [];
   const h: Harness = {
     sandbox,
     dir,
@@ -83,12 +86,21 @@ export async function createHarness(opts: {
       h.router = await createLocationRouter({ settings, env, ...opts.deps, ...extra });
       return h.router;
     },
+    async replica(extra) {
+      // Its own audit log, as a replica on another machine has: two writers of one hash chain would break it.
+      const path = join(dir, `audit-replica-${replicas.length + 1}.jsonl`);
+      const own: Settings = { ...settings, audit: { ...settings.audit, path, checkpoints: { ...settings.audit.checkpoints, path: `${path}.checkpoints` } } };
+      const r = await createLocationRouter({ settings: own, env, ...opts.deps, ...extra });
+      replicas.push(r);
+      return r;
+    },
     async auditLines() {
       await h.router.audit.flush();
       const text = await readFile(settings.audit.path, "utf8").catch(() => "");
       return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditRecord);
     },
     async close() {
+      for (const r of replicas.splice(0)) await r.close();
       await h.router?.close();
       await store.close();
       await sandbox.close();
