@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialStore } from "../credentials/credential-store.js";
 import { createStateBackend, type StateBackendHandle } from "./create-state-backend.js";
 import type { BudgetBackendOutcome } from "../redis/redis-rate-budgets.js";
+import { redisOwnershipKey } from "../redis/redis-ownership-cache.js";
 import { validateSettings } from "../settings/settings.js";
 import { buildCore } from "../testing/build-core.js";
 import { deleteKeys, uniquePrefix } from "../testing/redis-test-state.js";
@@ -82,7 +83,7 @@ describe("createStateBackend()", () => {
       backends.push(one!, two!);
       await one!.ownershipCache.set(contact("c1"), ["loc-a", "loc-b"]);
       expect(await two!.ownershipCache.get(contact("c1"))).toEqual(["loc-a", "loc-b"]);
-      const pttl = await one!.connection!.run((c) => c.pttl(`${settings.state.redis.keyPrefix}owner:org-1:contact:c1`));
+      const pttl = await one!.connection!.run((c) => c.pttl(redisOwnershipKey(settings.state.redis.keyPrefix, contact("c1"))));
       expect(pttl).toBeGreaterThan(110_000);
       expect(pttl).toBeLessThanOrEqual(120_000);
       await two!.ownershipCache.delete(contact("c1"));
