@@ -78,15 +78,17 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       await live.verify(loc, requestId, false, ctx.signal);
       // Owners are resolved with the location's own credential, after it is verified and before anything is sent.
       if (plan.owner !== undefined) await deps.ownership.checkOwned(loc, req, plan, target.organizationGranted, requestId, ctx);
-      releaseIdentifiers = await deps.ownership.checkUpsert(loc, req, requestId, ctx);
+      // Reads neither upsert a contact nor change an owner: they skip both steps (and their awaits: the hot path).
+      const reads = req.method === "GET" || req.method === "HEAD";
+      if (!reads) releaseIdentifiers = await deps.ownership.checkUpsert(loc, req, requestId, ctx);
       // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
       await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
       const res = await send(loc, req, plan, requestId, ctx);
       line.status = res.status;
-      await answer(loc, req, res, requestId, ctx);
+      if (res.status === 429 || res.status === 404 || res.status === 403) await answer(loc, req, res, requestId, ctx);
       let body = res.body;
       if (res.status >= 200 && res.status < 300) {
-        await deps.ownership.afterWrite(loc, req, plan);
+        if (!reads) await deps.ownership.afterWrite(loc, req, plan);
         // Podium's answer is checked before the caller sees it: another location's object is refused, a list filtered.
         body = checkAnswer(res.body, { route: req.route, plan }, target, deps.cursors);
       }
