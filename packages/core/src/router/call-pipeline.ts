@@ -81,6 +81,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       // Reads neither upsert a contact nor change an owner: they skip both steps (and their awaits: the hot path).
       const reads = req.method === "GET" || req.method === "HEAD";
       if (!reads) releaseIdentifiers = await deps.ownership.checkUpsert(loc, req, requestId, ctx);
+      if (!reads && req.parsed?.["readerUid"] !== undefined) await deps.ownership.checkReferences(loc, req, requestId, ctx);
       // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
       await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
       const res = await send(loc, req, plan, requestId, ctx);

@@ -94,6 +94,20 @@ describe("ownership of a resource addressed by id", () => {
   });
 });
 
+describe("resources a write acts through", () => {
+  it("refuses a refund or an invoice through another location's card reader, before anything is sent", async () => {
+    const { hh } = await coastal();
+    const refund = (readerUid: string) => ({ amount: 700, channelIdentifier: "+61400555001", customerName: "Pat", readerUid, reason: "duplicate" });
+    const invoice = (readerUid: string) => ({ channelIdentifier: "+61400555001", customerName: "Pat", invoiceNumber: "INV-77", lineItems: [{ amount: 1500, description: "Check-up" }], readerUid });
+    expect(await codeOf(hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/refunds", body: JSON.stringify(refund(ids.readers.sydney)) }))).toBe("ERR_LOC_NOT_OWNED");
+    expect(await codeOf(hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/invoices", body: JSON.stringify(invoice(ids.readers.sydney)) }))).toBe("ERR_LOC_NOT_OWNED");
+    expect(await codeOf(hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/refunds", body: JSON.stringify(refund("no-such-reader")) }))).toBe("ERR_LOC_NOT_OWNED");
+    expect(hh.sandbox.ledger().filter((e) => e.method === "POST" && e.route !== "/oauth/token")).toEqual([]);
+    expect((await hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/refunds", body: JSON.stringify(refund(ids.readers.burleighHeads)) })).status).toBe(200);
+    expect((await hh.router.call({ locationUid: BURLEIGH, method: "POST", path: "/v4/invoices", body: JSON.stringify(invoice(ids.readers.burleighHeads)) })).status).toBe(200);
+  });
+});
+
 describe("contact upserts", () => {
   it("refuses a create whose phone number or email is another location's customer's, before Podium can update it", async () => {
     const { hh } = await coastal();

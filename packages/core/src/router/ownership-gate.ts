@@ -27,6 +27,9 @@ export interface OwnershipGateDeps {
   onLookup?: (() => void) | undefined;
 }
 
+/** A card reader a payment write names, found by its own GET like the owned `GET /v4/readers/{uid}`. */
+const READER: OwnerLookup = Object.freeze({ kind: "reader", param: "uid", get: "/v4/readers/{id}" });
+
 /** The contact lookup kind: the cache key's kind for contacts by any identifier. */
 const CONTACT: OwnerLookup = Object.freeze({ kind: "contact", param: "identifier", get: "/v4/contacts/{id}" });
 /** The conversation lookup, for a contact write that links a conversation (the policy table's own conversation kind). */
@@ -42,6 +45,11 @@ export interface OwnershipGate {
    * location's write that attaches the identifier to its contact in between.
    */
   checkUpsert(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<() => void>;
+  /**
+   * For writes whose body names another resource they act through: a card reader (`readerUid` of an invoice or a
+   * refund) must be the routed location's, or money would move through another location's terminal.
+   */
+  checkReferences(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<void>;
   /** After a 2xx write that deleted the resource or changed its owners: the cached owners are dropped. */
   afterWrite(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan): Promise<void>;
 }
@@ -172,6 +180,14 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
         release();
         throw err;
       }
+    },
+
+    async checkReferences(loc, req, requestId, ctx) {
+      const reader = req.parsed?.["readerUid"];
+      if (typeof reader !== "string" || reader === "") return;
+      const uid = loc.record.locationUid;
+      const owners = await lookup(loc, READER, reader, requestId, ctx);
+      if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError({ locationUid: uid, requestId }, `the card reader this write names is not ${uid}'s`);
     },
 
     async afterWrite(loc, req, plan) {
