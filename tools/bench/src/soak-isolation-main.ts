@@ -13,17 +13,11 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createLocationRouter, ownersOf, validateSettings, type OnboardingInput } from "@podium-router/core";
 import { createSandbox, defaultFixtureIds, type Faults } from "@podium-router/podium-sandbox";
-import { createIsolationWorkload, describeCrossing, emptyStats, runIsolationWorkload, seededChoices, WORKLOAD_OPERATIONS, type WorkloadStats } from "@podium-router/podium-sandbox/isolation-workload";
+import { createIsolationWorkload, describeCrossing, emptyStats, runIsolationWorkload, seededChoices, WORKLOAD_OPERATIONS, WORKLOAD_SWITCH_SETTINGS, type WorkloadStats } from "@podium-router/podium-sandbox/isolation-workload";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const OPEN_BUDGET = { rate_per_minute: 1_000_000_000, burst: 1_000_000 };
-const SETTINGS: readonly (readonly [string, Faults])[] = [
-  ["worst case (defaults)", {}],
-  ["contactLocationsPatch: merge", { contactLocationsPatch: "merge" }],
-  ["cursorIgnoresFilters: false", { cursorIgnoresFilters: false }],
-  ["listFilters: ignored", { listFilters: "ignored" }],
-  ["foreignResourceIds: rejected", { foreignResourceIds: "rejected" }],
-];
+const SETTINGS = WORKLOAD_SWITCH_SETTINGS;
 
 function parse(argv: string[]): { calls: number; seed: number; concurrency: number } {
   let calls = 1_000_000;

@@ -29,6 +29,7 @@
  */
 import { defaultFixtureIds } from "./fixtures/default-fixture-ids.js";
 import { defaultResourceIds } from "./fixtures/default-resources.js";
+import type { Faults } from "./faults.js";
 import type { LedgerEntry } from "./ledger.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
@@ -92,6 +93,18 @@ export const ORGANIZATION_WIDE: ReadonlySet<string> = new Set([
   "DELETE /v4/templates/{uid}",
   "GET /v4/users",
 ]);
+
+/**
+ * The sandbox switch settings the workload runs under (the property test and the soak alike): the worst case, then
+ * each alternative Podium's documents leave open.
+ */
+export const WORKLOAD_SWITCH_SETTINGS: readonly (readonly [string, Faults])[] = Object.freeze([
+  ["the worst case (the sandbox's defaults)", {}],
+  ["contactLocationsPatch: merge", { contactLocationsPatch: "merge" }],
+  ["cursorIgnoresFilters: false", { cursorIgnoresFilters: false }],
+  ["listFilters: ignored", { listFilters: "ignored" }],
+  ["foreignResourceIds: rejected", { foreignResourceIds: "rejected" }],
+] as const);
 
 /** How many integers one choice holds. */
 export const CHOICE_LENGTH = 8;

@@ -32,7 +32,7 @@ export function checkAnswer(body: string, call: AnswerCall, target: IsolationTar
   if (typeof parsed !== "object" || parsed === null) return body;
   const envelope = parsed as { data?: unknown; metadata?: Record<string, unknown> };
   const data = envelope.data;
-  const itemIsLocation = plan.policy.itemIsLocation === true || call.route.startsWith("/v4/locations/");
+  const itemIsLocation = plan.policy.itemIsLocation === true;
   const orgWide = plan.class === "organization";
   let changed = false;
   if (Array.isArray(data)) {

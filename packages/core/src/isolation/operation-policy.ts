@@ -13,7 +13,7 @@
  * - `organization`: organization-level objects (organization, users list, tag and attribute definitions,
  *   products, payments, templates by id): refused unless the caller holds an organization grant.
  */
-import type { PodiumRoute } from "./podium-routes.js";
+import { podiumRoutes, type PodiumRoute } from "./podium-routes.js";
 
 export type IsolationClass = "location" | "owned" | "list" | "organization";
 
@@ -35,7 +35,7 @@ export interface OperationPolicy {
   readonly owner?: OwnerLookup;
   /** list: Podium's location filter, which the router always sends as the routed location. */
   readonly filter?: "locationUid" | "locationUids";
-  /** list: the items are locations themselves, owned by their own `uid` (`GET /v4/locations`). */
+  /** The answer's objects are locations themselves, owned by their own `uid` (`/v4/locations` and `/v4/locations/{uid}`). */
   readonly itemIsLocation?: boolean;
   /**
    * The request makes the operation organization-level although its class says otherwise: a campaign created with
@@ -51,6 +51,8 @@ export interface OperationPolicy {
 }
 
 const location: OperationPolicy = Object.freeze({ class: "location" });
+/** The location's own object: its answer is owned by its own `uid`. */
+const locationItself: OperationPolicy = Object.freeze({ class: "location", itemIsLocation: true });
 const organization: OperationPolicy = Object.freeze({ class: "organization" });
 const list = (filter?: "locationUid" | "locationUids", extra: Partial<OperationPolicy> = {}): OperationPolicy => Object.freeze({ class: "list", ...(filter ? { filter } : {}), ...extra });
 const owned = (kind: string, param: string, get: string, locationQuery = false): OperationPolicy =>
@@ -80,8 +82,8 @@ const organizationWebhook = (body: Record<string, unknown> | undefined): boolean
  */
 const table: Readonly<Record<string, OperationPolicy>> = Object.freeze({
   "GET /v4/locations": list(undefined, { itemIsLocation: true }),
-  "GET /v4/locations/{uid}": location,
-  "PATCH /v4/locations/{uid}": location,
+  "GET /v4/locations/{uid}": locationItself,
+  "PATCH /v4/locations/{uid}": locationItself,
   "GET /v4/organizations/{uid}": organization,
   "GET /v4/users": organization,
   "GET /v4/users/{uid}": owned("user", "uid", "/v4/users/{id}"),
@@ -167,9 +169,16 @@ const table: Readonly<Record<string, OperationPolicy>> = Object.freeze({
   "PUT /v4/webhooks/{uid}": webhook,
 });
 
+// Looked up once per route object, not per call: the hot path reads a Map keyed by the matched route.
+const byRoute = new Map<PodiumRoute, OperationPolicy>();
+for (const route of podiumRoutes) {
+  const policy = table[`${route.method} ${route.template}`];
+  if (policy !== undefined) byRoute.set(route, policy);
+}
+
 /** The policy of a route of the table; undefined only for a route the table lacks (a bug the spec catches). */
 export function policyOf(route: PodiumRoute): OperationPolicy | undefined {
-  return table[`${route.method} ${route.template}`];
+  return byRoute.get(route);
 }
 
 /** Every row, for the spec and the README's counts. */

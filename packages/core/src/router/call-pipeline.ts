@@ -1,16 +1,16 @@
 import { performance } from "node:perf_hooks";
 import type { RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
-import { BadRequestError, InternalError, isCoreError, LocationDeletedError, LocationRateLimitedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
+import { BadRequestError, InternalError, isCoreError, LocationDeletedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
 import { isRequestId, newRequestId, validateRequestId } from "../ids.js";
 import { checkAnswer, guardRequest, planIsolation, type CursorBinder, type GuardedRequest, type IsolationPlan, type IsolationTarget } from "../isolation/index.js";
-import { withAuthRetry } from "../oauth/index.js";
-import { retryDelayMs, type UpstreamClient, type UpstreamResponse } from "../upstream/index.js";
+import type { UpstreamClient, UpstreamResponse } from "../upstream/index.js";
 import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
 import type { CallContext, RoutedCall, RoutedResponse } from "./location-router-api.js";
 import { mayActForOrganization } from "./organization-grant.js";
 import type { OwnershipGate } from "./ownership-gate.js";
+import { pauseForRateLimit, requestAsLocation } from "./location-request.js";
 import type { RouterObserver } from "./router-observer.js";
 
 export interface CallPipelineDeps {
@@ -54,7 +54,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
     const t0 = performance.now();
     const ts = new Date().toISOString();
     const line: CallLine = { requestId: "", route: undefined, status: 0, errorCode: undefined };
-    // Contact identifiers an upserting write holds from its check until Podium answered (ownership-gate.ts).
+    // Contact identifiers an upserting write holds from its check until Podium answered (ownership-gate.ts checkWrite).
     let releaseIdentifiers: (() => void) | undefined;
     try {
       // The caller's id, or one of the router's own: also for a malformed one, which is refused under it, so the
@@ -80,8 +80,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       if (plan.owner !== undefined) await deps.ownership.checkOwned(loc, req, plan, target.organizationGranted, requestId, ctx);
       // Reads neither upsert a contact nor change an owner: they skip both steps (and their awaits: the hot path).
       const reads = req.method === "GET" || req.method === "HEAD";
-      if (!reads) releaseIdentifiers = await deps.ownership.checkUpsert(loc, req, requestId, ctx);
-      if (!reads && req.parsed?.["readerUid"] !== undefined) await deps.ownership.checkReferences(loc, req, requestId, ctx);
+      if (!reads) releaseIdentifiers = await deps.ownership.checkWrite(loc, req, requestId, ctx);
       // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
       await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
       const res = await send(loc, req, plan, requestId, ctx);
@@ -143,15 +142,9 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
 
   /** token → send: the location's own access token (refreshed once on a 401), then the request. */
   async function send(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan, requestId: string, ctx: CallContext): Promise<UpstreamResponse> {
-    const { deadline, signal } = ctx;
     const path = plan.search ? `${req.pathname}${plan.search}` : req.pathname;
     const started = performance.now();
-    const auth = await loc.auth();
-    const res = await withAuthRetry(
-      auth,
-      (accessToken: string) => upstream.request({ method: req.method, path, body: req.body, accessToken, requestId, deadline, signal, locationUid: loc.record.locationUid }),
-      { signal, deadline },
-    );
+    const res = await requestAsLocation(upstream, loc, { method: req.method, path, body: req.body }, requestId, ctx);
     observer.upstreamLatency?.(performance.now() - started, res.status);
     return res;
   }
@@ -159,12 +152,7 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
   /** What Podium's status says about the location itself: quota spent (429), deleted (404), maybe out of scope (403). */
   async function answer(loc: LiveLocation, req: GuardedRequest, res: UpstreamResponse, requestId: string, ctx: CallContext): Promise<void> {
     const uid = loc.record.locationUid;
-    if (res.status === 429) {
-      // Podium's quota is spent: pause this location and its credential instead of sending more.
-      const delay = retryDelayMs(res.headers, Date.now());
-      budgets.pause(uid, loc.quotaGroup, Date.now() + delay);
-      throw new LocationRateLimitedError({ locationUid: uid, requestId, retryAfterMs: delay, upstreamStatus: 429 }, "Podium answered 429");
-    }
+    if (res.status === 429) throw pauseForRateLimit(budgets, loc, res, requestId, "Podium answered 429");
     if (res.status === 404 && req.route === "/v4/locations/{uid}") {
       await live.markDeleted(loc, requestId);
       throw new LocationDeletedError({ locationUid: uid, requestId, upstreamStatus: 404 });

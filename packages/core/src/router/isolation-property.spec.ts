@@ -13,7 +13,7 @@
  */
 import fc from "fast-check";
 import { defaultFixtureIds, type Faults } from "@podium-router/podium-sandbox";
-import { CHOICE_LENGTH, createIsolationWorkload, describeCrossing, runIsolationWorkload, WORKLOAD_OPERATIONS, type Choice, type WorkloadStats, emptyStats } from "@podium-router/podium-sandbox/isolation-workload";
+import { CHOICE_LENGTH, createIsolationWorkload, describeCrossing, runIsolationWorkload, WORKLOAD_OPERATIONS, WORKLOAD_SWITCH_SETTINGS, type Choice, type WorkloadStats, emptyStats } from "@podium-router/podium-sandbox/isolation-workload";
 import { afterAll, describe, expect, it } from "vitest";
 import { ownersOf } from "../isolation/index.js";
 import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
@@ -25,13 +25,7 @@ const SEQUENCE = 200;
 const RUNS = Number(process.env["ISO_RUNS"] ?? 20);
 const SEED = 20_261_207;
 
-const SETTINGS: readonly (readonly [string, Faults])[] = [
-  ["the worst case (the sandbox's defaults)", {}],
-  ["contactLocationsPatch: merge", { contactLocationsPatch: "merge" }],
-  ["cursorIgnoresFilters: false", { cursorIgnoresFilters: false }],
-  ["listFilters: ignored", { listFilters: "ignored" }],
-  ["foreignResourceIds: rejected", { foreignResourceIds: "rejected" }],
-];
+const SETTINGS = WORKLOAD_SWITCH_SETTINGS;
 
 async function coastal(faults: Faults, sydneyNarrow: boolean): Promise<Harness> {
   const h = await createHarness({ sandbox: { faults }, settings: { budgets: { location: OPEN_BUDGET, upstream: OPEN_BUDGET } } });

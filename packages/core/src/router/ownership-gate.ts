@@ -4,15 +4,15 @@
  * reach another location's customer (Podium's create is an upsert on phone, email or conversation uid).
  * Refusals are ResourceNotOwnedError, naming the routed location and the resource kind, never the owner.
  */
-import { BadRequestError, LocationRateLimitedError, PermissionDeniedError, ResourceNotOwnedError, type CoreErrorContext } from "@podium-router/errors";
+import { BadRequestError, PermissionDeniedError, ResourceNotOwnedError, type CoreErrorContext } from "@podium-router/errors";
 import type { RateBudgets } from "../budgets/index.js";
 import { createLocalIdentifierLocks, ownersOf, ownershipKeyString, type IdentifierLocks, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
 import type { GuardedRequest } from "../isolation/index.js";
-import { withAuthRetry } from "../oauth/index.js";
-import { retryDelayMs, type UpstreamClient } from "../upstream/index.js";
+import type { UpstreamClient } from "../upstream/index.js";
 import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
 import type { CallContext } from "./location-router-api.js";
+import { pauseForRateLimit, requestAsLocation } from "./location-request.js";
 
 export interface OwnershipGateDeps {
   live: LiveLocations;
@@ -39,17 +39,15 @@ export interface OwnershipGate {
   /** Resolves the owners of an owned-class call and refuses when the routed location may not touch it. */
   checkOwned(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan, organizationGranted: boolean, requestId: string, ctx: CallContext): Promise<void>;
   /**
-   * For contact creates and upserting writes: refuses when the phone, email or conversation uid is another location's
-   * contact's. Holds the identifiers until the returned release is called (after Podium answered), so two such writes
-   * on one identifier in this process run one after the other: the check and the write cannot be split by another
-   * location's write that attaches the identifier to its contact in between.
+   * Before a write is sent, what its body makes it touch besides its path:
+   * - contact creates and upserting writes: refused when the phone, email or conversation uid is another location's
+   *   contact's; the identifiers are held until the returned release is called (after Podium answered), so two such
+   *   writes on one identifier run one after the other and another location's write cannot attach one to its
+   *   contact between the check and the write;
+   * - a card reader the write acts through (`readerUid` of an invoice or a refund) must be the routed location's, or
+   *   money would move through another location's terminal.
    */
-  checkUpsert(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<() => void>;
-  /**
-   * For writes whose body names another resource they act through: a card reader (`readerUid` of an invoice or a
-   * refund) must be the routed location's, or money would move through another location's terminal.
-   */
-  checkReferences(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<void>;
+  checkWrite(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<() => void>;
   /** After a 2xx write that deleted the resource or changed its owners: the cached owners are dropped. */
   afterWrite(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan): Promise<void>;
 }
@@ -71,18 +69,10 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
     const ectx: CoreErrorContext = { locationUid: uid, requestId };
     await budgets.acquire(uid, loc.quotaGroup, { deadline: ctx.deadline, signal: ctx.signal, requestId, method: "GET" });
     const path = owner.get.replace("{id}", encodeURIComponent(id)) + (owner.locationQuery ? `?locationUid=${encodeURIComponent(uid)}` : "");
-    const auth = await loc.auth();
     deps.onLookup?.();
-    const res = await withAuthRetry(auth, (accessToken: string) => upstream.request({ method: "GET", path, accessToken, requestId, deadline: ctx.deadline, signal: ctx.signal, locationUid: uid }), {
-      signal: ctx.signal,
-      deadline: ctx.deadline,
-    });
+    const res = await requestAsLocation(upstream, loc, { method: "GET", path }, requestId, ctx);
     if (res.status === 404) return "absent";
-    if (res.status === 429) {
-      const delay = retryDelayMs(res.headers, Date.now());
-      budgets.pause(uid, loc.quotaGroup, Date.now() + delay);
-      throw new LocationRateLimitedError({ ...ectx, retryAfterMs: delay, upstreamStatus: 429 }, "Podium answered 429 to the owner lookup");
-    }
+    if (res.status === 429) throw pauseForRateLimit(budgets, loc, res, requestId, "Podium answered 429 to the owner lookup");
     if (res.status === 403) {
       // The location may have left its credential's scope (failure 5): that is said loudly by the re-verification.
       await live.verify(loc, requestId, true, ctx.signal);
@@ -167,27 +157,29 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
       if (shared && writesLocations(req)) throw new ResourceNotOwnedError(ectx, `the ${kind} is shared with other locations; this write would replace its locations and drop them`);
     },
 
-    async checkUpsert(loc, req, requestId, ctx) {
+    async checkWrite(loc, req, requestId, ctx) {
       const ids = upsertIdentifiers(req);
-      if (ids.length === 0) return NO_RELEASE;
-      const conversation = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
-      const keys = [...ids, ...(typeof conversation === "string" ? [conversation] : [])].map((id) => ownershipKeyString(keyOf(loc, CONTACT.kind, id.toLowerCase())));
-      const release = await locks.acquire(keys, { signal: ctx.signal, deadline: ctx.deadline, locationUid: loc.record.locationUid, requestId });
+      const reader = req.parsed?.["readerUid"];
+      const readerUid = typeof reader === "string" && reader !== "" ? reader : undefined;
+      if (ids.length === 0 && readerUid === undefined) return NO_RELEASE;
+      let release = NO_RELEASE;
+      if (ids.length > 0) {
+        const conversation = req.route === "/v4/contacts/{identifier}" ? req.parsed?.["conversationUid"] : undefined;
+        const keys = [...ids, ...(typeof conversation === "string" ? [conversation] : [])].map((id) => ownershipKeyString(keyOf(loc, CONTACT.kind, id)));
+        release = await locks.acquire(keys, { signal: ctx.signal, deadline: ctx.deadline, locationUid: loc.record.locationUid, requestId });
+      }
       try {
-        await checkIdentifiers(loc, req, ids, requestId, ctx);
+        if (ids.length > 0) await checkIdentifiers(loc, req, ids, requestId, ctx);
+        if (readerUid !== undefined) {
+          const uid = loc.record.locationUid;
+          const owners = await lookup(loc, READER, readerUid, requestId, ctx);
+          if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError({ locationUid: uid, requestId }, `the card reader this write names is not ${uid}'s`);
+        }
         return release;
       } catch (err) {
         release();
         throw err;
       }
-    },
-
-    async checkReferences(loc, req, requestId, ctx) {
-      const reader = req.parsed?.["readerUid"];
-      if (typeof reader !== "string" || reader === "") return;
-      const uid = loc.record.locationUid;
-      const owners = await lookup(loc, READER, reader, requestId, ctx);
-      if (owners === "absent" || !owners.includes(uid)) throw new ResourceNotOwnedError({ locationUid: uid, requestId }, `the card reader this write names is not ${uid}'s`);
     },
 
     async afterWrite(loc, req, plan) {
