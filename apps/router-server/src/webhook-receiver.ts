@@ -16,7 +16,8 @@ const SUBSCRIPTION = /^[A-Za-z0-9_-]{1,64}$/;
  * subscription's secret, which signs every request, authenticates it (the core checks it, the timestamp window,
  * the event's location, then stores it durably before this answers). The body is read only up to
  * `events.max_body_bytes`: a larger one is refused (413) without reading the rest, and on HTTP/1.1 the connection
- * is closed. The answer is small JSON: `{received: true}` or `{code, message}`, never an echo of the request.
+ * is closed. The answer is small JSON: `{received: true}` or `{code, message}`, never an echo of the request; a
+ * refusal Podium should retry later (503, 429) says when in `Retry-After`.
  */
 export function createWebhookReceiver(deps: WebhookReceiverDeps): (req: NodeRequest, res: NodeResponse) => void {
   const { events, logger } = deps;
@@ -40,6 +41,8 @@ export function createWebhookReceiver(deps: WebhookReceiverDeps): (req: NodeRequ
       const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
       // An HTTP/1.1 body left unread must not be taken for the next request on the connection.
       if (close && !("stream" in req)) headers["connection"] = "close";
+      // Whole seconds (RFC 9110 §10.2.3), never 0: "now" would invite a retry storm against a recovering router.
+      if (a.retryAfterMs !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(a.retryAfterMs / 1000)));
       res.writeHead(a.status, headers);
       res.end(JSON.stringify(a.body));
     };

@@ -311,13 +311,18 @@ describe.skipIf(!mountable)(`receive() when the audit disk refuses lines${mounta
       if (a.status === 200) acked.push(`c-${i}`);
       else refused = { uid: `c-${i}`, answer: a };
     }
-    expect(refused?.answer).toMatchObject({ status: 503, code: "ERR_LOC_AUDIT_UNAVAILABLE", body: { code: "ERR_LOC_AUDIT_UNAVAILABLE" } });
+    expect(refused?.answer).toMatchObject({ status: 503, code: "ERR_LOC_AUDIT_UNAVAILABLE", body: { code: "ERR_LOC_AUDIT_UNAVAILABLE" }, retryAfterMs: expect.any(Number) });
+    expect(refused?.answer.retryAfterMs).toBeGreaterThan(0);
     expect(s.h.router.auditStatus?.()).toMatchObject({ writable: false, refusing: "writes" });
     // Known to fail now: refused before it is stored.
     expect(await s.hub.receive(signed("c-gated"))).toMatchObject({ status: 503, code: "ERR_LOC_AUDIT_UNAVAILABLE" });
     const uidsIn = async (): Promise<string[]> =>
       (await collect(s.hub, { locationUid: SYDNEY, afterCursor: "", eventTypes: [] }, 10_000, 300)).map((e) => (JSON.parse(e.body) as { data: { uid: string } }).data.uid);
     expect(await uidsIn()).not.toContain("c-gated");
+    // A webhook sync would store a secret and create a webhook at Podium: refused, nothing created.
+    expect((await sync(s, [BURLEIGH])).map((r) => [r.outcome, r.errorCode])).toEqual([["failed", "ERR_LOC_AUDIT_UNAVAILABLE"]]);
+    expect((await podiumWebhooks(s)).map((w) => w.locationUid)).toEqual([SYDNEY]);
+    expect((await s.hub.status(BURLEIGH)).subscription).toBeUndefined();
     // Podium's own delivery meets the same refusal, and keeps retrying.
     const since = s.h.sandbox.webhookDeliveries().at(-1)?.seq ?? 0;
     const emitted = s.h.sandbox.emitEvent({ eventType: "contact.created", locationUid: SYDNEY, data: { uid: "c-podium", locations: [{ uid: SYDNEY }] } });

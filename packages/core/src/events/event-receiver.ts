@@ -53,7 +53,15 @@ export interface WebhookAnswer {
   body: { received: true; duplicate?: true } | { code: CoreErrorCode; message: string };
   /** The code of a refusal. */
   code?: CoreErrorCode | undefined;
+  /**
+   * For a refusal Podium should retry (503, 429): when, as the `Retry-After` header says it. The error's own
+   * retryAfterMs where it has one, else {@link DEFAULT_RETRY_AFTER_MS}.
+   */
+  retryAfterMs?: number | undefined;
 }
+
+/** Retry-After of a retryable refusal that names no time of its own (the event store or the audit log is down). */
+export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 /** The endpoint written for a request that never showed a known event type. */
 const UNVERIFIED = "{unverified}";
@@ -189,7 +197,10 @@ export function createEventReceiver(deps: EventReceiverDeps): (req: WebhookReque
 }
 
 function refusal(err: CoreError): WebhookAnswer {
-  return { status: err.httpStatus, code: err.code, body: { code: err.code, message: err.message } };
+  const a: WebhookAnswer = { status: err.httpStatus, code: err.code, body: { code: err.code, message: err.message } };
+  // A 503 or 429 tells Podium to come back; say when, so its retries do not hammer a router that is recovering.
+  if (err.httpStatus === 503 || err.httpStatus === 429) a.retryAfterMs = err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
+  return a;
 }
 
 function asCoreError(err: unknown): CoreError {

@@ -70,6 +70,11 @@ export interface OnboardingDeps {
   addLive(record: LocationRecord, auth?: LocationAuth): void;
   /** One audit line per location onboarded or refused. */
   recordAudit: RecordAudit;
+  /**
+   * Throws ERR_LOC_AUDIT_UNAVAILABLE while the audit log cannot take lines: onboarding changes the router's
+   * state (a stored credential), and no change is made without its line (fail closed). Absent: no gate.
+   */
+  auditGate?: (locationUid: string, requestId: string) => void;
   /** Which organization each org slug stands for (see organization-pins.ts). */
   pins: OrganizationPins;
 }
@@ -158,6 +163,7 @@ async function onboardOne(input: OnboardingInput, opts: OnboardingOptions, deps:
   let registered: RegisteredLocation | undefined;
   const again: ReonboardState = { kept: false };
   try {
+    deps.auditGate?.(uid, requestId);
     const { clientIdRef, clientSecretRef } = appReferences(input, deps.settings.oauthApps, uid);
     // Already registered: skipped if it works and nothing differs, else repaired or replaced (reonboard.ts).
     registered = await deps.assess(uid, requestId, opts.signal);

@@ -17,7 +17,7 @@ import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
 import { reportedAuthState } from "./location-health.js";
 import type { AuditStatus, CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
-import { createCallAudit, createRouterAuditLog } from "./router-audit.js";
+import { createCallAudit, createOperationGate, createRouterAuditLog } from "./router-audit.js";
 import type { RouterObserver } from "./router-observer.js";
 
 /** Everything the router needs; each part defaults to the embedded implementation built from settings. */
@@ -50,6 +50,11 @@ export interface LocationRouterHandle extends LocationRouter {
    * for an event); an acknowledged event's line returns a promise under `audit.fsync: always`, settled once durable.
    */
   readonly recordAudit: RecordCallAudit;
+  /**
+   * The gate of operations that change state outside a routed call (onboard, remove, webhook sync): throws
+   * AuditUnavailableError (retryable) while the log cannot take lines; writes nothing.
+   */
+  auditGate(locationUid: string, requestId: string): void;
   /** A registered location's record as routing sees it now (state, organization), or undefined. */
   peekLocation(locationUid: string): Readonly<LocationRecord> | undefined;
 }
@@ -99,6 +104,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   };
 
   const callAudit = createCallAudit(audit, settings, recordAudit);
+  // Onboard and remove change the router's own state: refused like a write while the log cannot take their lines.
+  const auditGate = createOperationGate(audit);
 
   let closing = false;
   const inFlight = new Set<Promise<unknown>>();
@@ -173,6 +180,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     store,
     audit,
     recordAudit: callAudit,
+    auditGate,
     peekLocation: (uid) => live.get(uid)?.record,
     call(call, ctx = {}) {
       return track(routeCall(call, ctx));
@@ -242,6 +250,12 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
         recordOperation("RemoveLocation", locationUid, requestId, t0, ctx?.caller, "ERR_LOC_UNKNOWN");
         throw new UnknownLocationError({ locationUid, requestId });
       }
+      try {
+        auditGate(locationUid, requestId);
+      } catch (err) {
+        recordOperation("RemoveLocation", locationUid, requestId, t0, ctx?.caller, "ERR_LOC_AUDIT_UNAVAILABLE");
+        throw err;
+      }
       recordOperation("RemoveLocation", locationUid, requestId, t0, ctx?.caller);
       await store.remove(locationUid);
       live.delete(locationUid);
@@ -263,6 +277,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
           verifier.forget(record.locationUid);
         },
         recordAudit,
+        auditGate,
         pins,
       });
     },

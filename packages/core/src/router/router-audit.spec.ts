@@ -118,6 +118,45 @@ describe.skipIf(!mountable)(`the router when the audit disk refuses lines${mount
     expect((await readFile(path, "utf8")).endsWith("}\n")).toBe(true);
   }, 30_000);
 
+  it("refuses onboarding and removal while the disk is full, changing nothing, and allows them once it has room", async () => {
+    const { h, path, disk } = await setUp({});
+    const filler = await fill(disk.dir);
+    await postUntilRefused(h, "admin");
+    const tokenCalls = () => h.sandbox.ledger().filter((e) => e.route === "/oauth/token").length;
+    const tokensBefore = tokenCalls();
+    const owner = fixtureGrant(h.sandbox, cs.ownerGrant.grantId);
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(h.dir, "cid"), owner.clientId, { mode: 0o600 });
+    await writeFile(join(h.dir, "secret"), owner.clientSecret, { mode: 0o600 });
+    const burleigh = { locationUid: cs.locations.burleighHeads, orgSlug: cs.slug, clientIdRef: `file:${join(h.dir, "cid")}`, clientSecretRef: `file:${join(h.dir, "secret")}`, refreshToken: owner.refreshToken };
+    const onboard = async () => {
+      const out = [];
+      for await (const r of h.router.onboardLocations([burleigh])) out.push(r);
+      return out.map((r) => [r.outcome, r.errorCode]);
+    };
+
+    expect(await failure(h.router.removeLocation(SYDNEY))).toEqual({ code: "ERR_LOC_AUDIT_UNAVAILABLE", retryAfterMs: 1000 });
+    expect(await onboard()).toEqual([["failed", "ERR_LOC_AUDIT_UNAVAILABLE"]]);
+    // Nothing changed: Sydney stays, Burleigh Heads was not stored, Podium was not even asked for a token.
+    expect((await h.router.store.list()).map((r) => r.locationUid)).toEqual([SYDNEY]);
+    expect(tokenCalls()).toBe(tokensBefore);
+
+    await rm(filler);
+    await vi.waitFor(() => expect(h.router.auditStatus?.()).toMatchObject({ writable: true, refusing: "none" }), { timeout: 5000, interval: 50 });
+    expect(await onboard()).toEqual([["onboarded", undefined]]);
+    await h.router.removeLocation(SYDNEY);
+    expect((await h.router.store.list()).map((r) => r.locationUid)).toEqual([cs.locations.burleighHeads]);
+    // Each refusal has its line, and the chain runs on across the outage.
+    const ops = (await h.auditLines()).filter((l) => l.endpoint === "router:RemoveLocation" || l.endpoint === "router:OnboardLocations");
+    expect(ops.map((l) => [l.endpoint, l.error_code ?? ""])).toEqual([
+      ["router:RemoveLocation", "ERR_LOC_AUDIT_UNAVAILABLE"],
+      ["router:OnboardLocations", "ERR_LOC_AUDIT_UNAVAILABLE"],
+      ["router:OnboardLocations", ""],
+      ["router:RemoveLocation", ""],
+    ]);
+    expect(await verifyAuditChain({ path })).toMatchObject({ ok: true, fromGenesis: true });
+  }, 30_000);
+
   it("refuses writes when the file vanished and its directory is read-only, and resumes when it is writable again", async () => {
     const { h, path, disk } = await setUp({});
     // The audit file vanishes with its directory, and what is there now is read-only: a read-only file system

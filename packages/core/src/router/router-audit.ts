@@ -123,3 +123,20 @@ export function createCallAudit(audit: AuditLog, settings: Settings, recordAudit
     });
   };
 }
+
+/**
+ * The gate of the operations that change the router's own state (onboard, remove): throws
+ * ERR_LOC_AUDIT_UNAVAILABLE (retryable) while the log cannot take lines, as a routed write is refused, so no
+ * change is made that the trail would miss.
+ */
+export function createOperationGate(audit: Pick<AuditLog, "writable" | "full" | "failure">): (locationUid: string, requestId: string) => void {
+  return (locationUid, requestId) => {
+    const full = audit.full();
+    if (audit.writable && !full) return;
+    const why = full ? "lines waiting for it fill audit.max_pending_bytes" : (audit.failure?.message ?? "it cannot be written");
+    throw new AuditUnavailableError(
+      { locationUid, requestId, retryAfterMs: AUDIT_RETRY_DELAY_MS },
+      `the audit log cannot take this operation's line (${why}); changes are refused until it can, and nothing was changed`,
+    );
+  };
+}
