@@ -119,23 +119,34 @@ describe("events survive SIGKILL of the router", () => {
     // The subscriber: processes each event as it arrives (its cursor is its acknowledgement) and reconnects on its own.
     const received: Event[] = [];
     const stop = new AbortController();
+    // A subscriber that gave up fails the test at once, with its reason, rather than as a timeout later.
+    let gaveUp: unknown;
     const subscriber = (async () => {
       for await (const e of client.location(SYDNEY).events({ signal: stop.signal })) received.push(e);
-    })();
+    })().catch((err: unknown) => {
+      gaveUp = err;
+    });
+    const alive = (): boolean => {
+      if (gaveUp !== undefined) throw new Error(`the subscriber gave up instead of reconnecting: ${String(gaveUp)}`);
+      return true;
+    };
     const uid = (e: { body: string }): string => (JSON.parse(e.body) as { data: { uid: string } }).data.uid;
     let killedWithEventsInFlight = 0;
     try {
       for (let run = 0; run < RUNS; run++) {
         for (let i = 0; i < BURST; i++) sandbox.emitEvent({ eventType: TYPES[(run + i) % TYPES.length] as string, locationUid: SYDNEY });
-        // Kill somewhere inside the burst: before, during or between deliveries and their durable commits.
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 60)));
+        // Kill somewhere inside the burst: before, during or between deliveries and their durable commits. The
+        // first run kills at once, with the whole burst still queued, so at least one kill is certain to cut
+        // deliveries however fast this machine delivers (a random moment alone may miss every burst).
+        if (run > 0) await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 60)));
         if ((sandbox.webhookQueues()[0]?.pending ?? 0) > 0) killedWithEventsInFlight++;
         await killRouter();
         await startRouter();
         expect(await sandbox.settleWebhooks(60_000)).toBe(true);
+        alive();
       }
       const acknowledged = new Set(sandbox.webhookDeliveries().filter((d) => d.acknowledged).map((d) => uid(d)));
-      await until(() => [...acknowledged].every((u) => received.some((e) => uid(e) === u)), 60_000, "the subscriber to catch up");
+      await until(() => alive() && [...acknowledged].every((u) => received.some((e) => uid(e) === u)), 60_000, "the subscriber to catch up");
       // A moment for a duplicate, had there been one, to arrive.
       await new Promise((r) => setTimeout(r, 300));
       const uids = received.map(uid);
@@ -156,7 +167,7 @@ describe("events survive SIGKILL of the router", () => {
       console.info(`events crash test: ${RUNS} SIGKILLs, ${RUNS * BURST} events, ${killedWithEventsInFlight} kills with events in flight, ${cut} deliveries cut, ${storedBeforeKill} events stored before a kill and re-acknowledged as duplicates, ${received.length} delivered, 0 twice`);
     } finally {
       stop.abort();
-      await subscriber.catch(() => undefined);
+      await subscriber;
     }
   }, 600_000);
 });

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Event } from "@podium-router/proto";
+import { isConnectionFailure } from "./connection-failure.js";
 import type { RouterClient } from "./router-client.js";
 
 /** Options of `LocationHandle.events()`. */
@@ -18,7 +19,10 @@ export interface EventStreamOptions {
   onReconnect?: (reason: Error | undefined, delayMs: number) => void;
 }
 
-/** Codes after which reconnecting can succeed: the router went away or ended its streams (a shutdown). */
+/**
+ * Codes after which reconnecting can succeed: the router went away or ended its streams (a shutdown). A broken
+ * connection counts too whatever code it was given (connection-failure.ts).
+ */
 const RECONNECTABLE = new Set([Code.Unavailable, Code.Canceled, Code.Aborted, Code.Unknown, Code.DeadlineExceeded]);
 const FIRST_DELAY_MS = 200;
 const MAX_DELAY_MS = 5_000;
@@ -53,7 +57,8 @@ export async function* resumingEventStream(client: Pick<RouterClient, "watchEven
       // A transport failure stays a ConnectError; a router refusal is a typed error whose cause is one.
       const wire = err instanceof ConnectError ? err : (err as { cause?: unknown }).cause;
       const code = wire instanceof ConnectError ? wire.code : undefined;
-      if (options.reconnect === false || code === undefined || !RECONNECTABLE.has(code)) throw err;
+      const reconnectable = (code !== undefined && RECONNECTABLE.has(code)) || isConnectionFailure(err);
+      if (options.reconnect === false || !reconnectable) throw err;
       failure = err as Error;
     }
     if (options.reconnect === false || stopped()) return;
