@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { RecordCallAudit } from "../audit/index.js";
 import type { RateBudgets } from "../budgets/index.js";
-import { BadRequestError, InternalError, isCoreError, LocationDeletedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
+import { BadRequestError, DeadlineExceededError, InternalError, isCoreError, LocationDeletedError, UnknownLocationError, withErrorContext, type CoreError } from "@podium-router/errors";
 import { isRequestId, newRequestId, validateRequestId } from "../ids.js";
 import { checkAnswer, guardRequest, planIsolation, type CursorBinder, type GuardedRequest, type IsolationPlan, type IsolationTarget } from "../isolation/index.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/index.js";
@@ -11,6 +11,7 @@ import type { CallContext, RoutedCall, RoutedResponse } from "./location-router-
 import { mayActForOrganization } from "./organization-grant.js";
 import type { OwnershipGate } from "./ownership-gate.js";
 import { pauseForRateLimit, requestAsLocation } from "./location-request.js";
+import { waitFor } from "../util/index.js";
 import type { RouterObserver } from "./router-observer.js";
 
 export interface CallPipelineDeps {
@@ -82,7 +83,8 @@ export function createCallPipeline(deps: CallPipelineDeps): (call: RoutedCall, c
       const reads = req.method === "GET" || req.method === "HEAD";
       if (!reads) releaseIdentifiers = await deps.ownership.checkWrite(loc, req, requestId, ctx);
       // The audit log may refuse the call (it cannot take lines); a write's intent line is durable before it is sent.
-      await deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
+      const intent = deps.recordAudit({ ts, subject: { kind: "call", method: req.method, path: call.path, route: line.route }, locationUid: loc.record.locationUid, requestId, caller: ctx.caller, phase: "sent" });
+      if (intent !== undefined) await intentDurable(intent, ctx, loc.record.locationUid, requestId);
       const res = await send(loc, req, plan, requestId, ctx);
       line.status = res.status;
       if (res.status === 429 || res.status === 404 || res.status === 403) await answer(loc, req, res, requestId, ctx);
@@ -167,4 +169,18 @@ function asCoreError(err: unknown, locationUid: string, requestId: string): Core
   if (isCoreError(err)) return withErrorContext(err, { locationUid, requestId: requestId || undefined });
   if (err instanceof SyntaxError) return new BadRequestError({ locationUid, requestId, cause: err }, err.message);
   return new InternalError({ locationUid, requestId, cause: err });
+}
+
+/**
+ * Waits until a write's intent line is durable (audit.fsync: always), but no longer than the caller's deadline
+ * (or until it cancels): a disk slow to sync must not send a write after its caller stopped waiting for it. Past
+ * the deadline nothing is sent; the call's outcome line (with the code) then closes the intent in the trail.
+ */
+async function intentDurable(intent: Promise<void>, ctx: CallContext, locationUid: string, requestId: string): Promise<void> {
+  try {
+    await waitFor(intent, { deadline: ctx.deadline, signal: ctx.signal }, { locationUid, requestId });
+  } catch (err) {
+    if (!isCoreError(err) || err.code !== "ERR_LOC_DEADLINE_EXCEEDED") throw err;
+    throw new DeadlineExceededError({ locationUid, requestId, cause: err }, "the call's deadline passed (or its caller cancelled) while the audit log made its intent line durable; nothing was sent");
+  }
 }
