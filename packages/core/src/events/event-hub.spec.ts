@@ -5,10 +5,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultFixtureIds } from "@podium-router/podium-sandbox";
+import { defaultFixtureIds, defaultResourceIds } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAuditChain } from "../audit/index.js";
-import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
+import { codeOf, createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
 import { canMount, fill, mountSmallDisk, type SmallDisk } from "../testing/small-disk.js";
 import { createEventHub, type EventHub } from "./event-hub.js";
 import type { WatchedEvent } from "./event-watch.js";
@@ -444,6 +444,39 @@ describe("HTTP forwarder", () => {
       await h.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the ownership cache and Podium's events", () => {
+  const amelia = defaultResourceIds.coastalSmiles.contacts.sydney;
+  const contactPath = `/v4/contacts/${encodeURIComponent(amelia.phoneNumber)}`;
+  /**
+   * Sydney reads its contact through the router (the owners are cached), then the contact is moved to Burleigh
+   * Heads outside the router, as Podium's own app would; Sydney then tries to change it. The answer code.
+   */
+  async function moveOutsideThenWrite(s: Setup): Promise<string> {
+    expect((await s.h.router.call({ locationUid: SYDNEY, method: "GET", path: contactPath })).status).toBe(200);
+    expect((await podiumCall(s, "PATCH", contactPath, { locations: [BURLEIGH] })).status).toBe(202);
+    expect(await s.h.sandbox.settleWebhooks(5_000)).toBe(true);
+    return codeOf(s.h.router.call({ locationUid: SYDNEY, method: "PATCH", path: contactPath, body: JSON.stringify({ name: "Amelia (Sydney's edit)" }), requestId: "stale-owner-write" }));
+  }
+  const sentByRouter = (s: Setup) => s.h.sandbox.ledger().filter((e) => e.requestId === "stale-owner-write" && e.method === "PATCH");
+
+  it("drops a contact's cached owners when Podium's contact.updated arrives, so a change made outside the router is seen at once", async () => {
+    const s = await setup();
+    await sync(s, [SYDNEY, BURLEIGH]);
+    expect(await moveOutsideThenWrite(s)).toBe("ERR_LOC_NOT_OWNED");
+    expect(sentByRouter(s)).toEqual([]);
+    // Burleigh Heads, the owner now, may.
+    expect((await s.h.router.call({ locationUid: BURLEIGH, method: "PATCH", path: contactPath, body: JSON.stringify({ name: "Amelia B." }) })).status).toBe(202);
+  });
+
+  it("control: without the event (no webhook at the contact's new location) the cached owners hold until the TTL", async () => {
+    const s = await setup();
+    await sync(s, [SYDNEY]);
+    // The window the event closes: the stale entry still says Sydney, and the write is sent.
+    expect(await moveOutsideThenWrite(s)).toBe("no error");
+    expect(sentByRouter(s)).toHaveLength(1);
   });
 });
 

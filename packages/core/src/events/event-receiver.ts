@@ -69,7 +69,7 @@ const UNVERIFIED = "{unverified}";
 const PODIUM_CALLER = "podium";
 
 export interface EventReceiverDeps {
-  router: Pick<LocationRouterHandle, "peekLocation" | "recordAudit">;
+  router: Pick<LocationRouterHandle, "forgetOwners" | "peekLocation" | "recordAudit">;
   store: EventStore;
   subscriptions: SubscriptionCache;
   settings: Pick<EventsSettings, "timestampToleranceMs">;
@@ -124,6 +124,9 @@ export function createEventReceiver(deps: EventReceiverDeps): (req: WebhookReque
     } catch (err) {
       return refuse(asCoreError(err), UNVERIFIED, newRequestId(), sub.locationUid, true);
     }
+    // Podium says (signed) these resources changed, perhaps outside the router: what the ownership cache holds of
+    // their owners may be stale, so it is dropped whatever becomes of the event (dropping is always safe).
+    await router.forgetOwners(sub.locationUid, doc.eventType, doc.data).catch(() => undefined);
     // The event's id doubles as the request id of its audit lines: every receipt of one event shares it.
     const requestId = doc.eventId;
     const targets = deliverTo(sub, eventLocations(doc.data));

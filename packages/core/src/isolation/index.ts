@@ -21,6 +21,8 @@ export type { IsolationPlan, IsolationTarget } from "./isolation-plan.js";
 export { policyOf, policyRows } from "./operation-policy.js";
 export type { IsolationClass, OperationPolicy, OwnerLookup } from "./operation-policy.js";
 export { ownersOf } from "./owners-of.js";
+export { ownerEntriesOfEvent } from "./owners-of-event.js";
+export type { OwnerEntry } from "./owners-of-event.js";
 export type { OwnerView } from "./owners-of.js";
 export { createLocalIdentifierLocks } from "./identifier-locks.js";
 export type { IdentifierLocks, IdentifierLockWait } from "./identifier-locks.js";

@@ -11,7 +11,7 @@ import { noopLogger, type CoreLogger } from "../util/index.js";
 import type { LocationVerifier } from "../verification/index.js";
 import { createCallPipeline } from "./call-pipeline.js";
 import { createOwnershipGate } from "./ownership-gate.js";
-import { createCursorBinder, type OwnershipCache } from "../isolation/index.js";
+import { createCursorBinder, ownerEntriesOfEvent, type OwnershipCache } from "../isolation/index.js";
 import { resolveCursorKey } from "./cursor-key.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
@@ -55,6 +55,11 @@ export interface LocationRouterHandle extends LocationRouter {
    * AuditUnavailableError (retryable) while the log cannot take lines; writes nothing.
    */
   auditGate(locationUid: string, requestId: string): void;
+  /**
+   * Drops the cached owners of the resources a Podium event (`eventType`, its `data`) says changed, in the
+   * organization of `locationUid` (owners-of-event.ts). Never throws; nothing for an unknown location.
+   */
+  forgetOwners(locationUid: string, eventType: string, data: unknown): Promise<void>;
   /** A registered location's record as routing sees it now (state, organization), or undefined. */
   peekLocation(locationUid: string): Readonly<LocationRecord> | undefined;
 }
@@ -114,6 +119,15 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
     return p;
   };
+  const ownership = createOwnershipGate({
+    live,
+    budgets,
+    upstream,
+    cache: deps.ownershipCache ?? state.ownershipCache,
+    locks: state.identifierLocks,
+    reachTtlMs: settings.verification.ttlSeconds * 1000,
+    onLookup: deps.onOwnerLookup,
+  });
   const routeCall = createCallPipeline({
     live,
     budgets,
@@ -124,15 +138,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     recordAudit: callAudit,
     isClosing: () => closing,
     cursors: createCursorBinder(await resolveCursorKey(settings, env)),
-    ownership: createOwnershipGate({
-      live,
-      budgets,
-      upstream,
-      cache: deps.ownershipCache ?? state.ownershipCache,
-      locks: state.identifierLocks,
-      reachTtlMs: settings.verification.ttlSeconds * 1000,
-      onLookup: deps.onOwnerLookup,
-    }),
+    ownership,
   });
 
   // Onboarding by consent ends in the normal onboarding path for its one location.
@@ -181,6 +187,13 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     audit,
     recordAudit: callAudit,
     auditGate,
+    async forgetOwners(locationUid, eventType, data) {
+      const slug = live.get(locationUid)?.record.orgSlug;
+      const entries = ownerEntriesOfEvent(eventType, data);
+      if (slug === undefined || entries.length === 0) return;
+      // Every live location of the organization: the entries were cached under whichever of them looked them up.
+      await ownership.forget([...live.values()].filter((l) => l.record.orgSlug === slug), entries);
+    },
     peekLocation: (uid) => live.get(uid)?.record,
     call(call, ctx = {}) {
       return track(routeCall(call, ctx));

@@ -6,8 +6,8 @@
  */
 import { BadRequestError, PermissionDeniedError, ResourceNotOwnedError, type CoreErrorContext } from "@podium-router/errors";
 import type { RateBudgets } from "../budgets/index.js";
-import { createLocalIdentifierLocks, ownersOf, ownershipKeyString, type IdentifierLocks, type IsolationPlan, type OwnerLookup, type OwnershipCache, type Owners } from "../isolation/index.js";
-import type { GuardedRequest } from "../isolation/index.js";
+import { createLocalIdentifierLocks, ownersOf, ownershipKeyString, type IdentifierLocks, type IsolationPlan, type OwnerLookup, type OwnershipCache, type OwnershipKey, type Owners } from "../isolation/index.js";
+import type { GuardedRequest, OwnerEntry } from "../isolation/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
@@ -50,6 +50,11 @@ export interface OwnershipGate {
   checkWrite(loc: LiveLocation, req: GuardedRequest, requestId: string, ctx: CallContext): Promise<() => void>;
   /** After a 2xx write that deleted the resource or changed its owners: the cached owners are dropped. */
   afterWrite(loc: LiveLocation, req: GuardedRequest, plan: IsolationPlan): Promise<void>;
+  /**
+   * Drops what the cache holds of these resources (a Podium event said they changed) in the organization of these
+   * locations: under each organization key they give (a location not verified yet in this process keys by its slug).
+   */
+  forget(locs: readonly LiveLocation[], entries: readonly OwnerEntry[]): Promise<void>;
 }
 
 export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
@@ -180,6 +185,15 @@ export function createOwnershipGate(deps: OwnershipGateDeps): OwnershipGate {
         release();
         throw err;
       }
+    },
+
+    async forget(locs, entries) {
+      const keys = new Map<string, OwnershipKey>();
+      for (const loc of locs) for (const e of entries) {
+        const key = keyOf(loc, e.kind, e.id);
+        keys.set(ownershipKeyString(key), key);
+      }
+      await Promise.all([...keys.values()].map((key) => cache.delete(key)));
     },
 
     async afterWrite(loc, req, plan) {
