@@ -39,7 +39,8 @@ describe.skipIf(!mountable)(`the router when the audit disk refuses lines${mount
     disk = await mountSmallDisk(256);
     const path = join(disk.dir, "audit", "audit.jsonl");
     h = await createHarness({
-      settings: { audit: { path, fsync: "always", ...audit }, budgets: { location: { rate_per_minute: 100000, burst: 10000 } } },
+      // Both budget levels open: the bound test reads a few hundred times, which Podium's 300/min would pace at 5/s.
+      settings: { audit: { path, fsync: "always", ...audit }, budgets: { location: { rate_per_minute: 100000, burst: 10000 }, upstream: { rate_per_minute: 100000, burst: 10000 } } },
       deps: { logger, observer: { auditWriteFailure: () => void failures++ } },
     });
     await h.register(SYDNEY, fixtureGrant(h.sandbox, cs.ownerGrant.grantId), "coastal-smiles", cs.organizationUid);
