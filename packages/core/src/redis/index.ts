@@ -13,6 +13,8 @@ export type { RedisRefreshLock } from "./redis-refresh-lock.js";
 export { createRedisVerificationCache, withSharedVerificationCache } from "./redis-verification-cache.js";
 export { createRedisOwnershipCache, redisOwnershipKey } from "./redis-ownership-cache.js";
 export { createRedisIdentifierLocks, redisIdentifierLockKey } from "./redis-identifier-locks.js";
+export { createRedisLocationHealth } from "./redis-location-health.js";
+export type { RedisLocationHealthOptions, SharedHealthSnapshot } from "./redis-location-health.js";
 export type { RedisOwnershipCacheOptions } from "./redis-ownership-cache.js";
 export { DEFAULT_BREAKER_FAILURE_THRESHOLD, DEFAULT_BREAKER_RESET_MS, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_DOWN_READS, DEFAULT_REDIS_DOWN_WRITES, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_URL, DEFAULT_REPLICAS, DEFAULT_STATE_BACKEND } from "./state-settings.js";
 export type { BreakerSettings, RedisDownSettings, RedisStateSettings, StateBackend, StateSettings } from "./state-settings.js";

@@ -2,24 +2,19 @@ import { describe, expect, it } from "vitest";
 import type { OwnershipCache, OwnershipKey } from "../isolation/index.js";
 import { createRedisOwnershipCache, redisOwnershipKey } from "./redis-ownership-cache.js";
 import { absentNote, requireRedis } from "../testing/services.js";
-import { rawClient, testConnection, testRedisSettings, trackRedisState, uniquePrefix } from "../testing/redis-test-state.js";
+import { rawClient, replicaConnections, testConnection, testRedisSettings, trackRedisState, uniquePrefix } from "../testing/redis-test-state.js";
 
 const redisUp = await requireRedis();
 const HOUR = 3_600_000;
 const contact = (id: string): OwnershipKey => ({ organizationUid: "org-coastal", kind: "contact", id });
 
-const { conns, prefixes } = trackRedisState(redisUp);
+const tracked = trackRedisState(redisUp);
+const { conns } = tracked;
 
 /** `n` replicas, each with its own connection, sharing one key prefix; and that prefix. */
 function replicas(n: number, ttlMs = HOUR): { caches: OwnershipCache[]; keyPrefix: string } {
-  const keyPrefix = uniquePrefix();
-  prefixes.push(keyPrefix);
-  const caches = Array.from({ length: n }, () => {
-    const conn = testConnection(testRedisSettings({ keyPrefix }));
-    conns.push(conn);
-    return createRedisOwnershipCache(conn, { ttlMs });
-  });
-  return { caches, keyPrefix };
+  const { connections, keyPrefix } = replicaConnections(tracked, n);
+  return { caches: connections.map((conn) => createRedisOwnershipCache(conn, { ttlMs })), keyPrefix };
 }
 
 describe.skipIf(!redisUp)(`createRedisOwnershipCache()${absentNote("Redis", redisUp)}`, () => {

@@ -3,7 +3,8 @@ import { createLocationVerifier, type LocationVerifier } from "../verification/i
 import type { CoreLogger } from "../util/index.js";
 import { createRateBudgets, type RateBudgets } from "../budgets/index.js";
 import { createLocalIdentifierLocks, createMemoryOwnershipCache, type IdentifierLocks, type OwnershipCache } from "../isolation/index.js";
-import { createRedisConnection, createRedisIdentifierLocks, createRedisOwnershipCache, createRedisRateBudgets, createRedisRefreshLock, createRedisVerificationCache, type RedisConnection, type RedisRefreshLock, type StateBackend, withRedisRefreshLock, withSharedVerificationCache } from "../redis/index.js";
+import { createRedisConnection, createRedisIdentifierLocks, createRedisLocationHealth, createRedisOwnershipCache, createRedisRateBudgets, createRedisRefreshLock, createRedisVerificationCache, type RedisConnection, type RedisRefreshLock, type StateBackend, withRedisRefreshLock, withSharedVerificationCache } from "../redis/index.js";
+import type { SharedLocationHealth } from "./location-health.js";
 import type { RouterObserver } from "./router-observer.js";
 import type { Settings } from "../settings/index.js";
 
@@ -26,6 +27,8 @@ export interface StateBackendHandle {
   readonly ownershipCache: OwnershipCache;
   /** Contact-identifier locks for upserting writes: this process's (memory), or also a lease in Redis (redis). */
   readonly identifierLocks: IdentifierLocks;
+  /** What replicas saw of each location, for GetLocationStatus (redis only; memory: this process's view alone). */
+  readonly sharedHealth: SharedLocationHealth | undefined;
   /** The refresh lock in Redis (redis only). */
   readonly refreshLock: RedisRefreshLock | undefined;
   /** The Redis connection (redis only), for status and tests. */
@@ -56,6 +59,7 @@ export function createStateBackend(settings: Settings, deps: StateBackendDeps = 
       verifier: local,
       ownershipCache,
       identifierLocks: createLocalIdentifierLocks(),
+      sharedHealth: undefined,
       refreshLock: undefined,
       connection: undefined,
       wrapStore: (store) => store,
@@ -80,6 +84,7 @@ export function createStateBackend(settings: Settings, deps: StateBackendDeps = 
     verifier: withSharedVerificationCache(local, createRedisVerificationCache(connection), { ttlMs }),
     ownershipCache,
     identifierLocks: createRedisIdentifierLocks(connection, createLocalIdentifierLocks()),
+    sharedHealth: createRedisLocationHealth(connection),
     refreshLock,
     connection,
     wrapStore: (store) => withRedisRefreshLock(store, refreshLock),

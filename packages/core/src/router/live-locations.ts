@@ -7,7 +7,7 @@ import type { UpstreamClient } from "../upstream/index.js";
 import type { CoreLogger } from "../util/index.js";
 import type { LocationVerifier, VerifyOutcome } from "../verification/index.js";
 import { createLiveLocation, type LiveLocation } from "./live-location.js";
-import { createLocationHealth, type LocationHealth } from "./location-health.js";
+import { createLocationHealth, type LocationHealth, type SharedLocationHealth } from "./location-health.js";
 import type { RouterObserver } from "./router-observer.js";
 
 /** The registered locations a router routes to, and what happens to one when Podium says it changed. */
@@ -40,12 +40,14 @@ export interface LiveLocationsDeps {
   logger: CoreLogger;
   observer: RouterObserver;
   env: Record<string, string | undefined>;
+  /** Where replicas share what they saw of each location (state.backend: redis). @default this process only */
+  sharedHealth?: SharedLocationHealth | undefined;
 }
 
 export function createLiveLocations(deps: LiveLocationsDeps): LiveLocations {
   const { settings, store, upstream, budgets, verifier, logger, observer, env } = deps;
   const live = new Map<string, LiveLocation>();
-  const health = createLocationHealth();
+  const health = createLocationHealth(Date.now, deps.sharedHealth);
 
   const add = (record: LocationRecord, auth?: LocationAuth): LiveLocation => {
     const loc = createLiveLocation(record, { settings, store, upstream, env, auth, onRefresh: observer.refresh });

@@ -1,11 +1,15 @@
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { isCoreError, LocationAuthError } from "@podium-router/errors";
 import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
+import { trackRedisState, uniquePrefix } from "../testing/redis-test-state.js";
+import { absentNote, requireRedis } from "../testing/services.js";
 import { createLocationHealth, reportedAuthState } from "./location-health.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const SYDNEY = cs.locations.sydney;
+const redisUp = await requireRedis();
+const { prefixes } = trackRedisState(redisUp);
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -91,6 +95,44 @@ describe("GetLocationStatus tells the truth about the credential", () => {
   });
 });
 
+describe.skipIf(!redisUp)(`GetLocationStatus across replicas${absentNote("Redis", redisUp)}`, () => {
+  /** Two replicas over Sydney (front desk's grant): the first makes the calls, the second is asked the status. */
+  async function replicas(state: Record<string, unknown>) {
+    h = await createHarness({ settings: { upstream: { retry: { max_attempts: 1 } }, state } });
+    await h.register(SYDNEY, fixtureGrant(h.sandbox, cs.sydneyGrant.grantId), "coastal-smiles", cs.organizationUid);
+    return { one: await h.restart(), two: await h.replica(), hh: h };
+  }
+  const redisState = () => {
+    const keyPrefix = uniquePrefix();
+    prefixes.push(keyPrefix);
+    return { backend: "redis", redis: { key_prefix: keyPrefix } };
+  };
+
+  it("with state.backend: redis, any replica's status shows the success and the failure another replica saw", async () => {
+    const { one, two, hh } = await replicas(redisState());
+    const before = Date.now();
+    expect((await one.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts" })).status).toBe(200);
+    await vi.waitFor(async () => expect((await two.getLocationStatus(SYDNEY)).lastSuccessAt).toBeGreaterThanOrEqual(before), { timeout: 5_000, interval: 20 });
+    hh.sandbox.setFaults({ revokedGrants: [cs.sydneyGrant.grantId], expireAllTokens: true });
+    expect((await failure(one.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts", requestId: "replica-auth-1" }))).code).toBe("ERR_LOC_AUTH");
+    // The second replica never called Podium for Sydney, yet its status tells the truth.
+    await vi.waitFor(async () => expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ authState: "failed", lastErrorCode: "ERR_LOC_AUTH", lastErrorRequestId: "replica-auth-1" }), { timeout: 5_000, interval: 20 });
+    // Removing the location forgets what every replica published.
+    await one.removeLocation(SYDNEY);
+    await h!.register(SYDNEY, fixtureGrant(hh.sandbox, cs.ownerGrant.grantId), "coastal-smiles", cs.organizationUid);
+    const fresh = await hh.replica();
+    await vi.waitFor(async () => expect(await fresh.getLocationStatus(SYDNEY)).toMatchObject({ lastErrorCode: undefined, lastSuccessAt: undefined }), { timeout: 5_000, interval: 20 });
+  });
+
+  it("control: with state.backend: memory each replica knows only what it saw itself", async () => {
+    const { one, two, hh } = await replicas({ backend: "memory" });
+    hh.sandbox.setFaults({ revokedGrants: [cs.sydneyGrant.grantId] });
+    expect((await failure(one.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts" }))).code).toBe("ERR_LOC_AUTH");
+    expect(await one.getLocationStatus(SYDNEY)).toMatchObject({ lastErrorCode: "ERR_LOC_AUTH" });
+    expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ lastErrorCode: undefined, lastSuccessAt: undefined });
+  });
+});
+
 describe("reportedAuthState()", () => {
   const authError = new LocationAuthError({ locationUid: SYDNEY, requestId: "r1" }, "Podium answered 401 again");
 
@@ -108,3 +150,36 @@ describe("reportedAuthState()", () => {
     expect(reportedAuthState("valid", { at: 900, outcome: "ok" }, health.get(SYDNEY))).toBe("valid");
   });
 });
+
+describe("createLocationHealth() publishing for other replicas", () => {
+  it("publishes a success at most once a second, a failure at once when its code changes, and merges the later of each field", async () => {
+    let t = 10_000;
+    const published: Array<[string, unknown]> = [];
+    const forgotten: string[] = [];
+    const other = { lastSuccessAt: 9_000, lastError: { code: "ERR_LOC_NOT_IN_SCOPE", at: 10_500, message: "m" } };
+    const health = createLocationHealth(() => t, {
+      publish: async (uid, snap) => void published.push([uid, snap]),
+      read: async () => other,
+      forget: async (uid) => void forgotten.push(uid),
+    });
+    health.success(SYDNEY);
+    t += 500;
+    health.success(SYDNEY); // within the second: not published
+    t += 600;
+    health.success(SYDNEY);
+    const auth = new LocationAuthError({ locationUid: SYDNEY }, "401");
+    health.failure(SYDNEY, auth, "r1");
+    t += 10;
+    health.failure(SYDNEY, auth, "r2"); // same code within the second: not published
+    health.failure(SYDNEY, new LocationAuthError({ locationUid: SYDNEY }, "x"), undefined);
+    expect(published.map(([, snap]) => Object.keys(snap as object)[0])).toEqual(["lastSuccessAt", "lastSuccessAt", "lastError"]);
+    // This process's own view, and the merge: its success is later, the other replica's error is older than its own.
+    expect(health.get(SYDNEY).lastSuccessAt).toBe(11_100);
+    expect(await health.getShared(SYDNEY)).toMatchObject({ lastSuccessAt: 11_100, lastError: { code: "ERR_LOC_AUTH", at: 11_110 } });
+    health.forget(SYDNEY);
+    expect(forgotten).toEqual([SYDNEY]);
+    // Forgotten here: what the other replica published is all there is.
+    expect(await health.getShared(SYDNEY)).toEqual(other);
+  });
+});
+

@@ -9,14 +9,40 @@ export interface LocationHealthSnapshot {
   lastError?: { code: string; at: number; requestId?: string | undefined; message: string } | undefined;
 }
 
-/** Per-location health: one small entry per registered location, kept in memory by this process only. */
+/**
+ * Per-location health: one small entry per registered location, kept in memory by this process, and (with a
+ * {@link SharedLocationHealth}) published for the other replicas, so a status asked of any replica tells what
+ * happened on all of them.
+ */
 export interface LocationHealth {
   success(locationUid: string): void;
   /** `requestId`: the id of the call or verification (its audit line's), not the error's own (a token request's). */
   failure(locationUid: string, err: CoreError, requestId: string | undefined): void;
+  /** What this process saw. */
   get(locationUid: string): LocationHealthSnapshot;
+  /** What any replica saw: this process's entry merged with the shared one (the later of each field). */
+  getShared(locationUid: string): Promise<LocationHealthSnapshot>;
   forget(locationUid: string): void;
 }
+
+/**
+ * Where replicas publish what they saw of each location (state.backend: redis). Best effort: a publication or a
+ * read that fails is skipped (the status then shows this process's view), never an error of the call.
+ */
+export interface SharedLocationHealth {
+  /** Keeps the later of each field already published. Never throws. */
+  publish(locationUid: string, snapshot: LocationHealthSnapshot): Promise<void>;
+  /** The published entry, or undefined (none, or the backend failed). Never throws. */
+  read(locationUid: string): Promise<LocationHealthSnapshot | undefined>;
+  /** Drops the entry (the location was removed). Never throws. */
+  forget(locationUid: string): Promise<void>;
+}
+
+/**
+ * A location's successes are published at most once per this interval by each process: a status needs "when",
+ * to the second, not a write to Redis per call. Failures are published at once when their code changes.
+ */
+export const HEALTH_PUBLISH_INTERVAL_MS = 1_000;
 
 /**
  * Codes about the request itself, not the location: a caller's typo or deadline says nothing about whether the
@@ -27,24 +53,52 @@ const REQUEST_CODES: ReadonlySet<string> = new Set(["ERR_LOC_BAD_REQUEST", "ERR_
 /** A status line, not a log: the message is cut so one entry stays small whatever an error says. */
 const MAX_MESSAGE_CHARS = 300;
 
-export function createLocationHealth(now: () => number = Date.now): LocationHealth {
-  const entries = new Map<string, LocationHealthSnapshot>();
-  const entry = (uid: string): LocationHealthSnapshot => {
+export function createLocationHealth(now: () => number = Date.now, shared?: SharedLocationHealth): LocationHealth {
+  const entries = new Map<string, LocationHealthSnapshot & { publishedSuccessAt?: number; publishedError?: { code: string; at: number } }>();
+  const entry = (uid: string) => {
     let e = entries.get(uid);
     if (e === undefined) entries.set(uid, (e = {}));
     return e;
   };
   return {
     success(uid) {
-      entry(uid).lastSuccessAt = now();
+      const e = entry(uid);
+      const at = (e.lastSuccessAt = now());
+      if (shared === undefined || at - (e.publishedSuccessAt ?? 0) < HEALTH_PUBLISH_INTERVAL_MS) return;
+      e.publishedSuccessAt = at;
+      void shared.publish(uid, { lastSuccessAt: at });
     },
     failure(uid, err, requestId) {
       if (REQUEST_CODES.has(err.code)) return;
-      entry(uid).lastError = { code: err.code, at: now(), requestId: requestId || err.requestId, message: err.message.slice(0, MAX_MESSAGE_CHARS) };
+      const e = entry(uid);
+      const lastError = (e.lastError = { code: err.code, at: now(), requestId: requestId || err.requestId, message: err.message.slice(0, MAX_MESSAGE_CHARS) });
+      const last = e.publishedError;
+      if (shared === undefined || (last !== undefined && last.code === lastError.code && lastError.at - last.at < HEALTH_PUBLISH_INTERVAL_MS)) return;
+      e.publishedError = { code: lastError.code, at: lastError.at };
+      void shared.publish(uid, { lastError });
     },
-    get: (uid) => ({ ...entries.get(uid) }),
-    forget: (uid) => void entries.delete(uid),
+    get: (uid) => snapshotOf(entries.get(uid)),
+    async getShared(uid) {
+      const own = snapshotOf(entries.get(uid));
+      const other = shared === undefined ? undefined : await shared.read(uid);
+      return other === undefined ? own : laterOf(own, other);
+    },
+    forget(uid) {
+      entries.delete(uid);
+      if (shared !== undefined) void shared.forget(uid);
+    },
   };
+}
+
+function snapshotOf(e: LocationHealthSnapshot | undefined): LocationHealthSnapshot {
+  return e === undefined ? {} : { lastSuccessAt: e.lastSuccessAt, lastError: e.lastError };
+}
+
+/** The later of each field of two views of one location. */
+function laterOf(a: LocationHealthSnapshot, b: LocationHealthSnapshot): LocationHealthSnapshot {
+  const lastSuccessAt = Math.max(a.lastSuccessAt ?? 0, b.lastSuccessAt ?? 0) || undefined;
+  const lastError = a.lastError === undefined ? b.lastError : b.lastError === undefined || a.lastError.at >= b.lastError.at ? a.lastError : b.lastError;
+  return { lastSuccessAt, lastError };
 }
 
 /**

@@ -83,7 +83,7 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   const budgets = deps.budgets ?? state.budgets;
   const verifier = deps.verifier ?? state.verifier;
 
-  const live = createLiveLocations({ settings, store, upstream, budgets, verifier, logger, observer, env });
+  const live = createLiveLocations({ settings, store, upstream, budgets, verifier, logger, observer, env, sharedHealth: state.sharedHealth });
   for (const record of await store.list()) live.add(record);
   const pins = createOrganizationPins(function* () {
     for (const loc of live.values()) yield loc.record;
@@ -231,7 +231,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       if (!loc) throw new UnknownLocationError({ locationUid });
       const peek = verifier.peek(locationUid);
       const auth = loc.peekAuth()?.state() ?? { authState: "no_token" as const };
-      const health = live.health.get(locationUid);
+      // What every replica saw (state.backend: redis), not only the one that answers this status.
+      const health = await live.health.getShared(locationUid);
       return {
         locationUid,
         orgSlug: loc.record.orgSlug,

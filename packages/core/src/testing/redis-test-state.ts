@@ -64,3 +64,19 @@ export function trackRedisState(redisUp: boolean): { conns: RedisConnection[]; p
   });
   return state;
 }
+
+/**
+ * `n` replicas' connections sharing one new key prefix, tracked by `state` (closed after each test, the prefix's
+ * keys deleted after the file): what each replica-sharing spec builds its parts on.
+ */
+export function replicaConnections(state: { conns: RedisConnection[]; prefixes: string[] }, n: number): { connections: RedisConnection[]; keyPrefix: string } {
+  const keyPrefix = uniquePrefix();
+  state.prefixes.push(keyPrefix);
+  const connections = Array.from({ length: n }, () => {
+    const conn = testConnection(testRedisSettings({ keyPrefix }));
+    state.conns.push(conn);
+    return conn;
+  });
+  return { connections, keyPrefix };
+}
+
