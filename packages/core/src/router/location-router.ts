@@ -4,7 +4,7 @@ import type { RateBudgets } from "../budgets/index.js";
 import { createCredentialStore, type CredentialStore, type LocationRecord } from "../credentials/index.js";
 import { InternalError, isCoreError, LocationDeletedError, UnknownLocationError } from "@podium-router/errors";
 import { newRequestId } from "../ids.js";
-import { appNameOf, createConsentOnboarding, createOrganizationPins, onboardLocations, type RegisteredLocation, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
+import { createConsentOnboarding, createOrganizationPins, onboardLocations, type RegisteredLocation, type OnboardingInput, type OnboardingOptions, type OnboardingResult } from "../onboarding/index.js";
 import type { Settings } from "../settings/index.js";
 import { createUpstreamClient, type UpstreamClient } from "../upstream/index.js";
 import { noopLogger, type CoreLogger } from "../util/index.js";
@@ -16,7 +16,8 @@ import { resolveCursorKey } from "./cursor-key.js";
 import { createStateBackend } from "./create-state-backend.js";
 import { createLiveLocations } from "./live-locations.js";
 import { reportedAuthState } from "./location-health.js";
-import type { AuditStatus, CallContext, LocationRouter, LocationStatus, LocationSummary, Refusal, VerifyResult } from "./location-router-api.js";
+import type { AuditStatus, CallContext, LocationRouter, Refusal, VerifyResult } from "./location-router-api.js";
+import { createLocationViews } from "./location-views.js";
 import { createCallAudit, createOperationGate, createRouterAuditLog } from "./router-audit.js";
 import type { RouterObserver } from "./router-observer.js";
 
@@ -181,6 +182,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
     }
   }
 
+  const views = createLocationViews({ settings, live, verifier, budgets });
+
   const router: LocationRouterHandle = {
     settings,
     store,
@@ -208,54 +211,8 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
       return { locationUid, orgSlug: loc.record.orgSlug, state: "verified", verifiedAt: r.verifiedAt, cached: r.cached };
     },
 
-    async listLocations(filter = {}): Promise<LocationSummary[]> {
-      const out: LocationSummary[] = [];
-      for (const loc of live.values()) {
-        if (filter.orgSlug && loc.record.orgSlug !== filter.orgSlug) continue;
-        const peek = verifier.peek(loc.record.locationUid);
-        out.push({
-          locationUid: loc.record.locationUid,
-          orgSlug: loc.record.orgSlug,
-          name: loc.record.name,
-          organizationUid: loc.record.organizationUid,
-          oauthApp: appNameOf(settings.oauthApps, loc.record),
-          state: loc.record.state,
-          verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
-        });
-      }
-      return out.sort((a, b) => (a.locationUid < b.locationUid ? -1 : a.locationUid > b.locationUid ? 1 : 0));
-    },
-
-    async getLocationStatus(locationUid): Promise<LocationStatus> {
-      const loc = live.get(locationUid);
-      if (!loc) throw new UnknownLocationError({ locationUid });
-      const peek = verifier.peek(locationUid);
-      const auth = loc.peekAuth()?.state() ?? { authState: "no_token" as const };
-      // What every replica saw (state.backend: redis), not only the one that answers this status.
-      const health = await live.health.getShared(locationUid);
-      return {
-        locationUid,
-        orgSlug: loc.record.orgSlug,
-        name: loc.record.name,
-        organizationUid: loc.record.organizationUid,
-        oauthApp: appNameOf(settings.oauthApps, loc.record),
-        state: loc.record.state,
-        verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
-        verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
-        verificationExpiresAt: peek.expiresAt,
-        budget: budgets.snapshot(locationUid, loc.quotaGroup),
-        authState: reportedAuthState(auth.authState, auth.lastRefresh, health),
-        accessTokenExpiresAt: auth.expiresAt,
-        lastRefreshAt: auth.lastRefresh?.at,
-        lastRefreshOutcome: auth.lastRefresh?.outcome,
-        lastRefreshErrorCode: auth.lastRefresh?.errorCode,
-        lastErrorCode: health.lastError?.code,
-        lastErrorAt: health.lastError?.at,
-        lastErrorRequestId: health.lastError?.requestId,
-        lastErrorMessage: health.lastError?.message,
-        lastSuccessAt: health.lastSuccessAt,
-      };
-    },
+    // The views: what ListLocations and GetLocationStatus show (location-views.ts).
+    ...views,
 
     async removeLocation(locationUid, ctx) {
       const t0 = performance.now();
@@ -337,4 +294,3 @@ export async function createLocationRouter(deps: LocationRouterDeps): Promise<Lo
   return router;
 }
 
-const parseTime = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
