@@ -3,6 +3,7 @@ import type { RateBudgets } from "../budgets/index.js";
 import type { Settings } from "../settings/index.js";
 import type { LocationVerifier } from "../verification/index.js";
 import { UnknownLocationError } from "@podium-router/errors";
+import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
 import { reportedAuthState } from "./location-health.js";
 import type { LocationRouter, LocationStatus, LocationSummary } from "./location-router-api.js";
@@ -22,21 +23,22 @@ export interface LocationViewsDeps {
  */
 export function createLocationViews(deps: LocationViewsDeps): Pick<LocationRouter, "listLocations" | "getLocationStatus"> {
   const { settings, live, verifier, budgets } = deps;
+  /** The fields a list row and a status share. */
+  const summaryOf = (loc: LiveLocation, peek: { verifiedAt?: number | undefined }): LocationSummary => ({
+    locationUid: loc.record.locationUid,
+    orgSlug: loc.record.orgSlug,
+    name: loc.record.name,
+    organizationUid: loc.record.organizationUid,
+    oauthApp: appNameOf(settings.oauthApps, loc.record),
+    state: loc.record.state,
+    verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
+  });
   return {
     async listLocations(filter = {}): Promise<LocationSummary[]> {
       const out: LocationSummary[] = [];
       for (const loc of live.values()) {
         if (filter.orgSlug && loc.record.orgSlug !== filter.orgSlug) continue;
-        const peek = verifier.peek(loc.record.locationUid);
-        out.push({
-          locationUid: loc.record.locationUid,
-          orgSlug: loc.record.orgSlug,
-          name: loc.record.name,
-          organizationUid: loc.record.organizationUid,
-          oauthApp: appNameOf(settings.oauthApps, loc.record),
-          state: loc.record.state,
-          verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
-        });
+        out.push(summaryOf(loc, verifier.peek(loc.record.locationUid)));
       }
       return out.sort((a, b) => (a.locationUid < b.locationUid ? -1 : a.locationUid > b.locationUid ? 1 : 0));
     },
@@ -49,13 +51,7 @@ export function createLocationViews(deps: LocationViewsDeps): Pick<LocationRoute
       // What every replica saw (state.backend: redis), not only the one that answers this status.
       const health = await live.health.getShared(locationUid);
       return {
-        locationUid,
-        orgSlug: loc.record.orgSlug,
-        name: loc.record.name,
-        organizationUid: loc.record.organizationUid,
-        oauthApp: appNameOf(settings.oauthApps, loc.record),
-        state: loc.record.state,
-        verifiedAt: peek.verifiedAt ?? parseTime(loc.record.verifiedAt),
+        ...summaryOf(loc, peek),
         verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
         verificationExpiresAt: peek.expiresAt,
         budget: budgets.snapshot(locationUid, loc.quotaGroup),
