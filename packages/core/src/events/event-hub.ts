@@ -76,7 +76,7 @@ export async function createEventHub(deps: EventHubDeps): Promise<EventHub> {
   const observer = deps.observer ?? {};
   const env = deps.env ?? process.env;
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? (await createEventStore(router.settings));
+  const store = deps.store ?? (await createEventStore(router.settings, env));
   let subscriptionStore: SubscriptionStore | undefined;
   const forwarders = new Map<string, EventForwarder>();
   try {
