@@ -206,7 +206,9 @@ describe.skipIf(!mountable)(`the router when the audit disk refuses lines${mount
     }
     expect(reads).toBeLessThan(2000);
     expect(h.router.auditStatus?.()).toMatchObject({ refusing: "all" });
-    expect(h.router.auditStatus!().pendingBytes).toBeLessThanOrEqual(65536);
+    // The bound refuses calls once reached; the lines of calls already admitted are still kept, so it can be
+    // passed by those lines (a few hundred bytes each), never by more.
+    expect(h.router.auditStatus!().pendingBytes).toBeLessThan(65536 + 2048);
     await rm(filler);
     await vi.waitFor(() => expect(h.router.auditStatus?.()).toMatchObject({ refusing: "none", pendingBytes: 0 }), { timeout: 5000, interval: 50 });
     // Every read answered while the disk was full has its line now.
