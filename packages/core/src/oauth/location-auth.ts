@@ -31,8 +31,8 @@ export interface LocationAuthOptions {
   expiryMarginMs: number;
   /** Sends the token request. */
   upstream: Pick<UpstreamClient, "postToken">;
-  /** Called after each refresh attempt, for metrics. @default none */
-  onRefresh?: ((outcome: "ok" | "failed") => void) | undefined;
+  /** Called after each refresh attempt, for metrics and status (with the attempt as a status shows it). @default none */
+  onRefresh?: ((outcome: "ok" | "failed", last: LastRefresh) => void) | undefined;
   /** Clock (epoch ms), for tests. @default Date.now */
   now?: (() => number) | undefined;
 }
@@ -117,8 +117,9 @@ class CachedLocationAuth implements LocationAuth {
 
   /** Records a refresh's outcome for status reports and tells the observer. */
   #refreshed(outcome: "ok" | "failed", err?: unknown): void {
-    this.#lastRefresh = { at: this.#now(), outcome, ...(outcome === "failed" ? { errorCode: isCoreError(err) ? err.code : "ERR_LOC_INTERNAL" } : {}) };
-    this.#o.onRefresh?.(outcome);
+    const last: LastRefresh = { at: this.#now(), outcome, ...(outcome === "failed" ? { errorCode: isCoreError(err) ? err.code : "ERR_LOC_INTERNAL" } : {}) };
+    this.#lastRefresh = last;
+    this.#o.onRefresh?.(outcome, { ...last });
   }
 
   async #refresh(): Promise<string> {

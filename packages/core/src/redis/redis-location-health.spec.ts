@@ -26,6 +26,10 @@ describe.skipIf(!redisUp)(`createRedisLocationHealth()${absentNote("Redis", redi
     expect(await two!.read("loc-b")).toBeUndefined();
     await one!.publish("loc-a", { lastSuccessAt: 4_000 });
     expect(await two!.read("loc-a")).toEqual({ lastSuccessAt: 4_000, lastError: error("ERR_LOC_AUTH", 3_000) });
+    // Token refreshes the same way: the later one stays.
+    await two!.publish("loc-a", { lastRefresh: { at: 5_000, outcome: "failed", errorCode: "ERR_LOC_AUTH" } });
+    await one!.publish("loc-a", { lastRefresh: { at: 4_500, outcome: "ok" } });
+    expect((await one!.read("loc-a"))?.lastRefresh).toEqual({ at: 5_000, outcome: "failed", errorCode: "ERR_LOC_AUTH" });
   });
 
   it("keeps an entry for its TTL from the last publication, and forgets it for every replica", async () => {

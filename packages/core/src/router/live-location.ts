@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { type CredentialStore, type LocationRecord, refreshCoordinationFor, resolveSecretRef } from "../credentials/index.js";
-import { createLocationAuth, type LocationAuth } from "../oauth/index.js";
+import { createLocationAuth, type LastRefresh, type LocationAuth } from "../oauth/index.js";
 import { getLocationStatus, listAllLocations, type VerifyTarget } from "../verification/index.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
@@ -35,7 +35,7 @@ export interface LiveLocationDeps {
   env: Record<string, string | undefined>;
   /** A pre-built auth instance (onboarding hands over the one it already warmed). */
   auth?: LocationAuth | undefined;
-  onRefresh?: ((outcome: "ok" | "failed") => void) | undefined;
+  onRefresh?: ((outcome: "ok" | "failed", last: LastRefresh) => void) | undefined;
 }
 
 const shortHash = (s: string): string => createHash("sha256").update(s).digest("hex").slice(0, 16);

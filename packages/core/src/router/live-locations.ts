@@ -1,7 +1,7 @@
 import type { RateBudgets } from "../budgets/index.js";
 import type { CredentialStore, LocationRecord } from "../credentials/index.js";
 import { isCoreError } from "@podium-router/errors";
-import type { LocationAuth } from "../oauth/index.js";
+import type { LastRefresh, LocationAuth } from "../oauth/index.js";
 import type { Settings } from "../settings/index.js";
 import type { UpstreamClient } from "../upstream/index.js";
 import type { CoreLogger } from "../util/index.js";
@@ -50,7 +50,11 @@ export function createLiveLocations(deps: LiveLocationsDeps): LiveLocations {
   const health = createLocationHealth(Date.now, deps.sharedHealth);
 
   const add = (record: LocationRecord, auth?: LocationAuth): LiveLocation => {
-    const loc = createLiveLocation(record, { settings, store, upstream, env, auth, onRefresh: observer.refresh });
+    const onRefresh = (outcome: "ok" | "failed", last: LastRefresh): void => {
+      observer.refresh?.(outcome);
+      health.refreshed(record.locationUid, last);
+    };
+    const loc = createLiveLocation(record, { settings, store, upstream, env, auth, onRefresh });
     live.set(record.locationUid, loc);
     return loc;
   };

@@ -113,10 +113,15 @@ describe.skipIf(!redisUp)(`GetLocationStatus across replicas${absentNote("Redis"
     const before = Date.now();
     expect((await one.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts" })).status).toBe(200);
     await vi.waitFor(async () => expect((await two.getLocationStatus(SYDNEY)).lastSuccessAt).toBeGreaterThanOrEqual(before), { timeout: 5_000, interval: 20 });
+    // The token was refreshed by the first replica: the second says so although its own auth never ran.
+    expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ authState: "no_token", lastRefreshOutcome: "ok" });
     hh.sandbox.setFaults({ revokedGrants: [cs.sydneyGrant.grantId], expireAllTokens: true });
     expect((await failure(one.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts", requestId: "replica-auth-1" }))).code).toBe("ERR_LOC_AUTH");
     // The second replica never called Podium for Sydney, yet its status tells the truth.
-    await vi.waitFor(async () => expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ authState: "failed", lastErrorCode: "ERR_LOC_AUTH", lastErrorRequestId: "replica-auth-1" }), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(
+      async () => expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ authState: "failed", lastErrorCode: "ERR_LOC_AUTH", lastErrorRequestId: "replica-auth-1", lastRefreshOutcome: "failed", lastRefreshErrorCode: "ERR_LOC_AUTH" }),
+      { timeout: 5_000, interval: 20 },
+    );
     // Removing the location forgets what every replica published.
     await one.removeLocation(SYDNEY);
     await h!.register(SYDNEY, fixtureGrant(hh.sandbox, cs.ownerGrant.grantId), "coastal-smiles", cs.organizationUid);
@@ -129,7 +134,7 @@ describe.skipIf(!redisUp)(`GetLocationStatus across replicas${absentNote("Redis"
     hh.sandbox.setFaults({ revokedGrants: [cs.sydneyGrant.grantId] });
     expect((await failure(one.call({ locationUid: SYDNEY, method: "GET", path: "/v4/contacts" }))).code).toBe("ERR_LOC_AUTH");
     expect(await one.getLocationStatus(SYDNEY)).toMatchObject({ lastErrorCode: "ERR_LOC_AUTH" });
-    expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ lastErrorCode: undefined, lastSuccessAt: undefined });
+    expect(await two.getLocationStatus(SYDNEY)).toMatchObject({ lastErrorCode: undefined, lastSuccessAt: undefined, lastRefreshAt: undefined });
   });
 });
 

@@ -7,6 +7,8 @@ export interface LocationHealthSnapshot {
   lastSuccessAt?: number | undefined;
   /** The last refusal or failure that says something about the location (not about a malformed request). */
   lastError?: { code: string; at: number; requestId?: string | undefined; message: string } | undefined;
+  /** The last token refresh, whichever replica made it (this process's own auth state shows only its own). */
+  lastRefresh?: LastRefresh | undefined;
 }
 
 /**
@@ -18,6 +20,8 @@ export interface LocationHealth {
   success(locationUid: string): void;
   /** `requestId`: the id of the call or verification (its audit line's), not the error's own (a token request's). */
   failure(locationUid: string, err: CoreError, requestId: string | undefined): void;
+  /** A token refresh finished (published at once: refreshes are rare, and which replica made it is arbitrary). */
+  refreshed(locationUid: string, last: LastRefresh): void;
   /** What this process saw. */
   get(locationUid: string): LocationHealthSnapshot;
   /** What any replica saw: this process's entry merged with the shared one (the later of each field). */
@@ -77,6 +81,10 @@ export function createLocationHealth(now: () => number = Date.now, shared?: Shar
       e.publishedError = { code: lastError.code, at: lastError.at };
       void shared.publish(uid, { lastError });
     },
+    refreshed(uid, last) {
+      entry(uid).lastRefresh = last;
+      if (shared !== undefined) void shared.publish(uid, { lastRefresh: last });
+    },
     get: (uid) => snapshotOf(entries.get(uid)),
     async getShared(uid) {
       const own = snapshotOf(entries.get(uid));
@@ -91,14 +99,18 @@ export function createLocationHealth(now: () => number = Date.now, shared?: Shar
 }
 
 function snapshotOf(e: LocationHealthSnapshot | undefined): LocationHealthSnapshot {
-  return e === undefined ? {} : { lastSuccessAt: e.lastSuccessAt, lastError: e.lastError };
+  return e === undefined ? {} : { lastSuccessAt: e.lastSuccessAt, lastError: e.lastError, lastRefresh: e.lastRefresh };
 }
 
 /** The later of each field of two views of one location. */
 function laterOf(a: LocationHealthSnapshot, b: LocationHealthSnapshot): LocationHealthSnapshot {
   const lastSuccessAt = Math.max(a.lastSuccessAt ?? 0, b.lastSuccessAt ?? 0) || undefined;
-  const lastError = a.lastError === undefined ? b.lastError : b.lastError === undefined || a.lastError.at >= b.lastError.at ? a.lastError : b.lastError;
-  return { lastSuccessAt, lastError };
+  return { lastSuccessAt, lastError: laterAt(a.lastError, b.lastError), lastRefresh: laterAt(a.lastRefresh, b.lastRefresh) };
+}
+
+/** The later of two timed facts (the first on a tie), or whichever exists. */
+export function laterAt<T extends { at: number }>(a: T | undefined, b: T | undefined): T | undefined {
+  return a === undefined ? b : b === undefined || a.at >= b.at ? a : b;
 }
 
 /**

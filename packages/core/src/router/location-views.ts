@@ -5,7 +5,7 @@ import type { LocationVerifier } from "../verification/index.js";
 import { UnknownLocationError } from "@podium-router/errors";
 import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
-import { reportedAuthState } from "./location-health.js";
+import { laterAt, reportedAuthState } from "./location-health.js";
 import type { LocationRouter, LocationStatus, LocationSummary } from "./location-router-api.js";
 
 /** What the views read: the live locations, their verification and budgets, the settings' OAuth apps. */
@@ -50,16 +50,18 @@ export function createLocationViews(deps: LocationViewsDeps): Pick<LocationRoute
       const auth = loc.peekAuth()?.state() ?? { authState: "no_token" as const };
       // What every replica saw (state.backend: redis), not only the one that answers this status.
       const health = await live.health.getShared(locationUid);
+      // The last refresh any replica made (a token is cached per process; its refresh may have happened elsewhere).
+      const lastRefresh = laterAt(auth.lastRefresh, health.lastRefresh);
       return {
         ...summaryOf(loc, peek),
         verificationState: loc.record.state === "deleted" ? "deleted" : peek.state,
         verificationExpiresAt: peek.expiresAt,
         budget: budgets.snapshot(locationUid, loc.quotaGroup),
-        authState: reportedAuthState(auth.authState, auth.lastRefresh, health),
+        authState: reportedAuthState(auth.authState, lastRefresh, health),
         accessTokenExpiresAt: auth.expiresAt,
-        lastRefreshAt: auth.lastRefresh?.at,
-        lastRefreshOutcome: auth.lastRefresh?.outcome,
-        lastRefreshErrorCode: auth.lastRefresh?.errorCode,
+        lastRefreshAt: lastRefresh?.at,
+        lastRefreshOutcome: lastRefresh?.outcome,
+        lastRefreshErrorCode: lastRefresh?.errorCode,
         lastErrorCode: health.lastError?.code,
         lastErrorAt: health.lastError?.at,
         lastErrorRequestId: health.lastError?.requestId,
