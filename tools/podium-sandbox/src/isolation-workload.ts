@@ -530,30 +530,6 @@ export function createIsolationWorkload(opts: { locations?: readonly string[]; o
           }
           break;
         }
-        case "POST /v4/campaigns":
-          add(pools.campaigns, uid);
-          break;
-        case "POST /v4/templates":
-          add(pools.templates, uid);
-          break;
-        case "POST /v4/webhooks":
-          add(pools.webhooks, uid);
-          break;
-        case "POST /v4/invoices":
-          add(pools.invoices, uid);
-          break;
-        case "POST /v4/reviews/invites":
-          add(pools.invites, uid);
-          break;
-        case "POST /v4/contact_tags":
-          add(pools.tags, uid);
-          break;
-        case "POST /v4/contact_attributes":
-          add(pools.attributes, uid);
-          break;
-        case "POST /v4/refunds":
-          add(pools.refunds, uid);
-          break;
         case "POST /v4/reviews/{uid}/responses": {
           const review = call.path.split("/")[3] as string;
           if (uid !== undefined) pools.responses.push([review, uid]);
@@ -565,12 +541,27 @@ export function createIsolationWorkload(opts: { locations?: readonly string[]; o
           if (typeof payment === "string") add(pools.payments, payment);
           break;
         }
-        default:
+        default: {
+          const pool = CREATED_POOLS[call.op];
+          if (pool !== undefined) add(pools[pool], uid);
           break;
+        }
       }
     },
   };
 }
+
+/** The creates whose answer's `data.uid` is kept in a pool of plain ids, for later calls to aim at. */
+const CREATED_POOLS: Readonly<Record<string, "campaigns" | "templates" | "webhooks" | "invoices" | "invites" | "tags" | "attributes" | "refunds">> = {
+  "POST /v4/campaigns": "campaigns",
+  "POST /v4/templates": "templates",
+  "POST /v4/webhooks": "webhooks",
+  "POST /v4/invoices": "invoices",
+  "POST /v4/reviews/invites": "invites",
+  "POST /v4/contact_tags": "tags",
+  "POST /v4/contact_attributes": "attributes",
+  "POST /v4/refunds": "refunds",
+};
 
 /** The id an item of a pool is known by: the string, a pair's first (its parent), a contact's conversation uid or uid. */
 function keyOf(item: unknown): string | undefined {

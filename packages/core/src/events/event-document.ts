@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { EventMalformedError, type CoreErrorContext } from "@podium-router/errors";
 import { PODIUM_EVENT_TYPES } from "../settings/index.js";
+import { isJsonObject } from "../util/index.js";
 
 const EVENT_TYPES = new Set(PODIUM_EVENT_TYPES);
 
@@ -33,11 +34,11 @@ export function parseEventDocument(body: string, context: CoreErrorContext = {})
   } catch {
     throw new EventMalformedError(context, "the body is not JSON");
   }
-  if (!isObject(doc)) throw new EventMalformedError(context, "the body is not a JSON object");
+  if (!isJsonObject(doc)) throw new EventMalformedError(context, "the body is not a JSON object");
   const { data, metadata } = doc;
-  if (!isObject(metadata)) throw new EventMalformedError(context, "metadata is missing");
+  if (!isJsonObject(metadata)) throw new EventMalformedError(context, "metadata is missing");
   if (!isPodiumEventType(metadata["event_type"])) throw new EventMalformedError(context, "metadata.event_type is not one of Podium's 26 event types");
-  if (!isObject(data)) throw new EventMalformedError(context, "data is not an object");
+  if (!isJsonObject(data)) throw new EventMalformedError(context, "data is not an object");
   return { eventType: metadata["event_type"], data, eventId: createHash("sha256").update(canonicalJson(doc)).digest("hex") };
 }
 
@@ -50,7 +51,7 @@ export function eventLocations(data: Record<string, unknown>): string[] {
   const out = new Set<string>();
   const add = (v: unknown): void => {
     if (typeof v === "string" && v !== "") out.add(v);
-    else if (isObject(v) && typeof v["uid"] === "string" && v["uid"] !== "") out.add(v["uid"]);
+    else if (isJsonObject(v) && typeof v["uid"] === "string" && v["uid"] !== "") out.add(v["uid"]);
   };
   add(data["locationUid"]);
   add(data["location"]);
@@ -64,15 +65,11 @@ export function eventLocations(data: Record<string, unknown>): string[] {
 /** JSON with object keys sorted at every depth and no white space. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (isObject(value)) {
+  if (isJsonObject(value)) {
     return `{${Object.keys(value)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
       .join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -50,7 +50,7 @@ describe("planIsolation()", () => {
   it("names the resource an owned call addresses, its id decoded", () => {
     const p = plan({ method: "GET", path: "/v4/contacts/%2B61400100011" });
     expect(p.class).toBe("owned");
-    expect(p.owner).toMatchObject({ id: "+61400100011", rawId: "%2B61400100011", lookup: { kind: "contact", get: "/v4/contacts/{id}" } });
+    expect(p.owner).toMatchObject({ id: "+61400100011", lookup: { kind: "contact", get: "/v4/contacts/{id}" } });
     expect(plan({ method: "GET", path: "/v4/conversations/v-1/messages/m-1" }).owner).toMatchObject({ id: "v-1", lookup: { kind: "conversation" } });
   });
 });

@@ -6,6 +6,7 @@
 import { BadRequestError, InternalError, PermissionDeniedError, type CoreErrorContext } from "@podium-router/errors";
 import type { CursorBinder } from "./cursor-binding.js";
 import type { GuardedRequest } from "./location-guard.js";
+import { decodeSegment } from "./path-check.js";
 import { policyOf, type IsolationClass, type OperationPolicy, type OwnerLookup } from "./operation-policy.js";
 
 /** The routed location, as isolation needs it. */
@@ -25,7 +26,7 @@ export interface IsolationPlan {
   /** The query to send: `?…` or "". */
   search: string;
   /** owned: the resource whose owners decide, its id decoded. */
-  owner?: { lookup: OwnerLookup; id: string; rawId: string } | undefined;
+  owner?: { lookup: OwnerLookup; id: string } | undefined;
 }
 
 /** Plans the isolation of a guarded call; throws the refusal when the call may not go on. */
@@ -46,14 +47,10 @@ export function planIsolation(req: GuardedRequest, target: IsolationTarget, curs
   }
   if (cls !== "owned") return { class: cls, policy, search };
   const lookup = policy.owner as OwnerLookup;
-  const rawId = req.params[lookup.param] ?? "";
-  let id: string;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    throw new BadRequestError(ctx, "path has a percent-encoding that is not UTF-8");
-  }
-  return { class: cls, policy, search, owner: { lookup, id, rawId } };
+  const id = decodeSegment(req.params[lookup.param] ?? "", (detail) => {
+    throw new BadRequestError(ctx, detail);
+  });
+  return { class: cls, policy, search, owner: { lookup, id } };
 }
 
 /** Whether the query has a parameter named `name` (or `name[]`). */

@@ -4,6 +4,7 @@ import { CALL_METHOD_RULE, isCallMethod } from "./call-methods.js";
 import { DEFAULT_MAX_BODY_DEPTH, exceedsJsonDepth } from "./json-depth.js";
 import { decodeSegment, splitPath } from "./path-check.js";
 import { matchRoute, type PodiumRoute } from "./podium-routes.js";
+import { isJsonObject } from "../util/index.js";
 
 export { MAX_PATH_LENGTH } from "./path-check.js";
 
@@ -117,7 +118,7 @@ export function guardRequest(call: GuardCall, location: GuardLocation, opts: Gua
       // The parser's message quotes the body, so it is not passed on.
       bad("body is not valid JSON");
     }
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    if (isJsonObject(value)) {
       parsed = value as Record<string, unknown>;
       namedKeys = checkBodyFields(parsed, "body", check);
     } else if (OBJECT_BODY_METHODS.has(method)) {

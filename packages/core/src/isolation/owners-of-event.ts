@@ -9,6 +9,8 @@
  * other kinds by their uid. Event documents as podium-api.md describes Podium's objects.
  */
 
+import { isJsonObject } from "../util/index.js";
+
 /** One entry to drop: the kind of the policy table and the resource's id. */
 export interface OwnerEntry {
   kind: string;
@@ -20,8 +22,8 @@ const MAX_ENTRIES = 64;
 
 /** The entries an event of this type with this `data` makes stale; [] for anything unrecognised. */
 export function ownerEntriesOfEvent(eventType: string, data: unknown): OwnerEntry[] {
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return [];
-  const obj = data as Record<string, unknown>;
+  if (!isJsonObject(data)) return [];
+  const obj = data;
   const out: OwnerEntry[] = [];
   const add = (kind: string, id: unknown): void => {
     if (typeof id === "string" && id !== "" && out.length < MAX_ENTRIES) out.push({ kind, id });
@@ -41,7 +43,8 @@ export function ownerEntriesOfEvent(eventType: string, data: unknown): OwnerEntr
     }
     case "message": {
       // A message names its conversation, which is also an identifier of the conversation's contact.
-      const conversation = asObject(obj["conversation"])?.["uid"] ?? obj["conversationUid"];
+      const conv = obj["conversation"];
+      const conversation = (isJsonObject(conv) ? conv["uid"] : undefined) ?? obj["conversationUid"];
       add("conversation", conversation);
       add("contact", conversation);
       break;
@@ -70,9 +73,5 @@ function strings(v: unknown): string[] {
 }
 
 function objects(v: unknown): Record<string, unknown>[] {
-  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)) : [];
-}
-
-function asObject(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }

@@ -9,6 +9,7 @@ export const MAX_PATH_LENGTH = 2048;
 
 const SLASH = 0x2f;
 const PERCENT = 0x25;
+const DOT = 0x2e;
 
 /**
  * Splits a `/v4/...` path at the `?` after checking it in one pass: printable ASCII only, no backslash or
@@ -42,12 +43,13 @@ export function splitPath(path: unknown, bad: (detail: string) => never): { path
   }
   const pathname = q === -1 ? path : path.slice(0, q);
   if (!pathname.startsWith("/v4/")) bad("path must be under /v4/");
+  // Segments checked in place (no slices: this runs on every routed call).
   let start = 1;
   for (let i = 1; i <= pathname.length; i++) {
     if (i < pathname.length && pathname.charCodeAt(i) !== SLASH) continue;
-    const seg = pathname.slice(start, i);
-    if (seg === "") bad("path has an empty segment (// or a trailing /)");
-    if (seg === "." || seg === "..") bad("path has a . or .. segment");
+    const len = i - start;
+    if (len === 0) bad("path has an empty segment (// or a trailing /)");
+    if (pathname.charCodeAt(start) === DOT && (len === 1 || (len === 2 && pathname.charCodeAt(start + 1) === DOT))) bad("path has a . or .. segment");
     start = i + 1;
   }
   return { pathname, search: q === -1 || q === path.length - 1 ? "" : path.slice(q) };

@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { createConsentOnboarding, type ConsentOnboarding } from "./consent-onboarding.js";
-import { isCoreError, type CoreError } from "@podium-router/errors";
+import { isCoreError } from "@podium-router/errors";
 import type { AuthorizationRequest, ResolvedAuthorizationRequest } from "../oauth/authorization-code-grant.js";
 import type { OnboardingResult } from "./onboarding.js";
 import { createLocationRouter, type LocationRouterHandle } from "../router/location-router.js";
 import { validateSettings, type Settings } from "../settings/settings.js";
 import { createUpstreamClient, type UpstreamClient } from "../upstream/upstream-client.js";
+import { refusalOf } from "../testing/refusal.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const SYDNEY = cs.locations.sydney;
@@ -295,15 +296,7 @@ describe("consent onboarding", () => {
     });
     afterEach(() => capped.close());
     const begin = (caller: string, orgSlug: string = cs.slug, ttlMs = 60_000) => capped.beginAuthorization(request(SYDNEY, { orgSlug, ttlMs }), { caller });
-    async function limit(p: Promise<unknown>): Promise<CoreError> {
-      try {
-        await p;
-      } catch (err) {
-        if (isCoreError(err)) return err;
-        throw err;
-      }
-      throw new Error("expected a rejection");
-    }
+    const limit = refusalOf;
 
     it("one key filling its own cap blocks neither another caller nor another organization", async () => {
       const first = await begin("sydney-app");

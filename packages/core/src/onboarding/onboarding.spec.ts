@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { defaultFixtureIds, type Sandbox } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CredentialStore, LocationRecord } from "../credentials/credential-store.js";
-import { errorCatalog, isCoreError, type CoreErrorCode } from "@podium-router/errors";
+import { errorCatalog, type CoreErrorCode } from "@podium-router/errors";
 import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
 import { createLocationAuth } from "../oauth/location-auth.js";
 import type { OnboardingInput, OnboardingResult } from "./onboarding.js";
@@ -12,6 +12,7 @@ import { createLocationRouter } from "../router/location-router.js";
 import { listAllLocations } from "../verification/location-verifier.js";
 import { createHarness, fixtureGrant, type GrantCredential, type Harness } from "../testing/router-harness.js";
 import { createUpstreamClient, type UpstreamClient } from "../upstream/upstream-client.js";
+import { refusalOf } from "../testing/refusal.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const SYDNEY = cs.locations.sydney;
@@ -61,15 +62,7 @@ async function collect(stream: AsyncIterable<OnboardingResult>): Promise<Onboard
   return out;
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isCoreError(err)) return { code: err.code, message: err.message };
-    throw err;
-  }
-  throw new Error("expected a rejection");
-}
+const rejection = refusalOf;
 
 /** Every file under `dir` with its bytes and mode, except the audit log (onboarding audits checks too). */
 async function snapshot(hh: Harness): Promise<Record<string, string>> {

@@ -2,24 +2,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isCoreError } from "@podium-router/errors";
 import { validateSettings } from "../settings/settings.js";
 import { resolveSettingsPaths } from "../settings/settings-paths.js";
 import { MIN_CURSOR_KEY_BYTES, resolveCursorKey } from "./cursor-key.js";
+import { refusalOf } from "../testing/refusal.js";
 
 const KEY = "k".repeat(31) + "\u00e9"; // 33 bytes in UTF-8: the length counts bytes, not characters
 const withRef = (cursor_key: string) => validateSettings({ isolation: { cursor_key } });
 
-/** The error's code and message, for one failing resolution. */
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isCoreError(err)) return { code: err.code, message: err.message };
-    throw err;
-  }
-  throw new Error("expected the key to be refused");
-}
+const failure = refusalOf;
 
 let dir = "";
 beforeAll(async () => {

@@ -1,10 +1,11 @@
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { isCoreError, LocationAuthError } from "@podium-router/errors";
+import { LocationAuthError } from "@podium-router/errors";
 import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
 import { trackRedisState, uniquePrefix } from "../testing/redis-test-state.js";
 import { absentNote, requireRedis } from "../testing/services.js";
 import { createLocationHealth, reportedAuthState } from "./location-health.js";
+import { refusalOf } from "../testing/refusal.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const SYDNEY = cs.locations.sydney;
@@ -25,15 +26,7 @@ async function sydney(): Promise<Harness> {
   return h;
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; requestId?: string | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isCoreError(err)) return { code: err.code, requestId: err.requestId };
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
+const failure = refusalOf;
 
 describe("GetLocationStatus tells the truth about the credential", () => {
   it("reports the last refresh and a successful call while the location works", async () => {

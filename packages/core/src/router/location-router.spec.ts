@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { defaultFixtureIds } from "@podium-router/podium-sandbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { isCoreError } from "@podium-router/errors";
-import { createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
+import { codeOf, createHarness, fixtureGrant, type Harness } from "../testing/router-harness.js";
 
 const cs = defaultFixtureIds.coastalSmiles;
 const SYDNEY = cs.locations.sydney;
@@ -24,15 +24,6 @@ async function coastal(opts: Parameters<typeof createHarness>[0] = {}): Promise<
   return h;
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (isCoreError(err)) return err.code;
-    throw err;
-  }
-  return "no error";
-}
 
 const writes = (hh: Harness) => hh.sandbox.ledger().filter((e) => e.route !== "/oauth/token" && e.route !== "/v4/locations");
 

@@ -13,6 +13,7 @@ import type { LiveLocation } from "./live-location.js";
 import type { LiveLocations } from "./live-locations.js";
 import type { CallContext } from "./location-router-api.js";
 import { pauseForRateLimit, requestAsLocation } from "./location-request.js";
+import { isJsonObject } from "../util/index.js";
 
 export interface OwnershipGateDeps {
   live: LiveLocations;
@@ -218,12 +219,10 @@ function writesLocations(req: GuardedRequest): boolean {
 
 /** The contact identifiers a successful write may have attached to a contact (and so taken from another). */
 function repointedIdentifiers(req: GuardedRequest): string[] {
-  const b = req.parsed;
-  if (b === undefined) return [];
   switch (`${req.method} ${req.route}`) {
+    // The contact writes (not the message sends, which only rename): what they matched by is what they attach.
     case "POST /v4/contacts":
     case "PATCH /v4/contacts/{identifier}":
-      return [b["phoneNumber"], b["email"], b["conversationUid"]].filter((v): v is string => typeof v === "string" && v !== "");
     case "POST /v4/contacts/campaigns/opt_in":
       return upsertIdentifiers(req);
     default:
@@ -236,7 +235,7 @@ function upsertIdentifiers(req: GuardedRequest): string[] {
   const b = req.parsed;
   if (b === undefined) return [];
   const pick = (...values: unknown[]): string[] => values.filter((v): v is string => typeof v === "string" && v !== "");
-  const channel = typeof b["channel"] === "object" && b["channel"] !== null ? (b["channel"] as Record<string, unknown>)["identifier"] : undefined;
+  const channel = channelIdentifier(b);
   switch (`${req.method} ${req.route}`) {
     case "POST /v4/contacts":
     // A PATCH adds its phone, email and conversation uid to the contact: Podium finds contacts by them.
@@ -249,11 +248,16 @@ function upsertIdentifiers(req: GuardedRequest): string[] {
       return b["contactName"] === undefined ? [] : pick(channel);
     case "POST /v4/messages/attachment": {
       // The same send in the `data` part: its `contactName` renames the contact with that channel too.
-      const data = typeof b["data"] === "object" && b["data"] !== null && !Array.isArray(b["data"]) ? (b["data"] as Record<string, unknown>) : undefined;
-      const dataChannel = typeof data?.["channel"] === "object" && data["channel"] !== null ? (data["channel"] as Record<string, unknown>)["identifier"] : undefined;
-      return data?.["contactName"] === undefined ? [] : pick(dataChannel);
+      const data = isJsonObject(b["data"]) ? b["data"] : undefined;
+      return data?.["contactName"] === undefined ? [] : pick(channelIdentifier(data));
     }
     default:
       return [];
   }
+}
+
+/** `channel.identifier` of a send's body (a phone number or email), if it names one. */
+function channelIdentifier(body: Record<string, unknown>): unknown {
+  const channel = body["channel"];
+  return isJsonObject(channel) ? channel["identifier"] : undefined;
 }

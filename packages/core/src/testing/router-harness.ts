@@ -7,7 +7,6 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, defaultFixtureIds, type Sandbox, type SandboxOptions } from "@podium-router/podium-sandbox";
-import { isCoreError } from "@podium-router/errors";
 import { afterEach } from "vitest";
 import { createFileCredentialStore } from "../credentials/file/file-credential-store.js";
 import type { AuditRecord } from "../audit/audit-record.js";
@@ -145,13 +144,4 @@ export async function coastalOwners(extra: Partial<LocationRouterDeps> = {}): Pr
   return h;
 }
 
-/** The error code a call rejects with, or "no error" when it resolves. */
-export function codeOf(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => "no error",
-    (err: unknown) => {
-      if (isCoreError(err)) return err.code;
-      throw err;
-    },
-  );
-}
+export { codeOf } from "./refusal.js";
